@@ -1,0 +1,96 @@
+// swift-tools-version:6.1
+// Zamin: land and property information server. Module map and import rules: README.md, "Architecture".
+import PackageDescription
+
+// The upcoming features Hummingbird's own Package.swift enables: an `any P` and its cost are visible,
+// a file uses only what it imports, and no module re-exports by accident.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "zamin",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "zamin", targets: ["zamin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries from Debian packages.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev", "libsqlite3-mod-spatialite"])]),
+        .systemLibrary(name: "CProj", providers: [.apt(["libproj-dev"])]),
+
+        // Pure Swift, no dependencies: geometry and the spatial index.
+        .target(name: "GeoCore", swiftSettings: swiftSettings),
+        .target(name: "SpatialIndex", swiftSettings: swiftSettings),
+
+        .target(name: "GeoFormats", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
+        .target(name: "LandModel", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
+        .target(name: "GeoProjection", dependencies: ["CProj", "GeoCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LandStore",
+            dependencies: [
+                "CSQLite", "LandModel", "GeoFormats", "GeoCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LandService",
+            dependencies: [
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LandAPI",
+            dependencies: [
+                "LandService", "LandModel", "GeoFormats", "GeoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Web")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "zamin",
+            dependencies: [
+                "LandAPI", "LandService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // Benchmarks: an executable nothing imports (`swift run -c release zamin-bench`).
+        .executableTarget(
+            name: "zamin-bench",
+            dependencies: ["GeoCore", "SpatialIndex", "GeoFormats"],
+            swiftSettings: swiftSettings),
+
+        // Test helpers: GeoData fixtures, seeded RNG, brute-force oracles, temp stores.
+        .target(
+            name: "TestSupport",
+            dependencies: ["GeoCore", "GeoFormats", "LandModel"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings),
+        .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore", "GeoProjection", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LandStoreTests", dependencies: ["LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LandServiceTests", dependencies: ["LandService", "LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LandAPITests",
+            dependencies: [
+                "LandAPI", "LandService", "LandModel", "GeoCore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
+    ]
+)
