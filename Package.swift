@@ -80,6 +80,8 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore", "GeoProjection", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeoProjectionTests", dependencies: ["GeoProjection", "GeoCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LandModelTests", dependencies: ["LandModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LandStoreTests", dependencies: ["LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),

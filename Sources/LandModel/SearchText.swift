@@ -1,0 +1,80 @@
+/// Search keys for Persian (and English) names: the same folding is applied to the stored name
+/// and to the query, so spellings that readers take as the same word compare equal.
+///
+/// Folded (each choice follows Lucene's `PersianNormalizer` and `ArabicNormalizer`, which the
+/// Persian analyzers of Lucene, Solr and Elasticsearch apply in that order):
+/// - Arabic yeh ي (U+064A) and alef maksura ى (U+0649) → Persian yeh ی (U+06CC); Arabic kaf ك
+///   (U+0643) → keheh ک (U+06A9). Arabic keyboards and older data use the Arabic letters.
+/// - Teh marbuta ة (U+0629), heh with yeh above ۀ (U+06C0) and heh goal ہ (U+06C1) → heh ه (U+0647).
+///   ة appears in Arabic loanwords that Persian also writes with ه; ۀ is the ezafe form of ه
+///   ("خانۀ" and "خانه" are one word to a searcher).
+/// - Alef with madda آ, hamza above أ, hamza below إ and alef wasla ٱ → bare alef ا. Many users
+///   omit the hamza or the madda ("اب انبار" for "آب انبار"); exact matches still rank first.
+///   Hamza on yeh ئ and on waw ؤ are kept: they are spelled consistently ("مسئول").
+/// - Removed: tatweel (U+0640), Arabic harakat and the hamza marks U+064B–U+065F, superscript alef
+///   U+0670, and invisible format characters: zero-width non-joiner (U+200C) and joiner (U+200D),
+///   left-to-right/right-to-left marks and embeddings (U+200E–U+200F, U+202A–U+202E, U+2066–U+2069),
+///   and the byte order mark (U+FEFF). The ZWNJ is dropped so "می‌خواهم" (with ZWNJ) and
+///   "میخواهم" (without, as typed on many phones) are one key; a space instead of it ("می خواهم")
+///   remains a different key.
+/// - Persian ۰–۹ (U+06F0–U+06F9) and Arabic-Indic ٠–٩ (U+0660–U+0669) digits → ASCII 0–9.
+/// - Letters with case are lowercased (Unicode lowercase mapping: "Azadi" → "azadi").
+/// - Every run of white space (including no-break space) becomes one ASCII space; none at either end.
+///
+/// Not folded: Arabic presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFF), which need NFKC.
+package enum SearchText {
+    package static func normalized(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !result.isEmpty
+                continue
+            }
+            guard let folded = fold(scalar) else { continue }
+            if pendingSpace {
+                result.append(" ")
+                pendingSpace = false
+            }
+            if folded.properties.changesWhenLowercased {
+                result.append(contentsOf: folded.properties.lowercaseMapping.unicodeScalars)
+            } else {
+                result.append(folded)
+            }
+        }
+        return String(result)
+    }
+
+    /// How well a normalised candidate matches a normalised query, lower is better: 0 the whole
+    /// candidate equals the query, 1 the candidate or one of its words starts with the query,
+    /// 2 the query occurs elsewhere in it; nil if it does not occur or the query is empty.
+    /// A word starts at the beginning or after any character that is neither a letter nor a digit
+    /// (a space, "(", "-", "،"), compared by Character, so a match never splits a letter from its marks.
+    package static func matchRank(query: String, candidate: String) -> Int? {
+        guard !query.isEmpty else { return nil }
+        if candidate == query { return 0 }
+        var best: Int?
+        for range in candidate.ranges(of: query) {
+            if range.lowerBound == candidate.startIndex { return 1 }
+            let previous = candidate[candidate.index(before: range.lowerBound)]
+            if !previous.isLetter && !previous.isNumber { return 1 }
+            best = 2
+        }
+        return best
+    }
+
+    /// The folded scalar, or nil for one that is removed.
+    private static func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        switch scalar.value {
+        case 0x064A, 0x0649: return "\u{06CC}"  // ي ى → ی
+        case 0x0643: return "\u{06A9}"  // ك → ک
+        case 0x0629, 0x06C0, 0x06C1: return "\u{0647}"  // ة ۀ ہ → ه
+        case 0x0622, 0x0623, 0x0625, 0x0671: return "\u{0627}"  // آ أ إ ٱ → ا
+        case 0x06F0...0x06F9: return Unicode.Scalar(scalar.value - 0x06F0 + 0x30)  // ۰–۹
+        case 0x0660...0x0669: return Unicode.Scalar(scalar.value - 0x0660 + 0x30)  // ٠–٩
+        case 0x0640, 0x064B...0x065F, 0x0670: return nil  // tatweel, harakat, hamza marks, superscript alef
+        case 0x200C...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: return nil  // ZWNJ, ZWJ, bidi marks, BOM
+        default: return scalar
+        }
+    }
+}
