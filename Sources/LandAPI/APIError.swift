@@ -1,0 +1,95 @@
+import Hummingbird
+import LandService
+import GeoFormats
+import Logging
+
+/// The only error type that leaves the API. The body is OGC API's exception shape
+/// (`{"code", "description"}`, OGC 17-069r4 §7.5.1, as pygeoapi's and pg_featureserv's):
+/// `code` is the OGC exception code, `description` the message in the request's language,
+/// `parameter` names the query parameter at fault when there is one.
+struct APIError: HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: Message
+    var parameter: String?
+    var language: Language = .fa
+    var extraHeaders: HTTPFields = [:]
+
+    init(status: HTTPResponse.Status, code: String, message: Message, parameter: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+    }
+
+    static func invalidParameter(_ name: String, _ message: Message) -> APIError {
+        APIError(status: .badRequest, code: "InvalidParameterValue", message: message, parameter: name)
+    }
+
+    static func notFound(_ message: Message) -> APIError {
+        APIError(status: .notFound, code: "NotFound", message: message)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let language = Language.of(request)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("code")
+        writer.string(code)
+        writer.key("description")
+        writer.string(message.text(in: language))
+        if let parameter {
+            writer.key("parameter")
+            writer.string(parameter)
+        }
+        writer.endObject()
+        var headers = extraHeaders
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLanguage] = language.rawValue
+        headers[.accessControlAllowOrigin] = "*"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+}
+
+extension APIError {
+    /// One exhaustive mapping of service errors: a new case must choose its status here.
+    init(_ error: ServiceError) {
+        switch error {
+        case .invalidDataset:
+            self.init(status: .badRequest, code: "InvalidParameterValue", message: .invalidDataset)
+        case .store:
+            self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .internalError)
+        }
+    }
+}
+
+/// Turns every error into a JSON body: our APIError as it is, Hummingbird's own HTTPErrors
+/// (404 for an unknown path, 405, 413…) into the same shape, anything else into a generic 500
+/// that is logged with the request id and says nothing about internals.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let apiError: APIError
+            switch error.status {
+            case .notFound: apiError = .notFound(.noSuchPath)
+            case .methodNotAllowed: apiError = APIError(status: .methodNotAllowed, code: "MethodNotAllowed", message: .methodNotAllowed)
+            case .contentTooLarge: apiError = APIError(status: .contentTooLarge, code: "ContentTooLarge", message: .bodyTooLarge)
+            default:
+                apiError = APIError(
+                    status: error.status, code: error.status.code < 500 ? "InvalidRequest" : "NoApplicableCode",
+                    message: error.status.code < 500 ? .badRequest : .internalError)
+            }
+            return try apiError.response(from: request, context: context)
+        } catch let error as ServiceError {
+            return try APIError(error).response(from: request, context: context)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error_type": "\(type(of: error))"])
+            return try APIError(status: .internalServerError, code: "NoApplicableCode", message: .internalError)
+                .response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Hummingbird
+import LandService
+import GeoFormats
+
+/// `GET /health`: liveness and the size of each layer, from the in-memory snapshot.
+struct HealthController<Context: RequestContext>: Sendable {
+    let services: LandServices
+
+    var routes: RouteCollection<Context> {
+        RouteCollection(context: Context.self).get("health", use: health)
+    }
+
+    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+        let health = services.health
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("status")
+        writer.string("ok")
+        writer.key("parcels")
+        writer.number(health.parcels)
+        writer.key("zones")
+        writer.number(health.zones)
+        writer.key("facilities")
+        writer.number(health.facilities)
+        writer.endObject()
+        return JSONResponse.make(writer.bytes, contentType: "application/json")
+    }
+}
+
+/// Response helpers shared by the controllers.
+enum JSONResponse {
+    static func make(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String) -> Response {
+        var headers: HTTPFields = [:]
+        headers[.contentType] = contentType
+        headers[.accessControlAllowOrigin] = "*"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,18 @@
+/// Every user-facing text of the API has a key here; each language's words are one exhaustive
+/// switch (Strings+fa.swift, Strings+en.swift), so a missing translation does not compile.
+/// Services return typed reasons; only this module turns them into sentences.
+enum Message: Sendable, Equatable {
+    case noSuchPath
+    case methodNotAllowed
+    case bodyTooLarge
+    case badRequest
+    case internalError
+    case invalidDataset
+
+    func text(in language: Language) -> String {
+        switch language {
+        case .fa: return persian
+        case .en: return english
+        }
+    }
+}

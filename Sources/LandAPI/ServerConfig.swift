@@ -1,0 +1,13 @@
+/// The server's settings, validated once by the `zamin` command and passed down; no module
+/// below `zamin` reads the environment.
+package struct ServerConfig: Sendable {
+    package var host: String
+    package var port: Int
+    package var databasePath: String
+
+    package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+    }
+}

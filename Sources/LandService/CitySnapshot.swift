@@ -1,0 +1,138 @@
+package import LandModel
+package import GeoCore
+package import SpatialIndex
+
+/// Everything the hot path reads, as one immutable value: the layers in id order and their
+/// spatial indexes. A write builds the next snapshot and publishes it whole (`SnapshotHolder`),
+/// so a reader sees the city before or after a change, never half of it.
+///
+/// Index ids are positions in the layer arrays (`Int32`), and the arrays are sorted by id, so
+/// sorting positions sorts by id: pages of OGC items never overlap or skip.
+package struct CitySnapshot: Sendable {
+    package let parcels: [Parcel]
+    package let zones: [Zone]
+    package let facilities: [Facility]
+    package let rules: [ZoneCode: ZoningRule]
+    package let parcelPosition: [ParcelID: Int32]
+    package let zonePosition: [ZoneID: Int32]
+    package let facilityPosition: [FacilityID: Int32]
+
+    package let parcelIndex: LayerIndex
+    package let zoneIndex: LayerIndex
+    package let facilityIndex: LayerIndex
+    /// One index per category, for "the nearest hospital" without scanning other categories.
+    package let facilityIndexByCategory: [FacilityCategory: LayerIndex]
+    /// Category vocabulary of this dataset, sorted.
+    package let categories: [FacilityCategory]
+    /// Land-use vocabulary: every use named by a parcel or by a rule, sorted.
+    package let landUses: [LandUse]
+
+    package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
+        self.parcels = parcels.sorted { $0.id < $1.id }
+        self.zones = zones.sorted { $0.id < $1.id }
+        self.facilities = facilities.sorted { $0.id < $1.id }
+        self.rules = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        self.parcelPosition = Dictionary(uniqueKeysWithValues: self.parcels.enumerated().map { ($1.id, Int32($0)) })
+        self.zonePosition = Dictionary(uniqueKeysWithValues: self.zones.enumerated().map { ($1.id, Int32($0)) })
+        self.facilityPosition = Dictionary(uniqueKeysWithValues: self.facilities.enumerated().map { ($1.id, Int32($0)) })
+        self.parcelIndex = Self.index(self.parcels.map(\.geometry.bbox))
+        self.zoneIndex = Self.index(self.zones.map(\.geometry.bbox))
+        self.facilityIndex = Self.index(self.facilities.map { BoundingBox(point: $0.location) })
+
+        var byCategory: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]
+        for (position, facility) in self.facilities.enumerated() {
+            let point = facility.location
+            byCategory[facility.category, default: ([], [])].boxes += [point.lon, point.lat, point.lon, point.lat]
+            byCategory[facility.category, default: ([], [])].ids.append(Int32(position))
+        }
+        self.facilityIndexByCategory = byCategory.mapValues { LayerIndex(boxes: $0.boxes, ids: $0.ids) }
+        self.categories = byCategory.keys.sorted()
+        var uses = Set(self.parcels.compactMap(\.currentUse))
+        for rule in rules { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
+        self.landUses = uses.sorted()
+    }
+
+    private static func index(_ boxes: [BoundingBox]) -> LayerIndex {
+        var flat: [Double] = []
+        flat.reserveCapacity(boxes.count * 4)
+        for box in boxes { flat += [box.minLon, box.minLat, box.maxLon, box.maxLat] }
+        return LayerIndex(boxes: flat, ids: (0..<Int32(boxes.count)).map { $0 })
+    }
+
+    // MARK: - point lookups
+
+    /// The parcel containing the point (GeoCore's boundary rule: a point on an edge shared by two
+    /// parcels belongs to exactly one); if parcels overlap, the one with the smallest id.
+    package func parcel(at point: Coordinate) -> Int32? {
+        var candidates: [Int32] = []
+        parcelIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
+        return candidates.filter { parcels[Int($0)].geometry.contains(point) }.min()
+    }
+
+    /// Every zone containing the point, by id (OSM land-use areas may overlap; Tehran's tile).
+    package func zones(at point: Coordinate) -> [Int32] {
+        var candidates: [Int32] = []
+        zoneIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
+        return candidates.filter { zones[Int($0)].geometry.contains(point) }.sorted()
+    }
+
+    // MARK: - windows
+
+    /// Parcels whose polygon meets the box (exact, not just their bounding box), by id.
+    package func parcels(intersecting box: BoundingBox) -> [Int32] {
+        var candidates: [Int32] = []
+        parcelIndex.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
+        return candidates.filter { parcels[Int($0)].geometry.intersects(box) }.sorted()
+    }
+
+    package func zones(intersecting box: BoundingBox) -> [Int32] {
+        var candidates: [Int32] = []
+        zoneIndex.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
+        return candidates.filter { zones[Int($0)].geometry.intersects(box) }.sorted()
+    }
+
+    package func facilities(in box: BoundingBox) -> [Int32] {
+        var found: [Int32] = []
+        facilityIndex.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &found)
+        return found.sorted()
+    }
+
+    // MARK: - nearest
+
+    /// The k facilities nearest to `point` by geodesic distance on WGS 84, ordered by distance,
+    /// then id; only those of `categories` when given, only within `maxDistanceMeters`.
+    package func nearestFacilities(
+        to point: Coordinate, k: Int, categories: Set<FacilityCategory>?, maxDistanceMeters: Double = .infinity
+    ) -> [Neighbor] {
+        var buffer = NearestSearchBuffer()
+        var results: [Neighbor] = []
+        let metric = GeodesicMetric(query: point, bound: GeodesicLowerBound(from: point), facilities: facilities)
+        guard let categories else {
+            facilityIndex.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
+            return results
+        }
+        // Each category has its own tree: search each for k, then keep the k best overall.
+        for category in categories {
+            guard let index = facilityIndexByCategory[category] else { continue }
+            index.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
+        }
+        results.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
+        return Array(results.prefix(k))
+    }
+}
+
+/// Geodesic metres on WGS 84 for the nearest search: GeoCore's conservative box bound prunes,
+/// GeoCore's geodesic distance ranks.
+struct GeodesicMetric: NearestMetric {
+    let query: Coordinate
+    let bound: GeodesicLowerBound
+    let facilities: [Facility]
+
+    func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+        bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+    }
+
+    func exactDistance(toItem id: Int32) -> Double {
+        query.geodesicDistanceMeters(to: facilities[Int(id)].location)
+    }
+}

@@ -1,0 +1,30 @@
+package import LandStore
+
+/// One thing wrong with a dataset folder: the file, the feature's index and id when there is a
+/// feature, and what is wrong. The importer collects all of them before refusing the import.
+package struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var featureIndex: Int?
+    package var featureID: String?
+    package var message: String
+
+    package init(file: String, featureIndex: Int? = nil, featureID: String? = nil, message: String) {
+        self.file = file
+        self.featureIndex = featureIndex
+        self.featureID = featureID
+        self.message = message
+    }
+
+    package var description: String {
+        var text = file
+        if let featureIndex { text += ": feature \(featureIndex)" }
+        if let featureID { text += " (id \(featureID))" }
+        return text + ": " + message
+    }
+}
+
+/// Errors of the service layer. Each case is mapped to an HTTP status once, in LandAPI.
+package enum ServiceError: Error, Sendable, Equatable {
+    case invalidDataset([ImportProblem])
+    case store(StoreError)
+}

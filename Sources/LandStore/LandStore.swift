@@ -1,0 +1,244 @@
+package import LandModel
+import GeoCore
+import GeoFormats
+package import Logging
+import FoundationEssentials
+
+/// The embedded store: one SQLite + SpatiaLite file in WAL mode, one writer connection (owned
+/// by the `StoreWriter` actor) and a pool of read-only connections.
+package final class LandStore: Sendable {
+    package let path: String
+    let writer: StoreWriter
+    let readers: ReaderPool
+
+    /// Opens (creating when asked) and migrates the database.
+    package init(path: String, create: Bool, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+        self.path = path
+        let connection = try Connection(path: path, mode: .readWrite, create: create)
+        try connection.loadSpatiaLite()
+        // WAL: readers never block the writer. synchronous=FULL: an acknowledged write survives
+        // a power cut (NORMAL could lose the last commits; ../shared/docs/standards-notes.md §0.6).
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = FULL")
+        try connection.execute("PRAGMA foreign_keys = ON")
+        try Self.migrate(connection, logger: logger)
+        self.writer = StoreWriter(connection: connection)
+        self.readers = try ReaderPool(path: path, count: readerCount)
+    }
+
+    static func migrate(_ connection: Connection, logger: Logger) throws(StoreError) {
+        let version = try connection.cached(SQL.userVersion, name: "userVersion").all { $0.int(0) ?? 0 }.first ?? 0
+        guard version <= Migrations.latestVersion else {
+            throw .schemaTooNew(found: version, supported: Migrations.latestVersion)
+        }
+        if version < Migrations.latestVersion {
+            let hasMetadata = try connection.cached(SQL.hasSpatialMetadata, name: "hasSpatialMetadata").all { $0.int(0) ?? 0 }
+            if hasMetadata.first == 0 {
+                // InitSpatialMetadata runs its own transaction, so it comes before ours.
+                try connection.cached(SQL.initSpatialMetadata, name: "initSpatialMetadata").run()
+            }
+        }
+        for target in (version + 1)...max(version + 1, Migrations.latestVersion) where target <= Migrations.latestVersion {
+            try connection.transaction { () throws(StoreError) in
+                for (number, statement) in Migrations.all[target - 1].enumerated() {
+                    try connection.execute(statement, name: "migration \(target).\(number)")
+                }
+                try connection.execute("PRAGMA user_version = \(target)", name: "set user_version")
+            }
+            logger.info("migrated database schema", metadata: ["version": "\(target)"])
+        }
+    }
+
+    package func close() async {
+        await writer.checkpoint()
+    }
+}
+
+/// What the database holds, as counts.
+package struct StoreCounts: Sendable, Equatable {
+    package var parcels: Int
+    package var zones: Int
+    package var facilities: Int
+    package var streets: Int
+    package var rules: Int
+}
+
+/// The dataset a database was filled from.
+package struct DatasetInfo: Sendable, Equatable {
+    package var name: String
+    package var importedAt: String
+    package var source: String
+}
+
+extension LandStore {
+    package func datasetInfo() async throws(StoreError) -> DatasetInfo? {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { row in
+                DatasetInfo(name: row.string(0) ?? "", importedAt: row.string(1) ?? "", source: row.string(2) ?? "")
+            }.first
+        }
+    }
+
+    package func counts() async throws(StoreError) -> StoreCounts {
+        try await readers.read { (connection) throws(StoreError) in
+            func count(_ sql: String) throws(StoreError) -> Int {
+                try connection.cached(sql, name: "count").all { $0.int(0) ?? 0 }.first ?? 0
+            }
+            return try connection.readTransaction { () throws(StoreError) in
+                StoreCounts(
+                    parcels: try count(SQL.countParcels), zones: try count(SQL.countZones),
+                    facilities: try count(SQL.countFacilities), streets: try count(SQL.countStreets),
+                    rules: try count(SQL.countRules))
+            }
+        }
+    }
+
+    /// Stores a whole dataset in one transaction: all of it or, on any error, nothing.
+    /// Refused when the database already holds a dataset, unless `replace`.
+    package func importDataset(_ dataset: Dataset, source: String, replace: Bool, actor: String) async throws(StoreError) {
+        try await writer.importDataset(dataset, source: source, replace: replace, actor: actor)
+    }
+
+    package func allRules() async throws(StoreError) -> [ZoningRule] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.allRules, name: "allRules").all { row in
+                ZoningRule(
+                    code: ZoneCode(row.string(0) ?? ""), nameFa: row.string(1), nameEn: row.string(2),
+                    allowedUses: Self.decodeUses(row.string(3)), conditionalUses: Self.decodeUses(row.string(4)),
+                    maxFloors: row.int(5), maxCoveragePercent: row.double(6), maxDensityPercent: row.double(7),
+                    minParcelAreaSquareMeters: row.double(8), notes: row.string(9))
+            }
+        }
+    }
+
+    package func allParcels() async throws(StoreError) -> [Parcel] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.allParcels, name: "allParcels").all { (row) throws(StoreError) in
+                Parcel(
+                    id: ParcelID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(7), what: "parcel"),
+                    zoneCode: row.string(1).map(ZoneCode.init), areaSquareMeters: row.double(2) ?? 0,
+                    currentUse: row.string(3).map(LandUse.init), floors: row.int(4), address: row.string(5),
+                    extraPropertiesJSON: row.string(6) ?? "{}")
+            }
+        }
+    }
+
+    package func allZones() async throws(StoreError) -> [Zone] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.allZones, name: "allZones").all { (row) throws(StoreError) in
+                Zone(
+                    id: ZoneID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(5), what: "zone"),
+                    code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3),
+                    extraPropertiesJSON: row.string(4) ?? "{}")
+            }
+        }
+    }
+
+    package func allFacilities() async throws(StoreError) -> [Facility] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.allFacilities, name: "allFacilities").all { (row) throws(StoreError) in
+                guard let wkb = row.blob(6), case .point(let location)? = try? WKB.decode(wkb) else {
+                    throw StoreError.sqlite(code: 0, statement: "allFacilities", message: "facility geometry is not a point")
+                }
+                return Facility(
+                    id: FacilityID(row.string(0) ?? ""), location: location,
+                    category: FacilityCategory(row.string(1) ?? ""), categoryFa: row.string(2), nameFa: row.string(3),
+                    nameEn: row.string(4), extraPropertiesJSON: row.string(5) ?? "{}")
+            }
+        }
+    }
+
+    static func polygonal(_ wkb: [UInt8]?, what: String) throws(StoreError) -> Polygonal {
+        guard let wkb, case .polygonal(let polygonal)? = try? WKB.decode(wkb) else {
+            throw StoreError.sqlite(code: 0, statement: "load \(what)", message: "\(what) geometry is not a polygon")
+        }
+        return polygonal
+    }
+
+    /// Land-use lists are stored as a JSON array of strings.
+    static func encodeUses(_ uses: [LandUse]) -> String {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for use in uses { writer.string(use.rawValue) }
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    static func decodeUses(_ text: String?) -> [LandUse] {
+        guard let text, case .array(let values)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
+        return values.compactMap { if case .string(let use) = $0 { LandUse(use) } else { nil } }
+    }
+}
+
+/// The single writer. Every change runs as BEGIN IMMEDIATE … COMMIT on its connection.
+actor StoreWriter {
+    let connection: Connection
+
+    init(connection: Connection) { self.connection = connection }
+
+    func checkpoint() {
+        try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)", name: "checkpoint")
+    }
+
+    func importDataset(_ dataset: Dataset, source: String, replace: Bool, actor: String) throws(StoreError) {
+        try connection.transaction { () throws(StoreError) in
+            let existing = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { row in
+                (row.string(0) ?? "", row.string(1) ?? "")
+            }.first
+            if let existing, !replace {
+                throw StoreError.datasetAlreadyImported(name: existing.0, importedAt: existing.1)
+            }
+            for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
+            for rule in dataset.rules {
+                try connection.cached(SQL.insertRule, name: "insertRule")
+                    .bind(rule.code.rawValue, at: 1).bind(rule.nameFa, at: 2).bind(rule.nameEn, at: 3)
+                    .bind(LandStore.encodeUses(rule.allowedUses), at: 4)
+                    .bind(LandStore.encodeUses(rule.conditionalUses), at: 5)
+                    .bind(rule.maxFloors, at: 6).bind(rule.maxCoveragePercent, at: 7)
+                    .bind(rule.maxDensityPercent, at: 8).bind(rule.minParcelAreaSquareMeters, at: 9)
+                    .bind(rule.notes, at: 10).run()
+            }
+            for parcel in dataset.parcels {
+                try connection.cached(SQL.insertParcel, name: "insertParcel")
+                    .bind(parcel.id.rawValue, at: 1).bind(parcel.zoneCode?.rawValue, at: 2)
+                    .bind(parcel.areaSquareMeters, at: 3).bind(parcel.currentUse?.rawValue, at: 4)
+                    .bind(parcel.floors, at: 5).bind(parcel.address, at: 6).bind(parcel.extraPropertiesJSON, at: 7)
+                    .bind(blob: WKB.encode(.polygonal(parcel.geometry)), at: 8).run()
+            }
+            for zone in dataset.zones {
+                try connection.cached(SQL.insertZone, name: "insertZone")
+                    .bind(zone.id.rawValue, at: 1).bind(zone.code.rawValue, at: 2).bind(zone.nameFa, at: 3)
+                    .bind(zone.nameEn, at: 4).bind(zone.extraPropertiesJSON, at: 5)
+                    .bind(blob: WKB.encode(.polygonal(zone.geometry)), at: 6).run()
+            }
+            for facility in dataset.facilities {
+                try connection.cached(SQL.insertFacility, name: "insertFacility")
+                    .bind(facility.id.rawValue, at: 1).bind(facility.category.rawValue, at: 2)
+                    .bind(facility.categoryFa, at: 3).bind(facility.nameFa, at: 4).bind(facility.nameEn, at: 5)
+                    .bind(facility.extraPropertiesJSON, at: 6)
+                    .bind(blob: WKB.encode(.point(facility.location)), at: 7).run()
+            }
+            for street in dataset.streets {
+                try connection.cached(SQL.insertStreet, name: "insertStreet")
+                    .bind(street.id, at: 1).bind(street.name, at: 2).bind(street.extraPropertiesJSON, at: 3)
+                    .bind(blob: WKB.encode(street.geometry), at: 4).run()
+            }
+            let now = Timestamp.now()
+            try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
+                .bind(dataset.name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
+            let summary =
+                "{\"dataset\":\"\(dataset.name)\",\"parcels\":\(dataset.parcels.count),\"zones\":\(dataset.zones.count),\"facilities\":\(dataset.facilities.count),\"streets\":\(dataset.streets.count),\"rules\":\(dataset.rules.count)}"
+            try connection.cached(SQL.insertAudit, name: "insertAudit")
+                .bind(now, at: 1).bind(actor, at: 2).bind(replace ? "import.replace" : "import", at: 3)
+                .bind(dataset.name, at: 4).bind(existing.map { "{\"dataset\":\"\($0.0)\"}" }, at: 5)
+                .bind(summary, at: 6).run()
+        }
+    }
+}
+
+/// RFC 3339 timestamps in UTC with milliseconds, the form every table uses.
+package enum Timestamp {
+    package static func now() -> String {
+        Date.now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
+    }
+}

@@ -1,0 +1,56 @@
+import Synchronization
+
+/// N read-only connections, each lent to one borrower at a time (like GRDB's DatabasePool
+/// reader pool). A borrower that finds none free waits for one to come back.
+///
+/// `@unchecked Sendable`: the connections array never changes after init, and an index is
+/// handed out under the mutex to exactly one borrower until it is returned, so no connection
+/// is ever used by two tasks at once.
+final class ReaderPool: @unchecked Sendable {
+    private let connections: [Connection]
+    private struct State {
+        var free: [Int]
+        var waiters: [CheckedContinuation<Int, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(path: String, count: Int) throws(StoreError) {
+        var connections: [Connection] = []
+        for _ in 0..<max(1, count) {
+            let connection = try Connection(path: path, mode: .readOnly)
+            try connection.loadSpatiaLite()
+            connections.append(connection)
+        }
+        self.connections = connections
+        self.state = Mutex(State(free: Array(connections.indices)))
+    }
+
+    func read<T: Sendable>(_ body: (Connection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let index = await checkOut()
+        defer { checkIn(index) }
+        return try body(connections[index])
+    }
+
+    private func checkOut() async -> Int {
+        if let index = state.withLock({ $0.free.popLast() }) { return index }
+        return await withCheckedContinuation { continuation in
+            let ready: Int? = state.withLock { state in
+                if let index = state.free.popLast() { return index }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    private func checkIn(_ index: Int) {
+        let waiter: CheckedContinuation<Int, Never>? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.free.append(index)
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: index)
+    }
+}

@@ -1,0 +1,26 @@
+/// Errors of the store layer. They carry SQLite's result code and the name of the statement,
+/// never bound values: a bound value may be an applicant's national id.
+package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, message: String)
+    case spatiaLiteMissing(message: String)
+    case sqlite(code: Int32, statement: String, message: String)
+    case schemaTooNew(found: Int, supported: Int)
+    case datasetAlreadyImported(name: String, importedAt: String)
+    case notFound(what: String)
+    case conflict(what: String)
+
+    package var description: String {
+        switch self {
+        case .cannotOpen(let path, let message): return "cannot open database \(path): \(message)"
+        case .spatiaLiteMissing(let message):
+            return "cannot load SpatiaLite (mod_spatialite): \(message); install the Debian package libsqlite3-mod-spatialite"
+        case .sqlite(let code, let statement, let message): return "SQLite error \(code) in \(statement): \(message)"
+        case .schemaTooNew(let found, let supported):
+            return "database schema version \(found) is newer than this zamin supports (\(supported))"
+        case .datasetAlreadyImported(let name, let importedAt):
+            return "the database already holds dataset '\(name)' (imported \(importedAt)); pass --replace to replace it"
+        case .notFound(let what): return "\(what) not found"
+        case .conflict(let what): return "conflict: \(what)"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Hummingbird
+import LandAPI
+import LandService
+import Logging
+import Foundation
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve a database over HTTP (stops cleanly on SIGINT/SIGTERM).")
+
+    @Option(help: "The database made by `zamin import` (env ZAMIN_DB).") var db: String?
+    @Option(help: "Address to listen on (env ZAMIN_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port (env ZAMIN_PORT, default 8080).") var port: Int?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let level = Logger.Level(rawValue: logLevel ?? environment["ZAMIN_LOG_LEVEL"] ?? "info") else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        Output.bootstrapLogging(level: level)
+        let logger = Logger(label: "zamin.serve")
+        guard let path = db ?? environment["ZAMIN_DB"] else {
+            throw ValidationError("give the database with --db FILE (or ZAMIN_DB)")
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no database at \(path): create it with `zamin import --db \(path) DIR`")
+        }
+        let chosenPort = port ?? environment["ZAMIN_PORT"].flatMap { Int($0) } ?? 8080
+        guard (0...65535).contains(chosenPort) else { throw ValidationError("--port must be 0…65535") }
+        let config = ServerConfig(host: host ?? environment["ZAMIN_HOST"] ?? "127.0.0.1", port: chosenPort, databasePath: path)
+
+        let started = ContinuousClock.now
+        let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))
+        let health = services.health
+        logger.info(
+            "loaded city",
+            metadata: [
+                "parcels": "\(health.parcels)", "zones": "\(health.zones)", "facilities": "\(health.facilities)",
+                "startup_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
+            ])
+        let app = buildApplication(services: services, config: config, logger: Logger(label: "zamin.http"))
+        try await app.runService()
+        await services.close()
+        logger.info("stopped")
+    }
+}

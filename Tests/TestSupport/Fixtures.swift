@@ -1,0 +1,36 @@
+public import Foundation
+
+/// The repository's GeoData folder and temporary copies of it. No test writes into GeoData.
+public enum Fixtures {
+    /// `<repo>/GeoData`, found from this file's path.
+    public static let geoData: URL = URL(filePath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "GeoData")
+
+    public static func dataset(_ name: String) -> URL { geoData.appending(path: name) }
+
+    /// A fresh empty directory under the system temp folder; each test gets its own, so tests
+    /// run in parallel without sharing files.
+    public static func temporaryDirectory(_ label: String = "zamin-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appending(path: "\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Copies a GeoData folder to a temp directory so a test may change its files.
+    public static func copyOfDataset(_ name: String) throws -> URL {
+        let target = try temporaryDirectory("zamin-data").appending(path: name)
+        try FileManager.default.copyItem(at: dataset(name), to: target)
+        return target
+    }
+
+    /// Parses a GeoJSON file with Foundation's JSONSerialization: an oracle independent of
+    /// our own reader.
+    public static func foundationFeatures(_ url: URL) throws -> [[String: Any]] {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+        guard let root = object as? [String: Any], let features = root["features"] as? [[String: Any]] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return features
+    }
+}

@@ -1,0 +1,84 @@
+"""End-to-end fixtures: a real `zamin serve` process on a free loopback port over a temporary
+database imported from GeoData (never written into GeoData itself)."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GEODATA = ROOT / "GeoData"
+ZAMIN = os.environ.get("ZAMIN_BIN", str(ROOT / ".build" / "release" / "zamin"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db: Path, log: Path):
+        self.db = db
+        self.log = log
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self, extra_env=None):
+        env = dict(os.environ, **(extra_env or {}))
+        self.log_file = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [ZAMIN, "serve", "--db", str(self.db), "--port", str(self.port)],
+            stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"zamin serve exited with {self.process.returncode}: {self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.base + "/health", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("zamin serve did not answer /health within 60 s")
+
+    def stop(self, sig=None):
+        if self.process and self.process.poll() is None:
+            if sig is None:
+                self.process.terminate()
+            else:
+                self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        return self.process.returncode
+
+
+def import_dataset(db: Path, folder: Path, replace=False):
+    args = [ZAMIN, "import", "--db", str(db), str(folder)]
+    if replace:
+        args.insert(2, "--replace")
+    return subprocess.run(args, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def tehran_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("tehran") / "zamin.db"
+    result = import_dataset(db, GEODATA / "tehran")
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+@pytest.fixture(scope="session")
+def server(tehran_db, tmp_path_factory):
+    srv = Server(tehran_db, tmp_path_factory.mktemp("log") / "serve.log").start()
+    yield srv
+    srv.stop()
