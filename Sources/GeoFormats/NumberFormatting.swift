@@ -1,0 +1,161 @@
+/// The one number formatter of the writers: ASCII digits, no exponent, never `-0`, same value →
+/// same bytes (style guide, "Deterministic output"; RFC 7946 §11.2 on coordinate precision).
+package enum NumberFormatting {
+    /// The largest number of decimals `append(_:decimals:to:)` writes; more are clamped.
+    package static let maxDecimals = 15
+
+    private static let powersOfTen: [UInt64] = (0...19).map { exponent in
+        var value: UInt64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Appends `value` rounded to at most `decimals` decimals, half away from zero, applied to
+    /// the exact binary value of the `Double` (like C's `printf("%.*f")`, but ties go away from
+    /// zero: 0.125 → "0.13"), trailing zeros trimmed (51.4231000 → "51.4231"), without exponent
+    /// (1e-7 → "0.0000001", 1e20 → "100000000000000000000"); a result that rounds to zero is "0",
+    /// never "-0"; NaN and ±infinity, which JSON cannot hold (RFC 8259 §6), are `null`.
+    /// Integer arithmetic only on the common path: no Foundation, no `String(format:)`.
+    package static func append(_ value: Double, decimals: Int, to bytes: inout [UInt8]) {
+        guard value.isFinite else {
+            appendNull(to: &bytes)
+            return
+        }
+        let decimals = min(max(decimals, 0), maxDecimals)
+        let magnitude = value.magnitude
+        guard magnitude < 0x1p64 else {
+            // Every Double this large is an integer; write its shortest round-trip digits.
+            appendShortest(value, to: &bytes)
+            return
+        }
+        // The split is exact: a Double's integer part and fraction are both Doubles.
+        let integerPart = magnitude.rounded(.towardZero)
+        var whole = UInt64(integerPart)
+        let scale = powersOfTen[decimals]
+        var fraction = roundedScaledFraction(magnitude - integerPart, scale: scale)
+        if fraction == scale {
+            whole += 1
+            fraction = 0
+        }
+        if value < 0 && (whole != 0 || fraction != 0) { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(whole, to: &bytes)
+        guard fraction != 0 else { return }
+        var width = decimals
+        while fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(fraction, minimumWidth: width, to: &bytes)
+    }
+
+    /// round(fraction × scale), half away from zero, for 0 ≤ fraction < 1 and scale ≤ 10^15,
+    /// decided on the exact product. The rounded product `high` can only round the wrong way
+    /// when it is exactly k + ½ while the exact product is not: then the sign of the product's
+    /// rounding error (`fma`, exact) decides.
+    @inline(__always)
+    private static func roundedScaledFraction(_ fraction: Double, scale: UInt64) -> UInt64 {
+        let factor = Double(scale)
+        let high = fraction * factor
+        let floor = high.rounded(.down)
+        if high - floor == 0.5 {
+            let error = (-high).addingProduct(fraction, factor)  // fraction × factor − high, exactly
+            return UInt64(floor) + (error >= 0 ? 1 : 0)
+        }
+        return UInt64(high.rounded(.toNearestOrAwayFromZero))
+    }
+
+    /// Appends `value` as decimal digits ("-42").
+    package static func append(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(UInt64(value.magnitude), to: &bytes)
+    }
+
+    /// Appends the shortest decimal that reads back as exactly `value` (the digits of Swift's
+    /// `description`), written without exponent: 0.1 → "0.1", 1e-7 → "0.0000001", 600 → "600",
+    /// 1e21 → "1000000000000000000000"; -0 → "0"; NaN and ±infinity → `null`.
+    /// For general JSON numbers whose precision is not fixed by the caller.
+    package static func appendShortest(_ value: Double, to bytes: inout [UInt8]) {
+        guard value.isFinite else {
+            appendNull(to: &bytes)
+            return
+        }
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        if value.magnitude < 0x1p53 && value == value.rounded(.towardZero) {
+            append(Int(value), to: &bytes)
+            return
+        }
+        // description is "[-]d.ddd", "[-]d.ddde±XX" or "[-]de±XX": collect digits and exponent.
+        var digits: [UInt8] = []
+        var pointPosition = -1
+        var exponent = 0
+        var isExponentNegative = false
+        var isInExponent = false
+        for byte in value.description.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"), UInt8(ascii: "+"):
+                if isInExponent { isExponentNegative = byte == UInt8(ascii: "-") }
+            case UInt8(ascii: "."): pointPosition = digits.count
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): isInExponent = true
+            default:
+                if isInExponent {
+                    exponent = exponent * 10 + Int(byte - UInt8(ascii: "0"))
+                } else {
+                    digits.append(byte)
+                }
+            }
+        }
+        if pointPosition < 0 { pointPosition = digits.count }
+        // The decimal point sits after `pointPosition` digits, shifted by the exponent.
+        var point = pointPosition + (isExponentNegative ? -exponent : exponent)
+        // Trim zeros on both ends (a leading "0" as in "0.001"), keeping the point in place.
+        while let last = digits.last, last == UInt8(ascii: "0"), digits.count > point { digits.removeLast() }
+        var leading = 0
+        while leading < digits.count - 1 && digits[leading] == UInt8(ascii: "0") { leading += 1 }
+        digits.removeFirst(leading)
+        point -= leading
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if point <= 0 {
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -point))
+            bytes.append(contentsOf: digits)
+        } else if point >= digits.count {
+            bytes.append(contentsOf: digits)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: point - digits.count))
+        } else {
+            bytes.append(contentsOf: digits[..<point])
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: digits[point...])
+        }
+    }
+
+    @inline(__always)
+    static func appendNull(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+    }
+
+    /// Decimal digits of `value`, left-padded with zeros to `minimumWidth`.
+    @inline(__always)
+    private static func appendDigits(_ value: UInt64, minimumWidth: Int = 1, to bytes: inout [UInt8]) {
+        // 20 digits hold UInt64.max; fill from the right in a fixed-size tuple, no allocation.
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            var index = 24
+            var rest = value
+            repeat {
+                index -= 1
+                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest != 0
+            while 24 - index < minimumWidth {
+                index -= 1
+                raw[index] = UInt8(ascii: "0")
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[index..<24]))
+        }
+    }
+}
