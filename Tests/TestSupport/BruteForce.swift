@@ -19,13 +19,21 @@ package enum BruteForce {
         ids: [Int32], k: Int, maxDistance: Double = .infinity, includes: (Int32) -> Bool = { _ in true },
         distance: (Int32) -> Double
     ) -> [(id: Int32, distance: Double)] {
-        var all: [(id: Int32, distance: Double)] = []
+        // Keeps the k best in order by insertion: O(n k) at worst, no sort of the whole set.
+        var best: [(id: Int32, distance: Double)] = []
+        best.reserveCapacity(k + 1)
         for id in ids where includes(id) {
             let d = distance(id)
-            if d <= maxDistance { all.append((id, d)) }
+            guard d <= maxDistance else { continue }
+            if best.count == k, let worst = best.last, !(d < worst.distance || (d == worst.distance && id < worst.id)) { continue }
+            var position = best.count
+            while position > 0 && (d < best[position - 1].distance || (d == best[position - 1].distance && id < best[position - 1].id)) {
+                position -= 1
+            }
+            best.insert((id, d), at: position)
+            if best.count > k { best.removeLast() }
         }
-        all.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
-        return Array(all.prefix(k))
+        return best
     }
 
     /// Polygon–box intersection by its definition, an oracle written independently of GeoCore's:

@@ -1,0 +1,56 @@
+import GeoCore
+import SpatialIndex
+
+/// Euclidean distance in the plane to point items stored by id; the box bound is the distance to the
+/// box (exact for a point box, so ties between bound and exact keys are exercised).
+struct PlanarPointMetric: NearestMetric {
+    let x: Double, y: Double
+    /// x, y per id.
+    let points: [Double]
+    var allowed: Set<Int32>? = nil
+
+    func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+        let dx = max(minX - x, 0, x - maxX), dy = max(minY - y, 0, y - maxY)
+        return (dx * dx + dy * dy).squareRoot()
+    }
+
+    func exactDistance(toItem id: Int32) -> Double {
+        let dx = points[2 * Int(id)] - x, dy = points[2 * Int(id) + 1] - y
+        return (dx * dx + dy * dy).squareRoot()
+    }
+
+    func includes(_ id: Int32) -> Bool { allowed?.contains(id) ?? true }
+}
+
+/// WGS 84 geodesic metres from a query point to point items (facilities), the production pairing:
+/// GeoCore's exact distance and its conservative box bound.
+struct GeodesicPointMetric: NearestMetric {
+    let query: Coordinate
+    let bound: GeodesicLowerBound
+    let points: [Coordinate]
+    let categories: [Int]
+    let category: Int?
+
+    init(query: Coordinate, points: [Coordinate], categories: [Int] = [], category: Int? = nil) {
+        self.query = query
+        bound = GeodesicLowerBound(from: query)
+        self.points = points
+        self.categories = categories
+        self.category = category
+    }
+
+    func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+        bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+    }
+
+    func exactDistance(toItem id: Int32) -> Double { query.geodesicDistanceMeters(to: points[Int(id)]) }
+
+    func includes(_ id: Int32) -> Bool { category.map { categories[Int(id)] == $0 } ?? true }
+}
+
+extension Array where Element == Double {
+    /// Appends one box.
+    mutating func appendBox(_ minX: Double, _ minY: Double, _ maxX: Double, _ maxY: Double) {
+        append(minX); append(minY); append(maxX); append(maxY)
+    }
+}
