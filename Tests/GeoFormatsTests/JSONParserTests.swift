@@ -35,7 +35,7 @@ func foundationValue(_ object: Any) -> JSONValue {
     case let array as [Any]: return .array(array.map(foundationValue))
     case let dictionary as [String: Any]:
         // JSONSerialization forgets member order: compare with keys sorted.
-        return .object(JSONObject(dictionary.keys.sorted().map { (key: $0, value: foundationValue(dictionary[$0]!)) }))
+        return .object(JSONObject(dictionary.keys.sorted().map { JSONMember(key: $0, value: foundationValue(dictionary[$0]!)) }))
     default: return .string("unexpected \(type(of: object))")
     }
 }
@@ -47,7 +47,7 @@ func sortedKeys(_ value: JSONValue) -> JSONValue {
     case .array(let elements): return .array(elements.map(sortedKeys))
     case .object(let object):
         let keys = Set(object.members.map(\.key)).sorted()
-        return .object(JSONObject(keys.map { (key: $0, value: sortedKeys(object[$0]!)) }))
+        return .object(JSONObject(keys.map { JSONMember(key: $0, value: sortedKeys(object[$0]!)) }))
     default: return value
     }
 }
@@ -191,5 +191,26 @@ struct JSONParserTests {
             }
         }
         #expect(accepted > 100)
+    }
+}
+
+@Suite("UTF-8 validation")
+struct UTF8ValidationTests {
+    /// Every 1–3 byte sequence from a set of boundary bytes: our reader accepts exactly what
+    /// the standard library's validating initializer accepts (an independent implementation).
+    @Test("accepts exactly what String(validating:) accepts")
+    func agreesWithStandardLibrary() throws {
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        var sequences: [[UInt8]] = interesting.map { [$0] }
+        for a in interesting { for b in interesting { sequences.append([a, b]) } }
+        for a in interesting where a >= 0xE0 { for b in interesting { for c in interesting { sequences.append([a, b, c]) } } }
+        for a: UInt8 in [0xF0, 0xF4, 0xF5] { for b in interesting { sequences.append([a, b, 0x80, 0x80]) } }
+        for body in sequences {
+            let quoted = [UInt8(ascii: "\"")] + body.filter { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } + [UInt8(ascii: "\"")]
+            let inner = Array(quoted.dropFirst().dropLast())
+            let expected = String(validating: inner, as: UTF8.self)
+            let ours = try? JSONParser.parse(quoted)
+            #expect(ours == expected.map(JSONValue.string), "\(inner)")
+        }
     }
 }

@@ -126,7 +126,7 @@ private func randomValue(depth: Int, _ random: inout SeededRandom) -> JSONValue 
     default:
         var object = JSONObject()
         for index in 0..<Int.random(in: 0...4, using: &random) {
-            object.members.append((key: "k\(index)\(["", "\"", "ک", "\n"].randomElement(using: &random)!)", value: randomValue(depth: depth + 1, &random)))
+            object.members.append(JSONMember(key: "k\(index)\(["", "\"", "ک", "\n"].randomElement(using: &random)!)", value: randomValue(depth: depth + 1, &random)))
         }
         return .object(object)
     }
