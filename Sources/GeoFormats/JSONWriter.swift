@@ -54,16 +54,6 @@ package struct JSONWriter: Sendable {
         needsComma = false
     }
 
-    /// Writes `"key":` for a key known to need no escaping (ASCII letters, digits, `_`).
-    package mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
-        needsComma = false
-    }
-
     package mutating func string(_ value: String) {
         separate()
         Self.appendEscaped(value, to: &bytes)
