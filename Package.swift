@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Already in the graph through Hummingbird; named so tests can read ByteBuffers as Data.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -76,7 +78,10 @@ let package = Package(
         // Test helpers: GeoData fixtures, seeded RNG, brute-force oracles, temp stores.
         .target(
             name: "TestSupport",
-            dependencies: ["GeoCore", "GeoFormats", "LandModel"],
+            dependencies: [
+                "GeoCore", "GeoFormats", "LandModel", "LandService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore", "GeoProjection", "TestSupport"], swiftSettings: swiftSettings),
@@ -92,6 +97,8 @@ let package = Package(
                 "LandAPI", "LandService", "LandModel", "GeoCore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
     ]

@@ -162,7 +162,8 @@ package struct DatasetImporter: Sendable {
             return []
         }
         var rules: [ZoningRule] = []
-        for (code, value) in zones.members {
+        for member in zones.members {
+            let code = member.key, value = member.value
             guard case .object(let entry) = value else {
                 problems.append(ImportProblem(file: file, featureID: code, message: "the rule is not an object"))
                 continue
@@ -274,7 +275,8 @@ package struct DatasetImporter: Sendable {
         let mapped = mapping.mappedProperties
         var writer = JSONWriter()
         writer.beginObject()
-        for (key, value) in feature.properties.members where !mapped.contains(key) {
+        for member in feature.properties.members where !mapped.contains(member.key) {
+            let key = member.key, value = member.value
             writer.key(key)
             writer.value(value)
         }

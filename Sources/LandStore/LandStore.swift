@@ -61,6 +61,14 @@ package struct StoreCounts: Sendable, Equatable {
     package var facilities: Int
     package var streets: Int
     package var rules: Int
+
+    package init(parcels: Int, zones: Int, facilities: Int, streets: Int, rules: Int) {
+        self.parcels = parcels
+        self.zones = zones
+        self.facilities = facilities
+        self.streets = streets
+        self.rules = rules
+    }
 }
 
 /// The dataset a database was filled from.

@@ -95,8 +95,13 @@ struct DatasetImportTests {
             let parcel = try #require(byID[properties["osm_ref"] as! String])
             #expect(parcel.currentUse?.rawValue == properties["building"] as? String)
             #expect(parcel.floors == (properties["building:levels"] as? String).flatMap { Double($0) }.map { Int($0.rounded(.down)) })
+            // area_m2 is rounded to 0.1 m² (helsinki/README.md), so tiny sheds are compared to that precision.
             let reference = properties["area_m2"] as! Double
-            worst = max(worst, abs(parcel.areaSquareMeters - reference) / reference)
+            if reference < 100 {
+                #expect(abs(parcel.areaSquareMeters - reference) <= 0.05 + 1e-9, "\(parcel.id): \(parcel.areaSquareMeters) vs \(reference)")
+            } else {
+                worst = max(worst, abs(parcel.areaSquareMeters - reference) / reference)
+            }
         }
         #expect(worst < 0.001, "worst relative area error \(worst)")
         let zones = try await store.allZones()
