@@ -1,0 +1,1 @@
+// zamin-bench: the spatial-index benchmark (being written; see issue 4).
