@@ -243,20 +243,42 @@ func run(_ options: Options) {
         for c in candidates where zones.polygons[Int(c)].contains(point) { result.append(zones.ids[Int(c)]) }
     }
 
-    func lookUpBrute(_ point: Coordinate, into result: inout [Int32]) {
-        for (i, p) in parcels.polygons.enumerated() where p.contains(point) { result.append(parcels.ids[i]) }
-        for (i, p) in zones.polygons.enumerated() where p.contains(point) { result.append(zones.ids[i]) }
+    /// A linear scan: every feature's box (one contiguous array, like the index's), then its polygon.
+    func scan(_ layer: PolygonLayer, minX: Double, minY: Double, maxX: Double, maxY: Double, _ body: (Int) -> Void) {
+        layer.boxes.withUnsafeBufferPointer { b in
+            for i in 0..<layer.ids.count where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
+                body(i)
+            }
+        }
     }
 
-    /// W2 exact: parcels whose polygon meets the closed window.
+    func lookUpBrute(_ point: Coordinate, into result: inout [Int32]) {
+        scan(parcels, minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat) { i in
+            if parcels.polygons[i].contains(point) { result.append(parcels.ids[i]) }
+        }
+        scan(zones, minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat) { i in
+            if zones.polygons[i].contains(point) { result.append(zones.ids[i]) }
+        }
+    }
+
+    /// W2 exact: parcels whose polygon meets the closed window. A parcel whose box lies inside the
+    /// window is a hit without reading its polygon.
+    var overlapping: [Int32] = []
+    overlapping.reserveCapacity(4_096)
     func windowQuery(_ window: BoundingBox, into result: inout [Int32]) {
         candidates.removeAll(keepingCapacity: true)
-        parcelIndex.search(minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat, into: &candidates)
-        for c in candidates where parcels.polygons[Int(c)].intersects(window) { result.append(parcels.ids[Int(c)]) }
+        overlapping.removeAll(keepingCapacity: true)
+        parcelIndex.search(
+            minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat,
+            contained: &candidates, overlapping: &overlapping)
+        for c in candidates { result.append(parcels.ids[Int(c)]) }
+        for c in overlapping where parcels.polygons[Int(c)].intersects(window) { result.append(parcels.ids[Int(c)]) }
     }
 
     func windowQueryBrute(_ window: BoundingBox, into result: inout [Int32]) {
-        for (i, p) in parcels.polygons.enumerated() where p.intersects(window) { result.append(parcels.ids[i]) }
+        scan(parcels, minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat) { i in
+            if parcels.polygons[i].intersects(window) { result.append(parcels.ids[i]) }
+        }
     }
 
     var nearestBuffer = NearestSearchBuffer()
