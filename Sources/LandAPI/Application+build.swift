@@ -19,5 +19,6 @@ package func buildRouter(services: LandServices) -> Router<BasicRequestContext> 
     router.middlewares.add(JSONErrorMiddleware())
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(OGCController(services: services).routes)
+    router.addRoutes(CitizenController(services: services).routes)
     return router
 }

@@ -128,20 +128,44 @@ package struct LayerIndex: Sendable {
     package func search(minX: Double, minY: Double, maxX: Double, maxY: Double, into results: inout [Int32]) {
         let start = results.count
         base.search(minX: minX, minY: minY, maxX: maxX, maxY: maxY, into: &results)
-        if !hiddenBaseIds.isEmpty {
-            var kept = start
-            for i in start..<results.count where !hiddenBaseIds.contains(results[i]) {
-                results[kept] = results[i]
-                kept += 1
-            }
-            results.removeLast(results.count - kept)
-        }
+        removeHidden(from: &results, after: start)
         overlayBoxes.withUnsafeBufferPointer { b in
             for i in 0..<overlayIds.count
             where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
                 results.append(overlayIds[i])
             }
         }
+    }
+
+    /// As `PackedRTree.search(minX:minY:maxX:maxY:contained:overlapping:)`: hits whose box lies in the
+    /// window go to `contained`, the others to `overlapping`.
+    package func search(
+        minX: Double, minY: Double, maxX: Double, maxY: Double, contained: inout [Int32], overlapping: inout [Int32]
+    ) {
+        let containedStart = contained.count, overlappingStart = overlapping.count
+        base.search(minX: minX, minY: minY, maxX: maxX, maxY: maxY, contained: &contained, overlapping: &overlapping)
+        removeHidden(from: &contained, after: containedStart)
+        removeHidden(from: &overlapping, after: overlappingStart)
+        overlayBoxes.withUnsafeBufferPointer { b in
+            for i in 0..<overlayIds.count
+            where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
+                if b[4 * i] >= minX && b[4 * i + 2] <= maxX && b[4 * i + 1] >= minY && b[4 * i + 3] <= maxY {
+                    contained.append(overlayIds[i])
+                } else {
+                    overlapping.append(overlayIds[i])
+                }
+            }
+        }
+    }
+
+    private func removeHidden(from results: inout [Int32], after start: Int) {
+        guard !hiddenBaseIds.isEmpty else { return }
+        var kept = start
+        for i in start..<results.count where !hiddenBaseIds.contains(results[i]) {
+            results[kept] = results[i]
+            kept += 1
+        }
+        results.removeLast(results.count - kept)
     }
 
     /// k nearest visible items, as `PackedRTree.nearest` (distance, then id), base and overlay merged.
