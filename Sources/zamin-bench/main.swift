@@ -19,6 +19,7 @@ struct Options {
     var bruteNearestQueries = 200
     var checkQueries = 200
     var nodeSizes: [Int] = []
+    var workloads: [String] = []
 }
 
 func parseOptions() -> Options {
@@ -33,6 +34,7 @@ func parseOptions() -> Options {
         case "--brute-nearest": options.bruteNearestQueries = Int(value) ?? 200
         case "--check": options.checkQueries = Int(value) ?? 200
         case "--node-sizes": options.nodeSizes = value.split(separator: ",").compactMap { Int($0) }
+        case "--workloads": options.workloads = value.split(separator: ",").map(String.init)
         default:
             print("unknown argument \(argument)")
             exit(2)
@@ -114,7 +116,14 @@ func measure(count: Int, reps: Int, _ query: (Int) -> Void) -> Measurement {
     return Measurement(medianNanoseconds: Double(samples[samples.count / 2]), queriesPerSecond: rates[rates.count / 2])
 }
 
-func report(_ name: String, index: Measurement, brute: Measurement?) {
+/// Workload name prefixes to run (--workloads); empty: all.
+nonisolated(unsafe) var workloadFilter: [String] = []
+
+/// Measures and prints one workload unless --workloads leaves it out.
+func report(_ name: String, index measureIndex: @autoclosure () -> Measurement, brute measureBrute: @autoclosure () -> Measurement?) {
+    guard workloadFilter.isEmpty || workloadFilter.contains(where: { name.hasPrefix($0) }) else { return }
+    let index = measureIndex()
+    let brute = measureBrute()
     func format(_ m: Measurement) -> String {
         String(format: "%9.0f ns/query %10.0f q/s", m.medianNanoseconds, m.queriesPerSecond)
     }
@@ -168,6 +177,7 @@ struct FacilityMetric: NearestMetric {
 }
 
 func run(_ options: Options) {
+    workloadFilter = options.workloads
     let peers = options.city + "/peers/"
     let parcels = loadPolygons(peers + "parcels.txt")
     let zones = loadPolygons(peers + "zones.txt")
