@@ -18,6 +18,7 @@ package func buildRouter(services: LandServices) -> Router<BasicRequestContext> 
     let router = Router(context: BasicRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     router.addRoutes(HealthController(services: services).routes)
+    router.addRoutes(OGCController(services: services).routes)
     router.addRoutes(CitizenController(services: services).routes)
     return router
 }

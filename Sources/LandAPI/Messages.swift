@@ -11,6 +11,25 @@ enum Message: Sendable, Equatable {
     case badRequest
     case internalError
     case invalidDataset
+    // OGC API – Features (OGC 17-069r4 §7.5.1, OGC 18-058r1 §7.2)
+    case invalidBoundingBox
+    case invalidLimit
+    case invalidOffset
+    case invalidDatetime
+    case invalidFormat
+    case invalidFilterValue
+    case unknownQueryParameter
+    case unknownCollection
+    case unknownFeature
+    case unknownCRS
+    case outsideCRSDomain
+    case ogcServiceTitle
+    case ogcServiceDescription
+    case ogcConformanceTitle
+    case ogcCollectionsTitle
+    case ogcParcelsTitle
+    case ogcZonesTitle
+    case ogcFacilitiesTitle
 
     // Query parameters
     case unknownParameter(String)
