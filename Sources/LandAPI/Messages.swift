@@ -8,6 +8,32 @@ enum Message: Sendable, Equatable {
     case badRequest
     case internalError
     case invalidDataset
+    // Change requests, keys, planners (issue 7).
+    case missingKey
+    case invalidKey
+    case roleNotAllowed
+    case tooManyRequests
+    case bodyNotJSONObject
+    case missingField
+    case invalidField
+    case unknownField
+    case invalidNationalID
+    case invalidPhone
+    case floorsRequired
+    case zoneCodeOnlyForLandUseChange
+    case unknownParcel
+    case unknownLandUse
+    case unknownZoneCode
+    case noZoningRules
+    case requestNotFound
+    case requestStatusConflict
+    case keyNameTaken
+    case keyNotFound
+    case invalidBBox
+    case invalidDatetime
+    case unknownParameter
+    case invalidStatus
+    case invalidLimit
 
     func text(in language: Language) -> String {
         switch language {
