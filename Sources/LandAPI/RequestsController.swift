@@ -2,6 +2,7 @@ import Hummingbird
 import GeoFormats
 import LandModel
 import LandService
+import NIOCore
 
 /// Change requests: citizens file and follow them; planners list and decide them.
 ///
@@ -111,14 +112,14 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
             throw APIError.invalidParameter("decision", .invalidField)
         }
         let reason = try body.string("reason", maxLength: 2000)
-        let outcome: DecisionOutcome
+        let decided: ChangeRequest
         do {
-            outcome = try await services.decide(request: RequestID(number), decision: decision, reason: reason, by: holder.name)
+            decided = try await services.decide(request: RequestID(number), decision: decision, reason: reason, by: holder.name)
         } catch {
             throw APIError(error)
         }
         var writer = JSONWriter()
-        RequestJSON.write(outcome.request, personal: true, to: &writer)
+        RequestJSON.write(decided, personal: true, to: &writer)
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 }

@@ -2,6 +2,7 @@ package import LandModel
 package import LandStore
 package import GeoCore
 import GeoFormats
+import Logging
 
 /// A request as the API validated it: typed values only (the national id checksum and the phone
 /// format are in the types). What remains to check needs the city: the parcel, the vocabulary.
@@ -98,7 +99,8 @@ extension LandServices {
     /// Applies a planner's decision. An approval changes the parcel in the same transaction, and
     /// the next snapshot is published before the writer takes the next write, so the very next
     /// request sees the change, and snapshots follow the commit order.
-    package func decide(request id: RequestID, decision: Decision, reason: String?, by actor: String) async throws(ServiceError) -> DecisionOutcome {
+    /// Returns the request as decided.
+    package func decide(request id: RequestID, decision: Decision, reason: String?, by actor: String) async throws(ServiceError) -> ChangeRequest {
         let holder = snapshots
         do {
             let outcome = try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
@@ -108,7 +110,7 @@ extension LandServices {
             logger.info(
                 "request decided",
                 metadata: ["request_id": "\(id)", "decision": "\(decision.rawValue)", "by": "\(actor)"])
-            return outcome
+            return outcome.request
         } catch .notFound {
             throw .requestNotFound
         } catch .conflict {

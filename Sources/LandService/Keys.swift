@@ -1,4 +1,5 @@
 import Crypto
+import FoundationEssentials
 package import LandModel
 package import LandStore
 package import Logging

@@ -51,7 +51,7 @@ extension CitySnapshot {
             statistics.total.add(parcel)
             if let use = parcel.currentUse { byUse[use, default: UseTally()].add(parcel) } else { unknown.add(parcel) }
         }
-        statistics.byUse = byUse.keys.sorted().map { (use: $0, tally: byUse[$0]!) }
+        statistics.byUse = byUse.keys.sorted().map { use -> (use: LandUse?, tally: UseTally) in (use, byUse[use]!) }
         if unknown.count > 0 { statistics.byUse.append((use: nil, tally: unknown)) }
         return statistics
     }

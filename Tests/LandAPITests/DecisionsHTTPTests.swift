@@ -1,4 +1,5 @@
 import Foundation
+import GeoCore
 import Hummingbird
 import HummingbirdTesting
 import LandAPI
@@ -54,10 +55,11 @@ struct DecisionsHTTPTests {
         let city = try await RequestCity.make()
         var keys: [String] = []
         for index in 0..<10 { keys.append(try await city.key("planner-\(index)", "planner")) }
+        let planners = keys
         try await city.app.test(.router) { client in
             _ = try await client.call(.post, "/requests", json: permitBody(use: "commercial", floors: 2))
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for (index, key) in keys.enumerated() {
+                for (index, key) in planners.enumerated() {
                     group.addTask {
                         try await client.call(
                             .post, "/requests/1/decision", key: key, json: ["decision": index % 2 == 0 ? "approve" : "reject"]
@@ -118,7 +120,7 @@ struct DecisionsHTTPTests {
             }
         }
         // Stored, not only in memory: a fresh open of the database sees the approval.
-        let reopened = try await LandServices.open(databaseAt: city.services.store.path, logger: city.recorder.logger)
+        let reopened = try await LandServices.open(databaseAt: city.path, logger: city.recorder.logger)
         #expect(reopened.snapshots.snapshot.parcels.first { $0.id == ParcelID("P-000002") }?.currentUse == LandUse("commercial"))
     }
 

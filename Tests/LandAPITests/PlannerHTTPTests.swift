@@ -3,6 +3,8 @@ import GeoCore
 import Hummingbird
 import HummingbirdTesting
 import LandAPI
+import LandService
+import Synchronization
 import Testing
 import TestSupport
 
@@ -166,9 +168,9 @@ struct PlannerHTTPTests {
     func confidentiality() async throws {
         let city = try await RequestCity.make()
         let planner = try await city.key("planner-sara", "planner")
-        var publicTexts: [String] = []
+        let collected = Mutex<[String]>([])
         try await city.app.test(.router) { client in
-            func record(_ reply: Reply) { publicTexts.append(reply.text + "\n" + reply.headers.description) }
+            func record(_ reply: Reply) { collected.withLock { $0.append(reply.text + "\n" + reply.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")) } }
             let filed = try await client.call(.post, "/requests", json: permitBody())
             record(filed)
             let code = filed.json["tracking_code"] as? String ?? ""
@@ -191,6 +193,7 @@ struct PlannerHTTPTests {
             let planners = try await client.call(.get, "/requests", key: planner)
             #expect(["Sara Ahmadi", "0012345679", "09121234567"].allSatisfy { planners.text.contains($0) })
         }
+        let publicTexts = collected.withLock { $0 }
         #expect(publicTexts.count == 11)
         let log = city.recorder.text
         #expect(log.contains("request filed") && log.contains("request decided"), "the log was recorded")

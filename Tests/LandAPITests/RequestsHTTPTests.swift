@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LandAPI
+import LandService
 import Testing
 import TestSupport
 
@@ -115,9 +116,11 @@ struct RequestsHTTPTests {
             ("landline", applicant { $0["phone"] = "02166554433" }, "applicant.phone"),
             ("short mobile", applicant { $0["phone"] = "0912123456" }, "applicant.phone"),
         ]
+        let encoded = try cases.map { ($0.0, String(decoding: try JSONSerialization.data(withJSONObject: $0.1), as: UTF8.self), $0.2) }
+        let unknownParcel = String(decoding: try JSONSerialization.data(withJSONObject: with { $0["parcel_id"] = "P-999999" }), as: UTF8.self)
         try await city.app.test(.router) { client in
-            for (name, body, parameter) in cases {
-                let reply = try await client.call(.post, "/requests", json: body)
+            for (name, body, parameter) in encoded {
+                let reply = try await client.call(.post, "/requests", raw: body)
                 #expect(reply.status == .badRequest, "\(name)")
                 #expect(reply.json["code"] as? String == "InvalidParameterValue", "\(name)")
                 #expect(reply.json["parameter"] as? String == parameter, "\(name)")
@@ -136,7 +139,7 @@ struct RequestsHTTPTests {
             #expect(unknownQuery.json["parameter"] as? String == "debug")
             let tooLarge = try await client.call(.post, "/requests", raw: "{\"description\": \"" + String(repeating: "x", count: 70_000) + "\"}")
             #expect(tooLarge.status == .contentTooLarge)
-            let english = try await client.call(.post, "/requests?lang=en", json: with { $0["parcel_id"] = "P-999999" })
+            let english = try await client.call(.post, "/requests?lang=en", raw: unknownParcel)
             #expect(english.json["description"] as? String == "There is no parcel with this id.")
 
             let stored = try await client.call(.get, "/requests", key: admin)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LandAPI
 import LandService
+import LandModel
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -41,10 +42,12 @@ final class LogRecorder: Sendable {
 }
 
 /// Tehran imported into a temp database, the services over it, and the router, with every log recorded.
-struct RequestCity {
+struct RequestCity: Sendable {
     let services: LandServices
-    let router: Router<ZaminRequestContext>
+    let publicPostsPerMinute: Int
     let recorder: LogRecorder
+    /// The database file.
+    let path: String
 
     static func make(publicPostsPerMinute: Int = 10_000) async throws -> RequestCity {
         let recorder = LogRecorder()
@@ -52,12 +55,12 @@ struct RequestCity {
         _ = try await DatasetImporter().importFolder(
             Fixtures.dataset("tehran"), intoDatabaseAt: path, replace: false, actor: "test", logger: recorder.logger)
         let services = try await LandServices.open(databaseAt: path, logger: recorder.logger)
-        return RequestCity(
-            services: services, router: buildRouter(services: services, publicPostsPerMinute: publicPostsPerMinute),
-            recorder: recorder)
+        return RequestCity(services: services, publicPostsPerMinute: publicPostsPerMinute, recorder: recorder, path: path)
     }
 
-    var app: some ApplicationProtocol { Application(router: router, logger: recorder.logger) }
+    var app: some ApplicationProtocol {
+        Application(router: buildRouter(services: services, publicPostsPerMinute: publicPostsPerMinute), logger: recorder.logger)
+    }
 
     /// A new key of `role`, as its holder sends it.
     func key(_ name: String, _ role: String) async throws -> String {
