@@ -68,7 +68,13 @@ struct JSONBody {
 
     static func read(_ request: Request, limitBytes: Int = 64 * 1024) async throws -> JSONBody {
         var request = request
-        let buffer = try await request.collectBody(upTo: limitBytes)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limitBytes)
+        } catch {
+            // NIO's too-many-bytes error (or a dropped body): either way the body cannot be read.
+            throw APIError(status: .contentTooLarge, code: "ContentTooLarge", message: .bodyTooLarge)
+        }
         guard case .object(let object)? = try? JSONParser.parse(Array(buffer.readableBytesView)) else {
             throw APIError(status: .badRequest, code: "InvalidParameterValue", message: .bodyNotJSONObject)
         }

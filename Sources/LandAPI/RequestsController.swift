@@ -23,8 +23,9 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
         RouteCollection(context: Context.self)
             .post("requests", use: file)
             .get("requests", use: list)
-            .get("requests/:code", use: show)
-            .post("requests/:id/decision", use: decide)
+            // One parameter name at this position: the router keeps one trie node per position.
+            .get("requests/:request", use: show)
+            .post("requests/:request/decision", use: decide)
     }
 
     @Sendable func file(_ request: Request, context: Context) async throws -> Response {
@@ -71,7 +72,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         _ = try PlannerQuery(request, allowed: [])
-        let code = TrackingCode(try context.parameters.require("code"))
+        let code = TrackingCode(try context.parameters.require("request"))
         let found: ChangeRequest
         do { found = try await services.request(trackingCode: code) } catch { throw APIError(error) }
         var writer = JSONWriter()
@@ -103,7 +104,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
     @Sendable func decide(_ request: Request, context: Context) async throws -> Response {
         let holder = try await auth.require(.planner, request)
         _ = try PlannerQuery(request, allowed: [])
-        guard let number = Int(try context.parameters.require("id")), number > 0 else {
+        guard let number = Int(try context.parameters.require("request")), number > 0 else {
             throw APIError.notFound(.requestNotFound)
         }
         let body = try await JSONBody.read(request)
