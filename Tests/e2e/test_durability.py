@@ -58,6 +58,7 @@ def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path
         worker.join(timeout=30)
         stop.set()
 
+    print(f"seed {seed}: {len(acknowledged['filed'])} filings and {len(acknowledged['approved'])} approvals acknowledged")
     assert len(acknowledged["approved"]) >= 10, f"too few writes to test (seed {seed})"
 
     # Restart once more: the server recovers the WAL and serves what was acknowledged.
