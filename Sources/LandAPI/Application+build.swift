@@ -18,13 +18,10 @@ package func buildRouter(services: LandServices) -> Router<BasicRequestContext> 
     let router = Router(context: BasicRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     router.addRoutes(HealthController(services: services).routes)
-    // Web map: files and texts; `/` answers the map to browsers (WebMap.page(for:)). When the OGC
-    // landing page lands, its handler calls `webMap.page(for:)` first and this `get("/")` goes.
+    // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
+    // route registered for `/` (the OGC landing page); the page's files and texts are routes.
     let webMap = WebMap(services: services)
+    router.middlewares.add(WebMapMiddleware(webMap: webMap))
     router.addRoutes(WebMapController(webMap: webMap).routes)
-    router.get("/") { request, _ -> Response in
-        guard let page = webMap.page(for: request) else { throw APIError.notFound(.noSuchPath) }
-        return page
-    }
     return router
 }

@@ -122,6 +122,10 @@ extension UIText {
         case .useHealth: return "Health"
         case .useReligious: return "Religious"
         case .useIndustrial: return "Industrial"
+        case .dataForMapClients: return "Data for map clients (OGC API – Features)"
+        case .collectionsLink: return "Collections and features"
+        case .apiLink: return "API definition"
+        case .conformanceLink: return "Conformance"
         }
     }
 }

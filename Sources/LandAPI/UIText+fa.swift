@@ -122,6 +122,10 @@ extension UIText {
         case .useHealth: return "درمانی"
         case .useReligious: return "مذهبی"
         case .useIndustrial: return "صنعتی"
+        case .dataForMapClients: return "داده برای نرم‌افزارهای نقشه (OGC API – Features)"
+        case .collectionsLink: return "لایه‌ها و عارضه‌ها"
+        case .apiLink: return "تعریف API"
+        case .conformanceLink: return "استانداردهای پشتیبانی‌شده"
         }
     }
 }

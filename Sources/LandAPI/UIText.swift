@@ -124,6 +124,10 @@ enum UIText: String, Sendable, CaseIterable {
     case useHealth
     case useReligious
     case useIndustrial
+    case dataForMapClients
+    case collectionsLink
+    case apiLink
+    case conformanceLink
 
     func text(in language: Language) -> String {
         switch language {
