@@ -105,7 +105,10 @@ class Browser:
     def wait_for(self, expression, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = self.evaluate(f"(() => {{ try {{ return {expression}; }} catch (e) {{ return null; }} }})()")
+            # An object (a DOM node, the map) counts as true: only plain values cross the pipe.
+            value = self.evaluate(
+                f"(() => {{ try {{ const v = {expression}; return v && typeof v === 'object' && !Array.isArray(v) ? true : v; }}"
+                f" catch (e) {{ return null; }} }})()")
             if value:
                 return value
             time.sleep(0.1)
@@ -116,7 +119,7 @@ class Browser:
             self.page("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
     def press(self, key, code=None, text=None):
-        key_code = {"Enter": 13, "Tab": 9}.get(key, 0)
+        key_code = {"Enter": 13, "Tab": 9, "ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40}.get(key, 0)
         params = dict(key=key, code=code or key, windowsVirtualKeyCode=key_code)
         self.page("Input.dispatchKeyEvent", type="keyDown", text=text, **params) if text else \
             self.page("Input.dispatchKeyEvent", type="rawKeyDown", **params)

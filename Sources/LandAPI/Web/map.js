@@ -35,7 +35,7 @@
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? "" : value);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child == null || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -224,7 +224,10 @@
     }),
     viewLoader({
       name: "parcels", collection: "parcels", layer: parcelLayer, limit: PARCEL_LIMIT, minZoom: PARCEL_MIN_ZOOM, toggle: "show-parcels",
-      afterLoad: () => parcelLayer.eachLayer((layer) => setPathData(layer, { "data-parcel-id": layer.feature.id || layer.feature.properties.id }, ["parcel"])),
+      afterLoad: () => {
+        parcelLayer.eachLayer((layer) => setPathData(layer, { "data-parcel-id": layer.feature.id || layer.feature.properties.id }, ["parcel"]));
+        facilityLayer.bringToFront();
+      },
     }),
     viewLoader({
       name: "facilities", collection: "facilities", layer: facilityLayer, limit: FACILITY_LIMIT, minZoom: 0, toggle: "show-facilities",
@@ -696,6 +699,7 @@
     loadView();
   });
   restoreView();
+  window.addEventListener("hashchange", restoreView);  // a pasted or edited #map= link
   showPlannerTools();
   // For the browser tests and for anyone scripting the page from the console.
   window.zamin = { map, lookUp, layers: { zones: zoneLayer, parcels: parcelLayer, facilities: facilityLayer } };
