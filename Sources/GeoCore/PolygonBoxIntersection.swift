@@ -20,6 +20,10 @@ extension Polygon {
 extension Polygonal {
     package func intersects(_ box: BoundingBox) -> Bool {
         guard bbox.intersects(box) else { return false }
+        // A non-empty polygon inside the box meets it: the common case of large windows.
+        if box.minLon <= bbox.minLon && bbox.maxLon <= box.maxLon && box.minLat <= bbox.minLat && bbox.maxLat <= box.maxLat {
+            return true
+        }
         for part in parts where part.intersects(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat) {
             return true
         }

@@ -18,6 +18,7 @@ package func buildRouter(services: LandServices) -> Router<BasicRequestContext> 
     let router = Router(context: BasicRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     router.addRoutes(HealthController(services: services).routes)
+    router.addRoutes(CitizenController(services: services).routes)
     // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
     // route registered for `/` (the OGC landing page); the page's files and texts are routes.
     let webMap = WebMap(services: services)

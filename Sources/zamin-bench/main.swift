@@ -125,6 +125,23 @@ func report(_ name: String, index: Measurement, brute: Measurement?) {
     print(line)
 }
 
+/// Counts the metric's calls in a diagnostic pass (not during timing).
+nonisolated(unsafe) var boundCalls = 0
+nonisolated(unsafe) var exactCalls = 0
+
+struct CountingMetric<Base: NearestMetric>: NearestMetric {
+    let base: Base
+    func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+        boundCalls += 1
+        return base.lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+    }
+    func exactDistance(toItem id: Int32) -> Double {
+        exactCalls += 1
+        return base.exactDistance(toItem: id)
+    }
+    func includes(_ id: Int32) -> Bool { base.includes(id) }
+}
+
 /// W3: geodesic metres to facilities, optionally of one category.
 struct FacilityMetric: NearestMetric {
     let query: Coordinate
@@ -302,6 +319,20 @@ func run(_ options: Options) {
             }
         }
         print("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(n, options.checkQueries)) queries, \(mismatches) mismatches with brute force (ids, order and distances)")
+    }
+    for category in [false, true] {
+        boundCalls = 0
+        exactCalls = 0
+        for i in 0..<n {
+            neighbors.removeAll(keepingCapacity: true)
+            let metric = FacilityMetric(
+                queryPoints[i].point, category: category ? queryPoints[i].category : -1, points: facilityPoints,
+                categories: facilityCategories)
+            facilityIndex.nearest(CountingMetric(base: metric), k: 5, buffer: &nearestBuffer, into: &neighbors)
+        }
+        print(String(
+            format: "%@ per query: %.1f box lower bounds, %.1f exact geodesic distances",
+            category ? "W3_knn5_cat" : "W3_knn5    ", Double(boundCalls) / Double(n), Double(exactCalls) / Double(n)))
     }
     crossCheckNearest("W3_knn5") { _ in -1 }
     crossCheckNearest("W3_knn5_cat") { queryPoints[$0].category }
