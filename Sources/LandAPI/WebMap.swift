@@ -1,5 +1,7 @@
+import Foundation
 import GeoCore
 import GeoFormats
+import HTTPTypes
 import Hummingbird
 import LandModel
 import LandService

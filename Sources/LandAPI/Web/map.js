@@ -364,10 +364,12 @@
       ]));
     }
     if (parcel) {
-      const conforms = answer.conforms !== undefined ? answer.conforms : parcelProperties.conforms;
+      // {"conformity": {"conforms", "status", "message"}} from /lookup; a bare `conforms` also works.
+      const conformity = answer.conformity || {};
+      const conforms = conformity.conforms !== undefined ? conformity.conforms : answer.conforms;
       nodes.push(element("h3", null, t("conformity")));
-      nodes.push(conforms === true ? element("p", { class: "good", "data-field": "conforms" }, t("conforms"))
-        : conforms === false ? element("p", { class: "bad", "data-field": "conforms" }, t("doesNotConform"))
+      nodes.push(conforms === true ? element("p", { class: "good", "data-field": "conforms" }, conformity.message || t("conforms"))
+        : conforms === false ? element("p", { class: "bad", "data-field": "conforms" }, conformity.message || t("doesNotConform"))
         : element("p", { class: "hint", "data-field": "conforms" }, t("conformityUnknown")));
     }
     const nearest = nearestEntries(answer.nearest);
@@ -489,14 +491,24 @@
   }
 
   // ---------- Zoning check ----------
+  // The API's own summary sentence when it sends one (same words as its messages), else ours.
   function checkVerdict(result) {
-    if (result.allowed && !result.needs_approval) return element("p", { class: "good", "data-field": "verdict" }, t("allowed"));
-    if (result.allowed || result.needs_approval) return element("p", { class: "warn", "data-field": "verdict" }, t("needsApproval"));
-    return element("p", { class: "bad", "data-field": "verdict" }, t("notAllowed"));
+    const [style, key] = result.allowed && !result.needs_approval ? ["good", "allowed"]
+      : result.allowed || result.needs_approval ? ["warn", "needsApproval"] : ["bad", "notAllowed"];
+    return element("p", { class: style, "data-field": "verdict", "data-verdict": key }, result.summary || t(key));
   }
   function checksTable(checks) {
     if (!Array.isArray(checks) || !checks.length) return null;
-    const value = (raw) => (raw == null ? "—" : typeof raw === "number" ? formatNumber(raw) : Array.isArray(raw) ? raw.map(useName).join(listSeparator) : useName(raw));
+    const uses = (list) => (Array.isArray(list) && list.length ? list.map(useName).join(listSeparator) : "—");
+    const value = (raw) => {
+      if (raw == null) return "—";
+      if (typeof raw === "number") return formatNumber(raw);
+      if (Array.isArray(raw)) return uses(raw);
+      if (typeof raw === "object") {  // a use rule: {allowed: [...], conditional: [...]}
+        return `${uses(raw.allowed)}${raw.conditional && raw.conditional.length ? ` (${t("conditionalUses")}: ${uses(raw.conditional)})` : ""}`;
+      }
+      return useName(raw);
+    };
     return element("table", null,
       element("thead", null, element("tr", null,
         [t("rule"), t("limit"), t("requested"), t("result")].map((label) => element("th", { scope: "col" }, label)))),
