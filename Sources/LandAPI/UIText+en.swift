@@ -126,6 +126,8 @@ extension UIText {
         case .collectionsLink: return "Collections and features"
         case .apiLink: return "API definition"
         case .conformanceLink: return "Conformance"
+        case .zoomIn: return "Zoom in"
+        case .zoomOut: return "Zoom out"
         }
     }
 }

@@ -126,6 +126,8 @@ extension UIText {
         case .collectionsLink: return "لایه‌ها و عارضه‌ها"
         case .apiLink: return "تعریف API"
         case .conformanceLink: return "استانداردهای پشتیبانی‌شده"
+        case .zoomIn: return "بزرگ‌نمایی"
+        case .zoomOut: return "کوچک‌نمایی"
         }
     }
 }

@@ -128,6 +128,8 @@ enum UIText: String, Sendable, CaseIterable {
     case collectionsLink
     case apiLink
     case conformanceLink
+    case zoomIn
+    case zoomOut
 
     func text(in language: Language) -> String {
         switch language {

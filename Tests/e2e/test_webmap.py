@@ -387,3 +387,17 @@ def test_planner_view_keeps_the_key_in_the_session_decides_and_shows_statistics(
     browser.wait_for(f"!document.querySelector({json.dumps(card)})")  # left the 'submitted' queue
     with urllib.request.urlopen(f"{server.base}/requests/{filed['tracking_code']}", timeout=10) as response:
         assert json.load(response)["status"] == "approved"
+
+
+def test_search_box_finds_a_persian_name_typed_with_arabic_letters(browser, server):
+    require_endpoint(server, "/search?q=x")
+    open_map(browser, server)
+    browser.evaluate("document.getElementById('tab-search').click()")
+    browser.evaluate("document.getElementById('search-query').value = 'بيمارستان'")  # Arabic yeh
+    browser.evaluate("document.querySelector('#search-form button[type=submit]').click()")
+    labels = browser.wait_for(
+        "(() => { const b = [...document.querySelectorAll('#search-result li button')].map(b => b.textContent); return b.length ? b : null; })()")
+    hospitals = {f["properties"]["name_fa"] for f in FACILITIES if "بیمارستان" in (f["properties"]["name_fa"] or "")}
+    assert labels[0] in hospitals
+    browser.evaluate("document.querySelector('#search-result li button').click()")
+    browser.wait_for("document.querySelector('path.chosen-point')")

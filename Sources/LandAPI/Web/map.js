@@ -100,7 +100,8 @@
   const propertiesOf = (item) => (item && item.type === "Feature" ? { id: item.id, ...item.properties } : item || {});
 
   // ---------- Map ----------
-  const map = L.map("map", { zoomControl: true, keyboard: true, attributionControl: true });
+  const map = L.map("map", { zoomControl: false, keyboard: true, attributionControl: true });
+  L.control.zoom({ zoomInTitle: t("zoomIn"), zoomOutTitle: t("zoomOut"), position: lang === "fa" ? "topright" : "topleft" }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Zamin · Leaflet");
   const tileURL = pageParameters.get("tiles");
