@@ -575,7 +575,8 @@
     show("track-result", loadingNode());
     try {
       const request = await api(`/requests/${encodeURIComponent(code)}`);
-      const decision = request.decision && typeof request.decision === "object" ? request.decision : { decision: request.decision, reason: request.reason };
+      const decision = request.decision && typeof request.decision === "object"
+        ? request.decision : { decision: request.decision, reason: request.decision_reason ?? request.reason };
       show("track-result", facts([
         [t("trackingCode"), element("bdi", { class: "number" }, request.tracking_code || code), "tracking-code"],
         [t("status"), statusName(request.status), "status"],
@@ -684,11 +685,12 @@
     show("stats-result", loadingNode());
     try {
       const payload = await api(`/stats/land-use?bbox=${bboxOf(map.getBounds())}`, { key: plannerKey() });
-      let rows = itemsOf(payload).map((row) => ({ use: row.use || row.current_use || row.code, count: row.count, area: row.area_m2 }));
+      // {"uses": [{"use", "parcels" (or "count"), "area_m2"}]}; a {use: {count, area_m2}} table also works.
+      let rows = itemsOf(payload).map((row) => ({ use: row.use || row.current_use || row.code, count: row.parcels ?? row.count, area: row.area_m2 }));
       if (!rows.length && payload && typeof payload === "object") {
         const table = payload.by_use || payload;
         rows = Object.entries(table).filter(([, value]) => value && typeof value === "object")
-          .map(([use, value]) => ({ use, count: value.count, area: value.area_m2 }));
+          .map(([use, value]) => ({ use, count: value.parcels ?? value.count, area: value.area_m2 }));
       }
       const total = rows.reduce((sum, row) => ({ count: sum.count + (row.count || 0), area: sum.area + (row.area || 0) }), { count: 0, area: 0 });
       show("stats-result", element("table", { "data-field": "land-use-stats" },
