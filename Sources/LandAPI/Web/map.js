@@ -668,6 +668,7 @@
         [t("requestedFloors"), formatNumber(request.requested_floors), null],
         [t("description"), request.description, null],
         applicant.name ? [t("applicant"), applicant.name, null] : null,
+        request.decision_reason ? [t("reason"), request.decision_reason, null] : null,
       ]),
       isOpen ? element("div", { class: "actions" },
         element("label", { for: reasonId }, t("decisionReason")),
