@@ -61,6 +61,14 @@ struct WebMapTests {
         }
     }
 
+    @Test("only / is the page: other paths answer a browser as they answer anyone")
+    func otherPathsUntouched() async throws {
+        try await get("/health", accept: Self.browserAccept) { response in
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+        }
+    }
+
     @Test("?f= decides over Accept: f=json is JSON even for a browser, f=html is the page for anyone")
     func formatParameterWins() async throws {
         try await get("/?f=json", accept: Self.browserAccept) { response in
