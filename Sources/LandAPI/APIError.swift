@@ -60,7 +60,7 @@ extension APIError {
         case .store:
             self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .internalError)
         case .unknownParcel:
-            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownParcel, parameter: "parcel_id")
+            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownRequestParcel, parameter: "parcel_id")
         case .unknownLandUse:
             self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownLandUse, parameter: "requested_use")
         case .unknownZoneCode:

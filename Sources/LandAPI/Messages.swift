@@ -69,7 +69,7 @@ enum Message: Sendable, Equatable {
     case invalidPhone
     case floorsRequired
     case zoneCodeOnlyForLandUseChange
-    case unknownParcel
+    case unknownRequestParcel
     case unknownLandUse
     case unknownZoneCode
     case noZoningRules
@@ -77,11 +77,8 @@ enum Message: Sendable, Equatable {
     case requestStatusConflict
     case keyNameTaken
     case keyNotFound
-    case invalidBBox
-    case invalidDatetime
-    case unknownParameter
+    case invalidInstant
     case invalidStatus
-    case invalidLimit
 
     func text(in language: Language) -> String {
         switch language {

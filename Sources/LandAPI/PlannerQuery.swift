@@ -13,7 +13,7 @@ struct PlannerQuery {
         for (key, value) in request.uri.queryParameters {
             let name = String(key)
             guard name == "lang" || allowed.contains(name) else {
-                throw APIError.invalidParameter(name, .unknownParameter)
+                throw APIError.invalidParameter(name, .unknownParameter(name))
             }
             values[name] = String(value)
         }
@@ -25,7 +25,7 @@ struct PlannerQuery {
         let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
         guard numbers.count == 4, let minLon = numbers[0], let minLat = numbers[1], let maxLon = numbers[2],
             let maxLat = numbers[3], let box = BoundingBox(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
-        else { throw APIError.invalidParameter("bbox", .invalidBBox) }
+        else { throw APIError.invalidParameter("bbox", .invalidBBox("bbox")) }
         return box
     }
 
@@ -38,7 +38,7 @@ struct PlannerQuery {
     /// An RFC 3339 date-time (with or without fractional seconds).
     func instant(_ name: String) throws -> Date? {
         guard let text = values[name] else { return nil }
-        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidDatetime) }
+        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidInstant) }
         return date
     }
 
@@ -55,7 +55,7 @@ struct PlannerQuery {
 
     func limit(default fallback: Int) throws -> Int {
         guard let text = values["limit"] else { return fallback }
-        guard let limit = Int(text), (1...1000).contains(limit) else { throw APIError.invalidParameter("limit", .invalidLimit) }
+        guard let limit = Int(text), (1...1000).contains(limit) else { throw APIError.invalidParameter("limit", .outOfRange("limit", lower: 1, upper: 1000)) }
         return limit
     }
 }
