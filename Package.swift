@@ -61,6 +61,8 @@ let package = Package(
                 "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // SocketAddress of the client, for the rate limit of public POSTs.
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Web")],
             swiftSettings: swiftSettings),

@@ -59,6 +59,23 @@ extension APIError {
             self.init(status: .badRequest, code: "InvalidParameterValue", message: .invalidDataset)
         case .store:
             self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .internalError)
+        case .unknownParcel:
+            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownRequestParcel, parameter: "parcel_id")
+        case .unknownLandUse:
+            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownLandUse, parameter: "requested_use")
+        case .unknownZoneCode:
+            self.init(
+                status: .badRequest, code: "InvalidParameterValue", message: .unknownZoneCode, parameter: "requested_zone_code")
+        case .noZoningRules:
+            self.init(status: .unprocessableContent, code: "InvalidParameterValue", message: .noZoningRules, parameter: "parcel_id")
+        case .requestNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .requestNotFound)
+        case .requestStatusConflict:
+            self.init(status: .conflict, code: "Conflict", message: .requestStatusConflict)
+        case .keyNameTaken:
+            self.init(status: .conflict, code: "Conflict", message: .keyNameTaken)
+        case .keyNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .keyNotFound)
         }
     }
 }

@@ -7,18 +7,26 @@ package import Logging
 package func buildApplication(
     services: LandServices, config: ServerConfig, logger: Logger
 ) -> some ApplicationProtocol {
-    let router = buildRouter(services: services)
+    let router = buildRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zamin"),
         logger: logger)
 }
 
-package func buildRouter(services: LandServices) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> Router<ZaminRequestContext> {
+    let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
+    // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
+    // route registered for `/` (the OGC landing page); the page's files and texts are routes.
+    // Hummingbird applies a middleware to the routes added after it, so it comes first.
+    let webMap = WebMap(services: services)
+    router.middlewares.add(WebMapMiddleware(webMap: webMap))
+    router.addRoutes(WebMapController(webMap: webMap).routes)
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(OGCController(services: services).routes)
     router.addRoutes(CitizenController(services: services).routes)
+    router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
+    router.addRoutes(PlannerController(services: services).routes)
     return router
 }

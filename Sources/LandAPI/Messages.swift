@@ -55,6 +55,29 @@ enum Message: Sendable, Equatable {
     case conformity(Conformity, use: LandUse, zone: String)
     case zoningSummary(allowed: Bool, needsApproval: Bool)
     case zoningCheck(ZoningCheckItem)
+    // Change requests, keys, planners (issue 7).
+    case missingKey
+    case invalidKey
+    case roleNotAllowed
+    case tooManyRequests
+    case bodyNotJSONObject
+    case missingField
+    case invalidField
+    case unknownField
+    case invalidNationalID
+    case invalidPhone
+    case floorsRequired
+    case zoneCodeOnlyForLandUseChange
+    case unknownRequestParcel
+    case unknownLandUse
+    case unknownZoneCode
+    case noZoningRules
+    case requestNotFound
+    case requestStatusConflict
+    case keyNameTaken
+    case keyNotFound
+    case invalidInstant
+    case invalidStatus
 
     func text(in language: Language) -> String {
         switch language {

@@ -4,6 +4,8 @@ package struct ServerConfig: Sendable {
     package var host: String
     package var port: Int
     package var databasePath: String
+    /// Public POSTs (filing a request) each client address may make per minute (token bucket).
+    package var publicPostsPerMinute = 10
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host

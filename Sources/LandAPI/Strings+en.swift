@@ -57,6 +57,28 @@ extension Message {
         case .zoningSummary(let allowed, let needsApproval):
             if !allowed { return "Not allowed: at least one rule of the zone is not met." }
             return needsApproval ? "Allowed with a planner's approval (conditional use)." : "Allowed by the zone's rules."
+        case .missingKey: return "An API key is required: send the header Authorization: Bearer KEY."
+        case .invalidKey: return "The API key is not valid or has been revoked."
+        case .roleNotAllowed: return "The role of this API key does not allow this action."
+        case .tooManyRequests: return "Too many requests from this address. Please wait and try again."
+        case .bodyNotJSONObject: return "The request body must be a JSON object."
+        case .missingField: return "This field is required."
+        case .invalidField: return "The value of this field is not valid."
+        case .unknownField: return "This field is not known."
+        case .invalidNationalID: return "The national id is not valid: it must be 10 digits with a correct check digit."
+        case .invalidPhone: return "The mobile number is not valid: use the form 09xxxxxxxxx."
+        case .floorsRequired: return "A construction permit needs the number of floors."
+        case .zoneCodeOnlyForLandUseChange: return "A zone code may be requested only in a land-use change request."
+        case .unknownRequestParcel: return "There is no parcel with this id."
+        case .unknownLandUse: return "This land use is not in the city's vocabulary."
+        case .unknownZoneCode: return "This zone code has no zoning rules."
+        case .noZoningRules: return "No zoning rules govern this parcel, so the request cannot be checked."
+        case .requestNotFound: return "There is no request with this tracking code or id."
+        case .requestStatusConflict: return "The request's status does not allow this decision (it may already be decided)."
+        case .keyNameTaken: return "A key with this name exists."
+        case .keyNotFound: return "There is no active key with this name."
+        case .invalidInstant: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
+        case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
         case .zoningCheck(let item): return Self.englishCheck(item)
         }
     }

@@ -57,6 +57,28 @@ extension Message {
         case .zoningSummary(let allowed, let needsApproval):
             if !allowed { return "مجاز نیست: دست‌کم یکی از ضوابط پهنه رعایت نشده است." }
             return needsApproval ? "با موافقت کارشناس شهرسازی مجاز است (کاربری مشروط)." : "طبق ضوابط پهنه مجاز است."
+        case .missingKey: return "کلید API لازم است: سرآیند Authorization: Bearer KEY را بفرستید."
+        case .invalidKey: return "کلید API معتبر نیست یا باطل شده است."
+        case .roleNotAllowed: return "نقش این کلید API اجازهٔ این کار را نمی‌دهد."
+        case .tooManyRequests: return "درخواست‌های این نشانی بیش از حد است. لطفاً کمی صبر کنید و دوباره تلاش کنید."
+        case .bodyNotJSONObject: return "بدنهٔ درخواست باید یک شیء JSON باشد."
+        case .missingField: return "این فیلد الزامی است."
+        case .invalidField: return "مقدار این فیلد معتبر نیست."
+        case .unknownField: return "این فیلد شناخته‌شده نیست."
+        case .invalidNationalID: return "کد ملی معتبر نیست: باید ۱۰ رقم با رقم کنترل درست باشد."
+        case .invalidPhone: return "شمارهٔ همراه معتبر نیست: به شکل ۰۹xxxxxxxxx بنویسید."
+        case .floorsRequired: return "پروانهٔ ساختمانی به تعداد طبقات نیاز دارد."
+        case .zoneCodeOnlyForLandUseChange: return "کد پهنه فقط در درخواست تغییر کاربری قابل درخواست است."
+        case .unknownRequestParcel: return "قطعه‌ای با این شناسه وجود ندارد."
+        case .unknownLandUse: return "این کاربری در فهرست کاربری‌های شهر نیست."
+        case .unknownZoneCode: return "این کد پهنه ضوابطی ندارد."
+        case .noZoningRules: return "هیچ ضابطه‌ای بر این قطعه حاکم نیست، پس درخواست قابل بررسی نیست."
+        case .requestNotFound: return "درخواستی با این کد رهگیری یا شناسه وجود ندارد."
+        case .requestStatusConflict: return "وضعیت درخواست اجازهٔ این تصمیم را نمی‌دهد (شاید پیش‌تر تصمیم‌گیری شده باشد)."
+        case .keyNameTaken: return "کلیدی با این نام وجود دارد."
+        case .keyNotFound: return "کلید فعالی با این نام وجود ندارد."
+        case .invalidInstant: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
+        case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
         case .zoningCheck(let item): return Self.persianCheck(item)
         }
     }

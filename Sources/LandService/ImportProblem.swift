@@ -1,4 +1,5 @@
 package import LandStore
+package import LandModel
 
 /// One thing wrong with a dataset folder: the file, the feature's index and id when there is a
 /// feature, and what is wrong. The importer collects all of them before refusing the import.
@@ -27,4 +28,18 @@ package struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
 package enum ServiceError: Error, Sendable, Equatable {
     case invalidDataset([ImportProblem])
     case store(StoreError)
+    // Change requests and keys (issue 7).
+    /// The request names a parcel the city does not have.
+    case unknownParcel
+    /// The requested use is not in the city's land-use vocabulary.
+    case unknownLandUse
+    /// The requested zone code has no rules in the catalogue.
+    case unknownZoneCode
+    /// No zoning rules govern the parcel, so the request cannot be checked.
+    case noZoningRules
+    case requestNotFound
+    /// The request's status does not allow the decision (e.g. it is already decided).
+    case requestStatusConflict(RequestStatus)
+    case keyNameTaken
+    case keyNotFound
 }

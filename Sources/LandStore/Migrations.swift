@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1]
+    static let all: [[String]] = [version1, version2]
 
     static var latestVersion: Int { all.count }
 
@@ -51,5 +51,58 @@ enum Migrations {
           audit_id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
           target TEXT, before TEXT, after TEXT)
         """,
+    ]
+
+    /// Change requests filed by citizens, the history of every parcel edit (each row is one
+    /// closed version [valid_from, valid_to) with the values that replaced it), API keys (a
+    /// public key id, a random salt and SHA-256(salt ‖ secret); never the secret), and an
+    /// index to read the audit log by time.
+    static let version2: [String] = [
+        """
+        CREATE TABLE change_request (
+          request_id INTEGER PRIMARY KEY,
+          tracking_code TEXT NOT NULL UNIQUE,
+          parcel_id TEXT NOT NULL,
+          zone_code TEXT,
+          kind TEXT NOT NULL CHECK (kind IN ('land_use_change', 'construction_permit')),
+          requested_use TEXT NOT NULL,
+          requested_floors INTEGER CHECK (requested_floors >= 0),
+          requested_zone_code TEXT,
+          description TEXT NOT NULL DEFAULT '',
+          applicant_name TEXT NOT NULL,
+          applicant_national_id TEXT NOT NULL,
+          applicant_phone TEXT NOT NULL,
+          zoning_check TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('submitted', 'under_review', 'approved', 'rejected')),
+          submitted_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          decided_by TEXT,
+          decision_reason TEXT)
+        """,
+        "CREATE INDEX change_request_status ON change_request (status, request_id)",
+        """
+        CREATE TABLE parcel_history (
+          change_id INTEGER PRIMARY KEY,
+          parcel_id TEXT NOT NULL,
+          valid_from TEXT NOT NULL,
+          valid_to TEXT NOT NULL,
+          zone_code TEXT, current_use TEXT, floors INTEGER,
+          next_zone_code TEXT, next_current_use TEXT, next_floors INTEGER,
+          request_id INTEGER REFERENCES change_request (request_id),
+          actor TEXT NOT NULL)
+        """,
+        "CREATE INDEX parcel_history_parcel ON parcel_history (parcel_id, valid_to)",
+        "CREATE INDEX parcel_history_valid_to ON parcel_history (valid_to)",
+        """
+        CREATE TABLE api_key (
+          key_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          role TEXT NOT NULL CHECK (role IN ('planner', 'admin')),
+          salt BLOB NOT NULL,
+          secret_hash BLOB NOT NULL,
+          created_at TEXT NOT NULL,
+          revoked_at TEXT)
+        """,
+        "CREATE INDEX audit_at ON audit (at)",
     ]
 }

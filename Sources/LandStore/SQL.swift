@@ -62,3 +62,68 @@ enum SQL {
         INSERT INTO audit (at, actor, action, target, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         """
 }
+
+extension SQL {
+    // MARK: change requests (migration 2)
+    static let requestColumns = """
+        request_id, tracking_code, parcel_id, zone_code, kind, requested_use, requested_floors, requested_zone_code,
+          description, applicant_name, applicant_national_id, applicant_phone, zoning_check, status, submitted_at,
+          updated_at, decided_by, decision_reason
+        """
+    static let insertRequest = """
+        INSERT INTO change_request (tracking_code, parcel_id, zone_code, kind, requested_use, requested_floors,
+          requested_zone_code, description, applicant_name, applicant_national_id, applicant_phone, zoning_check,
+          status, submitted_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'submitted', ?13, ?13)
+        """
+    static let requestByID = "SELECT \(requestColumns) FROM change_request WHERE request_id = ?1"
+    static let requestByTrackingCode = "SELECT \(requestColumns) FROM change_request WHERE tracking_code = ?1"
+    static let requestsByStatus = """
+        SELECT \(requestColumns) FROM change_request WHERE (?1 IS NULL OR status = ?1) ORDER BY request_id
+        """
+    /// The status check-and-set of a decision: it changes a row only while the request is still in
+    /// one of the statuses ?3, ?4 (the caller checks `changes`), so two deciders cannot both win.
+    static let decideRequest = """
+        UPDATE change_request SET status = ?2, updated_at = ?5, decided_by = ?6, decision_reason = ?7
+        WHERE request_id = ?1 AND status IN (?3, ?4)
+        """
+
+    // MARK: parcel history (migration 2)
+    static let parcelAttributes = "SELECT zone_code, current_use, floors FROM parcel WHERE parcel_id = ?1"
+    static let updateParcelAttributes = "UPDATE parcel SET zone_code = ?2, current_use = ?3, floors = ?4 WHERE parcel_id = ?1"
+    /// When the parcel's current version began: its last change since the dataset was imported (?2).
+    static let lastParcelChange = "SELECT max(valid_to) FROM parcel_history WHERE parcel_id = ?1 AND valid_to >= ?2"
+    static let insertParcelHistory = """
+        INSERT INTO parcel_history (parcel_id, valid_from, valid_to, zone_code, current_use, floors,
+          next_zone_code, next_current_use, next_floors, request_id, actor)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        """
+    static let historyColumns = """
+        change_id, parcel_id, valid_from, valid_to, request_id, zone_code, current_use, floors,
+          next_zone_code, next_current_use, next_floors
+        """
+    /// The versions valid at instant ?1 that are not the current one: [valid_from, valid_to) holds ?1.
+    static let parcelVersionsAt = """
+        SELECT \(historyColumns) FROM parcel_history WHERE valid_from <= ?1 AND valid_to > ?1 ORDER BY change_id
+        """
+    /// Changes made in [?1, ?2], after the dataset import ?3.
+    static let parcelChangesBetween = """
+        SELECT \(historyColumns) FROM parcel_history WHERE valid_to >= ?1 AND valid_to <= ?2 AND valid_to >= ?3
+        ORDER BY valid_to, change_id
+        """
+
+    // MARK: API keys (migration 2)
+    static let insertKey = """
+        INSERT INTO api_key (key_id, name, role, salt, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        """
+    static let keyByID = "SELECT key_id, name, role, salt, secret_hash, created_at, revoked_at FROM api_key WHERE key_id = ?1"
+    static let keyByName = "SELECT key_id, name, role, salt, secret_hash, created_at, revoked_at FROM api_key WHERE name = ?1"
+    static let allKeys = "SELECT key_id, name, role, salt, secret_hash, created_at, revoked_at FROM api_key ORDER BY created_at, name"
+    static let revokeKey = "UPDATE api_key SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL"
+
+    // MARK: audit reading (migration 2)
+    static let auditPage = """
+        SELECT audit_id, at, actor, action, target, before, after FROM audit
+        WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2) ORDER BY audit_id DESC LIMIT ?3
+        """
+}

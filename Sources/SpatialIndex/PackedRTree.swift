@@ -8,11 +8,11 @@
 ///
 /// Boxes are closed: touching counts as intersecting. Coordinates are whatever the caller uses
 /// (lon/lat degrees in Zamin); the tree never interprets them beyond ordering.
-package struct PackedRTree: Sendable {
+public struct PackedRTree: Sendable {
     /// Maximum children per node: 16 by default, as in flatbush (measured: zamin-bench --node-sizes).
-    package let nodeSize: Int
+    @usableFromInline package let nodeSize: Int
     /// Number of items (leaves).
-    package let count: Int
+    @usableFromInline package let count: Int
     /// minX, minY, maxX, maxY of every node: leaves, then each level, root last.
     @usableFromInline let boxes: [Double]
     /// Leaf: item id. Parent: node index of its first child.
@@ -71,8 +71,9 @@ package struct PackedRTree: Sendable {
             keys.withUnsafeMutableBufferPointer { keys in
                 for i in 0..<n {
                     let centreX = (b[4 * i] + b[4 * i + 2]) / 2, centreY = (b[4 * i + 1] + b[4 * i + 3]) / 2
-                    let x = UInt32(Swift.max(0, Swift.min(hilbertMax, ((centreX - minX) * scaleX).rounded(.down))))
-                    let y = UInt32(Swift.max(0, Swift.min(hilbertMax, ((centreY - minY) * scaleY).rounded(.down))))
+                    // Conversion truncates, which is floor for these non-negative values (and needs no libm).
+                    let x = UInt32(Swift.max(0, Swift.min(hilbertMax, (centreX - minX) * scaleX)))
+                    let y = UInt32(Swift.max(0, Swift.min(hilbertMax, (centreY - minY) * scaleY)))
                     keys[i] = UInt64(PackedRTree.hilbert(x, y)) << 32 | UInt64(i)
                 }
             }

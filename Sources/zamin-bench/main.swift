@@ -19,6 +19,9 @@ struct Options {
     var bruteNearestQueries = 200
     var checkQueries = 200
     var nodeSizes: [Int] = []
+    var workloads: [String] = []
+    /// Folder for the ids of the first --check queries, in the peers' ids/<peer>/<workload>.txt format.
+    var idsDirectory = ""
 }
 
 func parseOptions() -> Options {
@@ -33,6 +36,8 @@ func parseOptions() -> Options {
         case "--brute-nearest": options.bruteNearestQueries = Int(value) ?? 200
         case "--check": options.checkQueries = Int(value) ?? 200
         case "--node-sizes": options.nodeSizes = value.split(separator: ",").compactMap { Int($0) }
+        case "--workloads": options.workloads = value.split(separator: ",").map(String.init)
+        case "--write-ids": options.idsDirectory = value
         default:
             print("unknown argument \(argument)")
             exit(2)
@@ -114,7 +119,14 @@ func measure(count: Int, reps: Int, _ query: (Int) -> Void) -> Measurement {
     return Measurement(medianNanoseconds: Double(samples[samples.count / 2]), queriesPerSecond: rates[rates.count / 2])
 }
 
-func report(_ name: String, index: Measurement, brute: Measurement?) {
+/// Workload name prefixes to run (--workloads); empty: all.
+nonisolated(unsafe) var workloadFilter: [String] = []
+
+/// Measures and prints one workload unless --workloads leaves it out.
+func report(_ name: String, index measureIndex: @autoclosure () -> Measurement, brute measureBrute: @autoclosure () -> Measurement?) {
+    guard workloadFilter.isEmpty || workloadFilter.contains(where: { name.hasPrefix($0) }) else { return }
+    let index = measureIndex()
+    let brute = measureBrute()
     func format(_ m: Measurement) -> String {
         String(format: "%9.0f ns/query %10.0f q/s", m.medianNanoseconds, m.queriesPerSecond)
     }
@@ -168,6 +180,7 @@ struct FacilityMetric: NearestMetric {
 }
 
 func run(_ options: Options) {
+    workloadFilter = options.workloads
     let peers = options.city + "/peers/"
     let parcels = loadPolygons(peers + "parcels.txt")
     let zones = loadPolygons(peers + "zones.txt")
@@ -303,16 +316,23 @@ func run(_ options: Options) {
     func crossCheck(_ name: String, count: Int, _ indexed: (Int, inout [Int32]) -> Void, _ brute: (Int, inout [Int32]) -> Void) {
         var mismatches = 0
         var a: [Int32] = [], b: [Int32] = []
+        var idLines = ""
         for i in 0..<min(count, options.checkQueries) {
             a.removeAll(); b.removeAll()
             indexed(i, &a)
             brute(i, &b)
-            if a.sorted() != b.sorted() {
+                idLines += a.sorted().map(String.init).joined(separator: " ") + "\n"
+        if a.sorted() != b.sorted() {
                 mismatches += 1
                 if mismatches <= 5 { print("  MISMATCH \(name) query \(i): index \(a.sorted()) brute \(b.sorted())") }
             }
         }
         print("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(count, options.checkQueries)) queries, \(mismatches) mismatches with brute force")
+        if !options.idsDirectory.isEmpty {
+            // The peers' cross-check format (RESULTS.md): sorted ids of query i on line i + 1.
+            try? FileManager.default.createDirectory(atPath: options.idsDirectory, withIntermediateDirectories: true)
+            try? idLines.write(toFile: options.idsDirectory + "/" + name + ".txt", atomically: true, encoding: .utf8)
+        }
     }
 
     let n = queryPoints.count

@@ -12,6 +12,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env ZAMIN_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Port (env ZAMIN_PORT, default 8080).") var port: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Requests each client address may file per minute (env ZAMIN_PUBLIC_POSTS_PER_MINUTE, default 10).")
+    var publicPostsPerMinute: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -28,7 +30,10 @@ struct Serve: AsyncParsableCommand {
         }
         let chosenPort = port ?? environment["ZAMIN_PORT"].flatMap { Int($0) } ?? 8080
         guard (0...65535).contains(chosenPort) else { throw ValidationError("--port must be 0…65535") }
-        let config = ServerConfig(host: host ?? environment["ZAMIN_HOST"] ?? "127.0.0.1", port: chosenPort, databasePath: path)
+        var config = ServerConfig(host: host ?? environment["ZAMIN_HOST"] ?? "127.0.0.1", port: chosenPort, databasePath: path)
+        let postsPerMinute = publicPostsPerMinute ?? environment["ZAMIN_PUBLIC_POSTS_PER_MINUTE"].flatMap { Int($0) } ?? 10
+        guard postsPerMinute >= 1 else { throw ValidationError("--public-posts-per-minute must be at least 1") }
+        config.publicPostsPerMinute = postsPerMinute
 
         let started = ContinuousClock.now
         let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))

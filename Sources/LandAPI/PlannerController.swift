@@ -1,0 +1,165 @@
+import Hummingbird
+import GeoCore
+import GeoFormats
+import LandModel
+import LandService
+import FoundationEssentials
+
+/// What planners ask of the land, and the audit log:
+/// - `GET /changes?bbox=&from=&to=` (public: land, not people): parcel changes in an area and
+///   period with the values before and after;
+/// - `GET /stats/land-use?zone=&bbox=&datetime=`: count and area (m²) per current use;
+/// - `GET /stats/non-conforming?zone=&bbox=&datetime=`: parcels whose current use their zone
+///   does not allow (a conditional use counts as conforming and is listed apart);
+/// - `GET /audit?from=&to=&limit=` (admin): every write, newest first.
+/// `zone` is a zone code (R121, M111…), matched against the code that governs each parcel.
+struct PlannerController<Context: RequestContext>: Sendable {
+    let services: LandServices
+
+    var routes: RouteCollection<Context> {
+        RouteCollection(context: Context.self)
+            .get("changes", use: changes)
+            .get("stats/land-use", use: landUse)
+            .get("stats/non-conforming", use: nonConforming)
+            .get("audit", use: audit)
+    }
+
+    @Sendable func changes(_ request: Request, context: Context) async throws -> Response {
+        let query = try PlannerQuery(request, allowed: ["bbox", "from", "to"])
+        let bbox = try query.bbox()
+        let from = try query.instant("from")
+        let to = try query.instant("to")
+        let found: [ParcelChange]
+        do { found = try await services.parcelChanges(in: bbox, from: from, to: to) } catch { throw APIError(error) }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("changes")
+        writer.beginArray()
+        for change in found {
+            writer.beginObject()
+            writer.key("parcel_id"); writer.string(change.parcelID.rawValue)
+            writer.key("at"); writer.string(change.at)
+            writer.key("valid_from"); writer.string(change.validFrom)
+            writer.key("request_id"); if let id = change.requestID { writer.number(id.rawValue) } else { writer.null() }
+            writer.key("before"); Self.write(change.before, to: &writer)
+            writer.key("after"); Self.write(change.after, to: &writer)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("count"); writer.number(found.count)
+        writer.endObject()
+        return JSONResponse.make(writer.bytes, contentType: "application/json")
+    }
+
+    @Sendable func landUse(_ request: Request, context: Context) async throws -> Response {
+        let query = try PlannerQuery(request, allowed: ["zone", "bbox", "datetime"])
+        let (zone, bbox) = (try query.zone(), try query.bbox())
+        let snapshot = try await snapshot(at: try query.instant("datetime"))
+        let statistics = snapshot.landUseStatistics(zone: zone, bbox: bbox)
+        var writer = JSONWriter()
+        writer.beginObject()
+        Self.writeArea(zone: zone, bbox: bbox, to: &writer)
+        writer.key("parcels"); writer.number(statistics.total.count)
+        writer.key("area_m2"); writer.number(statistics.total.areaSquareMeters, decimals: 2)
+        writer.key("uses")
+        writer.beginArray()
+        for entry in statistics.byUse {
+            writer.beginObject()
+            writer.key("use"); if let use = entry.use { writer.string(use.rawValue) } else { writer.null() }
+            writer.key("parcels"); writer.number(entry.tally.count)
+            writer.key("area_m2"); writer.number(entry.tally.areaSquareMeters, decimals: 2)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return JSONResponse.make(writer.bytes, contentType: "application/json")
+    }
+
+    @Sendable func nonConforming(_ request: Request, context: Context) async throws -> Response {
+        let query = try PlannerQuery(request, allowed: ["zone", "bbox", "datetime"])
+        let (zone, bbox) = (try query.zone(), try query.bbox())
+        let snapshot = try await snapshot(at: try query.instant("datetime"))
+        let report = snapshot.nonConformingParcels(zone: zone, bbox: bbox)
+        var writer = JSONWriter()
+        writer.beginObject()
+        Self.writeArea(zone: zone, bbox: bbox, to: &writer)
+        writer.key("examined"); writer.number(report.examined)
+        writer.key("unclassified"); writer.number(report.unclassified)
+        writer.key("conditional_counts_as_conforming"); writer.bool(true)
+        writer.key("count"); writer.number(report.nonConforming.count)
+        writer.key("parcels"); Self.writeParcels(report.nonConforming, of: snapshot, to: &writer)
+        writer.key("conditional_count"); writer.number(report.conditional.count)
+        writer.key("conditional"); Self.writeParcels(report.conditional, of: snapshot, to: &writer)
+        writer.endObject()
+        return JSONResponse.make(writer.bytes, contentType: "application/json")
+    }
+
+    @Sendable func audit(_ request: Request, context: Context) async throws -> Response {
+        _ = try await Authenticator(services: services).require(.admin, request)
+        let query = try PlannerQuery(request, allowed: ["from", "to", "limit"])
+        let (from, to, limit) = (try query.instant("from"), try query.instant("to"), try query.limit(default: 100))
+        let records: [AuditRecord]
+        do { records = try await services.auditRecords(from: from, to: to, limit: limit) } catch { throw APIError(error) }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("records")
+        writer.beginArray()
+        for record in records {
+            writer.beginObject()
+            writer.key("id"); writer.number(record.id)
+            writer.key("at"); writer.string(record.at)
+            writer.key("actor"); writer.string(record.actor)
+            writer.key("action"); writer.string(record.action)
+            writer.key("target"); if let target = record.target { writer.string(target) } else { writer.null() }
+            writer.key("before"); Self.writeStoredJSON(record.before, to: &writer)
+            writer.key("after"); Self.writeStoredJSON(record.after, to: &writer)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return JSONResponse.make(writer.bytes, contentType: "application/json")
+    }
+
+    private func snapshot(at instant: Date?) async throws -> CitySnapshot {
+        guard let instant else { return services.snapshots.snapshot }
+        do { return try await services.snapshot(asOf: instant) } catch { throw APIError(error) }
+    }
+
+    static func write(_ attributes: ParcelAttributes, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("zone_code"); if let code = attributes.zoneCode { writer.string(code.rawValue) } else { writer.null() }
+        writer.key("current_use"); if let use = attributes.currentUse { writer.string(use.rawValue) } else { writer.null() }
+        writer.key("floors"); if let floors = attributes.floors { writer.number(floors) } else { writer.null() }
+        writer.endObject()
+    }
+
+    static func writeArea(zone: ZoneCode?, bbox: BoundingBox?, to writer: inout JSONWriter) {
+        writer.key("zone"); if let zone { writer.string(zone.rawValue) } else { writer.null() }
+        writer.key("bbox")
+        if let bbox {
+            writer.beginArray()
+            for value in [bbox.minLon, bbox.minLat, bbox.maxLon, bbox.maxLat] { writer.number(value, decimals: 7) }
+            writer.endArray()
+        } else {
+            writer.null()
+        }
+    }
+
+    static func writeParcels(_ positions: [Int32], of snapshot: CitySnapshot, to writer: inout JSONWriter) {
+        writer.beginArray()
+        for position in positions {
+            let parcel = snapshot.parcels[Int(position)]
+            writer.beginObject()
+            writer.key("id"); writer.string(parcel.id.rawValue)
+            writer.key("zone_code")
+            if let code = snapshot.zoneCode(ofParcelAt: position) { writer.string(code.rawValue) } else { writer.null() }
+            writer.key("current_use"); if let use = parcel.currentUse { writer.string(use.rawValue) } else { writer.null() }
+            writer.endObject()
+        }
+        writer.endArray()
+    }
+
+    static func writeStoredJSON(_ text: String?, to writer: inout JSONWriter) {
+        if let text, let value = try? JSONParser.parse(Array(text.utf8)) { writer.value(value) } else { writer.null() }
+    }
+}

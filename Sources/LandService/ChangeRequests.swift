@@ -1,0 +1,191 @@
+package import LandModel
+package import LandStore
+package import GeoCore
+import GeoFormats
+import Logging
+
+/// A request as the API validated it: typed values only (the national id checksum and the phone
+/// format are in the types). What remains to check needs the city: the parcel, the vocabulary.
+package struct RequestFiling: Sendable {
+    package var parcelID: ParcelID
+    package var kind: RequestKind
+    package var requestedUse: LandUse
+    package var requestedFloors: Int?
+    package var requestedZoneCode: ZoneCode?
+    package var description: String
+    package var applicant: Applicant
+
+    package init(
+        parcelID: ParcelID, kind: RequestKind, requestedUse: LandUse, requestedFloors: Int?, requestedZoneCode: ZoneCode?,
+        description: String, applicant: Applicant
+    ) {
+        self.parcelID = parcelID
+        self.kind = kind
+        self.requestedUse = requestedUse
+        self.requestedFloors = requestedFloors
+        self.requestedZoneCode = requestedZoneCode
+        self.description = description
+        self.applicant = applicant
+    }
+}
+
+/// A filed request and the zoning check run on it.
+package struct FiledRequest: Sendable {
+    package var request: ChangeRequest
+    package var verdict: ZoningVerdict
+}
+
+extension LandServices {
+    /// Checks the request against the city (parcel exists, use in the vocabulary, zone code in the
+    /// catalogue), runs the zoning check and stores the request. Filed by `actor` (`public`).
+    package func fileRequest(_ filing: RequestFiling, actor: String = "public") async throws(ServiceError) -> FiledRequest {
+        let snapshot = snapshots.snapshot
+        guard let position = snapshot.parcelPosition[filing.parcelID] else { throw .unknownParcel }
+        guard snapshot.landUses.contains(filing.requestedUse) else { throw .unknownLandUse }
+        let parcel = snapshot.parcels[Int(position)]
+        let proposal = ZoningProposal(
+            use: filing.requestedUse, floors: filing.requestedFloors ?? parcel.floors ?? 1, coveragePercent: nil)
+        let verdict: ZoningVerdict?
+        if let code = filing.requestedZoneCode {
+            // A rezoning is checked against the rules it asks for: the parcel alone, in that zone.
+            guard let rule = snapshot.rules[code] else { throw .unknownZoneCode }
+            var rezoned = parcel
+            rezoned.zoneCode = code
+            verdict = CitySnapshot(parcels: [rezoned], zones: [], facilities: [], rules: [rule])
+                .checkZoning(parcelAt: 0, proposal: proposal)
+        } else {
+            verdict = snapshot.checkZoning(parcelAt: position, proposal: proposal)
+        }
+        guard let verdict else { throw .noZoningRules }
+        let new = NewChangeRequest(
+            trackingCode: Self.newTrackingCode(), parcelID: filing.parcelID,
+            zoneCode: snapshot.zoneCode(ofParcelAt: position), kind: filing.kind, requestedUse: filing.requestedUse,
+            requestedFloors: filing.requestedFloors, requestedZoneCode: filing.requestedZoneCode,
+            description: filing.description, applicant: filing.applicant, zoningCheckJSON: verdict.json)
+        do {
+            let stored = try await store.fileRequest(new, actor: actor)
+            logger.info("request filed", metadata: ["request_id": "\(stored.id)", "parcel_id": "\(filing.parcelID)"])
+            return FiledRequest(request: stored, verdict: verdict)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// The request with this tracking code (what the applicant sees).
+    package func request(trackingCode: TrackingCode) async throws(ServiceError) -> ChangeRequest {
+        let found: ChangeRequest?
+        do { found = try await store.request(trackingCode: trackingCode) } catch { throw .store(error) }
+        guard let found else { throw .requestNotFound }
+        return found
+    }
+
+    /// Requests by id for planners: of `status` when given, on parcels meeting `bbox`, in zone
+    /// `zone` (the zone code that governed the parcel when the request was filed).
+    package func requests(status: RequestStatus?, bbox: BoundingBox?, zone: ZoneCode?) async throws(ServiceError) -> [ChangeRequest] {
+        let all: [ChangeRequest]
+        do { all = try await store.requests(status: status) } catch { throw .store(error) }
+        let snapshot = snapshots.snapshot
+        return all.filter { request in
+            if let zone, request.filing.zoneCode != zone { return false }
+            if let bbox {
+                guard let position = snapshot.parcelPosition[request.filing.parcelID],
+                    snapshot.parcels[Int(position)].geometry.intersects(bbox)
+                else { return false }
+            }
+            return true
+        }
+    }
+
+    /// Applies a planner's decision. An approval changes the parcel in the same transaction, and
+    /// the next snapshot is published before the writer takes the next write, so the very next
+    /// request sees the change, and snapshots follow the commit order.
+    /// Returns the request as decided.
+    package func decide(request id: RequestID, decision: Decision, reason: String?, by actor: String) async throws(ServiceError) -> ChangeRequest {
+        let holder = snapshots
+        do {
+            let outcome = try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
+                guard let change = outcome.change else { return }
+                holder.publish(holder.snapshot.replacingAttributes([change.parcelID: change.after]))
+            }
+            logger.info(
+                "request decided",
+                metadata: ["request_id": "\(id)", "decision": "\(decision.rawValue)", "by": "\(actor)"])
+            return outcome.request
+        } catch .notFound {
+            throw .requestNotFound
+        } catch .conflict {
+            let status = (try? await store.request(id: id))?.status ?? .approved
+            throw .requestStatusConflict(status)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// 12 symbols from a 32-letter alphabet without 0/O/1/I (60 random bits), as ZM-XXXX-XXXX-XXXX.
+    static func newTrackingCode() -> TrackingCode {
+        let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        var code = "ZM"
+        for _ in 0..<3 {
+            code += "-"
+            for _ in 0..<4 { code.append(alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))]) }
+        }
+        return TrackingCode(code)
+    }
+}
+
+extension ZoningVerdict {
+    /// The verdict as stored with a request and shown back: typed outcomes as snake_case words,
+    /// so the API can word them in either language.
+    package var json: String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("zone_code"); writer.string(zoneCode.rawValue)
+        writer.key("allowed"); writer.bool(isAllowed)
+        writer.key("needs_approval"); writer.bool(needsApproval)
+        writer.key("checks")
+        writer.beginArray()
+        for check in checks {
+            writer.beginObject()
+            writer.key("rule"); writer.string(check.rule.rawValue)
+            writer.key("ok"); writer.bool(check.isOK)
+            writer.key("outcome"); writer.string(check.outcome.word)
+            writer.key("limit")
+            switch check.limit {
+            case .number(let value): writer.number(value)
+            case .none: writer.null()
+            case .uses(let allowed, let conditional):
+                writer.beginObject()
+                writer.key("allowed"); writer.beginArray(); for use in allowed { writer.string(use.rawValue) }; writer.endArray()
+                writer.key("conditional"); writer.beginArray(); for use in conditional { writer.string(use.rawValue) }; writer.endArray()
+                writer.endObject()
+            }
+            writer.key("requested")
+            switch check.requested {
+            case .number(let value): writer.number(value)
+            case .use(let use): writer.string(use.rawValue)
+            }
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+extension ZoningCheckItem.Outcome {
+    var word: String {
+        switch self {
+        case .useAllowed: return "use_allowed"
+        case .useConditional: return "use_conditional"
+        case .useNotAllowed: return "use_not_allowed"
+        case .withinLimit: return "within_limit"
+        case .exceedsLimit: return "exceeds_limit"
+        case .withinLimitAssumingMaxCoverage: return "within_limit_assuming_max_coverage"
+        case .exceedsLimitAssumingMaxCoverage: return "exceeds_limit_assuming_max_coverage"
+        case .parcelLargeEnough: return "parcel_large_enough"
+        case .parcelTooSmall: return "parcel_too_small"
+        case .noLimit: return "no_limit"
+        }
+    }
+}

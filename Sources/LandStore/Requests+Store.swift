@@ -1,0 +1,234 @@
+package import LandModel
+import CSQLite
+import GeoFormats
+package import FoundationEssentials
+
+/// Change requests, decisions and the parcel history they write. Every write is one
+/// BEGIN IMMEDIATE … COMMIT on the single writer connection, audit record included.
+extension LandStore {
+    /// Stores a new request (status `submitted`) and its audit record; returns it with its id.
+    package func fileRequest(_ filing: NewChangeRequest, actor: String) async throws(StoreError) -> ChangeRequest {
+        try await writer.fileRequest(filing, actor: actor)
+    }
+
+    /// Applies a decision. The status check-and-set, the parcel update, its history row and the
+    /// audit record are one transaction. `afterCommit` runs on the writer, in commit order, before
+    /// the next write starts: the place to publish the next in-memory snapshot.
+    package func decide(
+        request id: RequestID, decision: Decision, reason: String?, actor: String,
+        afterCommit: @Sendable (DecisionOutcome) -> Void
+    ) async throws(StoreError) -> DecisionOutcome {
+        try await writer.decide(request: id, decision: decision, reason: reason, actor: actor, afterCommit: afterCommit)
+    }
+
+    package func request(trackingCode: TrackingCode) async throws(StoreError) -> ChangeRequest? {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.requestByTrackingCode, name: "requestByTrackingCode")
+                .bind(trackingCode.rawValue, at: 1).all(Self.changeRequest).first
+        }
+    }
+
+    package func request(id: RequestID) async throws(StoreError) -> ChangeRequest? {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.requestByID, name: "requestByID").bind(id.rawValue, at: 1).all(Self.changeRequest).first
+        }
+    }
+
+    /// Requests by id, only those of `status` when given.
+    package func requests(status: RequestStatus?) async throws(StoreError) -> [ChangeRequest] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.requestsByStatus, name: "requestsByStatus").bind(status?.rawValue, at: 1)
+                .all(Self.changeRequest)
+        }
+    }
+
+    /// Closed parcel versions whose validity holds `instant` (RFC 3339 UTC, the stored form).
+    package func parcelVersions(at instant: String) async throws(StoreError) -> [ParcelChange] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.parcelVersionsAt, name: "parcelVersionsAt").bind(instant, at: 1).all(Self.parcelChange)
+        }
+    }
+
+    /// Parcel changes made in [from, to], oldest first, since the current dataset was imported.
+    package func parcelChanges(from: String, to: String) async throws(StoreError) -> [ParcelChange] {
+        let importedAt = try await datasetInfo()?.importedAt ?? ""
+        return try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.parcelChangesBetween, name: "parcelChangesBetween")
+                .bind(from, at: 1).bind(to, at: 2).bind(importedAt, at: 3).all(Self.parcelChange)
+        }
+    }
+
+    /// The newest audit records first, within [from, to] when given.
+    package func auditRecords(from: String?, to: String?, limit: Int) async throws(StoreError) -> [AuditRecord] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.auditPage, name: "auditPage").bind(from, at: 1).bind(to, at: 2).bind(limit, at: 3)
+                .all { row in
+                    AuditRecord(
+                        id: row.int(0) ?? 0, at: row.string(1) ?? "", actor: row.string(2) ?? "", action: row.string(3) ?? "",
+                        target: row.string(4), before: row.string(5), after: row.string(6))
+                }
+        }
+    }
+
+    static func changeRequest(_ row: Statement) throws(StoreError) -> ChangeRequest {
+        guard let kind = RequestKind(rawValue: row.string(4) ?? ""),
+            let status = RequestStatus(rawValue: row.string(13) ?? ""),
+            let nationalID = NationalID(row.string(10) ?? ""), let phone = MobileNumber(row.string(11) ?? "")
+        else {
+            throw StoreError.sqlite(code: 0, statement: "changeRequest", message: "a stored request does not decode")
+        }
+        let filing = NewChangeRequest(
+            trackingCode: TrackingCode(row.string(1) ?? ""), parcelID: ParcelID(row.string(2) ?? ""),
+            zoneCode: row.string(3).map(ZoneCode.init), kind: kind, requestedUse: LandUse(row.string(5) ?? ""),
+            requestedFloors: row.int(6), requestedZoneCode: row.string(7).map(ZoneCode.init), description: row.string(8) ?? "",
+            applicant: Applicant(name: row.string(9) ?? "", nationalID: nationalID, phone: phone),
+            zoningCheckJSON: row.string(12) ?? "{}")
+        return ChangeRequest(
+            id: RequestID(row.int(0) ?? 0), filing: filing, status: status, submittedAt: row.string(14) ?? "",
+            updatedAt: row.string(15) ?? "", decidedBy: row.string(16), decisionReason: row.string(17))
+    }
+
+    static func parcelChange(_ row: Statement) -> ParcelChange {
+        ParcelChange(
+            id: row.int(0) ?? 0, parcelID: ParcelID(row.string(1) ?? ""), validFrom: row.string(2) ?? "",
+            at: row.string(3) ?? "", requestID: row.int(4).map(RequestID.init),
+            before: ParcelAttributes(zoneCode: row.string(5).map(ZoneCode.init), currentUse: row.string(6).map(LandUse.init), floors: row.int(7)),
+            after: ParcelAttributes(zoneCode: row.string(8).map(ZoneCode.init), currentUse: row.string(9).map(LandUse.init), floors: row.int(10)))
+    }
+}
+
+/// What a decision did: the request after it, and the parcel change an approval made.
+package struct DecisionOutcome: Sendable {
+    package var request: ChangeRequest
+    package var previousStatus: RequestStatus
+    package var change: ParcelChange?
+}
+
+extension StoreWriter {
+    func fileRequest(_ filing: NewChangeRequest, actor: String) throws(StoreError) -> ChangeRequest {
+        try connection.transaction { () throws(StoreError) in
+            let now = Timestamp.now()
+            try connection.cached(SQL.insertRequest, name: "insertRequest")
+                .bind(filing.trackingCode.rawValue, at: 1).bind(filing.parcelID.rawValue, at: 2)
+                .bind(filing.zoneCode?.rawValue, at: 3).bind(filing.kind.rawValue, at: 4)
+                .bind(filing.requestedUse.rawValue, at: 5).bind(filing.requestedFloors, at: 6)
+                .bind(filing.requestedZoneCode?.rawValue, at: 7).bind(filing.description, at: 8)
+                .bind(filing.applicant.name, at: 9).bind(filing.applicant.nationalID.digits, at: 10)
+                .bind(filing.applicant.phone.digits, at: 11).bind(filing.zoningCheckJSON, at: 12).bind(now, at: 13).run()
+            let id = RequestID(Int(connection.lastInsertedRowID))
+            // The audit keeps what was asked, never who asked (personal data stays in change_request).
+            var after = JSONWriter()
+            after.beginObject()
+            after.key("parcel_id"); after.string(filing.parcelID.rawValue)
+            after.key("kind"); after.string(filing.kind.rawValue)
+            after.key("requested_use"); after.string(filing.requestedUse.rawValue)
+            after.key("requested_floors"); if let floors = filing.requestedFloors { after.number(floors) } else { after.null() }
+            after.key("requested_zone_code"); if let code = filing.requestedZoneCode { after.string(code.rawValue) } else { after.null() }
+            after.key("status"); after.string(RequestStatus.submitted.rawValue)
+            after.endObject()
+            try audit(at: now, actor: actor, action: "request.file", target: "request:\(id)", before: nil, after: after.text)
+            return ChangeRequest(
+                id: id, filing: filing, status: .submitted, submittedAt: now, updatedAt: now, decidedBy: nil, decisionReason: nil)
+        }
+    }
+
+    func decide(
+        request id: RequestID, decision: Decision, reason: String?, actor: String, afterCommit: @Sendable (DecisionOutcome) -> Void
+    ) throws(StoreError) -> DecisionOutcome {
+        let outcome = try connection.transaction { () throws(StoreError) -> DecisionOutcome in
+            guard let current = try connection.cached(SQL.requestByID, name: "requestByID").bind(id.rawValue, at: 1)
+                .all(LandStore.changeRequest).first
+            else { throw StoreError.notFound(what: "request \(id)") }
+            let now = Timestamp.now()
+            let allowed = decision.allowedFrom
+            try connection.cached(SQL.decideRequest, name: "decideRequest")
+                .bind(id.rawValue, at: 1).bind(decision.resultingStatus.rawValue, at: 2)
+                .bind(allowed[0].rawValue, at: 3).bind(allowed[allowed.count - 1].rawValue, at: 4)
+                .bind(now, at: 5).bind(actor, at: 6).bind(reason, at: 7).run()
+            guard connection.changes == 1 else {
+                throw StoreError.conflict(what: "request \(id) is \(current.status.rawValue)")
+            }
+            var change: ParcelChange?
+            if decision == .approve {
+                change = try applyApproval(of: current, at: now, actor: actor)
+            }
+            var before = JSONWriter()
+            before.beginObject()
+            before.key("status"); before.string(current.status.rawValue)
+            if let change { before.key("parcel"); Self.write(change.before, to: &before) }
+            before.endObject()
+            var after = JSONWriter()
+            after.beginObject()
+            after.key("status"); after.string(decision.resultingStatus.rawValue)
+            if let change { after.key("parcel"); Self.write(change.after, to: &after) }
+            after.endObject()
+            try audit(
+                at: now, actor: actor, action: "request.\(decision.rawValue)", target: "request:\(id)",
+                before: before.text, after: after.text)
+            var decided = current
+            decided.status = decision.resultingStatus
+            decided.updatedAt = now
+            decided.decidedBy = actor
+            decided.decisionReason = reason
+            return DecisionOutcome(request: decided, previousStatus: current.status, change: change)
+        }
+        afterCommit(outcome)
+        return outcome
+    }
+
+    /// Writes the approved attributes onto the parcel and closes its previous version in the history.
+    private func applyApproval(of request: ChangeRequest, at now: String, actor: String) throws(StoreError) -> ParcelChange {
+        let parcelID = request.filing.parcelID
+        guard let before = try connection.cached(SQL.parcelAttributes, name: "parcelAttributes")
+            .bind(parcelID.rawValue, at: 1)
+            .all({ row in
+                ParcelAttributes(zoneCode: row.string(0).map(ZoneCode.init), currentUse: row.string(1).map(LandUse.init), floors: row.int(2))
+            }).first
+        else { throw StoreError.notFound(what: "parcel \(parcelID)") }
+        let after = request.filing.approvedAttributes(from: before)
+        try connection.cached(SQL.updateParcelAttributes, name: "updateParcelAttributes")
+            .bind(parcelID.rawValue, at: 1).bind(after.zoneCode?.rawValue, at: 2).bind(after.currentUse?.rawValue, at: 3)
+            .bind(after.floors, at: 4).run()
+        let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 } ?? ""
+        let lastChange = try connection.cached(SQL.lastParcelChange, name: "lastParcelChange")
+            .bind(parcelID.rawValue, at: 1).bind(importedAt, at: 2).all { $0.string(0) }.first.flatMap { $0 }
+        let validFrom = lastChange ?? importedAt
+        try connection.cached(SQL.insertParcelHistory, name: "insertParcelHistory")
+            .bind(parcelID.rawValue, at: 1).bind(validFrom, at: 2).bind(now, at: 3)
+            .bind(before.zoneCode?.rawValue, at: 4).bind(before.currentUse?.rawValue, at: 5).bind(before.floors, at: 6)
+            .bind(after.zoneCode?.rawValue, at: 7).bind(after.currentUse?.rawValue, at: 8).bind(after.floors, at: 9)
+            .bind(request.id.rawValue, at: 10).bind(actor, at: 11).run()
+        return ParcelChange(
+            id: Int(connection.lastInsertedRowID), parcelID: parcelID, validFrom: validFrom, at: now, requestID: request.id,
+            before: before, after: after)
+    }
+
+    func audit(at: String, actor: String, action: String, target: String?, before: String?, after: String?) throws(StoreError) {
+        try connection.cached(SQL.insertAudit, name: "insertAudit")
+            .bind(at, at: 1).bind(actor, at: 2).bind(action, at: 3).bind(target, at: 4).bind(before, at: 5).bind(after, at: 6)
+            .run()
+    }
+
+    static func write(_ attributes: ParcelAttributes, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("zone_code"); if let code = attributes.zoneCode { writer.string(code.rawValue) } else { writer.null() }
+        writer.key("current_use"); if let use = attributes.currentUse { writer.string(use.rawValue) } else { writer.null() }
+        writer.key("floors"); if let floors = attributes.floors { writer.number(floors) } else { writer.null() }
+        writer.endObject()
+    }
+}
+
+extension JSONWriter {
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+extension Connection {
+    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}
+
+extension Timestamp {
+    /// `date` in the stored form (RFC 3339, UTC, milliseconds), so stored instants compare as text.
+    package static func string(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
+    }
+}

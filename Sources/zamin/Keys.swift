@@ -1,0 +1,82 @@
+import ArgumentParser
+import LandService
+import Logging
+
+/// `zamin keys create|list|revoke`: API keys for planners and admins, written straight into the
+/// database, so a running server sees a new or revoked key on its next request.
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list and revoke API keys (works on the database of a running server).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key and print it once; only a salted hash is stored.")
+
+        @Option(help: "The database file.") var db: String
+        @Option(help: "planner or admin.") var role: String
+        @Option(help: "A unique name for the key's holder; it is what the audit log records.") var name: String
+
+        func validate() throws {
+            guard APIKeys.roleNames.contains(role) else { throw ValidationError("--role must be planner or admin") }
+            guard !name.isEmpty, name.count <= 100, !name.contains(where: \.isNewline) else {
+                throw ValidationError("--name must be 1…100 characters on one line")
+            }
+        }
+
+        func run() async throws {
+            Output.bootstrapLogging(level: .warning)
+            do {
+                let key = try await APIKeys.create(
+                    databaseAt: db, name: name, roleName: role, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
+                Output.line(key.token)
+                Output.error("created \(role) key '\(name)' (id \(key.keyID)); it is shown only this once")
+            } catch .keyNameTaken {
+                Output.error("a key named '\(name)' exists; choose another name")
+                throw ExitCode(1)
+            } catch {
+                Output.error("cannot create the key: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys: id, name, role, created, revoked (never secrets).")
+
+        @Option(help: "The database file.") var db: String
+
+        func run() async throws {
+            Output.bootstrapLogging(level: .warning)
+            do {
+                for key in try await APIKeys.list(databaseAt: db, logger: Logger(label: "zamin.keys")) {
+                    Output.line("\(key.keyID)\t\(key.name)\t\(key.role)\t\(key.createdAt)\t\(key.revokedAt.map { "revoked \($0)" } ?? "active")")
+                }
+            } catch {
+                Output.error("cannot list keys: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by name; it stops working at once.")
+
+        @Option(help: "The database file.") var db: String
+        @Option(help: "The key's name.") var name: String
+
+        func run() async throws {
+            Output.bootstrapLogging(level: .warning)
+            do {
+                try await APIKeys.revoke(databaseAt: db, name: name, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
+                Output.line("revoked key '\(name)'")
+            } catch .keyNotFound {
+                Output.error("no active key named '\(name)'")
+                throw ExitCode(1)
+            } catch {
+                Output.error("cannot revoke the key: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

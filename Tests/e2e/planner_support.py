@@ -1,0 +1,53 @@
+"""Helpers for the planner end-to-end tests: a private copy of the imported database, the keys
+CLI, and JSON over HTTP with the standard library."""
+import json
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+
+from conftest import ZAMIN
+
+
+def copy_db(source, target_dir):
+    """A private copy of an imported database (the import checkpointed, so the file is whole)."""
+    target = target_dir / "zamin.db"
+    shutil.copy(source, target)
+    for suffix in ("-wal", "-shm"):
+        if (source.parent / (source.name + suffix)).exists():
+            shutil.copy(source.parent / (source.name + suffix), target_dir / ("zamin.db" + suffix))
+    return target
+
+
+def keys(*args):
+    return subprocess.run([ZAMIN, "keys", *args], capture_output=True, text=True, timeout=120)
+
+
+def create_key(db, role, name):
+    result = keys("create", "--db", str(db), "--role", role, "--name", name)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert token.startswith("zk_") and "\n" not in token
+    return token
+
+
+def call(base, method, path, body=None, key=None, timeout=10):
+    """(status, parsed JSON body) — raises OSError when the server is gone."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", "Bearer " + key)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def permit(parcel, floors=37, use="green"):
+    return {
+        "parcel_id": parcel, "kind": "construction_permit", "requested_use": use, "requested_floors": floors,
+        "description": "e2e", "applicant": {"name": "Reza Karimi", "national_id": "1234567891", "phone": "09351234567"},
+    }
