@@ -100,7 +100,10 @@ enum OGCFeatureWriter {
     /// The stored extra properties (a JSON object written by the importer), parsed with our
     /// JSON parser and copied member by member; an empty object costs nothing.
     private static func extra(_ json: inout JSONWriter, _ text: String, skipping columns: Set<String>) {
-        guard text != "{}", case .object(let object)? = try? JSONParser.parse(Array(text.utf8)) else { return }
+        guard text != "{}" else { return }
+        // Native strings are contiguous UTF-8: parse in place, without copying into an array.
+        let parsed = text.utf8.withContiguousStorageIfAvailable { try? JSONParser.parse($0) } ?? (try? JSONParser.parse(Array(text.utf8)))
+        guard case .object(let object)? = parsed else { return }
         for member in object.members where !columns.contains(member.key) {
             json.key(member.key)
             json.value(member.value)
