@@ -220,7 +220,12 @@ struct OGCController<Context: RequestContext>: Sendable {
         let parsed = try OGCItemsQuery(query, collection: collection)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        let snapshot = services.snapshots.snapshot
+        let snapshot: CitySnapshot
+        if let instant = parsed.asOf {
+            do { snapshot = try await services.snapshot(asOf: instant) } catch { throw APIError(error) }
+        } else {
+            snapshot = services.snapshots.snapshot
+        }
         let selection = snapshot.selectFeatures(in: collection, bbox: parsed.bbox, filters: parsed.filters)
         let page = selection.page(offset: parsed.offset, limit: parsed.limit)
         let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"

@@ -267,7 +267,7 @@ struct OpenAPIParameter: Sendable {
         name: "offset", location: .query, required: false, description: "Index of the first feature of the page",
         schema: ["type": .string("integer"), "minimum": .number(0), "default": .number(0)])
     static let datetime = OpenAPIParameter(
-        name: "datetime", location: .query, required: false, description: "RFC 3339 instant or interval (start/end, '..' open)",
+        name: "datetime", location: .query, required: false, description: "RFC 3339 instant (the city as it was then) or interval (start/end, '..' open; today's values)",
         schema: ["type": .string("string")], style: "form", explode: false)
 
     init(

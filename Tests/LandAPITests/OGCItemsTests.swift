@@ -162,4 +162,33 @@ struct OGCItemsTests {
             }
         }
     }
+
+    @Test("datetime as one instant answers as the city was then (history); an interval with today's values")
+    func datetimeAsOf() async throws {
+        let city = try await RequestCity.make()
+        let planner = try await city.key("sara", "planner")
+        let before = Date.now
+        try await Task.sleep(for: .milliseconds(5))
+        try await city.app.test(.router) { client in
+            _ = try await client.call(.post, "/requests", json: permitBody(use: "commercial", floors: 2))
+            #expect(try await client.call(.post, "/requests/1/decision", key: planner, json: ["decision": "approve"]).status == .ok)
+            func parcel(_ query: String) async throws -> [String: Any] {
+                let body = try jsonObject(try await client.execute(uri: "/collections/parcels/items?id=P-000002" + query, method: .get))
+                #expect(body["numberMatched"] as? Int == 1)
+                return try #require((body["features"] as? [[String: Any]])?.first?["properties"] as? [String: Any])
+            }
+            // parcels.geojson: P-000002 is residential with 1 floor; the approval made it commercial, 2 floors.
+            let now = try await parcel("")
+            #expect(now["current_use"] as? String == "commercial" && now["floors"] as? Int == 2)
+            let stamp = before.formatted(.iso8601)
+            let then = try await parcel("&datetime=\(stamp)")
+            #expect(then["current_use"] as? String == "residential" && then["floors"] as? Int == 1)
+            let interval = try await parcel("&datetime=\(stamp)/..")
+            #expect(interval["current_use"] as? String == "commercial")
+            // Filters apply to the past values.
+            let pastCommercial = try jsonObject(try await client.execute(
+                uri: "/collections/parcels/items?id=P-000002&current_use=commercial&datetime=\(stamp)", method: .get))
+            #expect(pastCommercial["numberMatched"] as? Int == 0)
+        }
+    }
 }
