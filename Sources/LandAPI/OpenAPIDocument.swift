@@ -95,17 +95,21 @@ struct OpenAPIDocument: Sendable {
                 parameters: [.path("id", "Request id"), .lang], responseType: "application/json"),
             OpenAPIOperation(
                 .get, "/stats/land-use", tag: "planners", summary: "Count and area per current use",
-                parameters: [.query("zone", .string, "Zone code"), .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .lang], responseType: "application/json"),
+                parameters: [.query("zone", .string, "Zone code"), .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .query("datetime", .string, "RFC 3339 instant: statistics as the city was then"), .lang], responseType: "application/json"),
             OpenAPIOperation(
                 .get, "/stats/non-conforming", tag: "planners", summary: "Parcels whose use the zone does not allow",
-                parameters: [.query("zone", .string, "Zone code"), .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .lang], responseType: "application/json"),
+                parameters: [.query("zone", .string, "Zone code"), .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .query("datetime", .string, "RFC 3339 instant: statistics as the city was then"), .lang], responseType: "application/json"),
             OpenAPIOperation(
                 .get, "/changes", tag: "planners", summary: "Changes in an area and period, before and after",
                 parameters: [
                     .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .query("from", .string, "RFC 3339 start"),
                     .query("to", .string, "RFC 3339 end"), .lang,
                 ], responseType: "application/json"),
-            OpenAPIOperation(.get, "/audit", tag: "operations", summary: "Audit log (administrators)", parameters: [.lang], responseType: "application/json"),
+            OpenAPIOperation(
+                .get, "/audit", tag: "operations", summary: "Audit log (administrators)",
+                parameters: [.query("from", .string, "RFC 3339 start"), .query("to", .string, "RFC 3339 end"), .query("limit", .integer, "Maximum records"), .lang],
+                responseType: "application/json"),
+            OpenAPIOperation(.get, "/ui/strings", tag: "web map", summary: "The web map's texts and vocabularies", parameters: [.lang], responseType: "application/json"),
         ]
         return OpenAPIDocument(title: "Zamin", version: "1.0.0", serverURL: serverURL, paths: operations)
     }
