@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "LandAPITests",
             dependencies: [
-                "LandAPI", "LandService", "LandModel", "GeoCore", "TestSupport",
+                "LandAPI", "LandService", "LandModel", "GeoCore", "GeoProjection", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

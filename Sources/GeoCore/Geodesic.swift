@@ -232,7 +232,7 @@ struct Geodesic: Sendable {
         let s12 = 0 + s12x
         if wantsArea {
             let salp0 = salp1 * cbet1
-            let calp0 = hypot(calp1, salp1 * sbet1)
+            let calp0 = Geodesic.hypotenuse(calp1, salp1 * sbet1)
             if calp0 != 0 && salp0 != 0 {
                 var ssig1 = sbet1, csig1 = calp1 * cbet1
                 var ssig2 = sbet2, csig2 = calp2 * cbet2
@@ -394,7 +394,7 @@ struct Geodesic: Sendable {
         calp1 = comg12 >= 0
             ? sbet12 + cbet2 * sbet1 * somg12 * somg12 / (1 + comg12)
             : sbet12a - cbet2 * sbet1 * somg12 * somg12 / (1 - comg12)
-        let ssig12 = hypot(salp1, calp1)
+        let ssig12 = Geodesic.hypotenuse(salp1, calp1)
         let csig12 = sbet1 * sbet2 + cbet1 * cbet2 * comg12
 
         if shortline && ssig12 < etol2 {
@@ -464,7 +464,7 @@ struct Geodesic: Sendable {
         var calp1 = calp1In
         if sbet1 == 0 && calp1 == 0 { calp1 = -Geodesic.tiny }
         let salp0 = salp1 * cbet1
-        let calp0 = hypot(calp1, salp1 * sbet1)
+        let calp0 = Geodesic.hypotenuse(calp1, salp1 * sbet1)
         var ssig1 = sbet1
         let somg1 = salp0 * sbet1
         var csig1 = calp1 * cbet1
@@ -717,8 +717,16 @@ struct Geodesic: Sendable {
         return (sinx, cosx)
     }
 
+    /// √(x² + y²) without glibc's slower `hypot` when the squares neither overflow nor underflow
+    /// (always, except for the `tiny` values that guard the poles and the equator).
+    static func hypotenuse(_ x: Double, _ y: Double) -> Double {
+        let sum = x * x + y * y
+        if sum > 1e-290 && sum < 1e290 { return sum.squareRoot() }
+        return hypot(x, y)
+    }
+
     static func normalize(_ sinx: inout Double, _ cosx: inout Double) {
-        let r = hypot(sinx, cosx)
+        let r = Geodesic.hypotenuse(sinx, cosx)
         sinx /= r
         cosx /= r
     }

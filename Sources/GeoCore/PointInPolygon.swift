@@ -50,9 +50,9 @@ extension Polygon {
     }
 
     package func contains(x: Double, y: Double) -> Bool {
-        var inside = exterior.crossingParity(x: x, y: y)
-        guard inside else { return false }
-        for hole in holes where hole.crossingParity(x: x, y: y) { inside.toggle() }
+        guard exterior.crossingParity(x: x, y: y) else { return false }
+        var inside = true
+        for index in holes.indices where holes[index].crossingParity(x: x, y: y) { inside.toggle() }
         return inside
     }
 }
@@ -61,7 +61,7 @@ extension Polygonal {
     /// True when some part contains `point` (half-open rule, see `Ring.crossingParity`).
     package func contains(_ point: Coordinate) -> Bool {
         guard bbox.contains(point) else { return false }
-        for part in parts where part.contains(x: point.lon, y: point.lat) { return true }
+        for index in parts.indices where parts[index].contains(x: point.lon, y: point.lat) { return true }
         return false
     }
 }

@@ -20,5 +20,6 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
+    router.addRoutes(CitizenController(services: services).routes)
     return router
 }

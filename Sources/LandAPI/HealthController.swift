@@ -29,9 +29,12 @@ struct HealthController<Context: RequestContext>: Sendable {
 
 /// Response helpers shared by the controllers.
 enum JSONResponse {
-    static func make(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String) -> Response {
+    static func make(
+        _ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String, language: Language? = nil
+    ) -> Response {
         var headers: HTTPFields = [:]
         headers[.contentType] = contentType
+        if let language { headers[.contentLanguage] = language.rawValue }
         headers[.accessControlAllowOrigin] = "*"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -1,3 +1,6 @@
+import LandModel
+import LandService
+
 /// Every user-facing text of the API has a key here; each language's words are one exhaustive
 /// switch (Strings+fa.swift, Strings+en.swift), so a missing translation does not compile.
 /// Services return typed reasons; only this module turns them into sentences.
@@ -21,24 +24,66 @@ enum Message: Sendable, Equatable {
     case invalidPhone
     case floorsRequired
     case zoneCodeOnlyForLandUseChange
-    case unknownParcel
-    case unknownLandUse
-    case unknownZoneCode
     case noZoningRules
     case requestNotFound
     case requestStatusConflict
     case keyNameTaken
     case keyNotFound
-    case invalidBBox
     case invalidDatetime
-    case unknownParameter
     case invalidStatus
-    case invalidLimit
+
+    // Query parameters
+    case unknownParameter(String)
+    case repeatedParameter(String)
+    case missingParameter(String)
+    case notANumber(String)
+    case notAWholeNumber(String)
+    case outOfRange(String, lower: Double, upper: Double)
+    case mustBePositive(String)
+    case invalidBBox(String)
+    case parcelOrPoint
+    case emptyQuery
+    case categoryWithParcelFilter
+
+    // Vocabulary and ids
+    case unknownParcel(String)
+    case unknownUse(String, valid: [String])
+    case unknownCategory(String, valid: [String])
+    case unknownZone(String, valid: [String])
+    case parcelHasNoZone(String)
+
+    // Answers
+    case landUse(LandUse)
+    case conformity(Conformity, use: LandUse, zone: String)
+    case zoningSummary(allowed: Bool, needsApproval: Bool)
+    case zoningCheck(ZoningCheckItem)
 
     func text(in language: Language) -> String {
         switch language {
         case .fa: return persian
         case .en: return english
         }
+    }
+}
+
+/// Numbers inside sentences: whole numbers without a fraction, else up to two decimals;
+/// Persian text gets Persian digits (JSON numbers stay ASCII).
+enum SentenceNumber {
+    static func english(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        let hundredths = (value * 100).rounded() / 100
+        var text = String(hundredths)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    static func persian(_ value: Double) -> String { persianDigits(english(value)) }
+
+    static func persianDigits(_ text: String) -> String {
+        String(text.map { character -> Character in
+            guard let digit = character.wholeNumberValue, character.isASCII else { return character == "." ? "٫" : character }
+            return Character(UnicodeScalar(0x06F0 + digit)!)
+        })
     }
 }

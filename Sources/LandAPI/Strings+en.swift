@@ -1,3 +1,6 @@
+import LandModel
+import LandService
+
 extension Message {
     var english: String {
         switch self {
@@ -19,19 +22,91 @@ extension Message {
         case .invalidPhone: return "The mobile number is not valid: use the form 09xxxxxxxxx."
         case .floorsRequired: return "A construction permit needs the number of floors."
         case .zoneCodeOnlyForLandUseChange: return "A zone code may be requested only in a land-use change request."
-        case .unknownParcel: return "There is no parcel with this id."
-        case .unknownLandUse: return "This land use is not in the city's vocabulary."
-        case .unknownZoneCode: return "This zone code has no zoning rules."
         case .noZoningRules: return "No zoning rules govern this parcel, so the request cannot be checked."
         case .requestNotFound: return "There is no request with this tracking code or id."
         case .requestStatusConflict: return "The request's status does not allow this decision (it may already be decided)."
         case .keyNameTaken: return "A key with this name exists."
         case .keyNotFound: return "There is no active key with this name."
-        case .invalidBBox: return "bbox must be minLon,minLat,maxLon,maxLat: four numbers in range with min ≤ max."
         case .invalidDatetime: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
-        case .unknownParameter: return "This query parameter is not known."
         case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
-        case .invalidLimit: return "limit must be a whole number from 1 to 1000."
+        case .unknownParameter(let name): return "Unknown query parameter '\(name)'."
+        case .repeatedParameter(let name): return "The query parameter '\(name)' is given more than once."
+        case .missingParameter(let name): return "The query parameter '\(name)' is required."
+        case .notANumber(let name): return "'\(name)' must be a finite decimal number."
+        case .notAWholeNumber(let name): return "'\(name)' must be a whole number."
+        case .outOfRange(let name, let lower, let upper):
+            return "'\(name)' must be between \(SentenceNumber.english(lower)) and \(SentenceNumber.english(upper))."
+        case .mustBePositive(let name): return "'\(name)' must be greater than zero."
+        case .invalidBBox(let name):
+            return "'\(name)' must be four numbers minLon,minLat,maxLon,maxLat with min ≤ max, in WGS 84 degrees."
+        case .parcelOrPoint: return "Give either 'parcel' or 'lon' and 'lat', not both."
+        case .emptyQuery: return "The search needs a text 'q' (not blank) or a filter: category, use or zone."
+        case .categoryWithParcelFilter: return "'category' searches facilities; 'use' and 'zone' search parcels: give one kind."
+        case .unknownParcel(let id): return "There is no parcel with id '\(id)'."
+        case .unknownUse(let use, let valid): return "Unknown land use '\(use)'. Valid uses: \(valid.joined(separator: ", "))."
+        case .unknownCategory(let category, let valid):
+            return "Unknown category '\(category)'. Valid categories: \(valid.joined(separator: ", "))."
+        case .unknownZone(let zone, let valid): return "Unknown zone code '\(zone)'. Valid codes: \(valid.joined(separator: ", "))."
+        case .parcelHasNoZone(let id): return "Parcel '\(id)' lies in no zone with rules, so there is nothing to check."
+        case .landUse(let use): return Self.englishUse(use)
+        case .conformity(let conformity, let use, let zone):
+            let name = Self.englishUse(use)
+            switch conformity {
+            case .allowed: return "The current use (\(name)) is allowed in zone \(zone)."
+            case .conditional: return "The current use (\(name)) is allowed in zone \(zone) only with a planner's approval."
+            case .notAllowed: return "The current use (\(name)) is not allowed in zone \(zone)."
+            }
+        case .zoningSummary(let allowed, let needsApproval):
+            if !allowed { return "Not allowed: at least one rule of the zone is not met." }
+            return needsApproval ? "Allowed with a planner's approval (conditional use)." : "Allowed by the zone's rules."
+        case .zoningCheck(let item): return Self.englishCheck(item)
+        }
+    }
+
+    private static func englishUse(_ use: LandUse) -> String {
+        switch use.rawValue {
+        case "residential": return "residential"
+        case "commercial": return "commercial"
+        case "office": return "office"
+        case "mixed": return "mixed use"
+        case "green": return "green space"
+        case "education": return "education"
+        case "health": return "health"
+        case "religious": return "religious"
+        case "vacant": return "vacant land"
+        case "industrial": return "industrial"
+        default: return use.rawValue
+        }
+    }
+
+    private static func englishCheck(_ item: ZoningCheckItem) -> String {
+        let limit: String
+        switch item.limit {
+        case .number(let value): limit = SentenceNumber.english(value)
+        case .uses, .none: limit = ""
+        }
+        let requested: String
+        switch item.requested {
+        case .number(let value): requested = SentenceNumber.english(value)
+        case .use(let use): requested = englishUse(use)
+        }
+        switch (item.rule, item.outcome) {
+        case (.use, .useAllowed): return "The use \(requested) is allowed in this zone."
+        case (.use, .useConditional): return "The use \(requested) is allowed here only with a planner's approval."
+        case (.use, _): return "The use \(requested) is not allowed in this zone."
+        case (_, .noLimit): return "The zone sets no limit for this."
+        case (.floors, .withinLimit): return "\(requested) floors is within the limit of \(limit)."
+        case (.floors, _): return "\(requested) floors exceeds the limit of \(limit)."
+        case (.coverage, .withinLimit): return "A ground coverage of \(requested)% is within the limit of \(limit)%."
+        case (.coverage, _): return "A ground coverage of \(requested)% exceeds the limit of \(limit)%."
+        case (.density, .withinLimit): return "A building density of \(requested)% is within the limit of \(limit)%."
+        case (.density, .withinLimitAssumingMaxCoverage):
+            return "At the zone's maximum ground coverage, the density would be \(requested)%, within the limit of \(limit)%."
+        case (.density, .exceedsLimitAssumingMaxCoverage):
+            return "At the zone's maximum ground coverage, the density would be \(requested)%, above the limit of \(limit)%; a smaller coverage may fit."
+        case (.density, _): return "A building density of \(requested)% exceeds the limit of \(limit)%."
+        case (.minParcelArea, .parcelLargeEnough): return "The parcel (\(requested) m²) meets the minimum area of \(limit) m²."
+        case (.minParcelArea, _): return "The parcel (\(requested) m²) is smaller than the minimum area of \(limit) m²."
         }
     }
 }

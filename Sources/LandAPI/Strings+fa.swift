@@ -1,3 +1,6 @@
+import LandModel
+import LandService
+
 extension Message {
     var persian: String {
         switch self {
@@ -19,19 +22,91 @@ extension Message {
         case .invalidPhone: return "شمارهٔ همراه معتبر نیست: به شکل ۰۹xxxxxxxxx بنویسید."
         case .floorsRequired: return "پروانهٔ ساختمانی به تعداد طبقات نیاز دارد."
         case .zoneCodeOnlyForLandUseChange: return "کد پهنه فقط در درخواست تغییر کاربری قابل درخواست است."
-        case .unknownParcel: return "قطعه‌ای با این شناسه وجود ندارد."
-        case .unknownLandUse: return "این کاربری در فهرست کاربری‌های شهر نیست."
-        case .unknownZoneCode: return "این کد پهنه ضوابطی ندارد."
         case .noZoningRules: return "هیچ ضابطه‌ای بر این قطعه حاکم نیست، پس درخواست قابل بررسی نیست."
         case .requestNotFound: return "درخواستی با این کد رهگیری یا شناسه وجود ندارد."
         case .requestStatusConflict: return "وضعیت درخواست اجازهٔ این تصمیم را نمی‌دهد (شاید پیش‌تر تصمیم‌گیری شده باشد)."
         case .keyNameTaken: return "کلیدی با این نام وجود دارد."
         case .keyNotFound: return "کلید فعالی با این نام وجود ندارد."
-        case .invalidBBox: return "bbox باید به شکل minLon,minLat,maxLon,maxLat باشد: چهار عدد در بازهٔ مجاز و کمینه ≤ بیشینه."
         case .invalidDatetime: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
-        case .unknownParameter: return "این پارامتر پرس‌وجو شناخته‌شده نیست."
         case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
-        case .invalidLimit: return "limit باید عددی صحیح از ۱ تا ۱۰۰۰ باشد."
+        case .unknownParameter(let name): return "پارامتر «\(name)» شناخته‌شده نیست."
+        case .repeatedParameter(let name): return "پارامتر «\(name)» بیش از یک بار آمده است."
+        case .missingParameter(let name): return "پارامتر «\(name)» لازم است."
+        case .notANumber(let name): return "«\(name)» باید یک عدد اعشاری معتبر باشد."
+        case .notAWholeNumber(let name): return "«\(name)» باید یک عدد صحیح باشد."
+        case .outOfRange(let name, let lower, let upper):
+            return "«\(name)» باید بین \(SentenceNumber.persian(lower)) و \(SentenceNumber.persian(upper)) باشد."
+        case .mustBePositive(let name): return "«\(name)» باید بزرگ‌تر از صفر باشد."
+        case .invalidBBox(let name):
+            return "«\(name)» باید چهار عدد minLon,minLat,maxLon,maxLat با کمینه ≤ بیشینه و بر حسب درجهٔ WGS 84 باشد."
+        case .parcelOrPoint: return "یا «parcel» را بدهید یا «lon» و «lat» را، نه هر دو."
+        case .emptyQuery: return "جست‌وجو به متن «q» (غیرخالی) یا یک پالایه نیاز دارد: category، use یا zone."
+        case .categoryWithParcelFilter: return "«category» تأسیسات را می‌جوید و «use» و «zone» قطعه‌ها را؛ فقط یکی را بدهید."
+        case .unknownParcel(let id): return "قطعه‌ای با شناسهٔ «\(id)» وجود ندارد."
+        case .unknownUse(let use, let valid): return "کاربری «\(use)» شناخته‌شده نیست. کاربری‌های معتبر: \(valid.joined(separator: "، "))."
+        case .unknownCategory(let category, let valid):
+            return "دستهٔ «\(category)» شناخته‌شده نیست. دسته‌های معتبر: \(valid.joined(separator: "، "))."
+        case .unknownZone(let zone, let valid): return "کد پهنهٔ «\(zone)» شناخته‌شده نیست. کدهای معتبر: \(valid.joined(separator: "، "))."
+        case .parcelHasNoZone(let id): return "قطعهٔ «\(id)» در هیچ پهنهٔ دارای ضوابط قرار ندارد؛ چیزی برای بررسی نیست."
+        case .landUse(let use): return Self.persianUse(use)
+        case .conformity(let conformity, let use, let zone):
+            let name = Self.persianUse(use)
+            switch conformity {
+            case .allowed: return "کاربری فعلی (\(name)) در پهنهٔ \(zone) مجاز است."
+            case .conditional: return "کاربری فعلی (\(name)) در پهنهٔ \(zone) فقط با موافقت کارشناس شهرسازی مجاز است."
+            case .notAllowed: return "کاربری فعلی (\(name)) در پهنهٔ \(zone) مجاز نیست."
+            }
+        case .zoningSummary(let allowed, let needsApproval):
+            if !allowed { return "مجاز نیست: دست‌کم یکی از ضوابط پهنه رعایت نشده است." }
+            return needsApproval ? "با موافقت کارشناس شهرسازی مجاز است (کاربری مشروط)." : "طبق ضوابط پهنه مجاز است."
+        case .zoningCheck(let item): return Self.persianCheck(item)
+        }
+    }
+
+    private static func persianUse(_ use: LandUse) -> String {
+        switch use.rawValue {
+        case "residential": return "مسکونی"
+        case "commercial": return "تجاری"
+        case "office": return "اداری"
+        case "mixed": return "مختلط"
+        case "green": return "فضای سبز"
+        case "education": return "آموزشی"
+        case "health": return "درمانی"
+        case "religious": return "مذهبی"
+        case "vacant": return "زمین بایر"
+        case "industrial": return "صنعتی"
+        default: return use.rawValue
+        }
+    }
+
+    private static func persianCheck(_ item: ZoningCheckItem) -> String {
+        let limit: String
+        switch item.limit {
+        case .number(let value): limit = SentenceNumber.persian(value)
+        case .uses, .none: limit = ""
+        }
+        let requested: String
+        switch item.requested {
+        case .number(let value): requested = SentenceNumber.persian(value)
+        case .use(let use): requested = persianUse(use)
+        }
+        switch (item.rule, item.outcome) {
+        case (.use, .useAllowed): return "کاربری \(requested) در این پهنه مجاز است."
+        case (.use, .useConditional): return "کاربری \(requested) در این پهنه فقط با موافقت کارشناس شهرسازی مجاز است."
+        case (.use, _): return "کاربری \(requested) در این پهنه مجاز نیست."
+        case (_, .noLimit): return "پهنه برای این مورد محدودیتی تعیین نکرده است."
+        case (.floors, .withinLimit): return "\(requested) طبقه در حد مجاز (\(limit) طبقه) است."
+        case (.floors, _): return "\(requested) طبقه از حد مجاز (\(limit) طبقه) بیشتر است."
+        case (.coverage, .withinLimit): return "سطح اشغال \(requested)٪ در حد مجاز (\(limit)٪) است."
+        case (.coverage, _): return "سطح اشغال \(requested)٪ از حد مجاز (\(limit)٪) بیشتر است."
+        case (.density, .withinLimit): return "تراکم ساختمانی \(requested)٪ در حد مجاز (\(limit)٪) است."
+        case (.density, .withinLimitAssumingMaxCoverage):
+            return "با بیشینهٔ سطح اشغال پهنه، تراکم \(requested)٪ می‌شود که در حد مجاز (\(limit)٪) است."
+        case (.density, .exceedsLimitAssumingMaxCoverage):
+            return "با بیشینهٔ سطح اشغال پهنه، تراکم \(requested)٪ می‌شود که از حد مجاز (\(limit)٪) بیشتر است؛ با سطح اشغال کمتر شاید ممکن باشد."
+        case (.density, _): return "تراکم ساختمانی \(requested)٪ از حد مجاز (\(limit)٪) بیشتر است."
+        case (.minParcelArea, .parcelLargeEnough): return "مساحت قطعه (\(requested) مترمربع) از حد نصاب (\(limit) مترمربع) کمتر نیست."
+        case (.minParcelArea, _): return "مساحت قطعه (\(requested) مترمربع) از حد نصاب (\(limit) مترمربع) کمتر است."
         }
     }
 }

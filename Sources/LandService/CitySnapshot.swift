@@ -103,13 +103,13 @@ package struct CitySnapshot: Sendable {
     /// then id; only those of `categories` when given, only within `maxDistanceMeters`.
     package func nearestFacilities(
         to point: Coordinate, k: Int, categories: Set<FacilityCategory>?, maxDistanceMeters: Double = .infinity
-    ) -> [Neighbor] {
+    ) -> [NearbyFacility] {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
         let metric = GeodesicMetric(query: point, bound: GeodesicLowerBound(from: point), facilities: facilities)
         guard let categories else {
             facilityIndex.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
-            return results
+            return results.map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
         }
         // Each category has its own tree: search each for k, then keep the k best overall.
         for category in categories {
@@ -117,8 +117,14 @@ package struct CitySnapshot: Sendable {
             index.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
         }
         results.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
-        return Array(results.prefix(k))
+        return results.prefix(k).map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
     }
+}
+
+/// A facility found by a nearest search: its position in the snapshot and its geodesic distance.
+package struct NearbyFacility: Sendable, Equatable {
+    package var position: Int32
+    package var distanceMeters: Double
 }
 
 /// Geodesic metres on WGS 84 for the nearest search: GeoCore's conservative box bound prunes,

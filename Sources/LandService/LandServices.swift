@@ -6,11 +6,14 @@ import LandModel
 package final class LandServices: Sendable {
     package let store: LandStore
     package let snapshots: SnapshotHolder
+    /// Search keys of names and addresses, built once (they do not change with approvals).
+    package let searchCatalog: SearchCatalog
     let logger: Logger
 
     private init(store: LandStore, first: CitySnapshot, logger: Logger) {
         self.store = store
         self.snapshots = SnapshotHolder(first)
+        self.searchCatalog = SearchCatalog(first)
         self.logger = logger
     }
 

@@ -7,18 +7,20 @@
 /// so its cost grows with the overlay, not with the layer: call `compacted()` (off the request path)
 /// when `overlayCount` passes `compactionThreshold`, and publish the result. Ids are unique within
 /// a layer: inserting an id that is present replaces its box.
-package struct LayerIndex: Sendable {
+public struct LayerIndex: Sendable {
     /// The overlay size past which the owner should compact.
     package static let compactionThreshold = 1024
 
-    package private(set) var base: PackedRTree
+    @usableFromInline package private(set) var base: PackedRTree
+    // (base, hiddenBaseIds, overlay*) are usableFromInline so that nearest() specialises in the caller:
+    // measured in zamin-bench, the unspecialised generic called the metric through witness tables.
     /// Base ids, sorted, to answer "is this id in the base?" in O(log n) without a hash table.
     private var baseIdsSorted: [Int32]
     /// Base ids hidden by a removal or an update.
-    private var hiddenBaseIds: Set<Int32> = []
+    @usableFromInline var hiddenBaseIds: Set<Int32> = []
     /// Overlay items: boxes (4 numbers each) and ids, in insertion order; a removal swaps in the last.
-    private var overlayBoxes: [Double] = []
-    private var overlayIds: [Int32] = []
+    @usableFromInline var overlayBoxes: [Double] = []
+    @usableFromInline var overlayIds: [Int32] = []
     /// Position of each overlay id in `overlayIds`.
     private var overlaySlots: [Int32: Int] = [:]
 
@@ -128,14 +130,7 @@ package struct LayerIndex: Sendable {
     package func search(minX: Double, minY: Double, maxX: Double, maxY: Double, into results: inout [Int32]) {
         let start = results.count
         base.search(minX: minX, minY: minY, maxX: maxX, maxY: maxY, into: &results)
-        if !hiddenBaseIds.isEmpty {
-            var kept = start
-            for i in start..<results.count where !hiddenBaseIds.contains(results[i]) {
-                results[kept] = results[i]
-                kept += 1
-            }
-            results.removeLast(results.count - kept)
-        }
+        removeHidden(from: &results, after: start)
         overlayBoxes.withUnsafeBufferPointer { b in
             for i in 0..<overlayIds.count
             where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
@@ -144,8 +139,40 @@ package struct LayerIndex: Sendable {
         }
     }
 
+    /// As `PackedRTree.search(minX:minY:maxX:maxY:contained:overlapping:)`: hits whose box lies in the
+    /// window go to `contained`, the others to `overlapping`.
+    package func search(
+        minX: Double, minY: Double, maxX: Double, maxY: Double, contained: inout [Int32], overlapping: inout [Int32]
+    ) {
+        let containedStart = contained.count, overlappingStart = overlapping.count
+        base.search(minX: minX, minY: minY, maxX: maxX, maxY: maxY, contained: &contained, overlapping: &overlapping)
+        removeHidden(from: &contained, after: containedStart)
+        removeHidden(from: &overlapping, after: overlappingStart)
+        overlayBoxes.withUnsafeBufferPointer { b in
+            for i in 0..<overlayIds.count
+            where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
+                if b[4 * i] >= minX && b[4 * i + 2] <= maxX && b[4 * i + 1] >= minY && b[4 * i + 3] <= maxY {
+                    contained.append(overlayIds[i])
+                } else {
+                    overlapping.append(overlayIds[i])
+                }
+            }
+        }
+    }
+
+    private func removeHidden(from results: inout [Int32], after start: Int) {
+        guard !hiddenBaseIds.isEmpty else { return }
+        var kept = start
+        for i in start..<results.count where !hiddenBaseIds.contains(results[i]) {
+            results[kept] = results[i]
+            kept += 1
+        }
+        results.removeLast(results.count - kept)
+    }
+
     /// k nearest visible items, as `PackedRTree.nearest` (distance, then id), base and overlay merged.
-    package func nearest<Metric: NearestMetric>(
+    @inlinable
+    public func nearest<Metric: NearestMetric>(
         _ metric: Metric, k: Int, maxDistance: Double = .infinity,
         buffer: inout NearestSearchBuffer, into results: inout [Neighbor]
     ) {
@@ -192,15 +219,25 @@ package struct LayerIndex: Sendable {
 }
 
 /// Excludes hidden base ids on top of the caller's filter.
+@usableFromInline
 struct HidingMetric<Base: NearestMetric>: NearestMetric {
-    let metric: Base
-    let hidden: Set<Int32>
+    @usableFromInline let metric: Base
+    @usableFromInline let hidden: Set<Int32>
 
+    @inlinable
+    init(metric: Base, hidden: Set<Int32>) {
+        self.metric = metric
+        self.hidden = hidden
+    }
+
+    @inlinable
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
         metric.lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
     }
 
+    @inlinable
     func exactDistance(toItem id: Int32) -> Double { metric.exactDistance(toItem: id) }
 
+    @inlinable
     func includes(_ id: Int32) -> Bool { !hidden.contains(id) && metric.includes(id) }
 }

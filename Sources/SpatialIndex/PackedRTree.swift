@@ -8,11 +8,11 @@
 ///
 /// Boxes are closed: touching counts as intersecting. Coordinates are whatever the caller uses
 /// (lon/lat degrees in Zamin); the tree never interprets them beyond ordering.
-package struct PackedRTree: Sendable {
+public struct PackedRTree: Sendable {
     /// Maximum children per node: 16 by default, as in flatbush (measured: zamin-bench --node-sizes).
-    package let nodeSize: Int
+    @usableFromInline package let nodeSize: Int
     /// Number of items (leaves).
-    package let count: Int
+    @usableFromInline package let count: Int
     /// minX, minY, maxX, maxY of every node: leaves, then each level, root last.
     @usableFromInline let boxes: [Double]
     /// Leaf: item id. Parent: node index of its first child.
@@ -71,8 +71,9 @@ package struct PackedRTree: Sendable {
             keys.withUnsafeMutableBufferPointer { keys in
                 for i in 0..<n {
                     let centreX = (b[4 * i] + b[4 * i + 2]) / 2, centreY = (b[4 * i + 1] + b[4 * i + 3]) / 2
-                    let x = UInt32(Swift.max(0, Swift.min(hilbertMax, ((centreX - minX) * scaleX).rounded(.down))))
-                    let y = UInt32(Swift.max(0, Swift.min(hilbertMax, ((centreY - minY) * scaleY).rounded(.down))))
+                    // Conversion truncates, which is floor for these non-negative values (and needs no libm).
+                    let x = UInt32(Swift.max(0, Swift.min(hilbertMax, (centreX - minX) * scaleX)))
+                    let y = UInt32(Swift.max(0, Swift.min(hilbertMax, (centreY - minY) * scaleY)))
                     keys[i] = UInt64(PackedRTree.hilbert(x, y)) << 32 | UInt64(i)
                 }
             }
@@ -143,6 +144,33 @@ package struct PackedRTree: Sendable {
     /// (touching counts). Order: tree order. `results` is not cleared, so one buffer can be reused.
     @inlinable
     package func search(minX: Double, minY: Double, maxX: Double, maxY: Double, into results: inout [Int32]) {
+        var sink = AppendingSink(results: results)
+        results = []  // hand the buffer to the sink without copying it
+        walk(minX: minX, minY: minY, maxX: maxX, maxY: maxY, into: &sink)
+        results = sink.results
+    }
+
+    /// Like `search`, but sorts the hits: items whose box lies inside the window go to `contained`
+    /// (a non-empty geometry inside its box then certainly meets the window: no exact test needed),
+    /// the others to `overlapping` (the exact test decides).
+    @inlinable
+    package func search(
+        minX: Double, minY: Double, maxX: Double, maxY: Double,
+        contained: inout [Int32], overlapping: inout [Int32]
+    ) {
+        var sink = PartitioningSink(
+            minX: minX, minY: minY, maxX: maxX, maxY: maxY, contained: contained, overlapping: overlapping)
+        contained = []
+        overlapping = []
+        walk(minX: minX, minY: minY, maxX: maxX, maxY: maxY, into: &sink)
+        contained = sink.contained
+        overlapping = sink.overlapping
+    }
+
+    /// Depth-first walk with an explicit stack on the caller's stack frame; hands every leaf whose
+    /// box meets the window to `sink`.
+    @inlinable
+    func walk<Sink: LeafSink>(minX: Double, minY: Double, maxX: Double, maxY: Double, into sink: inout Sink) {
         guard let root else { return }
         let leafCount = count
         let nodeSize = self.nodeSize
@@ -163,7 +191,7 @@ package struct PackedRTree: Sendable {
                             let base = 4 * child
                             if b[base] <= maxX && b[base + 1] <= maxY && b[base + 2] >= minX && b[base + 3] >= minY {
                                 if childrenAreLeaves {
-                                    results.append(indices[child])
+                                    sink.add(indices[child], minX: b[base], minY: b[base + 1], maxX: b[base + 2], maxY: b[base + 3])
                                 } else {
                                     stack[top] = child
                                     top += 1
@@ -265,6 +293,49 @@ package struct PackedRTree: Sendable {
                 }
             }
             swap(&keys, &buffer)
+        }
+    }
+}
+
+/// Receives the leaves a window walk finds; generic, so each sink is specialised into the walk.
+@usableFromInline
+protocol LeafSink {
+    mutating func add(_ id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double)
+}
+
+@usableFromInline
+struct AppendingSink: LeafSink {
+    @usableFromInline var results: [Int32]
+
+    @inlinable
+    init(results: [Int32]) { self.results = results }
+
+    @inlinable
+    mutating func add(_ id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) { results.append(id) }
+}
+
+@usableFromInline
+struct PartitioningSink: LeafSink {
+    @usableFromInline let minX: Double, minY: Double, maxX: Double, maxY: Double
+    @usableFromInline var contained: [Int32]
+    @usableFromInline var overlapping: [Int32]
+
+    @inlinable
+    init(minX: Double, minY: Double, maxX: Double, maxY: Double, contained: [Int32], overlapping: [Int32]) {
+        self.minX = minX
+        self.minY = minY
+        self.maxX = maxX
+        self.maxY = maxY
+        self.contained = contained
+        self.overlapping = overlapping
+    }
+
+    @inlinable
+    mutating func add(_ id: Int32, minX boxMinX: Double, minY boxMinY: Double, maxX boxMaxX: Double, maxY boxMaxY: Double) {
+        if boxMinX >= minX && boxMaxX <= maxX && boxMinY >= minY && boxMaxY <= maxY {
+            contained.append(id)
+        } else {
+            overlapping.append(id)
         }
     }
 }

@@ -19,6 +19,7 @@ struct Options {
     var bruteNearestQueries = 200
     var checkQueries = 200
     var nodeSizes: [Int] = []
+    var workloads: [String] = []
 }
 
 func parseOptions() -> Options {
@@ -33,6 +34,7 @@ func parseOptions() -> Options {
         case "--brute-nearest": options.bruteNearestQueries = Int(value) ?? 200
         case "--check": options.checkQueries = Int(value) ?? 200
         case "--node-sizes": options.nodeSizes = value.split(separator: ",").compactMap { Int($0) }
+        case "--workloads": options.workloads = value.split(separator: ",").map(String.init)
         default:
             print("unknown argument \(argument)")
             exit(2)
@@ -114,7 +116,14 @@ func measure(count: Int, reps: Int, _ query: (Int) -> Void) -> Measurement {
     return Measurement(medianNanoseconds: Double(samples[samples.count / 2]), queriesPerSecond: rates[rates.count / 2])
 }
 
-func report(_ name: String, index: Measurement, brute: Measurement?) {
+/// Workload name prefixes to run (--workloads); empty: all.
+nonisolated(unsafe) var workloadFilter: [String] = []
+
+/// Measures and prints one workload unless --workloads leaves it out.
+func report(_ name: String, index measureIndex: @autoclosure () -> Measurement, brute measureBrute: @autoclosure () -> Measurement?) {
+    guard workloadFilter.isEmpty || workloadFilter.contains(where: { name.hasPrefix($0) }) else { return }
+    let index = measureIndex()
+    let brute = measureBrute()
     func format(_ m: Measurement) -> String {
         String(format: "%9.0f ns/query %10.0f q/s", m.medianNanoseconds, m.queriesPerSecond)
     }
@@ -168,6 +177,7 @@ struct FacilityMetric: NearestMetric {
 }
 
 func run(_ options: Options) {
+    workloadFilter = options.workloads
     let peers = options.city + "/peers/"
     let parcels = loadPolygons(peers + "parcels.txt")
     let zones = loadPolygons(peers + "zones.txt")
@@ -243,20 +253,42 @@ func run(_ options: Options) {
         for c in candidates where zones.polygons[Int(c)].contains(point) { result.append(zones.ids[Int(c)]) }
     }
 
-    func lookUpBrute(_ point: Coordinate, into result: inout [Int32]) {
-        for (i, p) in parcels.polygons.enumerated() where p.contains(point) { result.append(parcels.ids[i]) }
-        for (i, p) in zones.polygons.enumerated() where p.contains(point) { result.append(zones.ids[i]) }
+    /// A linear scan: every feature's box (one contiguous array, like the index's), then its polygon.
+    func scan(_ layer: PolygonLayer, minX: Double, minY: Double, maxX: Double, maxY: Double, _ body: (Int) -> Void) {
+        layer.boxes.withUnsafeBufferPointer { b in
+            for i in 0..<layer.ids.count where b[4 * i] <= maxX && b[4 * i + 1] <= maxY && b[4 * i + 2] >= minX && b[4 * i + 3] >= minY {
+                body(i)
+            }
+        }
     }
 
-    /// W2 exact: parcels whose polygon meets the closed window.
+    func lookUpBrute(_ point: Coordinate, into result: inout [Int32]) {
+        scan(parcels, minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat) { i in
+            if parcels.polygons[i].contains(point) { result.append(parcels.ids[i]) }
+        }
+        scan(zones, minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat) { i in
+            if zones.polygons[i].contains(point) { result.append(zones.ids[i]) }
+        }
+    }
+
+    /// W2 exact: parcels whose polygon meets the closed window. A parcel whose box lies inside the
+    /// window is a hit without reading its polygon.
+    var overlapping: [Int32] = []
+    overlapping.reserveCapacity(4_096)
     func windowQuery(_ window: BoundingBox, into result: inout [Int32]) {
         candidates.removeAll(keepingCapacity: true)
-        parcelIndex.search(minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat, into: &candidates)
-        for c in candidates where parcels.polygons[Int(c)].intersects(window) { result.append(parcels.ids[Int(c)]) }
+        overlapping.removeAll(keepingCapacity: true)
+        parcelIndex.search(
+            minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat,
+            contained: &candidates, overlapping: &overlapping)
+        for c in candidates { result.append(parcels.ids[Int(c)]) }
+        for c in overlapping where parcels.polygons[Int(c)].intersects(window) { result.append(parcels.ids[Int(c)]) }
     }
 
     func windowQueryBrute(_ window: BoundingBox, into result: inout [Int32]) {
-        for (i, p) in parcels.polygons.enumerated() where p.intersects(window) { result.append(parcels.ids[i]) }
+        scan(parcels, minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat) { i in
+            if parcels.polygons[i].intersects(window) { result.append(parcels.ids[i]) }
+        }
     }
 
     var nearestBuffer = NearestSearchBuffer()

@@ -102,6 +102,15 @@ struct DecisionsHTTPTests {
             let old = try #require(past.parcels.first { $0.id == ParcelID("P-000002") })
             #expect(old.currentUse == LandUse("residential") && old.floors == 1)  // parcels.geojson: P-000002
             #expect(old.geometry == parcel.geometry)
+            func lookedUp(_ query: String) async throws -> [String: Any]? {
+                let reply = try await client.call(.get, "/lookup?parcel=P-000002" + query)
+                #expect(reply.status == .ok, "\(query)")
+                return (reply.json["parcel"] as? [String: Any])?["properties"] as? [String: Any]
+            }
+            #expect(try await lookedUp("")?["current_use"] as? String == "commercial")
+            #expect(try await lookedUp("&datetime=\(stamp)")?["current_use"] as? String == "residential")
+            #expect(try await lookedUp("&datetime=\(stamp)")?["floors"] as? Int == 1)
+            #expect(try await client.call(.get, "/lookup?parcel=P-000002&datetime=last-week").status == .badRequest)
 
             let changes = try await client.call(.get, "/changes?from=\(stamp)")
             let list = try #require(changes.json["changes"] as? [[String: Any]])

@@ -39,6 +39,11 @@ struct LayerIndexTests {
             index.search(minX: x, minY: y, maxX: x + w, maxY: y + h, into: &results)
             let expected = BruteForce.search(boxes: boxes, ids: modelIds, minX: x, minY: y, maxX: x + w, maxY: y + h)
             #expect(results.sorted() == expected, "seed \(random.seed), step \(step)")
+            var contained: [Int32] = [], overlapping: [Int32] = []
+            index.search(minX: x, minY: y, maxX: x + w, maxY: y + h, contained: &contained, overlapping: &overlapping)
+            let expectedContained = BruteForce.search(boxes: boxes, ids: modelIds, containedIn: (x, y, x + w, y + h))
+            #expect(contained.sorted() == expectedContained, "seed \(random.seed), step \(step)")
+            #expect((contained + overlapping).sorted() == expected, "seed \(random.seed), step \(step)")
         }
         var buffer = NearestSearchBuffer()
         var neighbors: [Neighbor] = []

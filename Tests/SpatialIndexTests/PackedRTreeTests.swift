@@ -26,6 +26,11 @@ struct PackedRTreeTests {
             tree.search(minX: x, minY: y, maxX: x + w, maxY: y + h, into: &results)
             let expected = BruteForce.search(boxes: boxes, ids: ids, minX: x, minY: y, maxX: x + w, maxY: y + h)
             #expect(results.sorted() == expected, "seed \(random.seed), query \(q)")
+            var contained: [Int32] = [], overlapping: [Int32] = []
+            tree.search(minX: x, minY: y, maxX: x + w, maxY: y + h, contained: &contained, overlapping: &overlapping)
+            let expectedContained = BruteForce.search(boxes: boxes, ids: ids, containedIn: (x, y, x + w, y + h))
+            #expect(contained.sorted() == expectedContained, "seed \(random.seed), query \(q)")
+            #expect((contained + overlapping).sorted() == expected, "seed \(random.seed), query \(q)")
         }
         // Windows equal to item boxes: touching edges and identical boxes must be found.
         for i in stride(from: 0, to: ids.count, by: max(1, ids.count / 200)) {

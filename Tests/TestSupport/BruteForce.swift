@@ -14,6 +14,16 @@ package enum BruteForce {
         return result.sorted()
     }
 
+    /// Ids of the boxes that lie inside the closed window (minX, minY, maxX, maxY), sorted.
+    package static func search(boxes: [Double], ids: [Int32], containedIn window: (Double, Double, Double, Double)) -> [Int32] {
+        var result: [Int32] = []
+        for i in 0..<ids.count
+        where boxes[4 * i] >= window.0 && boxes[4 * i + 1] >= window.1 && boxes[4 * i + 2] <= window.2 && boxes[4 * i + 3] <= window.3 {
+            result.append(ids[i])
+        }
+        return result.sorted()
+    }
+
     /// The k smallest (distance, id) pairs among the ids accepted by `includes`, ties by id.
     package static func nearest(
         ids: [Int32], k: Int, maxDistance: Double = .infinity, includes: (Int32) -> Bool = { _ in true },

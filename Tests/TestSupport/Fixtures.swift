@@ -34,3 +34,10 @@ public enum Fixtures {
         return features
     }
 }
+
+/// A value parsed once by a test and only read afterwards (Foundation's `[String: Any]` trees),
+/// handed to HummingbirdTesting's `@Sendable` closures. `@unchecked`: nothing mutates it after init.
+public struct Frozen<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}

@@ -12,4 +12,22 @@ package enum TestCity {
             Fixtures.dataset(dataset), intoDatabaseAt: path, replace: false, actor: "test", logger: logger)
         return try await LandServices.open(databaseAt: path, logger: logger)
     }
+
+    /// One read-only city per dataset per test process, for suites that only read: importing
+    /// costs seconds in a debug build.
+    package static func shared(_ dataset: String = "tehran") async throws -> LandServices {
+        try await SharedCities.instance.services(dataset)
+    }
+}
+
+private actor SharedCities {
+    static let instance = SharedCities()
+    private var cities: [String: Task<LandServices, any Error>] = [:]
+
+    func services(_ dataset: String) async throws -> LandServices {
+        if let task = cities[dataset] { return try await task.value }
+        let task = Task { try await TestCity.services(dataset) }
+        cities[dataset] = task
+        return try await task.value
+    }
 }

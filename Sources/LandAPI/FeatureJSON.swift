@@ -1,0 +1,163 @@
+import GeoCore
+import GeoFormats
+import LandModel
+import LandService
+
+/// How the domain endpoints write parcels, zones, facilities, rules and verdicts: fixed key
+/// order, names in the request's language beside both originals, numbers with fixed decimals.
+enum FeatureJSON {
+    /// A parcel as a GeoJSON Feature.
+    static func parcel(_ parcel: Parcel, language: Language, into out: inout GeoJSONWriter) {
+        out.beginFeature(id: parcel.id.rawValue)
+        parcelProperties(parcel, zoneCode: parcel.zoneCode, language: language, into: &out.json)
+        out.endFeature(geometry: .polygonal(parcel.geometry))
+    }
+
+    static func parcelProperties(_ parcel: Parcel, zoneCode: ZoneCode?, language: Language, into json: inout JSONWriter) {
+        json.key("id")
+        json.string(parcel.id.rawValue)
+        json.key("area_m2")
+        json.number(parcel.areaSquareMeters, decimals: 1)
+        json.key("zone_code")
+        optional(zoneCode?.rawValue, into: &json)
+        json.key("current_use")
+        optional(parcel.currentUse?.rawValue, into: &json)
+        json.key("current_use_label")
+        optional(parcel.currentUse.map { Message.landUse($0).text(in: language) }, into: &json)
+        json.key("floors")
+        if let floors = parcel.floors { json.number(floors) } else { json.null() }
+        json.key("address")
+        optional(parcel.address, into: &json)
+    }
+
+    static func zoneSummary(_ zone: Zone, language: Language, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id")
+        json.string(zone.id.rawValue)
+        json.key("code")
+        json.string(zone.code.rawValue)
+        json.key("name")
+        optional(pick(fa: zone.nameFa, en: zone.nameEn, language), into: &json)
+        json.key("name_fa")
+        optional(zone.nameFa, into: &json)
+        json.key("name_en")
+        optional(zone.nameEn, into: &json)
+        json.endObject()
+    }
+
+    static func rule(_ rule: ZoningRule, language: Language, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("code")
+        json.string(rule.code.rawValue)
+        json.key("name")
+        optional(pick(fa: rule.nameFa, en: rule.nameEn, language), into: &json)
+        json.key("allowed_uses")
+        uses(rule.allowedUses, into: &json)
+        json.key("conditional_uses")
+        uses(rule.conditionalUses, into: &json)
+        json.key("max_floors")
+        if let value = rule.maxFloors { json.number(value) } else { json.null() }
+        json.key("max_coverage_pct")
+        number(rule.maxCoveragePercent, decimals: 2, into: &json)
+        json.key("max_density_pct")
+        number(rule.maxDensityPercent, decimals: 2, into: &json)
+        json.key("min_parcel_area_m2")
+        number(rule.minParcelAreaSquareMeters, decimals: 1, into: &json)
+        json.key("notes")
+        optional(rule.notes, into: &json)
+        json.endObject()
+    }
+
+    static func facilityProperties(_ facility: Facility, language: Language, into json: inout JSONWriter) {
+        json.key("id")
+        json.string(facility.id.rawValue)
+        json.key("name")
+        optional(pick(fa: facility.nameFa, en: facility.nameEn, language), into: &json)
+        json.key("name_fa")
+        optional(facility.nameFa, into: &json)
+        json.key("name_en")
+        optional(facility.nameEn, into: &json)
+        json.key("category")
+        json.string(facility.category.rawValue)
+        json.key("category_fa")
+        optional(facility.categoryFa, into: &json)
+    }
+
+    /// A facility with its distance, as `/lookup` lists the nearest amenities.
+    static func facilitySummary(_ facility: Facility, distanceMeters: Double, language: Language, into json: inout JSONWriter) {
+        json.beginObject()
+        facilityProperties(facility, language: language, into: &json)
+        json.key("distance_m")
+        json.number(distanceMeters, decimals: 2)
+        json.key("lon")
+        json.number(facility.location.lon, decimals: 7)
+        json.key("lat")
+        json.number(facility.location.lat, decimals: 7)
+        json.endObject()
+    }
+
+    static func verdict(_ verdict: ZoningVerdict, language: Language, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("parcel")
+        json.string(verdict.parcelID.rawValue)
+        json.key("zone_code")
+        json.string(verdict.zoneCode.rawValue)
+        json.key("allowed")
+        json.bool(verdict.isAllowed)
+        json.key("needs_approval")
+        json.bool(verdict.needsApproval)
+        json.key("summary")
+        json.string(Message.zoningSummary(allowed: verdict.isAllowed, needsApproval: verdict.needsApproval).text(in: language))
+        json.key("checks")
+        json.beginArray()
+        for check in verdict.checks {
+            json.beginObject()
+            json.key("rule")
+            json.string(check.rule.rawValue)
+            json.key("limit")
+            switch check.limit {
+            case .number(let value): json.number(value, decimals: 2)
+            case .uses(let allowed, let conditional):
+                json.beginObject()
+                json.key("allowed")
+                uses(allowed, into: &json)
+                json.key("conditional")
+                uses(conditional, into: &json)
+                json.endObject()
+            case .none: json.null()
+            }
+            json.key("requested")
+            switch check.requested {
+            case .number(let value): json.number(value, decimals: 2)
+            case .use(let use): json.string(use.rawValue)
+            }
+            json.key("ok")
+            json.bool(check.isOK)
+            json.key("message")
+            json.string(Message.zoningCheck(check).text(in: language))
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+    }
+
+    // MARK: - helpers
+
+    static func pick(fa: String?, en: String?, _ language: Language) -> String? {
+        language == .fa ? (fa ?? en) : (en ?? fa)
+    }
+
+    static func optional(_ value: String?, into json: inout JSONWriter) {
+        if let value { json.string(value) } else { json.null() }
+    }
+
+    static func number(_ value: Double?, decimals: Int, into json: inout JSONWriter) {
+        if let value { json.number(value, decimals: decimals) } else { json.null() }
+    }
+
+    static func uses(_ uses: [LandUse], into json: inout JSONWriter) {
+        json.beginArray()
+        for use in uses { json.string(use.rawValue) }
+        json.endArray()
+    }
+}

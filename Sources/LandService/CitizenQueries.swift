@@ -1,0 +1,57 @@
+package import GeoCore
+package import LandModel
+
+/// What `/lookup` answers for a point or a parcel: the parcel, its zone and rules, whether its
+/// current use conforms, and the nearest amenities of the categories citizens ask for most.
+package struct LookupAnswer: Sendable {
+    /// Position of the parcel in the snapshot, nil when the point lies in no parcel.
+    package var parcel: Int32?
+    /// Zones at the point (or under the parcel), by id; Tehran's tile, OSM land-use areas may overlap.
+    package var zones: [Int32]
+    /// The governing zone code and its rules.
+    package var zoneCode: ZoneCode?
+    package var rule: ZoningRule?
+    package var conformity: Conformity?
+    /// For each of `LookupAnswer.amenityCategories` present in the dataset, the nearest facility.
+    package var nearest: [(category: FacilityCategory, facility: NearbyFacility?)]
+}
+
+/// Whether a parcel's current use is what its zone allows.
+package enum Conformity: String, Sendable {
+    case allowed, conditional
+    case notAllowed = "not_allowed"
+}
+
+extension LookupAnswer {
+    /// The amenities `/lookup` reports (issue: hospital, school, metro station, park).
+    package static let amenityCategories: [FacilityCategory] = ["hospital", "school", "metro_station", "park"].map(FacilityCategory.init)
+}
+
+extension CitySnapshot {
+    /// Lookup by point: the parcel containing it (GeoCore's boundary rule), else none; the zone at the point.
+    package func lookUp(at point: Coordinate) -> LookupAnswer {
+        let parcel = parcel(at: point)
+        let zonesHere = zones(at: point)
+        let code = parcel.flatMap { zoneCode(ofParcelAt: $0) } ?? zonesHere.first.map { zones[Int($0)].code }
+        return answer(parcel: parcel, zones: zonesHere, code: code, from: point)
+    }
+
+    /// Lookup by parcel id; distances are measured from a point inside the parcel.
+    package func lookUp(parcelAt position: Int32) -> LookupAnswer {
+        let geometry = parcels[Int(position)].geometry
+        let point = geometry.interiorPoint ?? geometry.parts[0].exterior.position(0)
+        return answer(parcel: position, zones: zones(at: point), code: zoneCode(ofParcelAt: position), from: point)
+    }
+
+    private func answer(parcel: Int32?, zones zonesHere: [Int32], code: ZoneCode?, from point: Coordinate) -> LookupAnswer {
+        let rule = code.flatMap { rules[$0] }
+        var conformity: Conformity?
+        if let parcel, let rule, let use = parcels[Int(parcel)].currentUse {
+            conformity = rule.allowedUses.contains(use) ? .allowed : rule.conditionalUses.contains(use) ? .conditional : .notAllowed
+        }
+        let nearest = LookupAnswer.amenityCategories.map { category in
+            (category, nearestFacilities(to: point, k: 1, categories: [category]).first)
+        }
+        return LookupAnswer(parcel: parcel, zones: zonesHere, zoneCode: code, rule: rule, conformity: conformity, nearest: nearest)
+    }
+}

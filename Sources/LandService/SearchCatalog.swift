@@ -1,0 +1,97 @@
+package import LandModel
+package import GeoCore
+
+/// Normalised search keys (SearchText) of facility names and parcel ids and addresses, built
+/// once per dataset. Positions are those of the snapshot's arrays; approvals change a parcel's
+/// use, floors or zone, never its id or address, so the catalogue stays valid across edits.
+package struct SearchCatalog: Sendable {
+    let facilityKeys: [[String]]
+    let parcelIDKeys: [String]
+    let parcelAddressKeys: [String]
+
+    package init(_ snapshot: CitySnapshot) {
+        facilityKeys = snapshot.facilities.map { facility in
+            [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
+        }
+        parcelIDKeys = snapshot.parcels.map { SearchText.normalized($0.id.rawValue) }
+        parcelAddressKeys = snapshot.parcels.map { SearchText.normalized($0.address ?? "") }
+    }
+}
+
+/// One search result: a facility or a parcel, with its rank (0 exact, 1 prefix, 2 contains).
+package struct SearchHit: Sendable, Equatable {
+    package enum Kind: String, Sendable { case facility, parcel }
+    package var kind: Kind
+    package var position: Int32
+    package var rank: Int
+}
+
+/// What `/search` is asked for, validated by the API.
+package struct SearchQuery: Sendable {
+    /// Free text, already non-empty; nil for a pure property search (use/zone/bbox).
+    package var text: String?
+    package var categories: Set<FacilityCategory>?
+    package var landUse: LandUse?
+    package var zoneCode: ZoneCode?
+    package var bbox: BoundingBox?
+    package var limit: Int
+
+    package init(
+        text: String?, categories: Set<FacilityCategory>?, landUse: LandUse?, zoneCode: ZoneCode?, bbox: BoundingBox?,
+        limit: Int
+    ) {
+        self.text = text
+        self.categories = categories
+        self.landUse = landUse
+        self.zoneCode = zoneCode
+        self.bbox = bbox
+        self.limit = limit
+    }
+
+    /// A search for parcels only: by land use or zone, or a category filter is absent and the
+    /// text looks like a parcel query.
+    var wantsFacilities: Bool { landUse == nil && zoneCode == nil }
+    var wantsParcels: Bool { categories == nil }
+}
+
+extension CitySnapshot {
+    /// Facilities by name (fa or en) and category, parcels by id or address, ranked exact >
+    /// prefix > contains, then facilities before parcels, then by id; Persian normalisation on
+    /// both sides. Without text, lists the parcels of a land use / zone / box by id.
+    package func search(_ query: SearchQuery, catalog: SearchCatalog) -> (hits: [SearchHit], total: Int) {
+        let needle = query.text.map(SearchText.normalized)
+        var hits: [SearchHit] = []
+        if query.wantsFacilities && (needle != nil || query.categories != nil) {
+            for (position, facility) in facilities.enumerated() {
+                if let categories = query.categories, !categories.contains(facility.category) { continue }
+                if let bbox = query.bbox, !bbox.contains(facility.location) { continue }
+                var rank = needle == nil ? 0 : Int.max
+                if let needle {
+                    for key in catalog.facilityKeys[position] {
+                        if let r = SearchText.matchRank(query: needle, candidate: key) { rank = min(rank, r) }
+                    }
+                }
+                if rank != Int.max { hits.append(SearchHit(kind: .facility, position: Int32(position), rank: rank)) }
+            }
+        }
+        if query.wantsParcels && (needle != nil || query.landUse != nil || query.zoneCode != nil) {
+            let candidates: [Int32] = query.bbox.map { parcels(intersecting: $0) } ?? Array(0..<Int32(parcels.count))
+            for position in candidates {
+                let parcel = parcels[Int(position)]
+                if let use = query.landUse, parcel.currentUse != use { continue }
+                if let code = query.zoneCode, zoneCode(ofParcelAt: position) != code { continue }
+                var rank = needle == nil ? 0 : Int.max
+                if let needle {
+                    if let r = SearchText.matchRank(query: needle, candidate: catalog.parcelIDKeys[Int(position)]) { rank = r }
+                    if let r = SearchText.matchRank(query: needle, candidate: catalog.parcelAddressKeys[Int(position)]) {
+                        rank = min(rank, r)
+                    }
+                }
+                if rank != Int.max { hits.append(SearchHit(kind: .parcel, position: position, rank: rank)) }
+            }
+        }
+        // Stable order: rank, facilities before parcels, then id (positions are in id order).
+        hits.sort { ($0.rank, $0.kind == .facility ? 0 : 1, $0.position) < ($1.rank, $1.kind == .facility ? 0 : 1, $1.position) }
+        return (Array(hits.prefix(query.limit)), hits.count)
+    }
+}
