@@ -70,6 +70,13 @@ def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path
     finally:
         assert server.stop() == 0
 
+    # The applicant's personal data never reaches the server's log (permit() in planner_support).
+    for log in tmp_path.glob("serve-*.log"):
+        text = log.read_text(errors="replace")
+        assert "request filed" in text or "loaded city" in text
+        for secret in ("Reza Karimi", "1234567891", "09351234567", key, key.split("_")[2]):
+            assert secret not in text, f"{secret[:4]}… in {log.name}"
+
     connection = sqlite3.connect(db)
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
