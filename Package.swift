@@ -29,6 +29,9 @@ let package = Package(
         // C libraries from Debian packages.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev", "libsqlite3-mod-spatialite"])]),
         .systemLibrary(name: "CProj", providers: [.apt(["libproj-dev"])]),
+        // zlib for gzip responses: Debian's zlib1g-dev, no extra Swift package to resolve.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
         // Pure Swift, no dependencies: geometry and the spatial index.
         .target(name: "GeoCore", swiftSettings: swiftSettings),
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "LandAPI",
             dependencies: [
-                "LandService", "LandModel", "GeoFormats", "GeoCore",
+                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress of the client, for the rate limit of public POSTs.

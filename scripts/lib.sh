@@ -15,6 +15,7 @@ ensure_debian() {
 
 # The C libraries the server links and loads.
 RUNTIME_PACKAGES=(libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite libproj-dev proj-data)
+RUNTIME_PACKAGES+=(zlib1g-dev)  # gzip responses (Sources/CZlib)
 
 require_swift() {
   command -v swift >/dev/null 2>&1 || { echo "swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }

@@ -11,26 +11,25 @@ enum Message: Sendable, Equatable {
     case badRequest
     case internalError
     case invalidDataset
-    // Change requests, keys, planners (issue 7).
-    case missingKey
-    case invalidKey
-    case roleNotAllowed
-    case tooManyRequests
-    case bodyNotJSONObject
-    case missingField
-    case invalidField
-    case unknownField
-    case invalidNationalID
-    case invalidPhone
-    case floorsRequired
-    case zoneCodeOnlyForLandUseChange
-    case noZoningRules
-    case requestNotFound
-    case requestStatusConflict
-    case keyNameTaken
-    case keyNotFound
+    // OGC API – Features (OGC 17-069r4 §7.5.1, OGC 18-058r1 §7.2)
+    case invalidBoundingBox
+    case invalidLimit
+    case invalidOffset
     case invalidDatetime
-    case invalidStatus
+    case invalidFormat
+    case invalidFilterValue
+    case unknownQueryParameter
+    case unknownCollection
+    case unknownFeature
+    case unknownCRS
+    case outsideCRSDomain
+    case ogcServiceTitle
+    case ogcServiceDescription
+    case ogcConformanceTitle
+    case ogcCollectionsTitle
+    case ogcParcelsTitle
+    case ogcZonesTitle
+    case ogcFacilitiesTitle
 
     // Query parameters
     case unknownParameter(String)
@@ -57,6 +56,27 @@ enum Message: Sendable, Equatable {
     case conformity(Conformity, use: LandUse, zone: String)
     case zoningSummary(allowed: Bool, needsApproval: Bool)
     case zoningCheck(ZoningCheckItem)
+    // Change requests, keys, planners (issue 7).
+    case missingKey
+    case invalidKey
+    case roleNotAllowed
+    case tooManyRequests
+    case bodyNotJSONObject
+    case missingField
+    case invalidField
+    case unknownField
+    case invalidNationalID
+    case invalidPhone
+    case floorsRequired
+    case zoneCodeOnlyForLandUseChange
+    case unknownRequestParcel
+    case noZoningRules
+    case requestNotFound
+    case requestStatusConflict
+    case keyNameTaken
+    case keyNotFound
+    case invalidInstant
+    case invalidStatus
 
     func text(in language: Language) -> String {
         switch language {

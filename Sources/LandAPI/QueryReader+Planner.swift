@@ -19,6 +19,13 @@ extension QueryReader {
         return date
     }
 
+    /// OGC 17-069r4 §7.15.4 `datetime` when it is one date-time (not a date, not an interval):
+    /// the instant to answer as of. Intervals and dates match every feature, as before: features
+    /// carry no time of their own, only their attributes have versions.
+    static func singleInstant(_ datetime: String) -> Date? {
+        datetime.contains("/") ? nil : parseInstant(datetime)
+    }
+
     static func parseInstant(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)

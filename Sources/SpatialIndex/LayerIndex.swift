@@ -31,11 +31,13 @@ public struct LayerIndex: Sendable {
 
     package init(base: PackedRTree) {
         self.base = base
-        var sorted: [Int32] = []
-        sorted.reserveCapacity(base.count)
-        base.forEachItem { id, _, _, _, _ in sorted.append(id) }
-        sorted.sort()
-        baseIdsSorted = sorted
+        // Radix sort on the ids (sign bit flipped so that they order as signed numbers), in the high
+        // 32 bits where PackedRTree's sort looks: O(n), a third of the 1M build with sort().
+        var keys: [UInt64] = []
+        keys.reserveCapacity(base.count)
+        base.forEachItem { id, _, _, _, _ in keys.append(UInt64(UInt32(bitPattern: id) ^ 0x8000_0000) << 32) }
+        PackedRTree.radixSort(&keys)
+        baseIdsSorted = keys.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32) ^ 0x8000_0000) }
     }
 
     /// Number of visible items.

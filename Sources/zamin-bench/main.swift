@@ -20,6 +20,8 @@ struct Options {
     var checkQueries = 200
     var nodeSizes: [Int] = []
     var workloads: [String] = []
+    /// Folder for the ids of the first --check queries, in the peers' ids/<peer>/<workload>.txt format.
+    var idsDirectory = ""
 }
 
 func parseOptions() -> Options {
@@ -35,6 +37,7 @@ func parseOptions() -> Options {
         case "--check": options.checkQueries = Int(value) ?? 200
         case "--node-sizes": options.nodeSizes = value.split(separator: ",").compactMap { Int($0) }
         case "--workloads": options.workloads = value.split(separator: ",").map(String.init)
+        case "--write-ids": options.idsDirectory = value
         default:
             print("unknown argument \(argument)")
             exit(2)
@@ -313,16 +316,23 @@ func run(_ options: Options) {
     func crossCheck(_ name: String, count: Int, _ indexed: (Int, inout [Int32]) -> Void, _ brute: (Int, inout [Int32]) -> Void) {
         var mismatches = 0
         var a: [Int32] = [], b: [Int32] = []
+        var idLines = ""
         for i in 0..<min(count, options.checkQueries) {
             a.removeAll(); b.removeAll()
             indexed(i, &a)
             brute(i, &b)
-            if a.sorted() != b.sorted() {
+                idLines += a.sorted().map(String.init).joined(separator: " ") + "\n"
+        if a.sorted() != b.sorted() {
                 mismatches += 1
                 if mismatches <= 5 { print("  MISMATCH \(name) query \(i): index \(a.sorted()) brute \(b.sorted())") }
             }
         }
         print("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(count, options.checkQueries)) queries, \(mismatches) mismatches with brute force")
+        if !options.idsDirectory.isEmpty {
+            // The peers' cross-check format (RESULTS.md): sorted ids of query i on line i + 1.
+            try? FileManager.default.createDirectory(atPath: options.idsDirectory, withIntermediateDirectories: true)
+            try? idLines.write(toFile: options.idsDirectory + "/" + name + ".txt", atomically: true, encoding: .utf8)
+        }
     }
 
     let n = queryPoints.count

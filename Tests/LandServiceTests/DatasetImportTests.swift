@@ -95,10 +95,12 @@ struct DatasetImportTests {
             let parcel = try #require(byID[properties["osm_ref"] as! String])
             #expect(parcel.currentUse?.rawValue == properties["building"] as? String)
             #expect(parcel.floors == (properties["building:levels"] as? String).flatMap { Double($0) }.map { Int($0.rounded(.down)) })
-            // area_m2 is rounded to 0.1 m² (helsinki/README.md), so tiny sheds are compared to that precision.
+            // area_m2 is rounded to 0.1 m² (helsinki/README.md) and was computed on the geometry
+            // before GeoJSON's 7-decimal rounding moved vertices by up to 5 mm: for sheds under
+            // 100 m² the 0.1 % bound is below that noise, so they get 0.1 m².
             let reference = properties["area_m2"] as! Double
             if reference < 100 {
-                #expect(abs(parcel.areaSquareMeters - reference) <= 0.05 + 1e-9, "\(parcel.id): \(parcel.areaSquareMeters) vs \(reference)")
+                #expect(abs(parcel.areaSquareMeters - reference) <= 0.1 + 1e-9, "\(parcel.id): \(parcel.areaSquareMeters) vs \(reference)")
             } else {
                 worst = max(worst, abs(parcel.areaSquareMeters - reference) / reference)
             }

@@ -124,4 +124,17 @@ struct LayerIndexTests {
         compacted.search(minX: 1_999, minY: 0, maxX: 2_000, maxY: 1, into: &results)
         #expect(results == [5])
     }
+
+    @Test("ids of any sign: membership, removal and count")
+    func idsOfAnySign() {
+        let ids: [Int32] = [-5, Int32.min, 7, 0, Int32.max, -1, 3]
+        var boxes: [Double] = []
+        for (i, _) in ids.enumerated() { boxes.append(contentsOf: [Double(i), 0, Double(i), 0]) }
+        var index = LayerIndex(boxes: boxes, ids: ids)
+        for id in ids { #expect(index.contains(id)) }
+        for id: Int32 in [-4, 1, 8, Int32.min + 1] { #expect(!index.contains(id)) }
+        let removedMin = index.remove(id: Int32.min), removedMissing = index.remove(id: 2)
+        #expect(removedMin && !removedMissing)
+        #expect(index.count == ids.count - 1 && !index.contains(Int32.min))
+    }
 }

@@ -1,0 +1,455 @@
+import GeoCore
+import GeoFormats
+import Hummingbird
+import HTTPTypes
+import LandService
+
+/// OGC API – Features Part 1 (OGC 17-069r4) and Part 2 (OGC 18-058r1) over the in-memory
+/// snapshot: landing page, conformance, API definition, collections, items, one feature,
+/// queryables (OGC 19-079r2 Part 3). JSON and HTML by `f=` or `Accept`; paths match with or
+/// without a trailing slash (Hummingbird ignores empty path segments).
+struct OGCController<Context: RequestContext>: Sendable {
+    let services: LandServices
+
+    var routes: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("/", use: landingPage)
+        routes.get("conformance", use: conformance)
+        routes.get("api", use: apiDefinition)
+        routes.get("collections", use: collections)
+        routes.get("collections/:collectionId", use: collection)
+        routes.get("collections/:collectionId/items", use: items)
+        routes.get("collections/:collectionId/items/:featureId", use: feature)
+        routes.get("collections/:collectionId/queryables", use: queryables)
+        for path in Self.paths {
+            routes.on(RouterPath(path), method: .options, use: { request, _ in OGCResponse.preflight(request) })
+        }
+        return routes
+    }
+
+    static var paths: [String] {
+        [
+            "/", "conformance", "api", "collections", "collections/:collectionId", "collections/:collectionId/items",
+            "collections/:collectionId/items/:featureId", "collections/:collectionId/queryables",
+        ]
+    }
+
+    // MARK: - landing, conformance, API
+
+    /// OGC 17-069r4 §7.2 `/req/core/root-success`: links to the API definition, conformance and data.
+    @Sendable func landingPage(_ request: Request, context: Context) async throws -> Response {
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let base = Self.baseURL(request)
+        let links = [
+            OGCLink(base + "/?f=json", rel: format == .json ? "self" : "alternate", type: "application/json", title: "JSON"),
+            OGCLink(base + "/?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: "HTML"),
+            OGCLink(base + "/api", rel: "service-desc", type: OGC.openAPIMediaType, title: "OpenAPI 3.0"),
+            OGCLink(base + "/api?f=html", rel: "service-doc", type: "text/html", title: "API"),
+            OGCLink(base + "/conformance", rel: "conformance", type: "application/json", title: "Conformance"),
+            OGCLink(base + "/collections", rel: "data", type: "application/json", title: "Collections"),
+        ]
+        let title = Message.ogcServiceTitle.text(in: language)
+        let description = Message.ogcServiceDescription.text(in: language)
+        if format == .html {
+            return OGCHTML.page(
+                request, title: title, language: language,
+                body: "<p>\(OGCHTML.escape(description))</p>" + OGCHTML.linkList(links))
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("title")
+        json.string(title)
+        json.key("description")
+        json.string(description)
+        json.key("links")
+        OGCLink.write(links, to: &json)
+        json.endObject()
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
+    }
+
+    /// OGC 17-069r4 §7.4 `/req/core/conformance-success`.
+    @Sendable func conformance(_ request: Request, context: Context) async throws -> Response {
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        if format == .html {
+            let items = OGC.conformanceClasses.map { "<li>\(OGCHTML.escape($0))</li>" }.joined()
+            return OGCHTML.page(request, title: Message.ogcConformanceTitle.text(in: language), language: language, body: "<ul>\(items)</ul>")
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("conformsTo")
+        json.beginArray()
+        for uri in OGC.conformanceClasses { json.string(uri) }
+        json.endArray()
+        json.endObject()
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json")
+    }
+
+    /// OGC 17-069r4 §7.3 `/req/core/api-definition-success` and `/req/oas30/*`: OpenAPI 3.0 JSON;
+    /// with `f=html` (the `service-doc`), a readable list of the same paths.
+    @Sendable func apiDefinition(_ request: Request, context: Context) async throws -> Response {
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let document = OpenAPIDocument.zamin(serverURL: Self.baseURL(request))
+        if format == .html {
+            return OGCHTML.page(request, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
+        }
+        return OGCResponse.make(request, body: document.json(), contentType: OGC.openAPIMediaType)
+    }
+
+    // MARK: - collections
+
+    @Sendable func collections(_ request: Request, context: Context) async throws -> Response {
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let snapshot = services.snapshots.snapshot
+        let base = Self.baseURL(request)
+        let links = Self.selfLinks(base + "/collections", format: format, jsonType: "application/json")
+        if format == .html {
+            let rows = FeatureCollectionID.allCases.map { collection in
+                "<li><a href=\"\(OGCHTML.escape(base))/collections/\(collection.rawValue)?f=html\">"
+                    + "\(OGCHTML.escape(Self.title(collection, language)))</a> (\(snapshot.count(of: collection)))</li>"
+            }
+            return OGCHTML.page(
+                request, title: Message.ogcCollectionsTitle.text(in: language), language: language,
+                body: "<ul>\(rows.joined())</ul>")
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("links")
+        OGCLink.write(links, to: &json)
+        json.key("collections")
+        json.beginArray()
+        for collection in FeatureCollectionID.allCases {
+            writeCollection(collection, snapshot: snapshot, base: base, language: language, to: &json)
+        }
+        json.endArray()
+        // OGC 18-058r1 `/req/crs/fc-md-crs-list-global`: the global list the collections repeat.
+        json.key("crs")
+        json.beginArray()
+        for crs in FeatureCRS.all { json.string(crs.uri) }
+        json.endArray()
+        json.endObject()
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
+    }
+
+    @Sendable func collection(_ request: Request, context: Context) async throws -> Response {
+        let collection = try Self.collectionID(context)
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let snapshot = services.snapshots.snapshot
+        let base = Self.baseURL(request)
+        if format == .html {
+            let path = "\(base)/collections/\(collection.rawValue)"
+            let body =
+                "<p>\(snapshot.count(of: collection))</p><ul>"
+                + "<li><a href=\"\(OGCHTML.escape(path))/items?f=html\">items</a></li>"
+                + "<li><a href=\"\(OGCHTML.escape(path))/queryables?f=html\">queryables</a></li></ul>"
+            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: body)
+        }
+        var json = JSONWriter()
+        writeCollection(collection, snapshot: snapshot, base: base, language: language, to: &json)
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
+    }
+
+    /// OGC 17-069r4 §7.14 collection description; OGC 18-058r1 §6.2 `crs` and `storageCrs`.
+    private func writeCollection(
+        _ collection: FeatureCollectionID, snapshot: CitySnapshot, base: String, language: Language,
+        to json: inout JSONWriter
+    ) {
+        let path = "\(base)/collections/\(collection.rawValue)"
+        json.beginObject()
+        json.key("id")
+        json.string(collection.rawValue)
+        json.key("title")
+        json.string(Self.title(collection, language))
+        json.key("itemType")
+        json.string("feature")
+        json.key("links")
+        OGCLink.write(
+            [
+                OGCLink(path, rel: "self", type: "application/json", title: nil),
+                OGCLink(path + "?f=html", rel: "alternate", type: "text/html", title: nil),
+                OGCLink(path + "/items", rel: "items", type: "application/geo+json", title: nil),
+                OGCLink(path + "/items?f=html", rel: "items", type: "text/html", title: nil),
+                OGCLink(path + "/queryables", rel: OGC.queryablesRel, type: "application/schema+json", title: nil),
+            ], to: &json)
+        if let extent = snapshot.extent(of: collection) {
+            json.key("extent")
+            json.beginObject()
+            json.key("spatial")
+            json.beginObject()
+            json.key("bbox")
+            json.beginArray()
+            json.beginArray()
+            for value in [extent.minLon, extent.minLat, extent.maxLon, extent.maxLat] { json.number(value, decimals: 7) }
+            json.endArray()
+            json.endArray()
+            json.key("crs")
+            json.string(FeatureCRS.crs84.uri)
+            json.endObject()
+            json.endObject()
+        }
+        json.key("crs")
+        json.beginArray()
+        for crs in FeatureCRS.all { json.string(crs.uri) }
+        json.endArray()
+        json.key("storageCrs")
+        json.string(FeatureCRS.crs84.uri)
+        json.endObject()
+    }
+
+    // MARK: - items and features
+
+    /// OGC 17-069r4 §7.15–7.16: a page of features, `numberMatched` exact, `next`/`prev` repeating
+    /// every other parameter; OGC 18-058r1 §7: `crs`, `bbox-crs`, `Content-Crs`.
+    @Sendable func items(_ request: Request, context: Context) async throws -> Response {
+        let collection = try Self.collectionID(context)
+        let query = QueryParameters(request)
+        let parsed = try OGCItemsQuery(query, collection: collection)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        // `datetime=` one instant: the features as they were then (LandServices.snapshot(asOf:)).
+        let snapshot = try await services.snapshot(at: query["datetime"].flatMap(QueryReader.singleInstant))
+        let selection = snapshot.selectFeatures(in: collection, bbox: parsed.bbox, filters: parsed.filters)
+        let page = selection.page(offset: parsed.offset, limit: parsed.limit)
+        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"
+        var links = [
+            OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
+            OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
+        ]
+        let formatName = format == .json ? "json" : "html"
+        let withFormat = QueryParameters(pairs: query.pairs.filter { $0.name != "f" } + [("f", formatName)])
+        if parsed.offset + page.count < selection.count {
+            let next = QueryParameters(pairs: withFormat.pairs.filter { $0.name != "offset" } + [("offset", String(parsed.offset + page.count))])
+            links.append(OGCLink(path + next.encoded, rel: "next", type: format == .json ? "application/geo+json" : "text/html", title: nil))
+        }
+        if parsed.offset > 0 {
+            let previous = QueryParameters(
+                pairs: withFormat.pairs.filter { $0.name != "offset" } + [("offset", String(max(0, parsed.offset - parsed.limit)))])
+            links.append(OGCLink(path + previous.encoded, rel: "prev", type: format == .json ? "application/geo+json" : "text/html", title: nil))
+        }
+        links.append(OGCLink(String(path.dropLast("/items".count)), rel: "collection", type: "application/json", title: nil))
+
+        if format == .html {
+            return OGCHTML.itemsPage(
+                request, title: Self.title(collection, language), language: language, snapshot: snapshot,
+                collection: collection, positions: page, matched: selection.count, links: links)
+        }
+        var writer = GeoJSONWriter(decimals: parsed.crs.fractionDigits, reservingCapacity: 1024 + page.count * 768)
+        writer.json.beginObject()
+        writer.json.key("type")
+        writer.json.string("FeatureCollection")
+        writer.json.key("numberMatched")
+        writer.json.number(selection.count)
+        writer.json.key("numberReturned")
+        writer.json.number(page.count)
+        writer.json.key("features")
+        writer.json.beginArray()
+        do {
+            for position in page {
+                try OGCFeatureWriter.feature(&writer, snapshot: snapshot, collection: collection, position: Int(position), crs: parsed.crs)
+            }
+        } catch {
+            throw APIError.invalidParameter("crs", .outsideCRSDomain)
+        }
+        writer.json.endArray()
+        writer.json.key("links")
+        OGCLink.write(links, to: &writer.json)
+        // `timeStamp` comes last, outside the ETag: the same page of the same data has one tag.
+        var trailer = Array(",\"timeStamp\":\"".utf8)
+        trailer += Array(Timestamp.nowRFC3339().utf8)
+        trailer += Array("\"}".utf8)
+        return OGCResponse.make(
+            request, body: writer.bytes, trailer: trailer, contentType: "application/geo+json", contentCRS: parsed.crs,
+            language: language)
+    }
+
+    /// OGC 17-069r4 §7.16 `/req/core/f-success`; links `self`, `alternate` and `collection` (`/req/core/f-links`).
+    @Sendable func feature(_ request: Request, context: Context) async throws -> Response {
+        let collection = try Self.collectionID(context)
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: ["f", "lang", "crs"])
+        let crs = try OGCItemsQuery.crs(query["crs"], parameter: "crs")
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let rawID = context.parameters.get("featureId") ?? ""
+        let featureID = QueryParameters.percentDecoded(rawID)
+        let snapshot = services.snapshots.snapshot
+        guard let position = snapshot.position(of: featureID, in: collection) else {
+            throw APIError.notFound(.unknownFeature)
+        }
+        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
+        let links = [
+            OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
+            OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
+            OGCLink("\(Self.baseURL(request))/collections/\(collection.rawValue)", rel: "collection", type: "application/json", title: nil),
+        ]
+        if format == .html {
+            return OGCHTML.itemsPage(
+                request, title: featureID, language: language, snapshot: snapshot, collection: collection,
+                positions: [position], matched: nil, links: links)
+        }
+        var writer = GeoJSONWriter(decimals: crs.fractionDigits, reservingCapacity: 2048)
+        do {
+            let geometry = try crs.project(OGCFeatureWriter.geometry(snapshot: snapshot, collection: collection, position: Int(position)))
+            writer.beginFeature(id: featureID)
+            OGCFeatureWriter.properties(&writer.json, snapshot: snapshot, collection: collection, position: Int(position))
+            writer.json.endObject()
+            writer.json.key("geometry")
+            writer.geometry(geometry)
+        } catch {
+            throw APIError.invalidParameter("crs", .outsideCRSDomain)
+        }
+        writer.json.key("links")
+        OGCLink.write(links, to: &writer.json)
+        writer.json.endObject()
+        return OGCResponse.make(request, body: writer.bytes, contentType: "application/geo+json", contentCRS: crs, language: language)
+    }
+
+    /// OGC 19-079r2 §6.2 `/req/queryables/get-queryables-response`: JSON Schema 2020-12, `$id`
+    /// the URI without query, `type: object`, a `type` for every non-spatial property.
+    @Sendable func queryables(_ request: Request, context: Context) async throws -> Response {
+        let collection = try Self.collectionID(context)
+        let query = QueryParameters(request)
+        try query.rejectUnknown(allowed: OGC.plainParameters)
+        let format = try OGCFormat(request, query: query)
+        let language = Language.of(request)
+        let id = "\(Self.baseURL(request))/collections/\(collection.rawValue)/queryables"
+        if format == .html {
+            let rows = collection.queryables.map { "<li><code>\($0.rawValue)</code>: \($0.valueType.rawValue)</li>" }
+            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: "<ul>\(rows.joined())</ul>")
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("$schema")
+        json.string("https://json-schema.org/draft/2020-12/schema")
+        json.key("$id")
+        json.string(id)
+        json.key("type")
+        json.string("object")
+        json.key("title")
+        json.string(Self.title(collection, language))
+        json.key("properties")
+        json.beginObject()
+        json.key("geometry")
+        json.beginObject()
+        json.key("format")
+        json.string(collection.isPointLayer ? "geometry-point" : "geometry-any")
+        json.key("x-ogc-role")
+        json.string("primary-geometry")
+        json.endObject()
+        for property in collection.queryables {
+            json.key(property.rawValue)
+            json.beginObject()
+            json.key("title")
+            json.string(property.rawValue)
+            json.key("type")
+            json.string(property.valueType.rawValue)
+            if property == .id {
+                json.key("x-ogc-role")
+                json.string("id")
+            }
+            json.endObject()
+        }
+        json.endObject()
+        json.key("additionalProperties")
+        json.bool(false)
+        json.endObject()
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/schema+json", language: language)
+    }
+
+    // MARK: - helpers
+
+    static func collectionID(_ context: Context) throws(APIError) -> FeatureCollectionID {
+        guard let name = context.parameters.get("collectionId"), let collection = FeatureCollectionID(rawValue: name) else {
+            throw APIError.notFound(.unknownCollection)
+        }
+        return collection
+    }
+
+    static func title(_ collection: FeatureCollectionID, _ language: Language) -> String {
+        switch collection {
+        case .parcels: Message.ogcParcelsTitle.text(in: language)
+        case .zones: Message.ogcZonesTitle.text(in: language)
+        case .facilities: Message.ogcFacilitiesTitle.text(in: language)
+        }
+    }
+
+    static func selfLinks(_ url: String, format: OGCFormat, jsonType: String) -> [OGCLink] {
+        [
+            OGCLink(url + "?f=json", rel: format == .json ? "self" : "alternate", type: jsonType, title: nil),
+            OGCLink(url + "?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
+        ]
+    }
+
+    /// `http://host:port` as the client addressed us (HTTP/1.1 `Host`), so links work through
+    /// whatever name the client used; `X-Forwarded-Proto` from a TLS proxy gives the scheme.
+    static func baseURL(_ request: Request) -> String {
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+        return scheme + "://" + (request.head.authority ?? "localhost")
+    }
+}
+
+/// A link object (OGC 17-069r4 §7.2, `/req/core/fc-rel-type`: every link has `rel` and `type`).
+struct OGCLink: Sendable {
+    var href: String
+    var rel: String
+    var type: String
+    var title: String?
+
+    init(_ href: String, rel: String, type: String, title: String?) {
+        self.href = href
+        self.rel = rel
+        self.type = type
+        self.title = title
+    }
+
+    static func write(_ links: [OGCLink], to json: inout JSONWriter) {
+        json.beginArray()
+        for link in links {
+            json.beginObject()
+            json.key("href")
+            json.string(link.href)
+            json.key("rel")
+            json.string(link.rel)
+            json.key("type")
+            json.string(link.type)
+            if let title = link.title {
+                json.key("title")
+                json.string(title)
+            }
+            json.endObject()
+        }
+        json.endArray()
+    }
+}
+
+/// Constants of the OGC API resources (outside the generic controller, which cannot hold them).
+enum OGC {
+    /// Conformance classes we pass (OGC 17-069r4 §7.4, 18-058r1 §6, 19-079r2 §6); nothing more.
+    static let conformanceClasses = [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    ]
+
+    static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+    static let openAPIMediaType = "application/vnd.oai.openapi+json;version=3.0"
+    static let plainParameters: Set<String> = ["f", "lang"]
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GeoFormats
+import Hummingbird
+import LandService
+
+/// The HTML representation (OGC 17-069r4 §7.8 `/req/html/content`): plain pages with every link,
+/// `lang` and `dir` from the request's language (style guide: Persian pages are right-to-left).
+enum OGCHTML {
+    static func page(_ request: Request, title: String, language: Language, body: String) -> Response {
+        let html = """
+            <!DOCTYPE html>
+            <html lang="\(language.rawValue)" dir="\(language.direction)"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(escape(title))</title>
+            <style>body{font-family:Vazirmatn,Tahoma,"DejaVu Sans",sans-serif;margin:1.5rem;line-height:1.5}
+            table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:start}</style>
+            </head><body><nav><a href="/?f=html">Zamin</a> · <a href="/collections?f=html">collections</a></nav>
+            <h1>\(escape(title))</h1>
+            \(body)
+            </body></html>
+            """
+        return OGCResponse.make(request, body: Array(html.utf8), contentType: "text/html; charset=utf-8", language: language)
+    }
+
+    static func linkList(_ links: [OGCLink]) -> String {
+        "<ul>"
+            + links.map { "<li><a href=\"\(escape($0.href))\">\(escape($0.title ?? $0.rel))</a> (\(escape($0.rel)), \(escape($0.type)))</li>" }
+            .joined() + "</ul>"
+    }
+
+    /// A table of features: id, properties, and the links (`next`, `prev`, …) as a list.
+    static func itemsPage(
+        _ request: Request, title: String, language: Language, snapshot: CitySnapshot, collection: FeatureCollectionID,
+        positions: [Int32], matched: Int?, links: [OGCLink]
+    ) -> Response {
+        var rows = ""
+        for position in positions {
+            var json = JSONWriter()
+            json.beginObject()
+            OGCFeatureWriter.properties(&json, snapshot: snapshot, collection: collection, position: Int(position))
+            json.endObject()
+            let id = OGCFeatureWriter.id(snapshot: snapshot, collection: collection, position: Int(position))
+            let href = "/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(id))?f=html"
+            rows += "<tr><td><a href=\"\(escape(href))\">\(escape(id))</a></td><td><code>"
+                + escape(String(decoding: json.bytes, as: UTF8.self)) + "</code></td></tr>"
+        }
+        let count = matched.map { "<p>numberMatched: \($0), numberReturned: \(positions.count)</p>" } ?? ""
+        return page(
+            request, title: title, language: language,
+            body: count + "<table><tr><th>id</th><th>properties</th></tr>\(rows)</table>" + linkList(links))
+    }
+
+    static func apiSummary(_ document: OpenAPIDocument) -> String {
+        "<p><a href=\"/api?f=json\">OpenAPI 3.0 (JSON)</a></p><ul>"
+            + document.paths.map { path in
+                "<li><code>GET \(escape(path.path))</code> — \(escape(path.summary))"
+                    + (path.parameters.isEmpty ? "" : " (" + path.parameters.map { escape($0.name) }.joined(separator: ", ") + ")")
+                    + "</li>"
+            }.joined() + "</ul>"
+    }
+
+    /// HTML text and attribute escaping (the five characters with meaning in HTML).
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
+    }
+}
+
+/// The response time of an items page (`timeStamp`, OGC 17-069r4 §7.15.7), RFC 3339 in UTC.
+enum Timestamp {
+    static func nowRFC3339() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return format(secondsSinceEpoch: Int64(now.tv_sec))
+    }
+
+    /// Proleptic Gregorian civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible
+    /// low-level date algorithms", civil_from_days).
+    static func format(secondsSinceEpoch seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+}

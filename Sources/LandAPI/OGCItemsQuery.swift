@@ -1,0 +1,301 @@
+import GeoCore
+import Hummingbird
+import LandService
+
+/// The query string of one request, decoded, in the order the client sent it: what the
+/// validators read and what `next`/`prev` links copy.
+struct QueryParameters: Sendable {
+    var pairs: [(name: String, value: String)]
+
+    init(_ request: Request) {
+        pairs = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+    }
+
+    init(pairs: [(name: String, value: String)]) { self.pairs = pairs }
+
+    subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
+
+    /// OGC 17-069r4 §7.6 `/req/core/query-param-unknown`: a parameter not in the API definition
+    /// is a 400 naming it.
+    func rejectUnknown(allowed: Set<String>) throws(APIError) {
+        for pair in pairs where !allowed.contains(pair.name) {
+            throw .invalidParameter(pair.name, .unknownQueryParameter)
+        }
+    }
+
+    /// `?a=1&b=2` with `name` set to `value` (added if absent), every other parameter kept
+    /// (OGC 17-069r4 §7.15.6 `/rec/core/fc-next-2`: the next link repeats the query).
+    func replacing(_ name: String, with value: String) -> String {
+        var result = pairs.filter { $0.name != name }
+        result.append((name, value))
+        return Self.encode(result)
+    }
+
+    var encoded: String { Self.encode(pairs) }
+
+    static func encode(_ pairs: [(name: String, value: String)]) -> String {
+        guard !pairs.isEmpty else { return "" }
+        return "?" + pairs.map { percentEncoded($0.name) + "=" + percentEncoded($0.value) }.joined(separator: "&")
+    }
+
+    /// RFC 3986 §2.3: unreserved characters stay, everything else is %XX of its UTF-8 bytes;
+    /// `,` and `:` are kept as well, so `bbox=1,2,3,4` and CRS URIs stay readable.
+    static func percentEncoded(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","), UInt8(ascii: ":"),
+                UInt8(ascii: "/"):
+                bytes.append(byte)
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// One path segment: like `percentEncoded`, but `/` is encoded too (`way/8035238` → `way%2F8035238`).
+    static func percentEncodedSegment(_ text: String) -> String {
+        percentEncoded(text).split(separator: "/", omittingEmptySubsequences: false).joined(separator: "%2F")
+    }
+
+    /// `%XX` sequences decoded as UTF-8 (a path segment as the router hands it over); text with
+    /// a malformed escape or invalid UTF-8 is returned as it is, and then names no feature.
+    static func percentDecoded(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        let source = Array(text.utf8)
+        var bytes: [UInt8] = []
+        var index = 0
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        while index < source.count {
+            if source[index] == UInt8(ascii: "%") {
+                guard index + 2 < source.count, let high = hexValue(source[index + 1]), let low = hexValue(source[index + 2])
+                else { return text }
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(source[index])
+                index += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self) ?? text
+    }
+}
+
+/// The representation a client asked for: `f=json|html`, else the `Accept` header
+/// (OGC 17-069r4 §7.8: JSON and HTML; OWSLib sends `Accept: */*`, which gets JSON).
+enum OGCFormat: Sendable {
+    case json, html
+
+    init(_ request: Request, query: QueryParameters) throws(APIError) {
+        if let value = query["f"] {
+            switch value.lowercased() {
+            case "json", "geojson", "application/json", "application/geo+json": self = .json
+            case "html", "text/html": self = .html
+            default: throw .invalidParameter("f", .invalidFormat)
+            }
+            return
+        }
+        self = Self.fromAccept(request.headers[.accept])
+    }
+
+    /// The first media type the client lists that we have, ignoring q=0 entries; `*/*` and no
+    /// header mean JSON, the machine format.
+    static func fromAccept(_ header: String?) -> OGCFormat {
+        guard let header else { return .json }
+        var best: (format: OGCFormat, quality: Double)?
+        for part in header.split(separator: ",") {
+            let fields = part.split(separator: ";")
+            let type = fields[0].trimmingSpaces.lowercased()
+            var quality = 1.0
+            for field in fields.dropFirst() {
+                let pair = field.trimmingSpaces.split(separator: "=", maxSplits: 1)
+                if pair.count == 2, pair[0] == "q", let value = Double(pair[1]) { quality = value }
+            }
+            let format: OGCFormat
+            if type == "text/html" || type == "application/xhtml+xml" {
+                format = .html
+            } else if type.hasSuffix("json") || type == "*/*" || type == "application/*" {
+                format = .json
+            } else {
+                continue
+            }
+            guard quality > 0 else { continue }
+            if best == nil || quality > best!.quality { best = (format, quality) }
+        }
+        return best?.format ?? .json
+    }
+}
+
+/// `GET /collections/{id}/items`, validated into typed values (OGC 17-069r4 §7.15, OGC 18-058r1 §7).
+/// Nothing past this point re-checks input.
+struct OGCItemsQuery: Sendable {
+    /// OGC 17-069r4 §7.15.2 `/req/core/fc-limit-definition`: default 10, maximum 10,000; a larger
+    /// value is clamped, not rejected (`/req/core/fc-limit-response-1`).
+    static let defaultLimit = 10
+    static let maximumLimit = 10_000
+
+    var bbox: BoundingBox?
+    var limit: Int
+    var offset: Int
+    var crs: FeatureCRS
+    var filters: [PropertyEquals]
+
+    /// Parameters every items request may carry, besides the collection's queryables.
+    static let parameterNames: Set<String> = ["f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"]
+
+    init(_ query: QueryParameters, collection: FeatureCollectionID) throws(APIError) {
+        let queryables = collection.queryables
+        try query.rejectUnknown(allowed: Self.parameterNames.union(queryables.map(\.rawValue)))
+        crs = try Self.crs(query["crs"], parameter: "crs")
+        let bboxCRS = try Self.crs(query["bbox-crs"], parameter: "bbox-crs")
+        if let text = query["bbox"] {
+            bbox = try Self.boundingBox(text, in: bboxCRS)
+        } else {
+            bbox = nil
+        }
+        limit = try Self.limit(query["limit"])
+        offset = try Self.offset(query["offset"])
+        if let datetime = query["datetime"], !DatetimeParameter.isValid(datetime) {
+            throw .invalidParameter("datetime", .invalidDatetime)
+        }
+        filters = []
+        for property in queryables {
+            guard let text = query[property.rawValue] else { continue }
+            switch property.valueType {
+            case .string:
+                filters.append(PropertyEquals(property, .text(text)))
+            case .integer:
+                guard let number = Int(text) else { throw .invalidParameter(property.rawValue, .invalidFilterValue) }
+                filters.append(PropertyEquals(property, .integer(number)))
+            }
+        }
+    }
+
+    /// OGC 18-058r1 `/req/crs/fc-crs-valid-value`, `/req/crs/bbox-crs-exception`: an unsupported
+    /// CRS is a 400. Absent means CRS84.
+    static func crs(_ text: String?, parameter: String) throws(APIError) -> FeatureCRS {
+        guard let text else { return .crs84 }
+        guard let crs = FeatureCRS(uri: text) else { throw .invalidParameter(parameter, .unknownCRS) }
+        return crs
+    }
+
+    /// OGC 17-069r4 §7.15.3 `/req/core/fc-bbox-definition`: 4 numbers (or 6 with heights, which
+    /// we ignore: all features lie at height 0), lower corner then upper corner in the axis order
+    /// of `bbox-crs`; finite, lower ≤ upper. Returned in CRS84.
+    static func boundingBox(_ text: String, in crs: FeatureCRS) throws(APIError) -> BoundingBox {
+        let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
+        guard numbers.count == 4 || numbers.count == 6 else { throw .invalidParameter("bbox", .invalidBoundingBox) }
+        var values: [Double] = []
+        for number in numbers {
+            guard let number, number.isFinite else { throw .invalidParameter("bbox", .invalidBoundingBox) }
+            values.append(number)
+        }
+        let half = values.count / 2
+        let lower = (values[0], values[1]), upper = (values[half], values[half + 1])
+        guard lower.0 <= upper.0, lower.1 <= upper.1 else { throw .invalidParameter("bbox", .invalidBoundingBox) }
+        if crs == .crs84 {
+            guard let box = BoundingBox(minLon: lower.0, minLat: lower.1, maxLon: upper.0, maxLat: upper.1) else {
+                throw .invalidParameter("bbox", .invalidBoundingBox)
+            }
+            return box
+        }
+        if crs.isLatitudeFirst {
+            // EPSG:4326 degrees: the same ranges as CRS84, axes swapped.
+            guard BoundingBox(minLon: lower.1, minLat: lower.0, maxLon: upper.1, maxLat: upper.0) != nil else {
+                throw .invalidParameter("bbox", .invalidBoundingBox)
+            }
+        }
+        do {
+            return try crs.crs84BoundingBox(lower: lower, upper: upper)
+        } catch {
+            throw .invalidParameter("bbox", .outsideCRSDomain)
+        }
+    }
+
+    /// A whole number ≥ 1; above the maximum (including numbers too large for `Int`) it is clamped.
+    static func limit(_ text: String?) throws(APIError) -> Int {
+        guard let text else { return defaultLimit }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw .invalidParameter("limit", .invalidLimit)
+        }
+        guard let value = Int(text) else { return maximumLimit }
+        guard value >= 1 else { throw .invalidParameter("limit", .invalidLimit) }
+        return min(value, maximumLimit)
+    }
+
+    /// A whole number ≥ 0 (the start of the page; beyond the last match the page is empty).
+    static func offset(_ text: String?) throws(APIError) -> Int {
+        guard let text else { return 0 }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw .invalidParameter("offset", .invalidOffset)
+        }
+        return Int(text) ?? Int.max / 2
+    }
+}
+
+/// OGC 17-069r4 §7.15.4 `/req/core/fc-time-definition`: an RFC 3339 date-time or date, or an
+/// interval `start/end` where either end may be `..` or empty (not both). Our features have no
+/// temporal property yet, so every feature matches a valid value (`/req/core/fc-time-response`).
+enum DatetimeParameter {
+    static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            return isInstant(parts[0])
+        case 2:
+            let openStart = parts[0].isEmpty || parts[0] == "..", openEnd = parts[1].isEmpty || parts[1] == ".."
+            if openStart && openEnd { return false }
+            return (openStart || isInstant(parts[0])) && (openEnd || isInstant(parts[1]))
+        default:
+            return false
+        }
+    }
+
+    /// `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)` (RFC 3339 §5.6), with ranges checked.
+    static func isInstant(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<(start + count)] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard bytes.count >= 10, let year = number(0, 4), bytes[4] == UInt8(ascii: "-"), let month = number(5, 2),
+            bytes[7] == UInt8(ascii: "-"), let day = number(8, 2), (1...12).contains(month)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else { return false }
+        if bytes.count == 10 { return true }
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"), let minute = number(14, 2),
+            bytes[16] == UInt8(ascii: ":"), let second = number(17, 2),
+            hour < 24, minute < 60, second <= 60
+        else { return false }
+        var index = 19
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            guard index > start, index < bytes.count else { return false }
+        }
+        if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") { return index + 1 == bytes.count }
+        guard bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), index + 6 == bytes.count,
+            let offsetHours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"), let offsetMinutes = number(index + 4, 2)
+        else { return false }
+        return offsetHours < 24 && offsetMinutes < 60
+    }
+}

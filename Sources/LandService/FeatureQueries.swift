@@ -1,0 +1,184 @@
+package import GeoCore
+package import LandModel
+
+/// The feature collections of OGC API – Features (OGC 17-069r4 §7.13): one per layer.
+package enum FeatureCollectionID: String, CaseIterable, Sendable {
+    case parcels, zones, facilities
+
+    /// The properties a client may filter on with `name=value` (OGC 19-079r2 Part 3
+    /// `/req/queryables-query-parameters`), in the order the queryables document lists them.
+    package var queryables: [QueryableProperty] {
+        switch self {
+        case .parcels: [.id, .zoneCode, .currentUse, .floors]
+        case .zones: [.id, .code, .nameFa, .nameEn]
+        case .facilities: [.id, .category, .categoryFa, .nameFa, .nameEn]
+        }
+    }
+
+    /// Point layers and polygon layers: the `format` of the geometry queryable.
+    package var isPointLayer: Bool { self == .facilities }
+}
+
+/// A property of a collection that can be compared with a value from the query string.
+package enum QueryableProperty: String, CaseIterable, Sendable {
+    case id
+    case zoneCode = "zone_code"
+    case currentUse = "current_use"
+    case floors
+    case code
+    case nameFa = "name_fa"
+    case nameEn = "name_en"
+    case category
+    case categoryFa = "category_fa"
+
+    package enum ValueType: String, Sendable { case string, integer }
+
+    /// JSON Schema type (OGC 19-079r2 `/req/queryables/queryables-schema`: every non-spatial
+    /// queryable has a `type`).
+    package var valueType: ValueType { self == .floors ? .integer : .string }
+}
+
+/// A value to compare a queryable with, typed at the API's edge (an integer property is never
+/// compared with text).
+package enum QueryValue: Sendable, Hashable {
+    case text(String)
+    case integer(Int)
+}
+
+/// `property = value`; a feature without the property does not match.
+package struct PropertyEquals: Sendable, Hashable {
+    package var property: QueryableProperty
+    package var value: QueryValue
+
+    package init(_ property: QueryableProperty, _ value: QueryValue) {
+        self.property = property
+        self.value = value
+    }
+}
+
+/// The features of one collection that match a query, as positions in the snapshot's layer array
+/// (sorted by position, hence by id: OGC pages never overlap or skip). `numberMatched` is
+/// `count`, exact, from the index and the in-memory layer (no SQL).
+package struct FeatureSelection: Sendable {
+    package let collection: FeatureCollectionID
+    /// nil: every feature of the layer, `0..<count`, without materialising the positions.
+    private let positions: [Int32]?
+    package let count: Int
+
+    init(collection: FeatureCollectionID, positions: [Int32]?, count: Int) {
+        self.collection = collection
+        self.positions = positions
+        self.count = count
+    }
+
+    /// Positions `offset ..< offset + limit` of the selection (fewer at the end, none past it).
+    package func page(offset: Int, limit: Int) -> [Int32] {
+        let start = min(offset, count)
+        let end = start + min(limit, count - start)
+        guard let positions else { return (start..<end).map { Int32($0) } }
+        return Array(positions[start..<end])
+    }
+}
+
+extension CitySnapshot {
+    /// Features of `collection` meeting `bbox` (exact geometry, not only the feature's box;
+    /// OGC 17-069r4 §7.15.3) and every filter (AND), by id.
+    package func selectFeatures(
+        in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals]
+    ) -> FeatureSelection {
+        var positions: [Int32]?
+        if let bbox {
+            switch collection {
+            case .parcels: positions = parcels(intersecting: bbox)
+            case .zones: positions = zones(intersecting: bbox)
+            case .facilities: positions = facilities(in: bbox)
+            }
+        }
+        if !filters.isEmpty {
+            let candidates = positions ?? (0..<Int32(count(of: collection))).map { $0 }
+            positions = candidates.filter { matches(collection, at: Int($0), filters) }
+        }
+        if let positions { return FeatureSelection(collection: collection, positions: positions, count: positions.count) }
+        return FeatureSelection(collection: collection, positions: nil, count: count(of: collection))
+    }
+
+    package func count(of collection: FeatureCollectionID) -> Int {
+        switch collection {
+        case .parcels: parcels.count
+        case .zones: zones.count
+        case .facilities: facilities.count
+        }
+    }
+
+    /// The position of the feature with the dataset id `id`, nil if there is none.
+    package func position(of id: String, in collection: FeatureCollectionID) -> Int32? {
+        switch collection {
+        case .parcels: parcelPosition[ParcelID(id)]
+        case .zones: zonePosition[ZoneID(id)]
+        case .facilities: facilityPosition[FacilityID(id)]
+        }
+    }
+
+    /// The CRS84 box of every feature of the collection (its spatial extent, OGC 17-069r4 §7.14);
+    /// nil for an empty layer.
+    package func extent(of collection: FeatureCollectionID) -> BoundingBox? {
+        switch collection {
+        case .parcels: Self.union(parcels.lazy.map(\.geometry.bbox))
+        case .zones: Self.union(zones.lazy.map(\.geometry.bbox))
+        case .facilities: Self.union(facilities.lazy.map { BoundingBox(point: $0.location) })
+        }
+    }
+
+    private static func union(_ boxes: some Sequence<BoundingBox>) -> BoundingBox? {
+        var result: BoundingBox?
+        for box in boxes { result = result.map { $0.union(box) } ?? box }
+        return result
+    }
+
+    private func matches(_ collection: FeatureCollectionID, at position: Int, _ filters: [PropertyEquals]) -> Bool {
+        for filter in filters where !matches(collection, at: position, filter) { return false }
+        return true
+    }
+
+    private func matches(_ collection: FeatureCollectionID, at position: Int, _ filter: PropertyEquals) -> Bool {
+        switch filter.value {
+        case .integer(let wanted):
+            guard collection == .parcels, filter.property == .floors else { return false }
+            return parcels[position].floors == wanted
+        case .text(let wanted):
+            return text(of: filter.property, in: collection, at: position) == wanted
+        }
+    }
+
+    private func text(of property: QueryableProperty, in collection: FeatureCollectionID, at position: Int) -> String? {
+        switch collection {
+        case .parcels:
+            let parcel = parcels[position]
+            switch property {
+            case .id: return parcel.id.rawValue
+            case .zoneCode: return parcel.zoneCode?.rawValue
+            case .currentUse: return parcel.currentUse?.rawValue
+            default: return nil
+            }
+        case .zones:
+            let zone = zones[position]
+            switch property {
+            case .id: return zone.id.rawValue
+            case .code: return zone.code.rawValue
+            case .nameFa: return zone.nameFa
+            case .nameEn: return zone.nameEn
+            default: return nil
+            }
+        case .facilities:
+            let facility = facilities[position]
+            switch property {
+            case .id: return facility.id.rawValue
+            case .category: return facility.category.rawValue
+            case .categoryFa: return facility.categoryFa
+            case .nameFa: return facility.nameFa
+            case .nameEn: return facility.nameEn
+            default: return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LandAPI
+import Testing
+import TestSupport
+
+@Suite("OGC API – Features items (OGC 17-069r4 §7.15) against the GeoJSON files")
+struct OGCItemsTests {
+    @Test("items without parameters: exact numberMatched, 10 features, the first 10 ids in id order")
+    func defaultPage() async throws {
+        let source = try SourceLayers.parcels.get()
+        try await OGCTestCity.withClient { client in
+            let response = try await client.execute(uri: "/collections/parcels/items", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/geo+json")
+            #expect(response.headers[HTTPField.Name("Content-Crs")!] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>")
+            let body = try jsonObject(response)
+            #expect(body["type"] as? String == "FeatureCollection")
+            #expect(body["numberMatched"] as? Int == source.count)
+            #expect(body["numberReturned"] as? Int == 10)
+            #expect(featureIDs(body) == Array(SourceFeature.sortedIDs(source).prefix(10)))
+            let timeStamp = try #require(body["timeStamp"] as? String)
+            #expect(ISO8601DateFormatter().date(from: timeStamp) != nil)
+            #expect(link(body, rel: "next") != nil)
+            #expect(link(body, rel: "prev") == nil)
+        }
+    }
+
+    @Test("following next links over facilities visits every feature once, in id order, keeping the other parameters")
+    func pagingVisitsEverything() async throws {
+        let source = try SourceLayers.facilities.get()
+        try await OGCTestCity.withClient { client in
+            var uri = "/collections/facilities/items?limit=97&lang=en"
+            var seen: [String] = []
+            var pages = 0
+            while true {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .ok)
+                let body = try jsonObject(response)
+                #expect(body["numberMatched"] as? Int == source.count)
+                let ids = featureIDs(body)
+                #expect(body["numberReturned"] as? Int == ids.count)
+                seen += ids
+                pages += 1
+                guard let next = link(body, rel: "next") else { break }
+                #expect(next.contains("limit=97") && next.contains("lang=en"))
+                uri = pathAndQuery(next)
+                if pages > 100 { break }
+            }
+            #expect(seen == SourceFeature.sortedIDs(source))
+            #expect(pages == (source.count + 96) / 97)
+        }
+    }
+
+    @Test("prev goes back one page and keeps the parameters")
+    func previousPage() async throws {
+        try await OGCTestCity.withClient { client in
+            let second = try jsonObject(try await client.execute(uri: "/collections/parcels/items?limit=5&offset=5&current_use=residential", method: .get))
+            let previous = try #require(link(second, rel: "prev"))
+            #expect(previous.contains("current_use=residential"))
+            let first = try jsonObject(try await client.execute(uri: pathAndQuery(previous), method: .get))
+            let direct = try jsonObject(try await client.execute(uri: "/collections/parcels/items?limit=5&current_use=residential", method: .get))
+            #expect(featureIDs(first) == featureIDs(direct))
+            #expect(featureIDs(first).count == 5)
+        }
+    }
+
+    @Test("bbox returns exactly the features a brute-force scan finds (polygon–box test, no index)", arguments: [
+        (51.40, 35.69, 51.41, 35.70),
+        (51.3, 35.6, 51.6, 35.8),
+        (51.4052, 35.6950, 51.4058, 35.6953),
+        (0.0, 0.0, 1.0, 1.0),
+    ])
+    func bboxMatchesBruteForce(box: (Double, Double, Double, Double)) async throws {
+        let layers = [("parcels", try SourceLayers.parcels.get()), ("zones", try SourceLayers.zones.get()), ("facilities", try SourceLayers.facilities.get())]
+        try await OGCTestCity.withClient { client in
+            for (name, features) in layers {
+                let expected = SourceFeature.sortedIDs(
+                    features.filter { $0.intersects(minLon: box.0, minLat: box.1, maxLon: box.2, maxLat: box.3) })
+                let response = try await client.execute(
+                    uri: "/collections/\(name)/items?bbox=\(box.0),\(box.1),\(box.2),\(box.3)&limit=10000", method: .get)
+                #expect(response.status == .ok)
+                let body = try jsonObject(response)
+                #expect(body["numberMatched"] as? Int == expected.count, "\(name) \(box)")
+                #expect(featureIDs(body) == expected, "\(name) \(box)")
+            }
+        }
+    }
+
+    @Test("equality filters on queryables match a scan of the source properties")
+    func propertyFilters() async throws {
+        let parcels = try SourceLayers.parcels.get()
+        let facilities = try SourceLayers.facilities.get()
+        try await OGCTestCity.withClient { client in
+            let commercial = SourceFeature.sortedIDs(parcels.filter {
+                $0.properties["current_use"] as? String == "commercial" && $0.properties["zone_code"] as? String == "R121"
+            })
+            let body = try jsonObject(try await client.execute(
+                uri: "/collections/parcels/items?current_use=commercial&zone_code=R121&limit=10000", method: .get))
+            #expect(body["numberMatched"] as? Int == commercial.count)
+            #expect(featureIDs(body) == commercial)
+
+            let fourFloors = SourceFeature.sortedIDs(parcels.filter { ($0.properties["floors"] as? Int) == 4 })
+            let floorsBody = try jsonObject(try await client.execute(uri: "/collections/parcels/items?floors=4&limit=10000", method: .get))
+            #expect(floorsBody["numberMatched"] as? Int == fourFloors.count)
+            #expect(featureIDs(floorsBody) == fourFloors)
+
+            let hospitals = SourceFeature.sortedIDs(facilities.filter { $0.properties["category"] as? String == "hospital" })
+            #expect(!hospitals.isEmpty)
+            let hospitalBody = try jsonObject(try await client.execute(uri: "/collections/facilities/items?category=hospital&limit=10000", method: .get))
+            #expect(featureIDs(hospitalBody) == hospitals)
+
+            // bbox AND a filter.
+            let box = (51.38, 35.68, 51.45, 35.72)
+            let both = SourceFeature.sortedIDs(parcels.filter {
+                $0.properties["current_use"] as? String == "residential" && $0.intersects(minLon: box.0, minLat: box.1, maxLon: box.2, maxLat: box.3)
+            })
+            let bothBody = try jsonObject(try await client.execute(
+                uri: "/collections/parcels/items?bbox=\(box.0),\(box.1),\(box.2),\(box.3)&current_use=residential&limit=10000", method: .get))
+            #expect(featureIDs(bothBody) == both)
+            #expect(bothBody["numberMatched"] as? Int == both.count)
+        }
+    }
+
+    @Test("limit above 10,000 is clamped, not rejected")
+    func limitClamped() async throws {
+        let count = try SourceLayers.parcels.get().count
+        try await OGCTestCity.withClient { client in
+            for limit in ["10001", "20000", "99999999999999999999999"] {
+                let response = try await client.execute(uri: "/collections/parcels/items?limit=\(limit)", method: .get)
+                #expect(response.status == .ok)
+                let body = try jsonObject(response)
+                #expect(body["numberReturned"] as? Int == min(10_000, count))
+            }
+        }
+    }
+
+    @Test("offset past the end gives an empty page with the exact numberMatched and a prev link")
+    func offsetPastEnd() async throws {
+        let count = try SourceLayers.zones.get().count
+        try await OGCTestCity.withClient { client in
+            let body = try jsonObject(try await client.execute(uri: "/collections/zones/items?offset=1000", method: .get))
+            #expect(body["numberMatched"] as? Int == count)
+            #expect(body["numberReturned"] as? Int == 0)
+            #expect(link(body, rel: "next") == nil)
+            #expect(link(body, rel: "prev") != nil)
+        }
+    }
+
+    @Test("valid datetime values are accepted and, with no temporal property, every feature matches")
+    func datetimeAccepted() async throws {
+        let count = try SourceLayers.zones.get().count
+        try await OGCTestCity.withClient { client in
+            for value in ["2024-02-29T12:00:00Z", "2020-01-01", "2018-02-12T00:00:00Z/2018-03-18T12:31:12Z", "../2020-01-01T00:00:00%2B03:30", "2019-01-01T00:00:00.5Z/.."] {
+                let response = try await client.execute(uri: "/collections/zones/items?datetime=\(value)", method: .get)
+                #expect(response.status == .ok, "\(value)")
+                #expect(try jsonObject(response)["numberMatched"] as? Int == count)
+            }
+        }
+    }
+}
