@@ -69,7 +69,6 @@ enum Message: Sendable, Equatable {
     case invalidPhone
     case floorsRequired
     case zoneCodeOnlyForLandUseChange
-    case unknownRequestParcel
     case noZoningRules
     case requestNotFound
     case requestStatusConflict

@@ -15,7 +15,7 @@ extension QueryReader {
     /// An RFC 3339 date-time, with or without fractional seconds (`datetime=`, `from=`, `to=`).
     func instant(_ name: String) throws(APIError) -> Date? {
         guard let text = string(name) else { return nil }
-        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidDatetime) }
+        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidInstant) }
         return date
     }
 

@@ -70,7 +70,6 @@ extension Message {
         case .invalidPhone: return "The mobile number is not valid: use the form 09xxxxxxxxx."
         case .floorsRequired: return "A construction permit needs the number of floors."
         case .zoneCodeOnlyForLandUseChange: return "A zone code may be requested only in a land-use change request."
-        case .unknownRequestParcel: return "There is no parcel with this id."
         case .noZoningRules: return "No zoning rules govern this parcel, so the request cannot be checked."
         case .requestNotFound: return "There is no request with this tracking code or id."
         case .requestStatusConflict: return "The request's status does not allow this decision (it may already be decided)."

@@ -70,7 +70,6 @@ extension Message {
         case .invalidPhone: return "شمارهٔ همراه معتبر نیست: به شکل ۰۹xxxxxxxxx بنویسید."
         case .floorsRequired: return "پروانهٔ ساختمانی به تعداد طبقات نیاز دارد."
         case .zoneCodeOnlyForLandUseChange: return "کد پهنه فقط در درخواست تغییر کاربری قابل درخواست است."
-        case .unknownRequestParcel: return "قطعه‌ای با این شناسه وجود ندارد."
         case .noZoningRules: return "هیچ ضابطه‌ای بر این قطعه حاکم نیست، پس درخواست قابل بررسی نیست."
         case .requestNotFound: return "درخواستی با این کد رهگیری یا شناسه وجود ندارد."
         case .requestStatusConflict: return "وضعیت درخواست اجازهٔ این تصمیم را نمی‌دهد (شاید پیش‌تر تصمیم‌گیری شده باشد)."
