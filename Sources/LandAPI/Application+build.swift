@@ -18,15 +18,15 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
-    // route registered for `/` (the OGC landing page). A router middleware wraps only the routes
-    // added after it, so this stays above every addRoutes.
+    // route registered for `/` (the OGC landing page); the page's files and texts are routes.
+    // Hummingbird applies a middleware to the routes added after it, so it comes first.
     let webMap = WebMap(services: services)
     router.middlewares.add(WebMapMiddleware(webMap: webMap))
+    router.addRoutes(WebMapController(webMap: webMap).routes)
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(OGCController(services: services).routes)
     router.addRoutes(CitizenController(services: services).routes)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
-    router.addRoutes(WebMapController(webMap: webMap).routes)
     return router
 }
