@@ -18,7 +18,6 @@ enum Message: Sendable, Equatable {
     case invalidDatetime
     case invalidFormat
     case invalidFilterValue
-    case unknownQueryParameter
     case unknownCollection
     case unknownFeature
     case unknownCRS

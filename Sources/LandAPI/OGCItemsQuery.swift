@@ -17,9 +17,12 @@ struct QueryParameters: Sendable {
 
     /// OGC 17-069r4 §7.6 `/req/core/query-param-unknown`: a parameter not in the API definition
     /// is a 400 naming it.
+    /// A parameter given twice is a 400 as well (as `QueryReader` does): which one was meant is unknowable.
     func rejectUnknown(allowed: Set<String>) throws(APIError) {
-        for pair in pairs where !allowed.contains(pair.name) {
-            throw .invalidParameter(pair.name, .unknownQueryParameter)
+        var seen = Set<String>()
+        for pair in pairs {
+            guard allowed.contains(pair.name) else { throw .invalidParameter(pair.name, .unknownParameter(pair.name)) }
+            guard seen.insert(pair.name).inserted else { throw .invalidParameter(pair.name, .repeatedParameter(pair.name)) }
         }
     }
 

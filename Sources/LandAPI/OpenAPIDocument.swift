@@ -78,8 +78,9 @@ struct OpenAPIDocument: Sendable {
             OpenAPIOperation(
                 .get, "/search", tag: "citizens", summary: "Facilities by name (Persian or English)",
                 parameters: [
-                    .query("q", .string, "Search text"), .query("category", .string, "Facility category"), .query("bbox", .string, "minLon,minLat,maxLon,maxLat"),
-                    .query("limit", .integer, "Maximum results"), .lang,
+                    .query("q", .string, "Search text"), .query("category", .string, "Facility category"),
+                    .query("use", .string, "Parcels of this land use (with bbox)"), .query("zone", .string, "Parcels of this zone code (with bbox)"),
+                    .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .query("limit", .integer, "Maximum results"), .lang,
                 ], responseType: "application/json"),
             OpenAPIOperation(.post, "/requests", tag: "citizens", summary: "File a land-use change or permit request", parameters: [.lang], responseType: "application/json"),
             OpenAPIOperation(

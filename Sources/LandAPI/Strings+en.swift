@@ -16,7 +16,6 @@ extension Message {
         case .invalidDatetime: return "datetime must be an RFC 3339 date-time or an interval (start/end, with '..' for an open end)."
         case .invalidFormat: return "f must be json or html."
         case .invalidFilterValue: return "This property takes a whole number."
-        case .unknownQueryParameter: return "This query parameter is not defined for this resource (see /api)."
         case .unknownCollection: return "There is no collection with this id."
         case .unknownFeature: return "There is no feature with this id in the collection."
         case .unknownCRS: return "This coordinate reference system is not supported (see the collection's crs list)."

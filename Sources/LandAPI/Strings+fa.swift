@@ -16,7 +16,6 @@ extension Message {
         case .invalidDatetime: return "datetime باید تاریخ‌وزمان RFC 3339 یا بازه‌ای از آن (آغاز/پایان، با '..' برای سرِ باز) باشد."
         case .invalidFormat: return "f باید json یا html باشد."
         case .invalidFilterValue: return "این ویژگی عدد صحیح می‌پذیرد."
-        case .unknownQueryParameter: return "این پارامتر پرس‌وجو برای این منبع تعریف نشده است (نگاه کنید به ‎/api)."
         case .unknownCollection: return "مجموعه‌ای با این شناسه وجود ندارد."
         case .unknownFeature: return "عارضه‌ای با این شناسه در این مجموعه وجود ندارد."
         case .unknownCRS: return "این دستگاه مختصات پشتیبانی نمی‌شود (فهرست crs مجموعه را ببینید)."

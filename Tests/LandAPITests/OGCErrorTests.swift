@@ -42,6 +42,8 @@ struct OGCErrorTests {
         ("/collections?bbox=1,2,3,4", 400, "InvalidParameterValue", "bbox"),
         ("/?unknown=1", 400, "InvalidParameterValue", "unknown"),
         ("/collections/parcels/items/P-000001?limit=5", 400, "InvalidParameterValue", "limit"),
+        ("/collections/parcels/items?limit=5&limit=6", 400, "InvalidParameterValue", "limit"),
+        ("/collections/parcels/items?bbox=51.4,35.6,51.5,35.7&bbox=51.4,35.6,51.5,35.7", 400, "InvalidParameterValue", "bbox"),
         ("/collections/dUmmYColLection", 404, "NotFound", nil),
         ("/collections/dUmmYColLection/items", 404, "NotFound", nil),
         ("/collections/streets/queryables", 404, "NotFound", nil),

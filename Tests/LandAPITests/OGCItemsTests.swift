@@ -71,6 +71,9 @@ struct OGCItemsTests {
         (51.3, 35.6, 51.6, 35.8),
         (51.4052, 35.6950, 51.4058, 35.6953),
         (0.0, 0.0, 1.0, 1.0),
+        // Inside P-000001's bounding box but right of its slanted east edge (in P-000002): only the
+        // exact polygon test leaves P-000001 out.
+        (51.40039, 35.69287, 51.400395, 35.692875),
     ])
     func bboxMatchesBruteForce(box: (Double, Double, Double, Double)) async throws {
         let layers = [("parcels", try SourceLayers.parcels.get()), ("zones", try SourceLayers.zones.get()), ("facilities", try SourceLayers.facilities.get())]
