@@ -110,6 +110,9 @@ def open_map(browser, server, query="", view=None):
     fragment = f"#map={view[2]}/{view[1]:.6f}/{view[0]:.6f}" if view else ""
     browser.open(f"{server.base}/{query}{fragment}")
     browser.wait_for("window.zamin && window.zamin.map")
+    if view:
+        # The page reads the fragment after the map exists: wait until the view is the one asked for.
+        browser.wait_for(f"zamin.map.getZoom() === {view[2]}")
 
 
 def wait_zones_drawn(browser):
