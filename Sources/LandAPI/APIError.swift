@@ -1,5 +1,6 @@
 import Hummingbird
 import LandService
+import LandModel
 import GeoFormats
 import Logging
 
@@ -59,13 +60,17 @@ extension APIError {
             self.init(status: .badRequest, code: "InvalidParameterValue", message: .invalidDataset)
         case .store:
             self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .internalError)
-        case .unknownParcel:
-            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownRequestParcel, parameter: "parcel_id")
-        case .unknownLandUse:
-            self.init(status: .badRequest, code: "InvalidParameterValue", message: .unknownLandUse, parameter: "requested_use")
-        case .unknownZoneCode:
+        case .unknownParcel(let id):
             self.init(
-                status: .badRequest, code: "InvalidParameterValue", message: .unknownZoneCode, parameter: "requested_zone_code")
+                status: .badRequest, code: "InvalidParameterValue", message: .unknownParcel(id.rawValue), parameter: "parcel_id")
+        case .unknownLandUse(let use, let valid):
+            self.init(
+                status: .badRequest, code: "InvalidParameterValue",
+                message: .unknownUse(use.rawValue, valid: valid.map(\.rawValue)), parameter: "requested_use")
+        case .unknownZoneCode(let code, let valid):
+            self.init(
+                status: .badRequest, code: "InvalidParameterValue",
+                message: .unknownZone(code.rawValue, valid: valid.map(\.rawValue)), parameter: "requested_zone_code")
         case .noZoningRules:
             self.init(status: .unprocessableContent, code: "InvalidParameterValue", message: .noZoningRules, parameter: "parcel_id")
         case .requestNotFound:

@@ -22,8 +22,9 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     @Sendable func lookUp(_ request: Request, context: Context) async throws -> Response {
         let language = Language.of(request)
-        let query = try QueryReader(request, allowed: ["lon", "lat", "parcel"])
-        let snapshot = services.snapshots.snapshot
+        let query = try QueryReader(request, allowed: ["lon", "lat", "parcel", "datetime"])
+        // `datetime=`: the city as it was at that instant (LandServices.snapshot(asOf:)).
+        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
         let answer: LookupAnswer
         if let parcelID = query.string("parcel") {
             guard query.string("lon") == nil, query.string("lat") == nil else {

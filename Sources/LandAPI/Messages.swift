@@ -68,9 +68,6 @@ enum Message: Sendable, Equatable {
     case invalidPhone
     case floorsRequired
     case zoneCodeOnlyForLandUseChange
-    case unknownRequestParcel
-    case unknownLandUse
-    case unknownZoneCode
     case noZoningRules
     case requestNotFound
     case requestStatusConflict

@@ -220,12 +220,8 @@ struct OGCController<Context: RequestContext>: Sendable {
         let parsed = try OGCItemsQuery(query, collection: collection)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        let snapshot: CitySnapshot
-        if let instant = parsed.asOf {
-            do { snapshot = try await services.snapshot(asOf: instant) } catch { throw APIError(error) }
-        } else {
-            snapshot = services.snapshots.snapshot
-        }
+        // `datetime=` one instant: the features as they were then (LandServices.snapshot(asOf:)).
+        let snapshot = try await services.snapshot(at: query["datetime"].flatMap(QueryReader.singleInstant))
         let selection = snapshot.selectFeatures(in: collection, bbox: parsed.bbox, filters: parsed.filters)
         let page = selection.page(offset: parsed.offset, limit: parsed.limit)
         let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import GeoCore
 import Hummingbird
 import LandService
@@ -153,10 +152,6 @@ struct OGCItemsQuery: Sendable {
     var offset: Int
     var crs: FeatureCRS
     var filters: [PropertyEquals]
-    /// `datetime` as one instant: answer as the city was then (the history of approved changes,
-    /// `LandServices.snapshot(asOf:)`). An interval selects every feature with today's values:
-    /// a feature's attributes have no single time within an interval (OGC 17-069r4 §7.15.4).
-    var asOf: Date?
 
     /// Parameters every items request may carry, besides the collection's queryables.
     static let parameterNames: Set<String> = ["f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"]
@@ -173,10 +168,8 @@ struct OGCItemsQuery: Sendable {
         }
         limit = try Self.limit(query["limit"])
         offset = try Self.offset(query["offset"])
-        asOf = nil
-        if let datetime = query["datetime"] {
-            guard DatetimeParameter.isValid(datetime) else { throw .invalidParameter("datetime", .invalidDatetime) }
-            asOf = DatetimeParameter.instant(datetime)
+        if let datetime = query["datetime"], !DatetimeParameter.isValid(datetime) {
+            throw .invalidParameter("datetime", .invalidDatetime)
         }
         filters = []
         for property in queryables {
@@ -269,12 +262,6 @@ enum DatetimeParameter {
         default:
             return false
         }
-    }
-
-    /// The instant of a valid single value (a date alone is its first second, UTC); nil for an interval.
-    static func instant(_ text: String) -> Date? {
-        guard !text.contains("/") else { return nil }
-        return PlannerQuery.parseInstant(text.count == 10 ? text + "T00:00:00Z" : text)
     }
 
     /// `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)` (RFC 3339 §5.6), with ranges checked.

@@ -25,7 +25,7 @@ struct PlannerController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func changes(_ request: Request, context: Context) async throws -> Response {
-        let query = try PlannerQuery(request, allowed: ["bbox", "from", "to"])
+        let query = try QueryReader(request, allowed: ["bbox", "from", "to"])
         let bbox = try query.bbox()
         let from = try query.instant("from")
         let to = try query.instant("to")
@@ -52,9 +52,9 @@ struct PlannerController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func landUse(_ request: Request, context: Context) async throws -> Response {
-        let query = try PlannerQuery(request, allowed: ["zone", "bbox", "datetime"])
+        let query = try QueryReader(request, allowed: ["zone", "bbox", "datetime"])
         let (zone, bbox) = (try query.zone(), try query.bbox())
-        let snapshot = try await snapshot(at: try query.instant("datetime"))
+        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
         let statistics = snapshot.landUseStatistics(zone: zone, bbox: bbox)
         var writer = JSONWriter()
         writer.beginObject()
@@ -76,9 +76,9 @@ struct PlannerController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func nonConforming(_ request: Request, context: Context) async throws -> Response {
-        let query = try PlannerQuery(request, allowed: ["zone", "bbox", "datetime"])
+        let query = try QueryReader(request, allowed: ["zone", "bbox", "datetime"])
         let (zone, bbox) = (try query.zone(), try query.bbox())
-        let snapshot = try await snapshot(at: try query.instant("datetime"))
+        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
         let report = snapshot.nonConformingParcels(zone: zone, bbox: bbox)
         var writer = JSONWriter()
         writer.beginObject()
@@ -96,8 +96,8 @@ struct PlannerController<Context: RequestContext>: Sendable {
 
     @Sendable func audit(_ request: Request, context: Context) async throws -> Response {
         _ = try await Authenticator(services: services).require(.admin, request)
-        let query = try PlannerQuery(request, allowed: ["from", "to", "limit"])
-        let (from, to, limit) = (try query.instant("from"), try query.instant("to"), try query.limit(default: 100))
+        let query = try QueryReader(request, allowed: ["from", "to", "limit"])
+        let (from, to, limit) = (try query.instant("from"), try query.instant("to"), try query.int("limit", in: 1...1000) ?? 100)
         let records: [AuditRecord]
         do { records = try await services.auditRecords(from: from, to: to, limit: limit) } catch { throw APIError(error) }
         var writer = JSONWriter()
@@ -118,11 +118,6 @@ struct PlannerController<Context: RequestContext>: Sendable {
         writer.endArray()
         writer.endObject()
         return JSONResponse.make(writer.bytes, contentType: "application/json")
-    }
-
-    private func snapshot(at instant: Date?) async throws -> CitySnapshot {
-        guard let instant else { return services.snapshots.snapshot }
-        do { return try await services.snapshot(asOf: instant) } catch { throw APIError(error) }
     }
 
     static func write(_ attributes: ParcelAttributes, to writer: inout JSONWriter) {

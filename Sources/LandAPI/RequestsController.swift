@@ -30,7 +30,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
 
     @Sendable func file(_ request: Request, context: Context) async throws -> Response {
         try limiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
-        _ = try PlannerQuery(request, allowed: [])
+        _ = try QueryReader(request, allowed: [])
         let body = try await JSONBody.read(request)
         try body.onlyKnown([
             "parcel_id", "kind", "requested_use", "requested_floors", "requested_zone_code", "description", "applicant",
@@ -71,7 +71,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        _ = try PlannerQuery(request, allowed: [])
+        _ = try QueryReader(request, allowed: [])
         let code = TrackingCode(try context.parameters.require("request"))
         let found: ChangeRequest
         do { found = try await services.request(trackingCode: code) } catch { throw APIError(error) }
@@ -82,7 +82,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         _ = try await auth.require(.planner, request)
-        let query = try PlannerQuery(request, allowed: ["status", "bbox", "zone"])
+        let query = try QueryReader(request, allowed: ["status", "bbox", "zone"])
         let found: [ChangeRequest]
         do {
             found = try await services.requests(status: try query.status(), bbox: try query.bbox(), zone: try query.zone())
@@ -103,7 +103,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
 
     @Sendable func decide(_ request: Request, context: Context) async throws -> Response {
         let holder = try await auth.require(.planner, request)
-        _ = try PlannerQuery(request, allowed: [])
+        _ = try QueryReader(request, allowed: [])
         guard let number = Int(try context.parameters.require("request")), number > 0 else {
             throw APIError.notFound(.requestNotFound)
         }

@@ -40,15 +40,17 @@ extension LandServices {
     /// catalogue), runs the zoning check and stores the request. Filed by `actor` (`public`).
     package func fileRequest(_ filing: RequestFiling, actor: String = "public") async throws(ServiceError) -> FiledRequest {
         let snapshot = snapshots.snapshot
-        guard let position = snapshot.parcelPosition[filing.parcelID] else { throw .unknownParcel }
-        guard snapshot.landUses.contains(filing.requestedUse) else { throw .unknownLandUse }
+        guard let position = snapshot.parcelPosition[filing.parcelID] else { throw .unknownParcel(filing.parcelID) }
+        guard snapshot.landUses.contains(filing.requestedUse) else {
+            throw .unknownLandUse(filing.requestedUse, valid: snapshot.landUses)
+        }
         let parcel = snapshot.parcels[Int(position)]
         let proposal = ZoningProposal(
             use: filing.requestedUse, floors: filing.requestedFloors ?? parcel.floors ?? 1, coveragePercent: nil)
         let verdict: ZoningVerdict?
         if let code = filing.requestedZoneCode {
             // A rezoning is checked against the rules it asks for: the parcel alone, in that zone.
-            guard let rule = snapshot.rules[code] else { throw .unknownZoneCode }
+            guard let rule = snapshot.rules[code] else { throw .unknownZoneCode(code, valid: snapshot.rules.keys.sorted()) }
             var rezoned = parcel
             rezoned.zoneCode = code
             verdict = CitySnapshot(parcels: [rezoned], zones: [], facilities: [], rules: [rule])

@@ -1,9 +1,9 @@
 package import LandModel
-import GeoCore
 import SpatialIndex
 
-/// Edits of a snapshot without rebuilding it: a new value that shares every unchanged array
-/// and moves an edited parcel in the index overlay (`LayerIndex.upsert`), never a full rebuild.
+/// Edits of a snapshot without rebuilding it: a new value that shares every unchanged array and
+/// index. Approvals change attributes only (use, floors, zone code), never an outline, so the
+/// parcel index is shared as it is; an edit that moved an outline would `LayerIndex.upsert` it.
 extension CitySnapshot {
     /// A copy with other parcels (same count and order: edits never add or remove one).
     private init(_ base: CitySnapshot, parcels: [Parcel], parcelIndex: LayerIndex, landUses: [LandUse]) {
@@ -36,23 +36,5 @@ extension CitySnapshot {
             if let use = values.currentUse { uses.insert(use) }
         }
         return CitySnapshot(self, parcels: parcels, parcelIndex: parcelIndex, landUses: uses.sorted())
-    }
-
-    /// The snapshot with `parcel` in place of the parcel of the same id (nil when there is none);
-    /// a changed outline moves its box in the index overlay.
-    package func replacingParcel(_ parcel: Parcel) -> CitySnapshot? {
-        guard let position = parcelPosition[parcel.id] else { return nil }
-        var parcels = self.parcels
-        let old = parcels[Int(position)].geometry.bbox
-        parcels[Int(position)] = parcel
-        var index = parcelIndex
-        let box = parcel.geometry.bbox
-        if box != old {
-            index.upsert(id: position, minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat)
-            if index.needsCompaction { index = index.compacted() }
-        }
-        var uses = landUses
-        if let use = parcel.currentUse, !uses.contains(use) { uses = (uses + [use]).sorted() }
-        return CitySnapshot(self, parcels: parcels, parcelIndex: index, landUses: uses)
     }
 }

@@ -30,11 +30,11 @@ package enum ServiceError: Error, Sendable, Equatable {
     case store(StoreError)
     // Change requests and keys (issue 7).
     /// The request names a parcel the city does not have.
-    case unknownParcel
-    /// The requested use is not in the city's land-use vocabulary.
-    case unknownLandUse
-    /// The requested zone code has no rules in the catalogue.
-    case unknownZoneCode
+    case unknownParcel(ParcelID)
+    /// The requested use is not in the city's land-use vocabulary (`valid`).
+    case unknownLandUse(LandUse, valid: [LandUse])
+    /// The requested zone code has no rules in the catalogue (`valid`: the codes that have).
+    case unknownZoneCode(ZoneCode, valid: [ZoneCode])
     /// No zoning rules govern the parcel, so the request cannot be checked.
     case noZoningRules
     case requestNotFound

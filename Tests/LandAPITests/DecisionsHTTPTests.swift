@@ -102,6 +102,32 @@ struct DecisionsHTTPTests {
             let old = try #require(past.parcels.first { $0.id == ParcelID("P-000002") })
             #expect(old.currentUse == LandUse("residential") && old.floors == 1)  // parcels.geojson: P-000002
             #expect(old.geometry == parcel.geometry)
+            func lookedUp(_ query: String) async throws -> [String: Any]? {
+                let reply = try await client.call(.get, "/lookup?parcel=P-000002" + query)
+                #expect(reply.status == .ok, "\(query)")
+                return (reply.json["parcel"] as? [String: Any])?["properties"] as? [String: Any]
+            }
+            #expect(try await lookedUp("")?["current_use"] as? String == "commercial")
+            #expect(try await lookedUp("&datetime=\(stamp)")?["current_use"] as? String == "residential")
+            #expect(try await lookedUp("&datetime=\(stamp)")?["floors"] as? Int == 1)
+            #expect(try await client.call(.get, "/lookup?parcel=P-000002&datetime=last-week").status == .badRequest)
+            // The same instant written in Tehran time (+03:30, '+' percent-encoded in the query).
+            let tehran = before.formatted(Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: TimeZone(secondsFromGMT: 12_600)!))
+            #expect(tehran.hasSuffix("+03:30"))
+            let tehranQuery = "&datetime=" + tehran.replacingOccurrences(of: "+", with: "%2B")
+            #expect(try await lookedUp(tehranQuery)?["current_use"] as? String == "residential")
+
+            // OGC API items: P-000002 is the second parcel by id.
+            func ogcUse(_ query: String) async throws -> String? {
+                let reply = try await client.call(.get, "/collections/parcels/items?limit=2" + query)
+                #expect(reply.status == .ok, "\(query)")
+                let features = reply.json["features"] as? [[String: Any]] ?? []
+                let feature = features.first { $0["id"] as? String == "P-000002" }
+                return (feature?["properties"] as? [String: Any])?["current_use"] as? String
+            }
+            #expect(try await ogcUse("") == "commercial")
+            #expect(try await ogcUse("&datetime=\(stamp)") == "residential")
+            #expect(try await ogcUse("&datetime=\(stamp)/..") == "commercial", "an interval answers as now")
 
             let changes = try await client.call(.get, "/changes?from=\(stamp)")
             let list = try #require(changes.json["changes"] as? [[String: Any]])

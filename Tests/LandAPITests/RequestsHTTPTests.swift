@@ -140,7 +140,7 @@ struct RequestsHTTPTests {
             let tooLarge = try await client.call(.post, "/requests", raw: "{\"description\": \"" + String(repeating: "x", count: 70_000) + "\"}")
             #expect(tooLarge.status == .contentTooLarge)
             let english = try await client.call(.post, "/requests?lang=en", raw: unknownParcel)
-            #expect(english.json["description"] as? String == "There is no parcel with this id.")
+            #expect(english.json["description"] as? String == "There is no parcel with id 'P-999999'.")
 
             let stored = try await client.call(.get, "/requests", key: admin)
             #expect(stored.json["count"] as? Int == 0, "no invalid request was stored")

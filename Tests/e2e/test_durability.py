@@ -16,8 +16,9 @@ MARK_FLOORS = 37   # no parcel of the dataset has 37 floors: an approval is reco
 MARK_USE = "green"
 
 
-def stream(base, key, parcels, acknowledged, stop):
-    """File and approve one request per parcel until the server dies or `stop` is set."""
+def stream(base, key, parcels, acknowledged, stop, started):
+    """File and approve one request per parcel until the server dies or `stop` is set; `started`
+    is set at the first acknowledged approval."""
     while parcels and not stop.is_set():
         parcel = parcels.pop(0)   # one attempt per parcel, so no parcel has two requests
         try:
@@ -33,6 +34,7 @@ def stream(base, key, parcels, acknowledged, stop):
             return
         if status == 200:
             acknowledged["approved"][body["id"]] = parcel
+            started.set()
 
 
 def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path):
@@ -48,10 +50,12 @@ def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path
 
     for round_number in range(5):
         server = Server(db, tmp_path / f"serve-{round_number}.log").start(env)
-        stop = threading.Event()
-        worker = threading.Thread(target=stream, args=(server.base, key, parcels, acknowledged, stop))
+        stop, started = threading.Event(), threading.Event()
+        worker = threading.Thread(target=stream, args=(server.base, key, parcels, acknowledged, stop, started))
         worker.start()
-        threading.Event().wait(rng.uniform(0.3, 2.0))
+        # Kill in the middle of the stream: after it has started, at a random moment.
+        assert started.wait(60), f"no approval within 60 s (seed {seed})"
+        threading.Event().wait(rng.uniform(0.05, 1.5))
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
         server.log_file.close()
@@ -59,7 +63,7 @@ def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path
         stop.set()
 
     print(f"seed {seed}: {len(acknowledged['filed'])} filings and {len(acknowledged['approved'])} approvals acknowledged")
-    assert len(acknowledged["approved"]) >= 10, f"too few writes to test (seed {seed})"
+    assert len(acknowledged["approved"]) >= 5, f"too few writes to test (seed {seed})"
 
     # Restart once more: the server recovers the WAL and serves what was acknowledged.
     server = Server(db, tmp_path / "serve-final.log").start()
@@ -69,6 +73,13 @@ def test_sigkill_during_approvals_loses_nothing_acknowledged(tehran_db, tmp_path
             assert status == 200, (code, seed)
     finally:
         assert server.stop() == 0
+
+    # The applicant's personal data never reaches the server's log (permit() in planner_support).
+    for log in tmp_path.glob("serve-*.log"):
+        text = log.read_text(errors="replace")
+        assert "request filed" in text or "loaded city" in text
+        for secret in ("Reza Karimi", "1234567891", "09351234567", key, key.split("_")[2]):
+            assert secret not in text, f"{secret[:4]}… in {log.name}"
 
     connection = sqlite3.connect(db)
     try:

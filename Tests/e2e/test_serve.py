@@ -8,8 +8,9 @@ from conftest import GEODATA, Server
 
 
 def curl(url, *args):
-    result = subprocess.run(["curl", "-s", "-i", *args, url], capture_output=True, text=True, timeout=30)
-    head, _, body = result.stdout.partition("\r\n\r\n")
+    # Bytes, not text=True: universal newlines would turn the header block's CRLFs into LFs.
+    result = subprocess.run(["curl", "-s", "-i", *args, url], capture_output=True, timeout=30)
+    head, _, body = result.stdout.decode("utf-8").partition("\r\n\r\n")
     status = int(head.split()[1])
     return status, head, body
 

@@ -5,6 +5,7 @@ written here, never from the server."""
 import json
 import math
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -109,6 +110,9 @@ def open_map(browser, server, query="", view=None):
     fragment = f"#map={view[2]}/{view[1]:.6f}/{view[0]:.6f}" if view else ""
     browser.open(f"{server.base}/{query}{fragment}")
     browser.wait_for("window.zamin && window.zamin.map")
+    if view:
+        # The page reads the fragment after the map exists: wait until the view is the one asked for.
+        browser.wait_for(f"zamin.map.getZoom() === {view[2]}")
 
 
 def wait_zones_drawn(browser):
@@ -401,3 +405,14 @@ def test_search_box_finds_a_persian_name_typed_with_arabic_letters(browser, serv
     assert labels[0] in hospitals
     browser.evaluate("document.querySelector('#search-result li button').click()")
     browser.wait_for("document.querySelector('path.chosen-point')")
+
+
+def test_an_optional_tile_url_adds_a_background_layer(browser, server):
+    template = f"{server.base}/web/vendor/leaflet/images/layers.png?z={{z}}&x={{x}}&y={{y}}"
+    open_map(browser, server, query="?tiles=" + urllib.parse.quote(template, safe=""))
+    sources = browser.wait_for(
+        "(() => { const s = [...document.querySelectorAll('img.leaflet-tile')].map(i => i.src); return s.length ? s : null; })()")
+    assert all(source.startswith(f"{server.base}/web/vendor/leaflet/images/layers.png?z=") for source in sources)
+    # Without the parameter there is no tile layer at all: nothing is fetched from a tile server.
+    open_map(browser, server)
+    assert browser.evaluate("document.querySelectorAll('img.leaflet-tile').length") == 0

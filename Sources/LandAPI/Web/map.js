@@ -613,6 +613,13 @@
     }
     show(containerId, errorNode(error));
   }
+  // The statistics are those of the current view: follow the map while the planner tools show.
+  let statsTimer = null;
+  map.on("moveend", () => {
+    if (byId("planner-tools").hidden || !plannerKey()) return;
+    clearTimeout(statsTimer);
+    statsTimer = setTimeout(loadStats, 300);
+  });
   byId("planner-sign-in").append(element("div", { id: "planner-sign-in-error", "aria-live": "polite" }));
   byId("planner-sign-in").addEventListener("submit", (event) => {
     event.preventDefault();

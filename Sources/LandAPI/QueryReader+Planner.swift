@@ -1,0 +1,47 @@
+import Hummingbird
+import LandModel
+import LandService
+import FoundationEssentials
+
+/// The query parameters of the request and planner endpoints, on the shared `QueryReader`.
+extension QueryReader {
+    /// A zone code (R121, M111…), matched against the code that governs each parcel.
+    func zone() throws(APIError) -> ZoneCode? {
+        guard let text = string("zone") else { return nil }
+        guard !text.isEmpty else { throw APIError.invalidParameter("zone", .missingParameter("zone")) }
+        return ZoneCode(text)
+    }
+
+    /// An RFC 3339 date-time, with or without fractional seconds (`datetime=`, `from=`, `to=`).
+    func instant(_ name: String) throws(APIError) -> Date? {
+        guard let text = string(name) else { return nil }
+        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidInstant) }
+        return date
+    }
+
+    /// OGC 17-069r4 §7.15.4 `datetime` when it is one date-time (not a date, not an interval):
+    /// the instant to answer as of. Intervals and dates match every feature, as before: features
+    /// carry no time of their own, only their attributes have versions.
+    static func singleInstant(_ datetime: String) -> Date? {
+        datetime.contains("/") ? nil : parseInstant(datetime)
+    }
+
+    static func parseInstant(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    func status() throws(APIError) -> RequestStatus? {
+        guard let text = string("status") else { return nil }
+        guard let status = RequestStatus(rawValue: text) else { throw APIError.invalidParameter("status", .invalidStatus) }
+        return status
+    }
+}
+
+extension LandServices {
+    /// Today's snapshot, or the city as it was at `instant` when one is given (`datetime=`).
+    func snapshot(at instant: Date?) async throws(APIError) -> CitySnapshot {
+        guard let instant else { return snapshots.snapshot }
+        do { return try await snapshot(asOf: instant) } catch { throw APIError(error) }
+    }
+}
