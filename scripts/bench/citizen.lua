@@ -44,7 +44,7 @@ end
 function done(summary, latency, requests)
   local non200 = 0
   for _, t in ipairs(threads) do non200 = non200 + t:get("n_non200") end
-  io.write(string.format("RESULT workload=%s req_per_s=%.0f p50_ms=%.2f p99_ms=%.2f non200=%d\n",
-    workload, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+  io.write(string.format("RESULT req_per_s=%.0f p50_ms=%.2f p99_ms=%.2f non200=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
     latency:percentile(99) / 1000, non200))
 end
