@@ -14,6 +14,12 @@ package func buildApplication(
         logger: logger)
 }
 
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully (Hummingbird's service lifecycle).
+/// `zamin serve` calls this, so that only LandAPI imports Hummingbird.
+package func runServer(services: LandServices, config: ServerConfig, logger: Logger) async throws {
+    try await buildApplication(services: services, config: config, logger: logger).runService()
+}
+
 package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> Router<ZaminRequestContext> {
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())

@@ -10,6 +10,11 @@ import Foundation
 import GeoCore
 import SpatialIndex
 
+/// The benchmark's report goes to stdout, one line at a time.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 // MARK: - Arguments
 
 struct Options {
@@ -39,12 +44,12 @@ func parseOptions() -> Options {
         case "--workloads": options.workloads = value.split(separator: ",").map(String.init)
         case "--write-ids": options.idsDirectory = value
         default:
-            print("unknown argument \(argument)")
+            report("unknown argument \(argument)")
             exit(2)
         }
     }
     if options.city.isEmpty {
-        print("usage: zamin-bench --city DIR (a gen_city.py folder with peers/ from prep.py) [--reps N] [--brute N] [--check N] [--node-sizes 8,16,32]")
+        report("usage: zamin-bench --city DIR (a gen_city.py folder with peers/ from prep.py) [--reps N] [--brute N] [--check N] [--node-sizes 8,16,32]")
         exit(2)
     }
     return options
@@ -54,7 +59,7 @@ func parseOptions() -> Options {
 
 func lines(_ path: String) -> [Substring] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        print("cannot read \(path): run python3 shared/bench/peers/prep.py CITY first")
+        report("cannot read \(path): run python3 shared/bench/peers/prep.py CITY first")
         exit(1)
     }
     return text.split(separator: "\n")
@@ -134,7 +139,7 @@ func report(_ name: String, index measureIndex: @autoclosure () -> Measurement, 
     if let brute {
         line += "   brute force \(format(brute))  (×\(String(format: "%.0f", brute.medianNanoseconds / index.medianNanoseconds)))"
     }
-    print(line)
+    report(line)
 }
 
 /// Counts the metric's calls in a diagnostic pass (not during timing).
@@ -205,7 +210,7 @@ func run(_ options: Options) {
     }
     let windows200 = loadWindows("q_bbox200.txt")
     let windows1k = loadWindows("q_bbox1k.txt")
-    print("city \(options.city): \(parcels.ids.count) parcels, \(zones.ids.count) zones, \(facilityIds.count) facilities, \(queryPoints.count) queries")
+    report("city \(options.city): \(parcels.ids.count) parcels, \(zones.ids.count) zones, \(facilityIds.count) facilities, \(queryPoints.count) queries")
 
     // MARK: - Build (W4)
 
@@ -234,7 +239,7 @@ func run(_ options: Options) {
         geometryBytes += MemoryLayout<Polygonal>.stride + MemoryLayout<Polygon>.stride + 32  // parts array header
         geometryBytes += polygonal.parts[0].exterior.xy.capacity * 8 + 32                    // ring array header
     }
-    print(String(
+    report(String(
         format: "build parcels           packed tree %.3f s (LayerIndex with sorted ids %.3f s, best of 3); index %.1f bytes/parcel (tree only; LayerIndex %.1f); geometry %.1f bytes/parcel",
         packedBuildSeconds, parcelBuildSeconds, Double(treeBytes) / Double(parcels.ids.count),
         Double(parcelIndex.memoryBytes) / Double(parcels.ids.count), Double(geometryBytes) / Double(parcels.ids.count)))
@@ -324,10 +329,10 @@ func run(_ options: Options) {
                 idLines += a.sorted().map(String.init).joined(separator: " ") + "\n"
         if a.sorted() != b.sorted() {
                 mismatches += 1
-                if mismatches <= 5 { print("  MISMATCH \(name) query \(i): index \(a.sorted()) brute \(b.sorted())") }
+                if mismatches <= 5 { report("  MISMATCH \(name) query \(i): index \(a.sorted()) brute \(b.sorted())") }
             }
         }
-        print("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(count, options.checkQueries)) queries, \(mismatches) mismatches with brute force")
+        report("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(count, options.checkQueries)) queries, \(mismatches) mismatches with brute force")
         if !options.idsDirectory.isEmpty {
             // The peers' cross-check format (RESULTS.md): sorted ids of query i on line i + 1.
             try? FileManager.default.createDirectory(atPath: options.idsDirectory, withIntermediateDirectories: true)
@@ -357,10 +362,10 @@ func run(_ options: Options) {
             nearestBrute(queryPoints[i].point, category: categoryOf(i), into: &b)
             if a != b {
                 mismatches += 1
-                if mismatches <= 5 { print("  MISMATCH \(name) query \(i): index \(a) brute \(b)") }
+                if mismatches <= 5 { report("  MISMATCH \(name) query \(i): index \(a) brute \(b)") }
             }
         }
-        print("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(n, options.checkQueries)) queries, \(mismatches) mismatches with brute force (ids, order and distances)")
+        report("check \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(min(n, options.checkQueries)) queries, \(mismatches) mismatches with brute force (ids, order and distances)")
     }
     for category in [false, true] {
         boundCalls = 0
@@ -372,7 +377,7 @@ func run(_ options: Options) {
                 categories: facilityCategories)
             facilityIndex.nearest(CountingMetric(base: metric), k: 5, buffer: &nearestBuffer, into: &neighbors)
         }
-        print(String(
+        report(String(
             format: "%@ per query: %.1f box lower bounds, %.1f exact geodesic distances",
             category ? "W3_knn5_cat" : "W3_knn5    ", Double(boundCalls) / Double(n), Double(exactCalls) / Double(n)))
     }
@@ -441,7 +446,7 @@ func run(_ options: Options) {
             nextId += 1
         }
         visibleNanoseconds.sort()
-        print(String(format: "edit visible            insert one parcel into a snapshot copy and find it: median %.1f µs", Double(visibleNanoseconds[500]) / 1e3))
+        report(String(format: "edit visible            insert one parcel into a snapshot copy and find it: median %.1f µs", Double(visibleNanoseconds[500]) / 1e3))
 
         let updateIds = lines(peers + "update.txt").map { Int32($0)! }
         var positionOfId: [Int32: Int32] = [:]
@@ -457,7 +462,7 @@ func run(_ options: Options) {
             }
         }
         let compactNanoseconds = nanoseconds { sink &+= edited.compacted().count }
-        print(String(
+        report(String(
             format: "W5_update               1,000 deletes %.2f ms, 1,000 inserts %.2f ms (one value, in place); compaction afterwards %.1f ms",
             Double(deleteNanoseconds) / 1e6, Double(insertNanoseconds) / 1e6, Double(compactNanoseconds) / 1e6))
         var afterEdits = 0
@@ -487,11 +492,11 @@ func run(_ options: Options) {
             index.search(minX: w.minLon, minY: w.minLat, maxX: w.maxLon, maxY: w.maxLat, into: &candidates)
             sink &+= candidates.count
         }
-        print(String(
+        report(String(
             format: "node size %3d           build %.3f s, point mbr %.0f ns, 200 m mbr %.0f ns, %.1f bytes/parcel",
             nodeSize, seconds, point.medianNanoseconds, window.medianNanoseconds, Double(index.base.memoryBytes) / Double(parcels.ids.count)))
     }
-    print("sink \(sink)")
+    report("sink \(sink)")
 }
 
 run(parseOptions())

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Hummingbird
 import LandAPI
 import LandService
 import Logging
@@ -44,8 +43,7 @@ struct Serve: AsyncParsableCommand {
                 "parcels": "\(health.parcels)", "zones": "\(health.zones)", "facilities": "\(health.facilities)",
                 "startup_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
             ])
-        let app = buildApplication(services: services, config: config, logger: Logger(label: "zamin.http"))
-        try await app.runService()
+        try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
         await services.close()
         logger.info("stopped")
     }
