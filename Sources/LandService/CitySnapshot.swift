@@ -64,31 +64,30 @@ package struct CitySnapshot: Sendable {
     /// The parcel containing the point (GeoCore's boundary rule: a point on an edge shared by two
     /// parcels belongs to exactly one); if parcels overlap, the one with the smallest id.
     package func parcel(at point: Coordinate) -> Int32? {
-        var candidates: [Int32] = []
-        parcelIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
-        return candidates.filter { parcels[Int($0)].geometry.contains(point) }.min()
+        Self.positions(in: parcelIndex, box: BoundingBox(point: point)) { parcels[Int($0)].geometry.contains(point) }.first
     }
 
     /// Every zone containing the point, by id (OSM land-use areas may overlap; Tehran's tile).
     package func zones(at point: Coordinate) -> [Int32] {
-        var candidates: [Int32] = []
-        zoneIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
-        return candidates.filter { zones[Int($0)].geometry.contains(point) }.sorted()
+        Self.positions(in: zoneIndex, box: BoundingBox(point: point)) { zones[Int($0)].geometry.contains(point) }
     }
 
     // MARK: - windows
 
     /// Parcels whose polygon meets the box (exact, not just their bounding box), by id.
     package func parcels(intersecting box: BoundingBox) -> [Int32] {
-        var candidates: [Int32] = []
-        parcelIndex.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
-        return candidates.filter { parcels[Int($0)].geometry.intersects(box) }.sorted()
+        Self.positions(in: parcelIndex, box: box) { parcels[Int($0)].geometry.intersects(box) }
     }
 
     package func zones(intersecting box: BoundingBox) -> [Int32] {
+        Self.positions(in: zoneIndex, box: box) { zones[Int($0)].geometry.intersects(box) }
+    }
+
+    /// The index's candidates for `box` that pass the exact test, in position (= id) order.
+    private static func positions(in index: LayerIndex, box: BoundingBox, where isHit: (Int32) -> Bool) -> [Int32] {
         var candidates: [Int32] = []
-        zoneIndex.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
-        return candidates.filter { zones[Int($0)].geometry.intersects(box) }.sorted()
+        index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
+        return candidates.filter(isHit).sorted()
     }
 
     package func facilities(in box: BoundingBox) -> [Int32] {

@@ -75,11 +75,9 @@ extension CitySnapshot {
             }
         }
         if query.wantsParcels && (needle != nil || query.landUse != nil || query.zoneCode != nil) {
-            let candidates: [Int32] = query.bbox.map { parcels(intersecting: $0) } ?? Array(0..<Int32(parcels.count))
-            for position in candidates {
+            for position in parcelPositions(zone: query.zoneCode, bbox: query.bbox) {
                 let parcel = parcels[Int(position)]
                 if let use = query.landUse, parcel.currentUse != use { continue }
-                if let code = query.zoneCode, zoneCode(ofParcelAt: position) != code { continue }
                 var rank = needle == nil ? 0 : Int.max
                 if let needle {
                     if let r = SearchText.matchRank(query: needle, candidate: catalog.parcelIDKeys[Int(position)]) { rank = r }
