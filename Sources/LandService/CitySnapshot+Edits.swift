@@ -10,6 +10,7 @@ extension CitySnapshot {
         self.parcels = parcels
         self.zones = base.zones
         self.facilities = base.facilities
+        self.facilityCentred = base.facilityCentred
         self.rules = base.rules
         self.parcelPosition = base.parcelPosition
         self.zonePosition = base.zonePosition

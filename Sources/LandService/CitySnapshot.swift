@@ -12,6 +12,8 @@ package struct CitySnapshot: Sendable {
     package let parcels: [Parcel]
     package let zones: [Zone]
     package let facilities: [Facility]
+    /// Each facility's location in Earth-centred coordinates, for trig-free nearest distances.
+    package let facilityCentred: [EarthCentredPoint]
     package let rules: [ZoneCode: ZoningRule]
     package let parcelPosition: [ParcelID: Int32]
     package let zonePosition: [ZoneID: Int32]
@@ -31,6 +33,7 @@ package struct CitySnapshot: Sendable {
         self.parcels = parcels.sorted { $0.id < $1.id }
         self.zones = zones.sorted { $0.id < $1.id }
         self.facilities = facilities.sorted { $0.id < $1.id }
+        self.facilityCentred = self.facilities.map { EarthCentredPoint($0.location) }
         self.rules = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         self.parcelPosition = Dictionary(uniqueKeysWithValues: self.parcels.enumerated().map { ($1.id, Int32($0)) })
         self.zonePosition = Dictionary(uniqueKeysWithValues: self.zones.enumerated().map { ($1.id, Int32($0)) })
@@ -105,7 +108,7 @@ package struct CitySnapshot: Sendable {
     ) -> [NearbyFacility] {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
-        let metric = GeodesicMetric(query: point, bound: GeodesicLowerBound(from: point), facilities: facilities)
+        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred)
         guard let categories else {
             facilityIndex.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
             return results.map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
@@ -127,17 +130,31 @@ package struct NearbyFacility: Sendable, Equatable {
 }
 
 /// Geodesic metres on WGS 84 for the nearest search: GeoCore's conservative box bound prunes,
-/// GeoCore's geodesic distance ranks.
+/// GeoCore's geodesic distance ranks (trig-free for the short lines of a city, so leaves enter the
+/// queue with their exact distance).
 struct GeodesicMetric: NearestMetric {
-    let query: Coordinate
+    let distances: GeodesicFromPoint
     let bound: GeodesicLowerBound
     let facilities: [Facility]
+    let centred: [EarthCentredPoint]
+
+    init(query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint]) {
+        distances = GeodesicFromPoint(from: query)
+        bound = GeodesicLowerBound(from: query)
+        self.facilities = facilities
+        self.centred = centred
+    }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
         bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
     }
 
     func exactDistance(toItem id: Int32) -> Double {
-        query.geodesicDistanceMeters(to: facilities[Int(id)].location)
+        distances.meters(to: facilities[Int(id)].location, centred: centred[Int(id)])
+    }
+
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
+        if let meters = distances.shortLineMeters(to: centred[Int(id)]) { return (meters, true) }
+        return (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
     }
 }

@@ -15,11 +15,20 @@ public protocol NearestMetric {
     func exactDistance(toItem id: Int32) -> Double
     /// Whether item `id` may be returned (e.g. a facility of the wanted category); true by default.
     func includes(_ id: Int32) -> Bool
+    /// The key item `id` (whose box is given) enters the queue with: its exact distance when that is
+    /// cheap (`isExact`; it is then never computed again), else a lower bound, replaced by
+    /// `exactDistance` when the item reaches the front. By default the box's lower bound.
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool)
 }
 
 extension NearestMetric {
     @inlinable
     public func includes(_ id: Int32) -> Bool { true }
+
+    @inlinable
+    public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
+        (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
+    }
 }
 
 /// One result of a nearest search.
@@ -33,57 +42,45 @@ public struct Neighbor: Sendable, Hashable {
     }
 }
 
-/// The priority queue of a best-first search, kept by the caller between searches so that a search
-/// allocates nothing once the buffer has grown. Not Sendable-shared: one per task.
+/// The priority queue and the best items of a best-first search, kept by the caller between
+/// searches so that a search allocates nothing once the buffer has grown. One per task.
 public struct NearestSearchBuffer {
-    /// One queue entry. A tag with `exactFlag` set is an item keyed by its exact distance (low 32
-    /// bits: the id, sign bit flipped so ids order numerically); otherwise it is a node index keyed by
-    /// a lower bound. Nodes come first on equal keys, so an item at distance d is only reported once
-    /// nothing left in the queue can hold an item at d with a smaller id.
+    /// One queue entry: a tree node (or an item whose exact distance is not known yet) keyed by a
+    /// lower bound of the distances below it.
     @usableFromInline
     struct Entry {
         @usableFromInline var key: Double
-        @usableFromInline var tag: UInt64
+        @usableFromInline var node: Int
 
         @inlinable
-        init(key: Double, tag: UInt64) {
+        init(key: Double, node: Int) {
             self.key = key
-            self.tag = tag
+            self.node = node
         }
-
-        @inlinable
-        func precedes(_ other: Entry) -> Bool { key < other.key || (key == other.key && tag < other.tag) }
     }
 
-    /// Binary min-heap ordered by (key, tag).
+    /// Binary min-heap ordered by key.
     @usableFromInline var heap: [Entry] = []
+    /// The best items found so far, at most k, ascending by (distance, id).
+    @usableFromInline var best: [Neighbor] = []
 
     public init() {}
 
-    @usableFromInline static let exactFlag: UInt64 = 1 << 63
-
     @inlinable
-    static func exactTag(_ id: Int32) -> UInt64 {
-        exactFlag | UInt64(UInt32(bitPattern: id) ^ 0x8000_0000)
+    mutating func removeAll() {
+        heap.removeAll(keepingCapacity: true)
+        best.removeAll(keepingCapacity: true)
     }
 
     @inlinable
-    static func id(fromExactTag tag: UInt64) -> Int32 {
-        Int32(bitPattern: UInt32(truncatingIfNeeded: tag) ^ 0x8000_0000)
-    }
-
-    @inlinable
-    mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
-
-    @inlinable
-    mutating func push(_ key: Double, _ tag: UInt64) {
-        let entry = Entry(key: key, tag: tag)
+    mutating func push(_ key: Double, node: Int) {
+        let entry = Entry(key: key, node: node)
         heap.append(entry)
         heap.withUnsafeMutableBufferPointer { heap in
             var i = heap.count - 1
             while i > 0 {
                 let parent = (i - 1) >> 1
-                if !entry.precedes(heap[parent]) { break }
+                if !(entry.key < heap[parent].key) { break }
                 heap[i] = heap[parent]
                 i = parent
             }
@@ -91,9 +88,9 @@ public struct NearestSearchBuffer {
         }
     }
 
-    /// Removes and returns the smallest entry; the heap must not be empty.
+    /// Removes and returns the entry with the smallest key; the heap must not be empty.
     @inlinable
-    mutating func pop() -> (key: Double, tag: UInt64) {
+    mutating func pop() -> Entry {
         let top = heap[0]
         let last = heap.removeLast()
         heap.withUnsafeMutableBufferPointer { heap in
@@ -103,18 +100,41 @@ public struct NearestSearchBuffer {
             while true {
                 var child = 2 * i + 1
                 if child >= n { break }
-                if child + 1 < n && heap[child + 1].precedes(heap[child]) { child += 1 }
-                if !heap[child].precedes(last) { break }
+                if child + 1 < n && heap[child + 1].key < heap[child].key { child += 1 }
+                if !(heap[child].key < last.key) { break }
                 heap[i] = heap[child]
                 i = child
             }
             heap[i] = last
         }
-        return (top.key, top.tag)
+        return top
     }
 
+    /// Offers an item at its exact distance to the k best; returns the distance beyond which
+    /// nothing can enter any more: the k-th best once k are known, else `limit`.
     @inlinable
-    var isEmpty: Bool { heap.isEmpty }
+    mutating func offer(_ candidate: Neighbor, k: Int, limit: Double) -> Double {
+        if best.count == k {
+            let worst = best[k - 1]
+            guard candidate.distance < worst.distance || (candidate.distance == worst.distance && candidate.id < worst.id)
+            else { return worst.distance }
+            best[k - 1] = candidate
+        } else {
+            best.append(candidate)
+        }
+        // Insertion into the sorted list by moving the larger ones up (no Array.insert: k is small).
+        best.withUnsafeMutableBufferPointer { best in
+            var position = best.count - 1
+            while position > 0 {
+                let previous = best[position - 1]
+                if previous.distance < candidate.distance || (previous.distance == candidate.distance && previous.id < candidate.id) { break }
+                best[position] = previous
+                position -= 1
+            }
+            best[position] = candidate
+        }
+        return best.count == k ? Swift.min(limit, best[k - 1].distance) : limit
+    }
 }
 
 extension PackedRTree {
@@ -122,10 +142,13 @@ extension PackedRTree {
     /// skipping items the metric excludes and items farther than `maxDistance`.
     ///
     /// Best-first search (Hjaltason & Samet, "Distance browsing in spatial databases", ACM TODS 24(2),
-    /// 1999; flatbush's `neighbors`): one min-heap holds nodes and leaves keyed by the metric's lower
-    /// bound of their box; a leaf popped with a lower-bound key is re-queued with its exact distance,
-    /// so only about k exact distances are computed; an item popped with its exact key is the next
-    /// result, because every other entry's key bounds all the distances it can still produce.
+    /// 1999; flatbush's `neighbors`): a min-heap holds nodes keyed by the metric's lower bound of
+    /// their box, and the k best items found so far are kept apart, sorted. An item gets its exact
+    /// distance when its leaf node is expanded (`itemKey`; a metric for which that is costly queues
+    /// it with a lower bound instead, and computes it when it reaches the front). Once k items are
+    /// known, the k-th distance bounds the search: nothing farther is queued, and the search ends
+    /// when the nearest queued bound exceeds it — equal bounds are still expanded, because an item
+    /// at the same distance with a smaller id may lie below.
     @inlinable
     public func nearest<Metric: NearestMetric>(
         _ metric: Metric, k: Int, maxDistance: Double = .infinity,
@@ -133,39 +156,49 @@ extension PackedRTree {
     ) {
         guard let root, k > 0 else { return }
         buffer.removeAll()
-        buffer.push(0, UInt64(root))
-        var found = 0
+        buffer.push(0, node: root)
+        var cutoff = maxDistance
         let leafCount = count
         let nodeSize = self.nodeSize
         boxes.withUnsafeBufferPointer { b in
             indices.withUnsafeBufferPointer { indices in
-                while !buffer.isEmpty {
-                    let (key, tag) = buffer.pop()
-                    if key > maxDistance { break }
-                    if tag & NearestSearchBuffer.exactFlag != 0 {
-                        results.append(Neighbor(id: NearestSearchBuffer.id(fromExactTag: tag), distance: key))
-                        found += 1
-                        if found == k { break }
-                        continue
-                    }
-                    let node = Int(tag)
+                while !buffer.heap.isEmpty {
+                    let entry = buffer.pop()
+                    if entry.key > cutoff { break }
+                    let node = entry.node
                     if node < leafCount {
                         let id = indices[node]
                         let distance = metric.exactDistance(toItem: id)
-                        if distance <= maxDistance { buffer.push(distance, NearestSearchBuffer.exactTag(id)) }
+                        if distance <= cutoff {
+                            cutoff = buffer.offer(Neighbor(id: id, distance: distance), k: k, limit: maxDistance)
+                        }
                         continue
                     }
                     let first = Int(indices[node])
                     let end = Swift.min(first + nodeSize, PackedRTree.levelEnd(containing: first, levelEnds))
-                    let childrenAreLeaves = first < leafCount
+                    if first < leafCount {
+                        for child in first..<end {
+                            let id = indices[child]
+                            if !metric.includes(id) { continue }
+                            let (key, isExact) = metric.itemKey(
+                                toItem: id, minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3])
+                            guard key <= cutoff else { continue }
+                            if isExact {
+                                cutoff = buffer.offer(Neighbor(id: id, distance: key), k: k, limit: maxDistance)
+                            } else {
+                                buffer.push(key, node: child)
+                            }
+                        }
+                        continue
+                    }
                     for child in first..<end {
-                        if childrenAreLeaves && !metric.includes(indices[child]) { continue }
                         let bound = metric.lowerBound(
                             minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3])
-                        if bound <= maxDistance { buffer.push(bound, UInt64(child)) }
+                        if bound <= cutoff { buffer.push(bound, node: child) }
                     }
                 }
             }
         }
+        results.append(contentsOf: buffer.best)
     }
 }

@@ -73,6 +73,22 @@ struct GeodesicLowerBoundTests {
         }
     }
 
+    @Test("never exceeds the exact distance: boxes within 1° of the query (the near case), wide boxes and the antimeridian")
+    func neverExceedsNearby() {
+        var random = SeededRandom(seed: SeededRandom.seed(default: 23))
+        for round in 0..<3_000 {
+            let q = Coordinate(uncheckedLon: random.uniform(-180...180), lat: random.uniform(-89...89))
+            let gapLon = random.uniform(-1.2...1.2), gapLat = random.uniform(-1.2...1.2)
+            let w = [random.uniform(0...0.01), random.uniform(0...2), random.uniform(170...359)][round % 3]
+            let h = random.uniform(0...[0.01, 1, 5][round % 3])
+            var minLon = gapLon >= 0 ? q.lon + gapLon : q.lon + gapLon - w
+            var minLat = gapLat >= 0 ? q.lat + gapLat : q.lat + gapLat - h
+            minLon = min(max(minLon, -180), 180 - w)
+            minLat = min(max(minLat, -90), 90 - h)
+            checkNeverExceeds(q, BoundingBox(uncheckedMinLon: minLon, minLat: minLat, maxLon: minLon + w, maxLat: minLat + h), random: &random)
+        }
+    }
+
     @Test("is 0 inside the box and tight within 1 % at city scale")
     func zeroInsideAndTightNearby() {
         let q = Coordinate(uncheckedLon: 51.4, lat: 35.7)

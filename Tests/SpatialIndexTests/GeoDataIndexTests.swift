@@ -96,6 +96,13 @@ struct GeoDataIndexTests {
         for p in layer.points { boxes.appendBox(p.lon, p.lat, p.lon, p.lat) }
         let ids = (0..<Int32(layer.points.count)).map { $0 }
         let index = LayerIndex(boxes: boxes, ids: ids)
+        let centred = layer.points.map(EarthCentredPoint.init)
+        let categoryIndexes = (0..<names.count).map { name in
+            let members = ids.filter { categories[Int($0)] == name }
+            var categoryBoxes: [Double] = []
+            for id in members { let p = layer.points[Int(id)]; categoryBoxes.appendBox(p.lon, p.lat, p.lon, p.lat) }
+            return LayerIndex(boxes: categoryBoxes, ids: members)
+        }
         let extent = BoundingBox(uncheckedMinLon: boxes[0], minLat: boxes[1], maxLon: boxes[0], maxLat: boxes[1])
         let box = layer.points.reduce(extent) { $0.union(BoundingBox(point: $1)) }
         var random = SeededRandom(seed: SeededRandom.seed(default: 43))
@@ -115,6 +122,16 @@ struct GeoDataIndexTests {
                 ids: ids, k: 5, maxDistance: maxDistance, includes: metric.includes, distance: metric.exactDistance(toItem:))
             #expect(neighbors.map(\.id) == expected.map(\.id), "seed \(random.seed), query \(q)")
             #expect(neighbors.map(\.distance) == expected.map(\.distance), "seed \(random.seed), query \(q)")
+            // The production pairing (short-line distances, one tree per category) against the
+            // same Karney brute force: same ids in the same order, distances within 1 µm.
+            let production = ShortLinePointMetric(query: query, points: layer.points, centred: centred)
+            let tree = category.map { categoryIndexes[$0] } ?? index
+            neighbors.removeAll(keepingCapacity: true)
+            tree.nearest(production, k: 5, maxDistance: maxDistance, buffer: &buffer, into: &neighbors)
+            #expect(neighbors.map(\.id) == expected.map(\.id), "seed \(random.seed), query \(q) (short lines)")
+            for (found, truth) in zip(neighbors, expected) {
+                #expect(abs(found.distance - truth.distance) < 1e-6, "seed \(random.seed), query \(q): \(found.distance) vs \(truth.distance)")
+            }
         }
     }
 }

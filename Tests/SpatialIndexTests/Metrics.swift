@@ -8,6 +8,8 @@ struct PlanarPointMetric: NearestMetric {
     /// x, y per id.
     let points: [Double]
     var allowed: Set<Int32>? = nil
+    /// Queue leaves with their exact distance (`itemKey`) instead of the box bound.
+    var keysAreExact = false
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
         let dx = max(minX - x, 0, x - maxX), dy = max(minY - y, 0, y - maxY)
@@ -20,6 +22,12 @@ struct PlanarPointMetric: NearestMetric {
     }
 
     func includes(_ id: Int32) -> Bool { allowed?.contains(id) ?? true }
+
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
+        keysAreExact
+            ? (exactDistance(toItem: id), true)
+            : (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
+    }
 }
 
 /// WGS 84 geodesic metres from a query point to point items (facilities), the production pairing:
@@ -46,6 +54,34 @@ struct GeodesicPointMetric: NearestMetric {
     func exactDistance(toItem id: Int32) -> Double { query.geodesicDistanceMeters(to: points[Int(id)]) }
 
     func includes(_ id: Int32) -> Bool { category.map { categories[Int(id)] == $0 } ?? true }
+}
+
+/// The production pairing of LandService's GeodesicMetric: leaves within GeodesicFromPoint's short
+/// lines enter the queue with their distance from it, farther ones with the box bound and Karney's
+/// distance when they reach the front.
+struct ShortLinePointMetric: NearestMetric {
+    let distances: GeodesicFromPoint
+    let bound: GeodesicLowerBound
+    let points: [Coordinate]
+    let centred: [EarthCentredPoint]
+
+    init(query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint]) {
+        distances = GeodesicFromPoint(from: query)
+        bound = GeodesicLowerBound(from: query)
+        self.points = points
+        self.centred = centred
+    }
+
+    func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+        bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+    }
+
+    func exactDistance(toItem id: Int32) -> Double { distances.meters(to: points[Int(id)], centred: centred[Int(id)]) }
+
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
+        if let meters = distances.shortLineMeters(to: centred[Int(id)]) { return (meters, true) }
+        return (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
+    }
 }
 
 extension Array where Element == Double {

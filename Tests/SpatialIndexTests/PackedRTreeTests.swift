@@ -89,7 +89,7 @@ struct PackedRTreeTests {
         #expect(tree.memoryBytes < 3_000 * 40)
     }
 
-    @Test("k-nearest equals the linear scan (ids and distances, ties by id), with filter and max distance")
+    @Test("k-nearest equals the linear scan (ids and distances, ties by id), with filter and max distance, leaves queued by bound or by exact distance")
     func nearestMatchesLinearScan() {
         var random = SeededRandom(seed: SeededRandom.seed(default: 32))
         let n = 2_000
@@ -114,6 +114,7 @@ struct PackedRTreeTests {
             let maxDistance = q % 5 == 0 ? random.uniform(0...8) : .infinity
             var metric = PlanarPointMetric(x: qx, y: qy, points: points)
             if filtered { metric.allowed = evens }
+            metric.keysAreExact = (q / 2) % 2 == 0
             neighbors.removeAll(keepingCapacity: true)
             tree.nearest(metric, k: k, maxDistance: maxDistance, buffer: &buffer, into: &neighbors)
             let expected = BruteForce.nearest(
