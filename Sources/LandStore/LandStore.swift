@@ -181,6 +181,9 @@ extension LandStore {
 /// The single writer. Every change runs as BEGIN IMMEDIATE … COMMIT on its connection.
 actor StoreWriter {
     let connection: Connection
+    /// Its own serial queue: commits block on fsync (BlockingExecutors).
+    private nonisolated let executor = DispatchSerialExecutor(label: "zamin.store.writer")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(connection: Connection) { self.connection = connection }
 

@@ -13,6 +13,7 @@ final class ReaderPool: @unchecked Sendable {
         var waiters: [CheckedContinuation<Int, Never>] = []
     }
     private let state: Mutex<State>
+    private let executor = DispatchTaskExecutor(label: "zamin.store.readers")
 
     init(path: String, count: Int) throws(StoreError) {
         var connections: [Connection] = []
@@ -28,7 +29,11 @@ final class ReaderPool: @unchecked Sendable {
     func read<T: Sendable>(_ body: (Connection) throws(StoreError) -> T) async throws(StoreError) -> T {
         let index = await checkOut()
         defer { checkIn(index) }
-        return try body(connections[index])
+        let connection = connections[index]
+        // Off the caller's thread (an event loop in `zamin serve`): see BlockingExecutors.
+        return try await withTaskExecutorPreference(executor) { () async throws(StoreError) -> T in
+            try body(connection)
+        }
     }
 
     private func checkOut() async -> Int {
