@@ -71,10 +71,7 @@ package struct GeoJSONWriter: Sendable {
 
     @inline(__always)
     private mutating func position(_ lon: Double, _ lat: Double) {
-        json.beginArray()
-        json.number(lon, decimals: decimals)
-        json.number(lat, decimals: decimals)
-        json.endArray()
+        json.position(lon, lat, decimals: decimals)
     }
 
     private mutating func positions(_ coordinates: [Coordinate]) {
@@ -85,8 +82,8 @@ package struct GeoJSONWriter: Sendable {
 
     private mutating func ring(_ ring: Ring) {
         json.beginArray()
-        var index = 0
         let xy = ring.xy
+        var index = 0
         while index + 1 < xy.count {
             position(xy[index], xy[index + 1])
             index += 2

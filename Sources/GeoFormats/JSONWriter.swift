@@ -12,10 +12,11 @@ package struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Returns the bytes written so far and empties the buffer (keeping the writer's state).
+    /// Returns the bytes written so far and empties the buffer (keeping the writer's state). The
+    /// bytes are handed over, not copied; the writer starts a new buffer if it writes on.
     package mutating func takeBytes() -> [UInt8] {
         let taken = bytes
-        bytes.removeAll(keepingCapacity: true)
+        bytes = []
         return taken
     }
 
@@ -46,6 +47,18 @@ package struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes the members of `object`, a JSON object in compact form as this writer writes one
+    /// (`{"a":1,"b":"x"}`), into the object being written: its text is copied, not parsed.
+    package mutating func members(ofObject object: String) {
+        var object = object
+        object.withUTF8 { utf8 in
+            guard utf8.count > 2 else { return }  // "{}"
+            separate()
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[1..<(utf8.count - 1)]))
+            needsComma = true
+        }
+    }
+
     /// Writes `"key":`; the member's value follows.
     package mutating func key(_ key: String) {
         separate()
@@ -64,6 +77,35 @@ package struct JSONWriter: Sendable {
     package mutating func number(_ value: Double, decimals: Int) {
         separate()
         NumberFormatting.append(value, decimals: decimals, to: &bytes)
+        needsComma = true
+    }
+
+    /// A position `[x,y]` (RFC 7946 §3.1.1) with `decimals` decimals, formatted in one buffer and
+    /// appended once: polygons are most of a GeoJSON page.
+    package mutating func position(_ x: Double, _ y: Double, decimals: Int) {
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let written: Int? = withUnsafeMutableBytes(of: &buffer) { raw in
+            var end = 0
+            if needsComma {
+                raw[end] = UInt8(ascii: ",")
+                end += 1
+            }
+            raw[end] = UInt8(ascii: "[")
+            guard let afterX = NumberFormatting.write(x, decimals: decimals, into: raw, at: end + 1) else { return nil }
+            raw[afterX] = UInt8(ascii: ",")
+            guard let afterY = NumberFormatting.write(y, decimals: decimals, into: raw, at: afterX + 1) else { return nil }
+            raw[afterY] = UInt8(ascii: "]")
+            return afterY + 1
+        }
+        guard let written else {
+            // NaN, infinities or huge values: the general path (null or the shortest form).
+            beginArray()
+            number(x, decimals: decimals)
+            number(y, decimals: decimals)
+            endArray()
+            return
+        }
+        withUnsafeBytes(of: &buffer) { raw in bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<written])) }
         needsComma = true
     }
 
@@ -128,9 +170,16 @@ package struct JSONWriter: Sendable {
     /// RFC 8259 §7: quote, backslash and U+0000…U+001F are escaped (the short forms where
     /// they exist, else `\u00XX`); everything else, non-ASCII UTF-8 included, is copied.
     package static func appendEscaped(_ string: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
+            // Most strings need no escape: find that out 8 bytes at a time and copy them whole.
+            if !needsEscape(utf8) {
+                bytes.append(UInt8(ascii: "\""))
+                bytes.append(contentsOf: utf8)
+                bytes.append(UInt8(ascii: "\""))
+                return
+            }
+            bytes.append(UInt8(ascii: "\""))
             var runStart = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
@@ -150,8 +199,29 @@ package struct JSONWriter: Sendable {
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is below 0x20, a quote or a backslash. Eight bytes per step with the
+    /// "has a zero byte" and "has a byte less than n" word tricks (S. E. Anderson, Bit Twiddling
+    /// Hacks), both exact for the presence of such a byte; the tail byte by byte.
+    static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let raw = UnsafeRawBufferPointer(utf8)
+        let words = utf8.count / 8
+        for word in 0..<words {
+            let x = raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self)
+            let control = (x &- ones &* 0x20) & ~x & highs
+            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+            let quoteOrBackslash = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+            if control | quoteOrBackslash != 0 { return true }
+        }
+        for index in (words * 8)..<utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+        }
+        return false
     }
 
     @inline(__always)

@@ -4,11 +4,6 @@ package enum NumberFormatting {
     /// The largest number of decimals `append(_:decimals:to:)` writes; more are clamped.
     package static let maxDecimals = 15
 
-    private static let powersOfTen: [UInt64] = (0...19).map { exponent in
-        var value: UInt64 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
 
     /// Appends `value` rounded to at most `decimals` decimals, half away from zero, applied to
     /// the exact binary value of the `Double` (like C's `printf("%.*f")`, but ties go away from
@@ -17,42 +12,77 @@ package enum NumberFormatting {
     /// never "-0"; NaN and ±infinity, which JSON cannot hold (RFC 8259 §6), are `null`.
     /// Integer arithmetic only on the common path: no Foundation, no `String(format:)`.
     package static func append(_ value: Double, decimals: Int, to bytes: inout [UInt8]) {
-        guard value.isFinite else {
-            appendNull(to: &bytes)
+        // Written into a small stack buffer, then appended once: one capacity check per number.
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &buffer) { raw in write(value, decimals: decimals, into: raw, at: 0) }
+        guard let written else {
+            if value.isFinite { appendShortest(value, to: &bytes) } else { appendNull(to: &bytes) }
             return
         }
-        let decimals = min(max(decimals, 0), maxDecimals)
+        withUnsafeBytes(of: &buffer) { raw in bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<written])) }
+    }
+
+    /// Writes `value` as `append(_:decimals:to:)` does into `raw` from `offset` (at most 38 bytes:
+    /// sign, 20 integer digits, point, 15 decimals) and returns the end, or nil for NaN, ±infinity
+    /// and magnitudes of 2⁶⁴ or more, which the caller writes the slow way.
+    @inline(__always)
+    package static func write(_ value: Double, decimals: Int, into raw: UnsafeMutableRawBufferPointer, at offset: Int) -> Int? {
         let magnitude = value.magnitude
-        guard magnitude < 0x1p64 else {
-            // Every Double this large is an integer; write its shortest round-trip digits.
-            appendShortest(value, to: &bytes)
-            return
-        }
+        guard value.isFinite, magnitude < 0x1p64 else { return nil }
+        let decimals = min(max(decimals, 0), maxDecimals)
         // The split is exact: a Double's integer part and fraction are both Doubles.
         let integerPart = magnitude.rounded(.towardZero)
         var whole = UInt64(integerPart)
-        let scale = powersOfTen[decimals]
+        let scale = powerOfTen(decimals)
         var fraction = roundedScaledFraction(magnitude - integerPart, scale: scale)
         if fraction == scale {
             whole += 1
             fraction = 0
         }
-        if value < 0 && (whole != 0 || fraction != 0) { bytes.append(UInt8(ascii: "-")) }
-        appendDigits(whole, to: &bytes)
-        guard fraction != 0 else { return }
+        var end = offset
+        if value < 0 && (whole != 0 || fraction != 0) {
+            raw[end] = UInt8(ascii: "-")
+            end += 1
+        }
+        end = writeDigits(whole, minimumWidth: 1, into: raw, at: end)
+        guard fraction != 0 else { return end }
         var width = decimals
         while fraction % 10 == 0 {
             fraction /= 10
             width -= 1
         }
-        bytes.append(UInt8(ascii: "."))
-        appendDigits(fraction, minimumWidth: width, to: &bytes)
+        raw[end] = UInt8(ascii: ".")
+        return writeDigits(fraction, minimumWidth: width, into: raw, at: end + 1)
     }
 
-    /// round(fraction × scale), half away from zero, for 0 ≤ fraction < 1 and scale ≤ 10^15,
-    /// decided on the exact product. The rounded product `high` can only round the wrong way
-    /// when it is exactly k + ½ while the exact product is not: then the sign of the product's
-    /// rounding error (`fma`, exact) decides.
+    /// 10^exponent for 0…19 without a table (a table is a lazily initialised global).
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> UInt64 {
+        var value: UInt64 = 1
+        for _ in 0..<exponent { value &*= 10 }
+        return value
+    }
+
+    /// The decimal digits of `value`, left-padded with zeros to `minimumWidth`.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt64, minimumWidth: Int, into raw: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var count = 1
+        var probe = value / 10
+        while probe != 0 {
+            count += 1
+            probe /= 10
+        }
+        count = max(count, minimumWidth)
+        var index = offset + count
+        var rest = value
+        while index > offset {
+            index -= 1
+            raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return offset + count
+    }
+
     @inline(__always)
     private static func roundedScaledFraction(_ fraction: Double, scale: UInt64) -> UInt64 {
         let factor = Double(scale)

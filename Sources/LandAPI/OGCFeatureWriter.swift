@@ -5,22 +5,9 @@ import LandService
 
 /// Writes the features of the snapshot as GeoJSON (RFC 7946) with the streaming writer: the
 /// properties are our columns first, in a fixed order, then the dataset's extra properties
-/// (`extraPropertiesJSON`) in their own order; a feature's `id` is the dataset id.
+/// (`extraPropertiesJSON`, which LandServices has already cleared of our column names and put in
+/// compact form, so it is copied as text) in their own order; a feature's `id` is the dataset id.
 enum OGCFeatureWriter {
-    /// The property names our columns use per collection: extra properties of the same name are
-    /// not written twice.
-    static func columnNames(_ collection: FeatureCollectionID) -> Set<String> {
-        switch collection {
-        case .parcels: ["id", "zone_code", "area_m2", "current_use", "floors", "address"]
-        case .zones: ["id", "code", "name_fa", "name_en"]
-        case .facilities: ["id", "name_fa", "name_en", "category", "category_fa"]
-        }
-    }
-
-    private static let parcelColumns = columnNames(.parcels)
-    private static let zoneColumns = columnNames(.zones)
-    private static let facilityColumns = columnNames(.facilities)
-
     /// One whole Feature; `geometry` in the output CRS (`FeatureCRS.project`).
     static func feature(
         _ writer: inout GeoJSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int,
@@ -65,7 +52,7 @@ enum OGCFeatureWriter {
             if let floors = parcel.floors { json.number(floors) } else { json.null() }
             json.key("address")
             optional(&json, parcel.address)
-            extra(&json, parcel.extraPropertiesJSON, skipping: parcelColumns)
+            json.members(ofObject: parcel.extraPropertiesJSON)
         case .zones:
             let zone = snapshot.zones[position]
             json.key("id")
@@ -76,7 +63,7 @@ enum OGCFeatureWriter {
             optional(&json, zone.nameFa)
             json.key("name_en")
             optional(&json, zone.nameEn)
-            extra(&json, zone.extraPropertiesJSON, skipping: zoneColumns)
+            json.members(ofObject: zone.extraPropertiesJSON)
         case .facilities:
             let facility = snapshot.facilities[position]
             json.key("id")
@@ -89,24 +76,11 @@ enum OGCFeatureWriter {
             json.string(facility.category.rawValue)
             json.key("category_fa")
             optional(&json, facility.categoryFa)
-            extra(&json, facility.extraPropertiesJSON, skipping: facilityColumns)
+            json.members(ofObject: facility.extraPropertiesJSON)
         }
     }
 
     private static func optional(_ json: inout JSONWriter, _ text: String?) {
         if let text { json.string(text) } else { json.null() }
-    }
-
-    /// The stored extra properties (a JSON object written by the importer), parsed with our
-    /// JSON parser and copied member by member; an empty object costs nothing.
-    private static func extra(_ json: inout JSONWriter, _ text: String, skipping columns: Set<String>) {
-        guard text != "{}" else { return }
-        // Native strings are contiguous UTF-8: parse in place, without copying into an array.
-        let parsed = text.utf8.withContiguousStorageIfAvailable { try? JSONParser.parse($0) } ?? (try? JSONParser.parse(Array(text.utf8)))
-        guard case .object(let object)? = parsed else { return }
-        for member in object.members where !columns.contains(member.key) {
-            json.key(member.key)
-            json.value(member.value)
-        }
     }
 }

@@ -140,3 +140,18 @@ package struct Dataset: Sendable {
         self.rules = rules
     }
 }
+
+// The property names the API writes from a feature's own fields (OGC items, lookups): dataset
+// properties of the same names are dropped when a city is loaded (LandServices), so what is left
+// in `extraPropertiesJSON` can be written after them as it is, without a second copy of a name.
+extension Parcel {
+    package static let columnNames: Set<String> = ["id", "zone_code", "area_m2", "current_use", "floors", "address"]
+}
+
+extension Zone {
+    package static let columnNames: Set<String> = ["id", "code", "name_fa", "name_en"]
+}
+
+extension Facility {
+    package static let columnNames: Set<String> = ["id", "name_fa", "name_en", "category", "category_fa"]
+}

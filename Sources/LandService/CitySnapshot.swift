@@ -79,11 +79,11 @@ package struct CitySnapshot: Sendable {
 
     /// Parcels whose polygon meets the box (exact, not just their bounding box), by id.
     package func parcels(intersecting box: BoundingBox) -> [Int32] {
-        Self.positions(in: parcelIndex, box: box) { parcels[Int($0)].geometry.intersects(box) }
+        Self.positions(in: parcelIndex, meeting: box) { parcels[Int($0)].geometry.intersects(box) }
     }
 
     package func zones(intersecting box: BoundingBox) -> [Int32] {
-        Self.positions(in: zoneIndex, box: box) { zones[Int($0)].geometry.intersects(box) }
+        Self.positions(in: zoneIndex, meeting: box) { zones[Int($0)].geometry.intersects(box) }
     }
 
     /// The index's candidates for `box` that pass the exact test, in position (= id) order.
@@ -91,6 +91,17 @@ package struct CitySnapshot: Sendable {
         var candidates: [Int32] = []
         index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
         return candidates.filter(isHit).sorted()
+    }
+
+    /// As `positions(in:box:where:)` for "meets the closed `box`": a feature whose box lies inside
+    /// `box` meets it without reading its outline (a non-empty outline lies within its own box).
+    private static func positions(in index: LayerIndex, meeting box: BoundingBox, where isHit: (Int32) -> Bool) -> [Int32] {
+        var hits: [Int32] = []
+        var overlapping: [Int32] = []
+        index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, contained: &hits, overlapping: &overlapping)
+        for candidate in overlapping where isHit(candidate) { hits.append(candidate) }
+        hits.sort()
+        return hits
     }
 
     package func facilities(in box: BoundingBox) -> [Int32] {

@@ -33,9 +33,10 @@ package final class LandServices: Sendable {
     /// Loads every layer from the store and builds the indexes.
     package static func open(store: LandStore, logger: Logger) async throws(StoreError) -> LandServices {
         let rules = try await store.allRules()
-        let parcels = try await store.allParcels()
-        let zones = try await store.allZones()
-        let facilities = try await store.allFacilities()
+        // Extra properties without our column names, once here rather than per feature written.
+        let parcels = try await store.allParcels().map(\.withExtraPropertiesCompacted)
+        let zones = try await store.allZones().map(\.withExtraPropertiesCompacted)
+        let facilities = try await store.allFacilities().map(\.withExtraPropertiesCompacted)
         let snapshot = CitySnapshot(parcels: parcels, zones: zones, facilities: facilities, rules: rules)
         return LandServices(store: store, first: snapshot, logger: logger)
     }

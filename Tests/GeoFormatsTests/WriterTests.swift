@@ -29,6 +29,28 @@ struct WriterTests {
         #expect(text(writer.bytes) == #"{"a":[1,2.5,true,null,{}],"s\"":"q\" b\\ \n\t\u0001\u001f / تهران 😀","n":0.1}"#)
     }
 
+    /// The escaper checks eight bytes at a time: strings of every length 0…40 with one or two
+    /// characters that need escaping at every position (or none), read back by Foundation.
+    @Test("strings of every length with escapes at every position read back unchanged")
+    func escapesAtEveryPosition() throws {
+        let specials: [Character] = ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\t"]
+        let plain: [Character] = ["a", "ت", "۱", "😀", " ", "/", "\u{7F}", "~", "!", "#"]
+        var random = SeededRandom(seed: SeededRandom.seed(default: 22))
+        for length in 0...40 {
+            for specialPosition in -1..<length {
+                var characters = (0..<length).map { _ in plain[Int.random(in: 0..<plain.count, using: &random)] }
+                if specialPosition >= 0 { characters[specialPosition] = specials[Int.random(in: 0..<specials.count, using: &random)] }
+                if length > 3 && specialPosition % 3 == 0 { characters[length - 1] = specials[Int.random(in: 0..<specials.count, using: &random)] }
+                let string = String(characters)
+                var writer = JSONWriter()
+                writer.string(string)
+                let read = try JSONSerialization.jsonObject(with: Data(writer.bytes), options: [.fragmentsAllowed]) as? String
+                #expect(read == string, "seed \(random.seed): \(text(writer.bytes))")
+                #expect(try JSONParser.parse(writer.bytes) == .string(string))
+            }
+        }
+    }
+
     /// A value with every kind of JSON content, written by us and read by Foundation.
     @Test("JSONWriter output read back by Foundation equals the input")
     func roundTripThroughFoundation() throws {

@@ -1,0 +1,46 @@
+import GeoFormats
+package import LandModel
+
+/// The dataset's own properties that the API writes after a feature's fields (`extraPropertiesJSON`).
+enum ExtraProperties {
+    /// `json` (an object) without the members named in `columns`, in compact form; "{}" when
+    /// nothing is left or the text is not an object. Run once per feature when a city is loaded,
+    /// so that writing a feature copies the text instead of parsing it (OGC items, 100 per page).
+    static func dropping(_ columns: Set<String>, from json: String) -> String {
+        guard json != "{}" else { return json }
+        guard case .object(let object)? = try? JSONParser.parse(Array(json.utf8)) else { return "{}" }
+        var writer = JSONWriter()
+        writer.beginObject()
+        for member in object.members where !columns.contains(member.key) {
+            writer.key(member.key)
+            writer.value(member.value)
+        }
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+extension Parcel {
+    /// The parcel with its extra properties as `ExtraProperties.dropping` leaves them.
+    package var withExtraPropertiesCompacted: Parcel {
+        var copy = self
+        copy.extraPropertiesJSON = ExtraProperties.dropping(Parcel.columnNames, from: extraPropertiesJSON)
+        return copy
+    }
+}
+
+extension Zone {
+    package var withExtraPropertiesCompacted: Zone {
+        var copy = self
+        copy.extraPropertiesJSON = ExtraProperties.dropping(Zone.columnNames, from: extraPropertiesJSON)
+        return copy
+    }
+}
+
+extension Facility {
+    package var withExtraPropertiesCompacted: Facility {
+        var copy = self
+        copy.extraPropertiesJSON = ExtraProperties.dropping(Facility.columnNames, from: extraPropertiesJSON)
+        return copy
+    }
+}
