@@ -85,24 +85,6 @@ enum Timestamp {
     static func nowRFC3339() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return format(secondsSinceEpoch: Int64(now.tv_sec))
-    }
-
-    /// Proleptic Gregorian civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible
-    /// low-level date algorithms", civil_from_days).
-    static func format(secondsSinceEpoch seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+        return RFC3339.string(milliseconds: Int64(now.tv_sec) * 1000, fractionDigits: 0)
     }
 }

@@ -2,6 +2,7 @@ import Hummingbird
 import LandModel
 import LandService
 import FoundationEssentials
+import GeoFormats
 
 /// The query parameters of the request and planner endpoints, on the shared `QueryReader`.
 extension QueryReader {
@@ -26,9 +27,10 @@ extension QueryReader {
         datetime.contains("/") ? nil : parseInstant(datetime)
     }
 
+    /// One grammar for every instant of the API: RFC 3339 §5.6 `date-time` (GeoFormats' `RFC3339`),
+    /// read to the millisecond, the precision instants are stored with.
     static func parseInstant(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        RFC3339.milliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
     func status() throws(APIError) -> RequestStatus? {

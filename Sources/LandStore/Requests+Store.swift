@@ -225,10 +225,3 @@ extension JSONWriter {
 extension Connection {
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
-
-extension Timestamp {
-    /// `date` in the stored form (RFC 3339, UTC, milliseconds), so stored instants compare as text.
-    package static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
-    }
-}
