@@ -74,6 +74,8 @@ extension Message {
         case .requestStatusConflict: return "The request's status does not allow this decision (it may already be decided)."
         case .keyNameTaken: return "A key with this name exists."
         case .keyNotFound: return "There is no active key with this name."
+        case .unknownZoneID: return "There is no zone with this id."
+        case .zoneCodeUnchanged: return "The zone already has this code."
         case .invalidInstant: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
         case .zoningCheck(let item): return Self.englishCheck(item)

@@ -74,6 +74,8 @@ extension Message {
         case .requestStatusConflict: return "وضعیت درخواست اجازهٔ این تصمیم را نمی‌دهد (شاید پیش‌تر تصمیم‌گیری شده باشد)."
         case .keyNameTaken: return "کلیدی با این نام وجود دارد."
         case .keyNotFound: return "کلید فعالی با این نام وجود ندارد."
+        case .unknownZoneID: return "پهنه‌ای با این شناسه وجود ندارد."
+        case .zoneCodeUnchanged: return "این پهنه هم‌اکنون همین کد را دارد."
         case .invalidInstant: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
         case .zoningCheck(let item): return Self.persianCheck(item)
