@@ -21,14 +21,15 @@ enum OGCFeatureWriter {
     private static let zoneColumns = columnNames(.zones)
     private static let facilityColumns = columnNames(.facilities)
 
-    /// One whole Feature; `geometry` in the output CRS (`FeatureCRS.project`).
+    /// One whole Feature; `geometry` in the output CRS (`FeatureCRS.project`); `validity` when
+    /// the request had `datetime`.
     static func feature(
         _ writer: inout GeoJSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int,
-        crs: FeatureCRS
+        crs: FeatureCRS, validity: Validity?
     ) throws(FeatureCRSError) {
         let geometry = try crs.project(self.geometry(snapshot: snapshot, collection: collection, position: position))
         writer.beginFeature(id: id(snapshot: snapshot, collection: collection, position: position))
-        properties(&writer.json, snapshot: snapshot, collection: collection, position: position)
+        properties(&writer.json, snapshot: snapshot, collection: collection, position: position, validity: validity)
         writer.endFeature(geometry: geometry)
     }
 
@@ -48,8 +49,15 @@ enum OGCFeatureWriter {
         }
     }
 
-    /// The members of the `properties` object (the caller has opened it).
-    static func properties(_ json: inout JSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int) {
+    /// The members of the `properties` object (the caller has opened it). With `validity` (only
+    /// when the request had `datetime`, so that answers without it stay as they were), the
+    /// answered version's `valid_from` and `valid_to` follow our columns, RFC 3339 in UTC, null
+    /// for an open end (see `Validity`); an extra property of the same name is then left out.
+    static func properties(
+        _ json: inout JSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int, validity: Validity?
+    ) {
+        let extras: String
+        let columns: Set<String>
         switch collection {
         case .parcels:
             let parcel = snapshot.parcels[position]
@@ -65,7 +73,7 @@ enum OGCFeatureWriter {
             if let floors = parcel.floors { json.number(floors) } else { json.null() }
             json.key("address")
             optional(&json, parcel.address)
-            extra(&json, parcel.extraPropertiesJSON, skipping: parcelColumns)
+            (extras, columns) = (parcel.extraPropertiesJSON, parcelColumns)
         case .zones:
             let zone = snapshot.zones[position]
             json.key("id")
@@ -76,7 +84,7 @@ enum OGCFeatureWriter {
             optional(&json, zone.nameFa)
             json.key("name_en")
             optional(&json, zone.nameEn)
-            extra(&json, zone.extraPropertiesJSON, skipping: zoneColumns)
+            (extras, columns) = (zone.extraPropertiesJSON, zoneColumns)
         case .facilities:
             let facility = snapshot.facilities[position]
             json.key("id")
@@ -89,9 +97,18 @@ enum OGCFeatureWriter {
             json.string(facility.category.rawValue)
             json.key("category_fa")
             optional(&json, facility.categoryFa)
-            extra(&json, facility.extraPropertiesJSON, skipping: facilityColumns)
+            (extras, columns) = (facility.extraPropertiesJSON, facilityColumns)
         }
+        if let validity {
+            json.key("valid_from")
+            optional(&json, validity.from)
+            json.key("valid_to")
+            optional(&json, validity.to)
+        }
+        extra(&json, extras, skipping: columns, orValidity: validity != nil)
     }
+
+    private static let validityNames: Set<String> = ["valid_from", "valid_to"]
 
     private static func optional(_ json: inout JSONWriter, _ text: String?) {
         if let text { json.string(text) } else { json.null() }
@@ -99,12 +116,13 @@ enum OGCFeatureWriter {
 
     /// The stored extra properties (a JSON object written by the importer), parsed with our
     /// JSON parser and copied member by member; an empty object costs nothing.
-    private static func extra(_ json: inout JSONWriter, _ text: String, skipping columns: Set<String>) {
+    private static func extra(_ json: inout JSONWriter, _ text: String, skipping columns: Set<String>, orValidity: Bool) {
         guard text != "{}" else { return }
         // Native strings are contiguous UTF-8: parse in place, without copying into an array.
         let parsed = text.utf8.withContiguousStorageIfAvailable { try? JSONParser.parse($0) } ?? (try? JSONParser.parse(Array(text.utf8)))
         guard case .object(let object)? = parsed else { return }
         for member in object.members where !columns.contains(member.key) {
+            if orValidity, validityNames.contains(member.key) { continue }
             json.key(member.key)
             json.value(member.value)
         }

@@ -34,13 +34,14 @@ enum OGCHTML {
     /// A table of features: id, properties, and the links (`next`, `prev`, …) as a list.
     static func itemsPage(
         _ request: Request, title: String, language: Language, snapshot: CitySnapshot, collection: FeatureCollectionID,
-        positions: [Int32], matched: Int?, links: [OGCLink]
+        positions: [Int32], matched: Int?, links: [OGCLink], validity: (Int32) -> Validity?
     ) -> Response {
         var rows = ""
         for position in positions {
             var json = JSONWriter()
             json.beginObject()
-            OGCFeatureWriter.properties(&json, snapshot: snapshot, collection: collection, position: Int(position))
+            OGCFeatureWriter.properties(
+                &json, snapshot: snapshot, collection: collection, position: Int(position), validity: validity(position))
             json.endObject()
             let id = OGCFeatureWriter.id(snapshot: snapshot, collection: collection, position: Int(position))
             let href = "/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(id))?f=html"

@@ -45,7 +45,7 @@ struct OpenAPIDocument: Sendable {
                     responseType: "application/geo+json"),
                 OpenAPIOperation(
                     .get, base + "/items/{featureId}", tag: "ogc", summary: "One feature of \(collection.rawValue)",
-                    parameters: [.path("featureId", "The dataset id of the feature"), .format, .lang, .crs],
+                    parameters: [.path("featureId", "The dataset id of the feature"), .format, .lang, .crs, .datetime],
                     responseType: "application/geo+json"),
                 OpenAPIOperation(
                     .get, base + "/queryables", tag: "ogc", summary: "Queryable properties of \(collection.rawValue)",
@@ -59,7 +59,8 @@ struct OpenAPIDocument: Sendable {
                 .get, "/lookup", tag: "citizens", summary: "The parcel at a point (or by id), its zone and rules",
                 parameters: [
                     .query("lon", .number, "Longitude, WGS 84"), .query("lat", .number, "Latitude, WGS 84"),
-                    .query("parcel", .string, "Parcel id instead of a point"), .lang,
+                    .query("parcel", .string, "Parcel id instead of a point"),
+                    .query("datetime", .string, "RFC 3339 date-time: the plot as the city was then"), .lang,
                 ], responseType: "application/geo+json"),
             OpenAPIOperation(
                 .get, "/nearest", tag: "citizens", summary: "The k nearest facilities with geodesic distances",
@@ -310,7 +311,10 @@ struct OpenAPIParameter: Sendable {
         name: "offset", location: .query, required: false, description: "Index of the first feature of the page",
         schema: ["type": .string("integer"), "minimum": .number(0), "default": .number(0)])
     static let datetime = OpenAPIParameter(
-        name: "datetime", location: .query, required: false, description: "RFC 3339 instant (the city as it was then) or interval (start/end, '..' open; today's values)",
+        name: "datetime", location: .query, required: false,
+        description:
+            "RFC 3339 date-time (the features as they were then) or interval start/end ('..' or empty for an open end): "
+            + "features with a version valid within it, each in its latest such version, with valid_from and valid_to. A bare date is a 400.",
         schema: ["type": .string("string")], style: "form", explode: false)
 
     init(

@@ -67,6 +67,207 @@ func instant(_ text: Any?) -> Date? {
 
 @Suite("Zone history: rezoning over HTTP, as of before, /changes, audit, restart")
 struct ZoneHistoryHTTPTests {
+    @Test("rezoning Z-001 R121 → R122: the zone and its parcels change for the very next request; before answers as then")
+    func rezoneAZone() async throws {
+        let city = try await RequestCity.make()
+        let planner = try await city.key("sara", "planner")
+        let admin = try await city.key("ali", "admin")
+        let zone = try ZoneOracle.zone("Z-001")
+        #expect(zone.properties["code"] as? String == "R121")  // zones.geojson
+        let members = try ZoneOracle.parcels(in: "Z-001")
+        #expect(members.count > 100 && members.allSatisfy { $0.properties["zone_code"] as? String == "R121" })
+        let memberIDs = members.map(\.id)
+        let r121 = try ZoneOracle.count(parcelsOf: "R121"), r122 = try ZoneOracle.count(parcelsOf: "R122")
+        let zonesR122 = try SourceLayers.zones.get().filter { $0.properties["code"] as? String == "R122" }.count
+        let rule122 = ZoneOracle.rules["R122"]!
+        let before = Date.now
+        try await Task.sleep(for: .milliseconds(5))
+        try await city.app.test(.router) { client in
+            let sent = Date.now
+            let reply = try await client.call(
+                .post, "/zones/Z-001/rezone", key: planner, json: ["code": "R122", "reason": "Article 5 Commission, resolution 1405/123"])
+            let received = Date.now
+            #expect(reply.status == .ok, "\(reply.text)")
+            let body = reply.json
+            #expect(body["zone_id"] as? String == "Z-001")
+            let at = try #require(instant(body["at"]))
+            #expect(at >= sent.addingTimeInterval(-0.001) && at <= received.addingTimeInterval(0.001))
+            let beforeValues = try #require(body["before"] as? [String: Any])
+            #expect(beforeValues["code"] as? String == "R121")
+            #expect(beforeValues["name_en"] as? String == zone.properties["name_en"] as? String)
+            let afterValues = try #require(body["after"] as? [String: Any])
+            #expect(afterValues["code"] as? String == "R122")
+            // Tehran's zones are named after their code: the names follow it.
+            #expect(afterValues["name_en"] as? String == rule122.nameEn)
+            #expect(afterValues["name_fa"] as? String == rule122.nameFa)
+            let parcels = try #require(body["parcels"] as? [String: Any])
+            #expect(parcels["rezoned"] as? [String] == memberIDs)
+            #expect((parcels["own_code_kept"] as? [String])?.isEmpty == true)
+            let notAllowed = members.filter { ZoneOracle.conformity(use: $0.properties["current_use"] as! String, code: "R122") == "not_allowed" }
+            #expect((parcels["non_conforming"] as? [[String: Any]])?.map { $0["id"] as! String } == notAllowed.map(\.id))
+            #expect((parcels["non_conforming"] as? [[String: Any]])?.allSatisfy { $0["zone_code"] as? String == "R122" } == true)
+            #expect((parcels["examined"] as? Int ?? 0) + (parcels["unclassified"] as? Int ?? 0) == members.count)
+
+            // OGC zones: the very next request sees the new code.
+            let feature = try await client.call(.get, "/collections/zones/items/Z-001")
+            let properties = try #require((feature.json["properties"] as? [String: Any]))
+            #expect(properties["code"] as? String == "R122")
+            #expect(properties["valid_from"] == nil, "validity only with datetime")
+            #expect(try await client.call(.get, "/collections/zones/items?code=R122").json["numberMatched"] as? Int == zonesR122 + 1)
+            #expect(try await client.call(.get, "/collections/parcels/items?zone_code=R122").json["numberMatched"] as? Int == r122 + members.count)
+
+            // /lookup and /zoning-check agree: the parcel's code and its zone's are R122, and R122's rules apply.
+            let sample = try #require(members.first { ($0.properties["area_m2"] as! Double) > 550 })
+            let looked = try await client.call(.get, "/lookup?parcel=\(sample.id)&lang=en")
+            #expect((looked.json["zone"] as? [String: Any])?["code"] as? String == "R122")
+            #expect(((looked.json["parcel"] as? [String: Any])?["properties"] as? [String: Any])?["zone_code"] as? String == "R122")
+            #expect((looked.json["rules"] as? [String: Any])?["max_floors"] as? Int == rule122.maxFloors)
+            let use = sample.properties["current_use"] as! String
+            #expect((looked.json["conformity"] as? [String: Any])?["status"] as? String == ZoneOracle.conformity(use: use, code: "R122"))
+            // 6 floors of housing: over R121's 5 floors (and its 300 % density at 60 % coverage), within R122's 7 and 420 %.
+            let check = try await client.call(.get, "/zoning-check?parcel=\(sample.id)&use=residential&floors=6")
+            #expect(check.json["zone_code"] as? String == "R122")
+            #expect(check.json["allowed"] as? Bool == true, "\(check.text)")
+
+            // Statistics by zone code follow.
+            #expect(try await client.call(.get, "/stats/land-use?zone=R122").json["parcels"] as? Int == r122 + members.count)
+            #expect(try await client.call(.get, "/stats/land-use?zone=R121").json["parcels"] as? Int == r121 - members.count)
+
+            // As of before the rezoning: the old code everywhere.
+            let then = stamp(before)
+            let oldZone = try await client.call(.get, "/collections/zones/items/Z-001?datetime=\(then)")
+            let oldProperties = try #require(oldZone.json["properties"] as? [String: Any])
+            #expect(oldProperties["code"] as? String == "R121")
+            #expect(oldProperties["name_en"] as? String == zone.properties["name_en"] as? String)
+            #expect(oldProperties["valid_from"] is NSNull, "the imported version reaches back without limit")
+            #expect(instant(oldProperties["valid_to"]) == at)
+            let oldLookup = try await client.call(.get, "/lookup?parcel=\(sample.id)&datetime=\(then)")
+            #expect((oldLookup.json["zone"] as? [String: Any])?["code"] as? String == "R121")
+            #expect(((oldLookup.json["parcel"] as? [String: Any])?["properties"] as? [String: Any])?["zone_code"] as? String == "R121")
+            #expect((oldLookup.json["rules"] as? [String: Any])?["code"] as? String == "R121")
+            #expect(try await client.call(.get, "/collections/zones/items?code=R122&datetime=\(then)").json["numberMatched"] as? Int == zonesR122)
+            #expect(try await client.call(.get, "/stats/land-use?zone=R121&datetime=\(then)").json["parcels"] as? Int == r121)
+            #expect(try await client.call(.get, "/stats/land-use?zone=R122&datetime=\(then)").json["parcels"] as? Int == r122)
+            let now = try await client.call(.get, "/collections/zones/items/Z-001?datetime=\(stamp(Date.now))")
+            #expect((now.json["properties"] as? [String: Any])?["code"] as? String == "R122")
+            #expect(instant((now.json["properties"] as? [String: Any])?["valid_from"]) == at)
+            #expect((now.json["properties"] as? [String: Any])?["valid_to"] is NSNull)
+
+            // /changes: the zone first, then each parcel that followed it, linked by the zone change id.
+            let changesReply = try await client.call(.get, "/changes?from=\(then)")
+            #expect(!changesReply.text.contains("sara"), "key names are not public")
+            let changes = try #require(changesReply.json["changes"] as? [[String: Any]])
+            #expect(changes.count == 1 + members.count)
+            let zoneEntry = changes[0]
+            #expect(zoneEntry["layer"] as? String == "zone")
+            #expect(zoneEntry["zone_id"] as? String == "Z-001")
+            #expect((zoneEntry["before"] as? [String: Any])?["code"] as? String == "R121")
+            #expect((zoneEntry["after"] as? [String: Any])?["code"] as? String == "R122")
+            #expect(zoneEntry["reason"] as? String == "Article 5 Commission, resolution 1405/123")
+            #expect(zoneEntry["decided_by"] == nil)
+            let parcelEntries = changes.dropFirst()
+            #expect(parcelEntries.map { $0["parcel_id"] as! String } == memberIDs)
+            #expect(parcelEntries.allSatisfy {
+                $0["layer"] as? String == "parcel" && $0["request_id"] is NSNull
+                    && $0["zone_change_id"] as? Int == zoneEntry["zone_change_id"] as? Int
+                    && ($0["before"] as? [String: Any])?["zone_code"] as? String == "R121"
+                    && ($0["after"] as? [String: Any])?["zone_code"] as? String == "R122"
+            })
+            // bbox: a box inside another zone (Z-002's south-west corner area) lists nothing.
+            #expect(try await client.call(.get, "/changes?bbox=51.4090,35.6930,51.4095,35.6935").json["count"] as? Int == 0)
+
+            // Audit: who, when, what, before and after.
+            let records = try #require(try await client.call(.get, "/audit", key: admin).json["records"] as? [[String: Any]])
+            let audit = try #require(records.first { $0["action"] as? String == "zone.rezone" })
+            #expect(audit["actor"] as? String == "sara")
+            #expect(audit["target"] as? String == "zone:Z-001")
+            #expect(instant(audit["at"]) == at)
+            #expect((audit["before"] as? [String: Any])?["code"] as? String == "R121")
+            #expect((audit["after"] as? [String: Any])?["code"] as? String == "R122")
+            #expect((audit["after"] as? [String: Any])?["parcels_rezoned"] as? [String] == memberIDs)
+        }
+
+        // The change is stored: a fresh open of the database (a restart) answers the same, now and as of before.
+        let reopened = try await LandServices.open(databaseAt: city.path, logger: city.recorder.logger)
+        let app = Application(router: buildRouter(services: reopened))
+        try await app.test(.router) { client in
+            #expect((try await client.call(.get, "/collections/zones/items/Z-001").json["properties"] as? [String: Any])?["code"] as? String == "R122")
+            let old = try await client.call(.get, "/collections/zones/items/Z-001?datetime=\(stamp(before))")
+            #expect((old.json["properties"] as? [String: Any])?["code"] as? String == "R121")
+            #expect(try await client.call(.get, "/stats/land-use?zone=R121&datetime=\(stamp(before))").json["parcels"] as? Int == r121)
+            #expect(try await client.call(.get, "/stats/land-use?zone=R122").json["parcels"] as? Int == r122 + members.count)
+        }
+    }
+
+    @Test("a parcel rezoned on its own keeps its code when its zone is rezoned; rezoning twice keeps every version")
+    func ownCodeAndTwoRezonings() async throws {
+        let city = try await RequestCity.make()
+        let planner = try await city.key("sara", "planner")
+        let admin = try await city.key("ali", "admin")
+        let members = try ZoneOracle.parcels(in: "Z-001").map(\.id)
+        #expect(members.contains("P-000002"))  // parcels.geojson: P-000002 is R121, residential, in Z-001
+        try await city.app.test(.router) { client in
+            var body = permitBody(use: "commercial", floors: 2)
+            body["kind"] = "land_use_change"
+            body["requested_zone_code"] = "S111"
+            #expect(try await client.call(.post, "/requests", json: body).status == .created)
+            #expect(try await client.call(.post, "/requests/1/decision", key: planner, json: ["decision": "approve"]).status == .ok)
+            try await Task.sleep(for: .milliseconds(5))
+            let t0 = Date.now
+            try await Task.sleep(for: .milliseconds(5))
+
+            let first = try await client.call(.post, "/zones/Z-001/rezone", key: planner, json: ["code": "R122", "reason": "first"])
+            #expect(first.status == .ok)
+            let parcels = try #require(first.json["parcels"] as? [String: Any])
+            #expect(parcels["own_code_kept"] as? [String] == ["P-000002"])
+            #expect(parcels["rezoned"] as? [String] == members.filter { $0 != "P-000002" })
+            let own = try await client.call(.get, "/lookup?parcel=P-000002")
+            #expect(((own.json["parcel"] as? [String: Any])?["properties"] as? [String: Any])?["zone_code"] as? String == "S111")
+            #expect((own.json["rules"] as? [String: Any])?["code"] as? String == "S111")
+            try await Task.sleep(for: .milliseconds(5))
+            let t1 = Date.now
+            try await Task.sleep(for: .milliseconds(5))
+
+            // An admin may rezone too; the Persian names of M111 come with the code.
+            let second = try await client.call(.post, "/zones/Z-001/rezone", key: admin, json: ["code": "M111", "reason": "second"])
+            #expect(second.status == .ok)
+            #expect((second.json["after"] as? [String: Any])?["name_fa"] as? String == ZoneOracle.rules["M111"]!.nameFa)
+            #expect(second.json["valid_from"] as? String == first.json["at"] as? String, "the second version began when the first ended")
+            try await Task.sleep(for: .milliseconds(5))
+            let t2 = Date.now
+
+            func zone(_ query: String) async throws -> [String: Any] {
+                let reply = try await client.call(.get, "/collections/zones/items/Z-001?\(query)")
+                #expect(reply.status == .ok, "\(query)")
+                return try #require(reply.json["properties"] as? [String: Any])
+            }
+            #expect(try await zone("datetime=\(stamp(t0))")["code"] as? String == "R121")
+            let middle = try await zone("datetime=\(stamp(t1))")
+            #expect(middle["code"] as? String == "R122")
+            #expect(middle["valid_from"] as? String == first.json["at"] as? String)
+            #expect(middle["valid_to"] as? String == second.json["at"] as? String)
+            #expect(try await zone("datetime=\(stamp(t2))")["code"] as? String == "M111")
+            // An interval: the latest version within it.
+            #expect(try await zone("datetime=\(stamp(t0))/\(stamp(t1))")["code"] as? String == "R122")
+            #expect(try await zone("datetime=../\(stamp(t0))")["code"] as? String == "R121")
+            // Filters pick the version: Z-001 was R122 at some time within [t0, t2].
+            let wasR122 = try await client.call(.get, "/collections/zones/items?code=R122&datetime=\(stamp(t0))/\(stamp(t2))")
+            let r122Zones = try SourceLayers.zones.get().filter { $0.properties["code"] as? String == "R122" }.map(\.id)
+            #expect(featureIDs(wasR122.json) == (r122Zones + ["Z-001"]).sorted())
+            let z001 = try #require((wasR122.json["features"] as? [[String: Any]])?.first { $0["id"] as? String == "Z-001" })
+            #expect((z001["properties"] as? [String: Any])?["valid_to"] as? String == second.json["at"] as? String)
+            // The parcel with its own code was never rezoned by the zone: S111 since its approval.
+            let p2 = try await client.call(.get, "/collections/parcels/items/P-000002?datetime=\(stamp(t2))")
+            #expect((p2.json["properties"] as? [String: Any])?["zone_code"] as? String == "S111")
+            // Another member followed both rezonings.
+            let follower = members.first { $0 != "P-000002" }!
+            for (time, code) in [(t0, "R121"), (t1, "R122"), (t2, "M111")] {
+                let reply = try await client.call(.get, "/collections/parcels/items/\(follower)?datetime=\(stamp(time))")
+                #expect((reply.json["properties"] as? [String: Any])?["zone_code"] as? String == code, "\(time)")
+            }
+        }
+    }
+
     @Test("rezoning errors: 401 without a valid key, 404 unknown zone, 400 naming the field, 409 same code; fa and en; nothing changes")
     func rezoneErrors() async throws {
         let city = try await RequestCity.make()
