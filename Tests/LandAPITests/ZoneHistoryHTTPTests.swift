@@ -268,6 +268,51 @@ struct ZoneHistoryHTTPTests {
         }
     }
 
+    @Test("Helsinki: a zone named after a place keeps its name; parcels without a code of their own follow through the zone")
+    func placeNamedZone() async throws {
+        let city = try await RequestCity.make(dataset: "helsinki")
+        let planner = try await city.key("sara", "planner")
+        // landuse.geojson: way/37379899 is a commercial area named Hauki; parcels.geojson has no zone codes.
+        let zones = try SourceFeature.load("landuse.geojson", city: "helsinki")
+        // Helsinki's ids are `osm_ref` (dataset.json).
+        @Sendable func ref(_ feature: SourceFeature) -> String { feature.properties["osm_ref"] as? String ?? "" }
+        let hauki = try #require(zones.first { ref($0) == "way/37379899" })
+        #expect(hauki.properties["landuse"] as? String == "commercial" && hauki.properties["name"] as? String == "Hauki")
+        func contains(_ zone: SourceFeature, _ x: Double, _ y: Double) -> Bool {
+            zone.polygons.contains { BruteForce.evenOddContains([$0.exterior] + $0.holes, x: x, y: y) }
+        }
+        // A building wholly inside Hauki, whose vertex mean lies in no other land-use area.
+        let parcels = try SourceFeature.load("parcels.geojson", city: "helsinki")
+        let building = try #require(parcels.first { parcel in
+            let ring = parcel.polygons[0].exterior.xy
+            let count = ring.count / 2 - 1
+            let x = stride(from: 0, to: 2 * count, by: 2).map { ring[$0] }.reduce(0, +) / Double(count)
+            let y = stride(from: 1, to: 2 * count, by: 2).map { ring[$0] }.reduce(0, +) / Double(count)
+            return stride(from: 0, to: 2 * count, by: 2).allSatisfy { contains(hauki, ring[$0], ring[$0 + 1]) }
+                && zones.filter { contains($0, x, y) }.map(ref) == ["way/37379899"]
+        })
+        let buildingPath = ref(building).replacingOccurrences(of: "/", with: "%2F")
+        let before = Date.now
+        try await Task.sleep(for: .milliseconds(5))
+        try await city.app.test(.router) { client in
+            // The id holds a slash: percent-encoded in its path segment.
+            let reply = try await client.call(.post, "/zones/way%2F37379899/rezone", key: planner, json: ["code": "residential", "reason": "r"])
+            #expect(reply.status == .ok, "\(reply.text)")
+            #expect(reply.json["zone_id"] as? String == "way/37379899")
+            #expect((reply.json["after"] as? [String: Any])?["name_en"] as? String == "Hauki")
+            #expect((reply.json["parcels"] as? [String: Any])?["rezoned"] as? [String] == [])
+            let looked = try await client.call(.get, "/lookup?parcel=\(buildingPath)")
+            #expect((looked.json["zone"] as? [String: Any])?["code"] as? String == "residential")
+            #expect((looked.json["zone"] as? [String: Any])?["name_en"] as? String == "Hauki")
+            #expect((looked.json["rules"] as? [String: Any])?["code"] as? String == "residential")
+            let old = try await client.call(.get, "/lookup?parcel=\(buildingPath)&datetime=\(stamp(before))")
+            #expect((old.json["zone"] as? [String: Any])?["code"] as? String == "commercial")
+            #expect((old.json["rules"] as? [String: Any])?["code"] as? String == "commercial")
+            let feature = try await client.call(.get, "/collections/zones/items/way%2F37379899?datetime=\(stamp(before))")
+            #expect((feature.json["properties"] as? [String: Any])?["code"] as? String == "commercial")
+        }
+    }
+
     @Test("rezoning errors: 401 without a valid key, 404 unknown zone, 400 naming the field, 409 same code; fa and en; nothing changes")
     func rezoneErrors() async throws {
         let city = try await RequestCity.make()
