@@ -29,9 +29,9 @@ package struct Validity: Sendable, Equatable {
     /// Whether [from, to) meets the closed interval [start, end] (nil ends open). Stored instants
     /// share one form, so they compare as text.
     func intersects(start: String?, end: String?) -> Bool {
-        let startsInTime = from == nil || end == nil || from! <= end!
-        let endsInTime = to == nil || start == nil || to! > start!
-        return startsInTime && endsInTime
+        if let from, let end, from > end { return false }
+        if let to, let start, to <= start { return false }
+        return true
     }
 }
 
