@@ -81,6 +81,10 @@ extension APIError {
             self.init(status: .conflict, code: "Conflict", message: .keyNameTaken)
         case .keyNotFound:
             self.init(status: .notFound, code: "NotFound", message: .keyNotFound)
+        case .zoneNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .unknownZoneID)
+        case .zoneCodeUnchanged:
+            self.init(status: .conflict, code: "Conflict", message: .zoneCodeUnchanged, parameter: "code")
         }
     }
 }

@@ -34,5 +34,6 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     router.addRoutes(CitizenController(services: services).routes)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
+    router.addRoutes(ZonesController(services: services).routes)
     return router
 }

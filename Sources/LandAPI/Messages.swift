@@ -75,6 +75,9 @@ enum Message: Sendable, Equatable {
     case keyNotFound
     case invalidInstant
     case invalidStatus
+    // Zone edits.
+    case unknownZoneID
+    case zoneCodeUnchanged
 
     func text(in language: Language) -> String {
         switch language {

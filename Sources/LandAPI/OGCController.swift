@@ -220,9 +220,8 @@ struct OGCController<Context: RequestContext>: Sendable {
         let parsed = try OGCItemsQuery(query, collection: collection)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        // `datetime=` one instant: the features as they were then (LandServices.snapshot(asOf:)).
-        let snapshot = try await services.snapshot(at: query["datetime"].flatMap(QueryReader.singleInstant))
-        let selection = snapshot.selectFeatures(in: collection, bbox: parsed.bbox, filters: parsed.filters)
+        let found = try await select(collection, bbox: parsed.bbox, filters: parsed.filters, datetime: parsed.datetime)
+        let (snapshot, selection) = (found.snapshot, found.selection)
         let page = selection.page(offset: parsed.offset, limit: parsed.limit)
         let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"
         var links = [
@@ -245,7 +244,7 @@ struct OGCController<Context: RequestContext>: Sendable {
         if format == .html {
             return OGCHTML.itemsPage(
                 request, title: Self.title(collection, language), language: language, snapshot: snapshot,
-                collection: collection, positions: page, matched: selection.count, links: links)
+                collection: collection, positions: page, matched: selection.count, links: links, validity: found.validity)
         }
         var writer = GeoJSONWriter(decimals: parsed.crs.fractionDigits, reservingCapacity: 1024 + page.count * 768)
         writer.json.beginObject()
@@ -259,7 +258,9 @@ struct OGCController<Context: RequestContext>: Sendable {
         writer.json.beginArray()
         do {
             for position in page {
-                try OGCFeatureWriter.feature(&writer, snapshot: snapshot, collection: collection, position: Int(position), crs: parsed.crs)
+                try OGCFeatureWriter.feature(
+                    &writer, snapshot: snapshot, collection: collection, position: Int(position), crs: parsed.crs,
+                    validity: found.validity(position))
             }
         } catch {
             throw APIError.invalidParameter("crs", .outsideCRSDomain)
@@ -277,18 +278,31 @@ struct OGCController<Context: RequestContext>: Sendable {
     }
 
     /// OGC 17-069r4 §7.16 `/req/core/f-success`; links `self`, `alternate` and `collection` (`/req/core/f-links`).
+    /// §7.16 defines no `datetime` here; we take it as on the items (§7.15.4, the same grammar):
+    /// the feature in the version valid at the instant, or the latest within the interval, with
+    /// that version's `valid_from` and `valid_to` (see `LandServices.selectFeatures(in:…during:)`).
     @Sendable func feature(_ request: Request, context: Context) async throws -> Response {
         let collection = try Self.collectionID(context)
         let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: ["f", "lang", "crs"])
+        try query.rejectUnknown(allowed: ["f", "lang", "crs", "datetime"])
         let crs = try OGCItemsQuery.crs(query["crs"], parameter: "crs")
+        let datetime = try query["datetime"].map(DatetimeParameter.parse)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
         let rawID = context.parameters.get("featureId") ?? ""
         let featureID = QueryParameters.percentDecoded(rawID)
-        let snapshot = services.snapshots.snapshot
+        var snapshot = services.snapshots.snapshot
         guard let position = snapshot.position(of: featureID, in: collection) else {
             throw APIError.notFound(.unknownFeature)
+        }
+        var validity: Validity?
+        if let datetime {
+            // Positions are the same in every snapshot, and every feature has a version at every
+            // instant, so the id selects this position.
+            let found = try await select(collection, bbox: nil, filters: [PropertyEquals(.id, .text(featureID))], datetime: datetime)
+            guard found.selection.count == 1 else { throw APIError.notFound(.unknownFeature) }
+            snapshot = found.snapshot
+            validity = found.validity(position)
         }
         let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
         let links = [
@@ -299,13 +313,14 @@ struct OGCController<Context: RequestContext>: Sendable {
         if format == .html {
             return OGCHTML.itemsPage(
                 request, title: featureID, language: language, snapshot: snapshot, collection: collection,
-                positions: [position], matched: nil, links: links)
+                positions: [position], matched: nil, links: links, validity: { _ in validity })
         }
         var writer = GeoJSONWriter(decimals: crs.fractionDigits, reservingCapacity: 2048)
         do {
             let geometry = try crs.project(OGCFeatureWriter.geometry(snapshot: snapshot, collection: collection, position: Int(position)))
             writer.beginFeature(id: featureID)
-            OGCFeatureWriter.properties(&writer.json, snapshot: snapshot, collection: collection, position: Int(position))
+            OGCFeatureWriter.properties(
+                &writer.json, snapshot: snapshot, collection: collection, position: Int(position), validity: validity)
             writer.json.endObject()
             writer.json.key("geometry")
             writer.geometry(geometry)
@@ -372,6 +387,23 @@ struct OGCController<Context: RequestContext>: Sendable {
 
     // MARK: - helpers
 
+    /// The features of a request: today's, or with `datetime` the versions it selects (and their validity).
+    private func select(
+        _ collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], datetime: TimeFilter?
+    ) async throws(APIError) -> SelectedFeatures {
+        guard let datetime else {
+            let snapshot = services.snapshots.snapshot
+            return SelectedFeatures(
+                snapshot: snapshot, selection: snapshot.selectFeatures(in: collection, bbox: bbox, filters: filters), temporal: nil)
+        }
+        do {
+            let temporal = try await services.selectFeatures(in: collection, bbox: bbox, filters: filters, during: datetime)
+            return SelectedFeatures(snapshot: temporal.snapshot, selection: temporal.selection, temporal: temporal)
+        } catch {
+            throw APIError(error)
+        }
+    }
+
     static func collectionID(_ context: Context) throws(APIError) -> FeatureCollectionID {
         guard let name = context.parameters.get("collectionId"), let collection = FeatureCollectionID(rawValue: name) else {
             throw APIError.notFound(.unknownCollection)
@@ -400,6 +432,17 @@ struct OGCController<Context: RequestContext>: Sendable {
         let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
         return scheme + "://" + (request.head.authority ?? "localhost")
     }
+}
+
+/// What an items or feature request answers from: the snapshot to write features from, the
+/// selection, and with `datetime` each feature's validity.
+struct SelectedFeatures: Sendable {
+    let snapshot: CitySnapshot
+    let selection: FeatureSelection
+    let temporal: TemporalSelection?
+
+    /// nil without `datetime`: no validity properties are written then.
+    func validity(_ position: Int32) -> Validity? { temporal?.validity(at: position) }
 }
 
 /// A link object (OGC 17-069r4 §7.2, `/req/core/fc-rel-type`: every link has `rel` and `type`).

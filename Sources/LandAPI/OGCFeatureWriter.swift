@@ -8,14 +8,15 @@ import LandService
 /// (`extraPropertiesJSON`, which LandServices has already cleared of our column names and put in
 /// compact form, so it is copied as text) in their own order; a feature's `id` is the dataset id.
 enum OGCFeatureWriter {
-    /// One whole Feature; `geometry` in the output CRS (`FeatureCRS.project`).
+    /// One whole Feature; `geometry` in the output CRS (`FeatureCRS.project`); `validity` when
+    /// the request had `datetime`.
     static func feature(
         _ writer: inout GeoJSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int,
-        crs: FeatureCRS
+        crs: FeatureCRS, validity: Validity?
     ) throws(FeatureCRSError) {
         let geometry = try crs.project(self.geometry(snapshot: snapshot, collection: collection, position: position))
         writer.beginFeature(id: id(snapshot: snapshot, collection: collection, position: position))
-        properties(&writer.json, snapshot: snapshot, collection: collection, position: position)
+        properties(&writer.json, snapshot: snapshot, collection: collection, position: position, validity: validity)
         writer.endFeature(geometry: geometry)
     }
 
@@ -35,8 +36,14 @@ enum OGCFeatureWriter {
         }
     }
 
-    /// The members of the `properties` object (the caller has opened it).
-    static func properties(_ json: inout JSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int) {
+    /// The members of the `properties` object (the caller has opened it). With `validity` (only
+    /// when the request had `datetime`, so that answers without it stay as they were), the
+    /// answered version's `valid_from` and `valid_to` follow our columns, RFC 3339 in UTC, null
+    /// for an open end (see `Validity`); an extra property of the same name is then left out.
+    static func properties(
+        _ json: inout JSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int, validity: Validity?
+    ) {
+        let extras: String
         switch collection {
         case .parcels:
             let parcel = snapshot.parcels[position]
@@ -52,7 +59,7 @@ enum OGCFeatureWriter {
             if let floors = parcel.floors { json.number(floors) } else { json.null() }
             json.key("address")
             optional(&json, parcel.address)
-            json.members(ofObject: parcel.extraPropertiesJSON)
+            extras = parcel.extraPropertiesJSON
         case .zones:
             let zone = snapshot.zones[position]
             json.key("id")
@@ -63,7 +70,7 @@ enum OGCFeatureWriter {
             optional(&json, zone.nameFa)
             json.key("name_en")
             optional(&json, zone.nameEn)
-            json.members(ofObject: zone.extraPropertiesJSON)
+            extras = zone.extraPropertiesJSON
         case .facilities:
             let facility = snapshot.facilities[position]
             json.key("id")
@@ -76,11 +83,31 @@ enum OGCFeatureWriter {
             json.string(facility.category.rawValue)
             json.key("category_fa")
             optional(&json, facility.categoryFa)
-            json.members(ofObject: facility.extraPropertiesJSON)
+            extras = facility.extraPropertiesJSON
         }
+        if let validity {
+            json.key("valid_from")
+            optional(&json, validity.from)
+            json.key("valid_to")
+            optional(&json, validity.to)
+        }
+        // LandServices has cleared the extras of our column names (copied as text); only a
+        // `datetime` answer has two more names to leave out.
+        if validity == nil { json.members(ofObject: extras) } else { extrasWithoutValidity(&json, extras) }
     }
+
+    private static let validityNames: Set<String> = ["valid_from", "valid_to"]
 
     private static func optional(_ json: inout JSONWriter, _ text: String?) {
         if let text { json.string(text) } else { json.null() }
+    }
+
+    /// The extra properties (compact JSON object) without `valid_from`/`valid_to`.
+    private static func extrasWithoutValidity(_ json: inout JSONWriter, _ text: String) {
+        guard text != "{}", case .object(let object)? = try? JSONParser.parse(Array(text.utf8)) else { return }
+        for member in object.members where !validityNames.contains(member.key) {
+            json.key(member.key)
+            json.value(member.value)
+        }
     }
 }

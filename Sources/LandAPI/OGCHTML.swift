@@ -34,13 +34,14 @@ enum OGCHTML {
     /// A table of features: id, properties, and the links (`next`, `prev`, …) as a list.
     static func itemsPage(
         _ request: Request, title: String, language: Language, snapshot: CitySnapshot, collection: FeatureCollectionID,
-        positions: [Int32], matched: Int?, links: [OGCLink]
+        positions: [Int32], matched: Int?, links: [OGCLink], validity: (Int32) -> Validity?
     ) -> Response {
         var rows = ""
         for position in positions {
             var json = JSONWriter()
             json.beginObject()
-            OGCFeatureWriter.properties(&json, snapshot: snapshot, collection: collection, position: Int(position))
+            OGCFeatureWriter.properties(
+                &json, snapshot: snapshot, collection: collection, position: Int(position), validity: validity(position))
             json.endObject()
             let id = OGCFeatureWriter.id(snapshot: snapshot, collection: collection, position: Int(position))
             let href = "/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(id))?f=html"
@@ -56,7 +57,7 @@ enum OGCHTML {
     static func apiSummary(_ document: OpenAPIDocument) -> String {
         "<p><a href=\"/api?f=json\">OpenAPI 3.0 (JSON)</a></p><ul>"
             + document.paths.map { path in
-                "<li><code>GET \(escape(path.path))</code> — \(escape(path.summary))"
+                "<li><code>\(path.method.rawValue.uppercased()) \(escape(path.path))</code> — \(escape(path.summary))"
                     + (path.parameters.isEmpty ? "" : " (" + path.parameters.map { escape($0.name) }.joined(separator: ", ") + ")")
                     + "</li>"
             }.joined() + "</ul>"
@@ -85,24 +86,6 @@ enum Timestamp {
     static func nowRFC3339() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return format(secondsSinceEpoch: Int64(now.tv_sec))
-    }
-
-    /// Proleptic Gregorian civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible
-    /// low-level date algorithms", civil_from_days).
-    static func format(secondsSinceEpoch seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+        return RFC3339.string(milliseconds: Int64(now.tv_sec) * 1000, fractionDigits: 0)
     }
 }

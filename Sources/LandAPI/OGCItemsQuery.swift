@@ -1,6 +1,7 @@
 import GeoCore
 import Hummingbird
 import LandService
+import FoundationEssentials
 
 /// The query string of one request, decoded, in the order the client sent it: what the
 /// validators read and what `next`/`prev` links copy.
@@ -152,6 +153,8 @@ struct OGCItemsQuery: Sendable {
     var offset: Int
     var crs: FeatureCRS
     var filters: [PropertyEquals]
+    /// nil: today's features, without validity properties.
+    var datetime: TimeFilter?
 
     /// Parameters every items request may carry, besides the collection's queryables.
     static let parameterNames: Set<String> = ["f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"]
@@ -168,9 +171,7 @@ struct OGCItemsQuery: Sendable {
         }
         limit = try Self.limit(query["limit"])
         offset = try Self.offset(query["offset"])
-        if let datetime = query["datetime"], !DatetimeParameter.isValid(datetime) {
-            throw .invalidParameter("datetime", .invalidDatetime)
-        }
+        datetime = try query["datetime"].map(DatetimeParameter.parse)
         filters = []
         for property in queryables {
             guard let text = query[property.rawValue] else { continue }
@@ -246,59 +247,31 @@ struct OGCItemsQuery: Sendable {
     }
 }
 
-/// OGC 17-069r4 §7.15.4 `/req/core/fc-time-definition`: an RFC 3339 date-time or date, or an
-/// interval `start/end` where either end may be `..` or empty (not both). Our features have no
-/// temporal property yet, so every feature matches a valid value (`/req/core/fc-time-response`).
+/// OGC 17-069r4 §7.15.4 `/req/core/fc-time-definition` B–D: a `date-time` of RFC 3339 §5.6, or an
+/// interval `start/end` of two of them where either end (not both) may be `..` or empty for an
+/// open end. A bare date (`2026-01-05`) is a 400: the ABNF has `date-time` only, and which
+/// instants a day covers depends on its time zone (Tehran's day starts 3½ hours before UTC's),
+/// so a server guessing it would answer a different day than the client meant. An interval that
+/// ends before it starts is a 400 too (`/req/core/query-param-invalid`).
 enum DatetimeParameter {
-    static func isValid(_ text: String) -> Bool {
+    static func parse(_ text: String) throws(APIError) -> TimeFilter {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        func instant(_ part: Substring) throws(APIError) -> Date {
+            guard let date = QueryReader.parseInstant(String(part)) else { throw .invalidParameter("datetime", .invalidDatetime) }
+            return date
+        }
         switch parts.count {
         case 1:
-            return isInstant(parts[0])
+            return .instant(try instant(parts[0]))
         case 2:
             let openStart = parts[0].isEmpty || parts[0] == "..", openEnd = parts[1].isEmpty || parts[1] == ".."
-            if openStart && openEnd { return false }
-            return (openStart || isInstant(parts[0])) && (openEnd || isInstant(parts[1]))
+            guard !(openStart && openEnd) else { throw .invalidParameter("datetime", .invalidDatetime) }
+            let start = openStart ? nil : try instant(parts[0])
+            let end = openEnd ? nil : try instant(parts[1])
+            if let start, let end, end < start { throw .invalidParameter("datetime", .invalidDatetime) }
+            return .interval(start: start, end: end)
         default:
-            return false
+            throw .invalidParameter("datetime", .invalidDatetime)
         }
-    }
-
-    /// `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)` (RFC 3339 §5.6), with ranges checked.
-    static func isInstant(_ text: Substring) -> Bool {
-        let bytes = Array(text.utf8)
-        func number(_ start: Int, _ count: Int) -> Int? {
-            guard start + count <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[start..<(start + count)] {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard bytes.count >= 10, let year = number(0, 4), bytes[4] == UInt8(ascii: "-"), let month = number(5, 2),
-            bytes[7] == UInt8(ascii: "-"), let day = number(8, 2), (1...12).contains(month)
-        else { return false }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard (1...days).contains(day) else { return false }
-        if bytes.count == 10 { return true }
-        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
-            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"), let minute = number(14, 2),
-            bytes[16] == UInt8(ascii: ":"), let second = number(17, 2),
-            hour < 24, minute < 60, second <= 60
-        else { return false }
-        var index = 19
-        if bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            let start = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
-            guard index > start, index < bytes.count else { return false }
-        }
-        if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") { return index + 1 == bytes.count }
-        guard bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), index + 6 == bytes.count,
-            let offsetHours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"), let offsetMinutes = number(index + 4, 2)
-        else { return false }
-        return offsetHours < 24 && offsetMinutes < 60
     }
 }

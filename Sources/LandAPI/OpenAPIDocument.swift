@@ -45,7 +45,7 @@ struct OpenAPIDocument: Sendable {
                     responseType: "application/geo+json"),
                 OpenAPIOperation(
                     .get, base + "/items/{featureId}", tag: "ogc", summary: "One feature of \(collection.rawValue)",
-                    parameters: [.path("featureId", "The dataset id of the feature"), .format, .lang, .crs],
+                    parameters: [.path("featureId", "The dataset id of the feature"), .format, .lang, .crs, .datetime],
                     responseType: "application/geo+json"),
                 OpenAPIOperation(
                     .get, base + "/queryables", tag: "ogc", summary: "Queryable properties of \(collection.rawValue)",
@@ -59,7 +59,8 @@ struct OpenAPIDocument: Sendable {
                 .get, "/lookup", tag: "citizens", summary: "The parcel at a point (or by id), its zone and rules",
                 parameters: [
                     .query("lon", .number, "Longitude, WGS 84"), .query("lat", .number, "Latitude, WGS 84"),
-                    .query("parcel", .string, "Parcel id instead of a point"), .lang,
+                    .query("parcel", .string, "Parcel id instead of a point"),
+                    .query("datetime", .string, "RFC 3339 date-time: the plot as the city was then"), .lang,
                 ], responseType: "application/geo+json"),
             OpenAPIOperation(
                 .get, "/nearest", tag: "citizens", summary: "The k nearest facilities with geodesic distances",
@@ -105,6 +106,21 @@ struct OpenAPIDocument: Sendable {
                     .query("bbox", .string, "minLon,minLat,maxLon,maxLat"), .query("from", .string, "RFC 3339 start"),
                     .query("to", .string, "RFC 3339 end"), .lang,
                 ], responseType: "application/json"),
+            OpenAPIOperation(
+                .post, "/zones/{zoneId}/rezone", tag: "planners",
+                summary: "Give a zone another code of the zoning rules catalogue (planners, admins); its parcels follow",
+                parameters: [.path("zoneId", "The dataset id of the zone"), .lang], responseType: "application/json",
+                requestSchema: [
+                    "type": .string("object"), "required": .array([.string("code"), .string("reason")]),
+                    "additionalProperties": .bool(false),
+                    "properties": .object([
+                        "code": .object(["type": .string("string"), "description": .string("A zone code with rules in the catalogue")]),
+                        "reason": .object([
+                            "type": .string("string"), "maxLength": .number(2000), "description": .string("Why (e.g. the resolution)"),
+                        ]),
+                    ]),
+                ],
+                errors: [("401", "No valid API key"), ("403", "The key's role may not do this"), ("409", "The zone already has this code")]),
             OpenAPIOperation(
                 .get, "/audit", tag: "operations", summary: "Audit log (administrators)",
                 parameters: [.query("from", .string, "RFC 3339 start"), .query("to", .string, "RFC 3339 end"), .query("limit", .integer, "Maximum records"), .lang],
@@ -168,14 +184,23 @@ struct OpenAPIOperation: Sendable {
     var summary: String
     var parameters: [OpenAPIParameter]
     var responseType: String
+    /// The JSON Schema of a JSON request body, when the operation takes one.
+    var requestSchema: JSONObject?
+    /// Error statuses besides 400, 404 and 500, with their descriptions.
+    var errors: [(status: String, description: String)]
 
-    init(_ method: Method, _ path: String, tag: String, summary: String, parameters: [OpenAPIParameter], responseType: String) {
+    init(
+        _ method: Method, _ path: String, tag: String, summary: String, parameters: [OpenAPIParameter], responseType: String,
+        requestSchema: JSONObject? = nil, errors: [(status: String, description: String)] = []
+    ) {
         self.method = method
         self.path = path
         self.tag = tag
         self.summary = summary
         self.parameters = parameters
         self.responseType = responseType
+        self.requestSchema = requestSchema
+        self.errors = errors
     }
 
     var operationID: String {
@@ -198,12 +223,27 @@ struct OpenAPIOperation: Sendable {
         json.beginArray()
         for parameter in parameters { parameter.write(to: &json) }
         json.endArray()
+        if let requestSchema {
+            json.key("requestBody")
+            json.beginObject()
+            json.key("required")
+            json.bool(true)
+            json.key("content")
+            json.beginObject()
+            json.key("application/json")
+            json.beginObject()
+            json.key("schema")
+            json.object(requestSchema)
+            json.endObject()
+            json.endObject()
+            json.endObject()
+        }
         json.key("responses")
         json.beginObject()
-        for (status, description, type) in [
-            ("200", "Success", responseType), ("400", "Invalid parameter", "application/json"),
-            ("404", "Not found", "application/json"), ("500", "Server error", "application/json"),
-        ] {
+        var responses = [("200", "Success", responseType), ("400", "Invalid parameter", "application/json"), ("404", "Not found", "application/json")]
+        responses += errors.map { ($0.status, $0.description, "application/json") }
+        responses.append(("500", "Server error", "application/json"))
+        for (status, description, type) in responses {
             json.key(status)
             json.beginObject()
             json.key("description")
@@ -271,7 +311,10 @@ struct OpenAPIParameter: Sendable {
         name: "offset", location: .query, required: false, description: "Index of the first feature of the page",
         schema: ["type": .string("integer"), "minimum": .number(0), "default": .number(0)])
     static let datetime = OpenAPIParameter(
-        name: "datetime", location: .query, required: false, description: "RFC 3339 instant (the city as it was then) or interval (start/end, '..' open; today's values)",
+        name: "datetime", location: .query, required: false,
+        description:
+            "RFC 3339 date-time (the features as they were then) or interval start/end ('..' or empty for an open end): "
+            + "features with a version valid within it, each in its latest such version, with valid_from and valid_to. A bare date is a 400.",
         schema: ["type": .string("string")], style: "form", explode: false)
 
     init(

@@ -6,8 +6,8 @@ import LandService
 import FoundationEssentials
 
 /// What planners ask of the land, and the audit log:
-/// - `GET /changes?bbox=&from=&to=` (public: land, not people): parcel changes in an area and
-///   period with the values before and after;
+/// - `GET /changes?bbox=&from=&to=` (public: land, not people): parcel and zone changes in an
+///   area and period with the values before and after, each marked with its `layer`;
 /// - `GET /stats/land-use?zone=&bbox=&datetime=`: count and area (m²) per current use;
 /// - `GET /stats/non-conforming?zone=&bbox=&datetime=`: parcels whose current use their zone
 ///   does not allow (a conditional use counts as conforming and is listed apart);
@@ -29,20 +29,36 @@ struct PlannerController<Context: RequestContext>: Sendable {
         let bbox = try query.bbox()
         let from = try query.instant("from")
         let to = try query.instant("to")
-        let found: [ParcelChange]
-        do { found = try await services.parcelChanges(in: bbox, from: from, to: to) } catch { throw APIError(error) }
+        let found: [LandChange]
+        do { found = try await services.changes(in: bbox, from: from, to: to) } catch { throw APIError(error) }
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("changes")
         writer.beginArray()
         for change in found {
             writer.beginObject()
-            writer.key("parcel_id"); writer.string(change.parcelID.rawValue)
-            writer.key("at"); writer.string(change.at)
-            writer.key("valid_from"); writer.string(change.validFrom)
-            writer.key("request_id"); if let id = change.requestID { writer.number(id.rawValue) } else { writer.null() }
-            writer.key("before"); Self.write(change.before, to: &writer)
-            writer.key("after"); Self.write(change.after, to: &writer)
+            switch change {
+            case .parcel(let change):
+                writer.key("layer"); writer.string("parcel")
+                writer.key("parcel_id"); writer.string(change.parcelID.rawValue)
+                writer.key("at"); writer.string(change.at)
+                writer.key("valid_from"); writer.string(change.validFrom)
+                writer.key("request_id"); if let id = change.requestID { writer.number(id.rawValue) } else { writer.null() }
+                // Set when the parcel's zone code followed a rezoning of its zone (that zone entry's id).
+                writer.key("zone_change_id"); if let id = change.zoneChangeID { writer.number(id) } else { writer.null() }
+                writer.key("before"); ChangeJSON.write(change.before, to: &writer)
+                writer.key("after"); ChangeJSON.write(change.after, to: &writer)
+            case .zone(let change):
+                writer.key("layer"); writer.string("zone")
+                writer.key("zone_id"); writer.string(change.zoneID.rawValue)
+                writer.key("at"); writer.string(change.at)
+                writer.key("valid_from"); writer.string(change.validFrom)
+                writer.key("zone_change_id"); writer.number(change.id)
+                // Public like a decision's reason; who made it (a key name) is not.
+                writer.key("reason"); if let reason = change.reason { writer.string(reason) } else { writer.null() }
+                writer.key("before"); ChangeJSON.write(change.before, to: &writer)
+                writer.key("after"); ChangeJSON.write(change.after, to: &writer)
+            }
             writer.endObject()
         }
         writer.endArray()
@@ -87,9 +103,9 @@ struct PlannerController<Context: RequestContext>: Sendable {
         writer.key("unclassified"); writer.number(report.unclassified)
         writer.key("conditional_counts_as_conforming"); writer.bool(true)
         writer.key("count"); writer.number(report.nonConforming.count)
-        writer.key("parcels"); Self.writeParcels(report.nonConforming, of: snapshot, to: &writer)
+        writer.key("parcels"); ChangeJSON.writeParcels(report.nonConforming, of: snapshot, to: &writer)
         writer.key("conditional_count"); writer.number(report.conditional.count)
-        writer.key("conditional"); Self.writeParcels(report.conditional, of: snapshot, to: &writer)
+        writer.key("conditional"); ChangeJSON.writeParcels(report.conditional, of: snapshot, to: &writer)
         writer.endObject()
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
@@ -120,14 +136,6 @@ struct PlannerController<Context: RequestContext>: Sendable {
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    static func write(_ attributes: ParcelAttributes, to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("zone_code"); if let code = attributes.zoneCode { writer.string(code.rawValue) } else { writer.null() }
-        writer.key("current_use"); if let use = attributes.currentUse { writer.string(use.rawValue) } else { writer.null() }
-        writer.key("floors"); if let floors = attributes.floors { writer.number(floors) } else { writer.null() }
-        writer.endObject()
-    }
-
     static func writeArea(zone: ZoneCode?, bbox: BoundingBox?, to writer: inout JSONWriter) {
         writer.key("zone"); if let zone { writer.string(zone.rawValue) } else { writer.null() }
         writer.key("bbox")
@@ -140,6 +148,30 @@ struct PlannerController<Context: RequestContext>: Sendable {
         }
     }
 
+    static func writeStoredJSON(_ text: String?, to writer: inout JSONWriter) {
+        if let text, let value = try? JSONParser.parse(Array(text.utf8)) { writer.value(value) } else { writer.null() }
+    }
+}
+
+/// JSON of land changes and parcel lists, shared by /changes, /stats and the rezoning answer.
+enum ChangeJSON {
+    static func write(_ attributes: ParcelAttributes, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("zone_code"); if let code = attributes.zoneCode { writer.string(code.rawValue) } else { writer.null() }
+        writer.key("current_use"); if let use = attributes.currentUse { writer.string(use.rawValue) } else { writer.null() }
+        writer.key("floors"); if let floors = attributes.floors { writer.number(floors) } else { writer.null() }
+        writer.endObject()
+    }
+
+    static func write(_ attributes: ZoneAttributes, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("code"); writer.string(attributes.code.rawValue)
+        writer.key("name_fa"); if let name = attributes.nameFa { writer.string(name) } else { writer.null() }
+        writer.key("name_en"); if let name = attributes.nameEn { writer.string(name) } else { writer.null() }
+        writer.endObject()
+    }
+
+    /// Parcels by position: id, the zone code that governs each, current use.
     static func writeParcels(_ positions: [Int32], of snapshot: CitySnapshot, to writer: inout JSONWriter) {
         writer.beginArray()
         for position in positions {
@@ -152,9 +184,5 @@ struct PlannerController<Context: RequestContext>: Sendable {
             writer.endObject()
         }
         writer.endArray()
-    }
-
-    static func writeStoredJSON(_ text: String?, to writer: inout JSONWriter) {
-        if let text, let value = try? JSONParser.parse(Array(text.utf8)) { writer.value(value) } else { writer.null() }
     }
 }

@@ -2,6 +2,7 @@ import Hummingbird
 import LandModel
 import LandService
 import FoundationEssentials
+import GeoFormats
 
 /// The query parameters of the request and planner endpoints, on the shared `QueryReader`.
 extension QueryReader {
@@ -19,16 +20,10 @@ extension QueryReader {
         return date
     }
 
-    /// OGC 17-069r4 §7.15.4 `datetime` when it is one date-time (not a date, not an interval):
-    /// the instant to answer as of. Intervals and dates match every feature, as before: features
-    /// carry no time of their own, only their attributes have versions.
-    static func singleInstant(_ datetime: String) -> Date? {
-        datetime.contains("/") ? nil : parseInstant(datetime)
-    }
-
+    /// One grammar for every instant of the API: RFC 3339 §5.6 `date-time` (GeoFormats' `RFC3339`),
+    /// read to the millisecond, the precision instants are stored with.
     static func parseInstant(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        RFC3339.milliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
     func status() throws(APIError) -> RequestStatus? {

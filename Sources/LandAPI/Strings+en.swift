@@ -13,7 +13,8 @@ extension Message {
         case .invalidBoundingBox: return "bbox must be 4 (or 6) finite numbers separated by commas, each minimum no larger than its maximum, within the range of the CRS."
         case .invalidLimit: return "limit must be a whole number of at least 1."
         case .invalidOffset: return "offset must be a whole number of at least 0."
-        case .invalidDatetime: return "datetime must be an RFC 3339 date-time or an interval (start/end, with '..' for an open end)."
+        case .invalidDatetime:
+            return "datetime must be an RFC 3339 date-time with its time zone, such as 2026-01-05T10:00:00Z, or an interval of two of them (start/end, with '..' or nothing for an open end) that does not end before it starts. A date alone (2026-01-05) is not accepted: which instants it covers depends on the time zone."
         case .invalidFormat: return "f must be json or html."
         case .invalidFilterValue: return "This property takes a whole number."
         case .unknownCollection: return "There is no collection with this id."
@@ -74,6 +75,8 @@ extension Message {
         case .requestStatusConflict: return "The request's status does not allow this decision (it may already be decided)."
         case .keyNameTaken: return "A key with this name exists."
         case .keyNotFound: return "There is no active key with this name."
+        case .unknownZoneID: return "There is no zone with this id."
+        case .zoneCodeUnchanged: return "The zone already has this code."
         case .invalidInstant: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
         case .zoningCheck(let item): return Self.englishCheck(item)

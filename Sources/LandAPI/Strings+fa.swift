@@ -13,7 +13,8 @@ extension Message {
         case .invalidBoundingBox: return "bbox باید ۴ (یا ۶) عدد متناهی جداشده با ویرگول باشد، هر کمینه بزرگ‌تر از بیشینهٔ خود نباشد و در محدودهٔ دستگاه مختصات باشد."
         case .invalidLimit: return "limit باید عددی صحیح و دست‌کم ۱ باشد."
         case .invalidOffset: return "offset باید عددی صحیح و دست‌کم ۰ باشد."
-        case .invalidDatetime: return "datetime باید تاریخ‌وزمان RFC 3339 یا بازه‌ای از آن (آغاز/پایان، با '..' برای سرِ باز) باشد."
+        case .invalidDatetime:
+            return "datetime باید تاریخ‌وزمانِ RFC 3339 با منطقهٔ زمانی باشد، مانند 2026-01-05T10:00:00Z، یا بازه‌ای از دو تاریخ‌وزمان (آغاز/پایان، با '..' یا هیچ برای سرِ باز) که پایانش پیش از آغازش نباشد. تاریخِ تنها (2026-01-05) پذیرفته نیست، چون اینکه کدام لحظه‌ها را در بر می‌گیرد به منطقهٔ زمانی بستگی دارد."
         case .invalidFormat: return "f باید json یا html باشد."
         case .invalidFilterValue: return "این ویژگی عدد صحیح می‌پذیرد."
         case .unknownCollection: return "مجموعه‌ای با این شناسه وجود ندارد."
@@ -74,6 +75,8 @@ extension Message {
         case .requestStatusConflict: return "وضعیت درخواست اجازهٔ این تصمیم را نمی‌دهد (شاید پیش‌تر تصمیم‌گیری شده باشد)."
         case .keyNameTaken: return "کلیدی با این نام وجود دارد."
         case .keyNotFound: return "کلید فعالی با این نام وجود ندارد."
+        case .unknownZoneID: return "پهنه‌ای با این شناسه وجود ندارد."
+        case .zoneCodeUnchanged: return "این پهنه هم‌اکنون همین کد را دارد."
         case .invalidInstant: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
         case .zoningCheck(let item): return Self.persianCheck(item)

@@ -152,26 +152,71 @@ package struct ChangeRequest: Sendable {
 }
 
 /// One edit of a parcel: the version valid in [validFrom, at) and the one that replaced it at `at`.
+/// Caused by an approved request (`requestID`) or by the rezoning of the zone the parcel lies in
+/// (`zoneChangeID`, the `ZoneChange.id`).
 package struct ParcelChange: Sendable, Equatable {
     package var id: Int
     package var parcelID: ParcelID
     package var validFrom: String
     package var at: String
     package var requestID: RequestID?
+    package var zoneChangeID: Int?
     package var before: ParcelAttributes
     package var after: ParcelAttributes
 
     package init(
-        id: Int, parcelID: ParcelID, validFrom: String, at: String, requestID: RequestID?, before: ParcelAttributes,
-        after: ParcelAttributes
+        id: Int, parcelID: ParcelID, validFrom: String, at: String, requestID: RequestID?, zoneChangeID: Int? = nil,
+        before: ParcelAttributes, after: ParcelAttributes
     ) {
         self.id = id
         self.parcelID = parcelID
         self.validFrom = validFrom
         self.at = at
         self.requestID = requestID
+        self.zoneChangeID = zoneChangeID
         self.before = before
         self.after = after
+    }
+}
+
+/// The attributes of a zone that an edit can change, as one version of the zone. The outline is
+/// never edited.
+package struct ZoneAttributes: Sendable, Equatable {
+    package var code: ZoneCode
+    package var nameFa: String?
+    package var nameEn: String?
+
+    package init(code: ZoneCode, nameFa: String?, nameEn: String?) {
+        self.code = code
+        self.nameFa = nameFa
+        self.nameEn = nameEn
+    }
+}
+
+/// One edit of a zone (a rezoning): the version valid in [validFrom, at), the one that replaced
+/// it at `at`, why, and the key name of who made it.
+package struct ZoneChange: Sendable, Equatable {
+    package var id: Int
+    package var zoneID: ZoneID
+    package var validFrom: String
+    package var at: String
+    package var before: ZoneAttributes
+    package var after: ZoneAttributes
+    package var reason: String?
+    package var actor: String
+
+    package init(
+        id: Int, zoneID: ZoneID, validFrom: String, at: String, before: ZoneAttributes, after: ZoneAttributes,
+        reason: String?, actor: String
+    ) {
+        self.id = id
+        self.zoneID = zoneID
+        self.validFrom = validFrom
+        self.at = at
+        self.before = before
+        self.after = after
+        self.reason = reason
+        self.actor = actor
     }
 }
 

@@ -2,20 +2,21 @@ package import LandModel
 import SpatialIndex
 
 /// Edits of a snapshot without rebuilding it: a new value that shares every unchanged array and
-/// index. Approvals change attributes only (use, floors, zone code), never an outline, so the
-/// parcel index is shared as it is; an edit that moved an outline would `LayerIndex.upsert` it.
+/// index. Approvals and rezonings change attributes only (a parcel's use, floors, zone code; a
+/// zone's code and names), never an outline, so the indexes are shared as they are; an edit that
+/// moved an outline would `LayerIndex.upsert` it.
 extension CitySnapshot {
-    /// A copy with other parcels (same count and order: edits never add or remove one).
-    private init(_ base: CitySnapshot, parcels: [Parcel], parcelIndex: LayerIndex, landUses: [LandUse]) {
+    /// A copy with other parcels and zones (same count and order: edits never add or remove one).
+    private init(_ base: CitySnapshot, parcels: [Parcel], zones: [Zone], landUses: [LandUse]) {
         self.parcels = parcels
-        self.zones = base.zones
+        self.zones = zones
         self.facilities = base.facilities
         self.facilityCentred = base.facilityCentred
         self.rules = base.rules
         self.parcelPosition = base.parcelPosition
         self.zonePosition = base.zonePosition
         self.facilityPosition = base.facilityPosition
-        self.parcelIndex = parcelIndex
+        self.parcelIndex = base.parcelIndex
         self.zoneIndex = base.zoneIndex
         self.facilityIndex = base.facilityIndex
         self.facilityIndexByCategory = base.facilityIndexByCategory
@@ -24,18 +25,48 @@ extension CitySnapshot {
     }
 
     /// The snapshot with each listed parcel's zone code, use and floors replaced; unknown ids are
-    /// skipped. Geometry is kept, so the index changes only if a box moved.
+    /// skipped.
     package func replacingAttributes(_ attributes: [ParcelID: ParcelAttributes]) -> CitySnapshot {
-        guard !attributes.isEmpty else { return self }
+        replacing(parcels: attributes, zones: [:])
+    }
+
+    /// The snapshot with the listed parcels' and zones' attributes replaced (unknown ids are
+    /// skipped); outlines, positions and indexes are kept.
+    package func replacing(parcels parcelAttributes: [ParcelID: ParcelAttributes], zones zoneAttributes: [ZoneID: ZoneAttributes]) -> CitySnapshot {
+        guard !parcelAttributes.isEmpty || !zoneAttributes.isEmpty else { return self }
         var parcels = self.parcels
         var uses = Set(landUses)
-        for (id, values) in attributes {
+        for (id, values) in parcelAttributes {
             guard let position = parcelPosition[id] else { continue }
-            parcels[Int(position)].zoneCode = values.zoneCode
-            parcels[Int(position)].currentUse = values.currentUse
-            parcels[Int(position)].floors = values.floors
+            parcels[Int(position)] = parcels[Int(position)].with(values)
             if let use = values.currentUse { uses.insert(use) }
         }
-        return CitySnapshot(self, parcels: parcels, parcelIndex: parcelIndex, landUses: uses.sorted())
+        var zones = self.zones
+        for (id, values) in zoneAttributes {
+            guard let position = zonePosition[id] else { continue }
+            zones[Int(position)] = zones[Int(position)].with(values)
+        }
+        return CitySnapshot(self, parcels: parcels, zones: zones, landUses: uses.sorted())
+    }
+}
+
+extension Parcel {
+    /// The parcel with the attributes of another version (the outline is the same in every version).
+    func with(_ version: ParcelAttributes) -> Parcel {
+        var parcel = self
+        parcel.zoneCode = version.zoneCode
+        parcel.currentUse = version.currentUse
+        parcel.floors = version.floors
+        return parcel
+    }
+}
+
+extension Zone {
+    func with(_ version: ZoneAttributes) -> Zone {
+        var zone = self
+        zone.code = version.code
+        zone.nameFa = version.nameFa
+        zone.nameEn = version.nameEn
+        return zone
     }
 }

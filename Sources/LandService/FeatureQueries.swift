@@ -136,48 +136,50 @@ extension CitySnapshot {
     }
 
     private func matches(_ collection: FeatureCollectionID, at position: Int, _ filters: [PropertyEquals]) -> Bool {
-        for filter in filters where !matches(collection, at: position, filter) { return false }
-        return true
-    }
-
-    private func matches(_ collection: FeatureCollectionID, at position: Int, _ filter: PropertyEquals) -> Bool {
-        switch filter.value {
-        case .integer(let wanted):
-            guard collection == .parcels, filter.property == .floors else { return false }
-            return parcels[position].floors == wanted
-        case .text(let wanted):
-            return text(of: filter.property, in: collection, at: position) == wanted
+        switch collection {
+        case .parcels: Self.matches(parcels[position], filters)
+        case .zones: Self.matches(zones[position], filters)
+        case .facilities: Self.matches(facilities[position], filters)
         }
     }
 
-    private func text(of property: QueryableProperty, in collection: FeatureCollectionID, at position: Int) -> String? {
-        switch collection {
-        case .parcels:
-            let parcel = parcels[position]
-            switch property {
-            case .id: return parcel.id.rawValue
-            case .zoneCode: return parcel.zoneCode?.rawValue
-            case .currentUse: return parcel.currentUse?.rawValue
-            default: return nil
+    // One version of a feature against every filter (AND); a feature without the property does not match.
+
+    static func matches(_ parcel: Parcel, _ filters: [PropertyEquals]) -> Bool {
+        filters.allSatisfy { filter in
+            switch (filter.property, filter.value) {
+            case (.floors, .integer(let wanted)): parcel.floors == wanted
+            case (.id, .text(let wanted)): parcel.id.rawValue == wanted
+            case (.zoneCode, .text(let wanted)): parcel.zoneCode?.rawValue == wanted
+            case (.currentUse, .text(let wanted)): parcel.currentUse?.rawValue == wanted
+            default: false
             }
-        case .zones:
-            let zone = zones[position]
-            switch property {
-            case .id: return zone.id.rawValue
-            case .code: return zone.code.rawValue
-            case .nameFa: return zone.nameFa
-            case .nameEn: return zone.nameEn
-            default: return nil
+        }
+    }
+
+    static func matches(_ zone: Zone, _ filters: [PropertyEquals]) -> Bool {
+        filters.allSatisfy { filter in
+            guard case .text(let wanted) = filter.value else { return false }
+            switch filter.property {
+            case .id: return zone.id.rawValue == wanted
+            case .code: return zone.code.rawValue == wanted
+            case .nameFa: return zone.nameFa == wanted
+            case .nameEn: return zone.nameEn == wanted
+            default: return false
             }
-        case .facilities:
-            let facility = facilities[position]
-            switch property {
-            case .id: return facility.id.rawValue
-            case .category: return facility.category.rawValue
-            case .categoryFa: return facility.categoryFa
-            case .nameFa: return facility.nameFa
-            case .nameEn: return facility.nameEn
-            default: return nil
+        }
+    }
+
+    static func matches(_ facility: Facility, _ filters: [PropertyEquals]) -> Bool {
+        filters.allSatisfy { filter in
+            guard case .text(let wanted) = filter.value else { return false }
+            switch filter.property {
+            case .id: return facility.id.rawValue == wanted
+            case .category: return facility.category.rawValue == wanted
+            case .categoryFa: return facility.categoryFa == wanted
+            case .nameFa: return facility.nameFa == wanted
+            case .nameEn: return facility.nameEn == wanted
+            default: return false
             }
         }
     }

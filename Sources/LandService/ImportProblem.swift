@@ -42,4 +42,9 @@ package enum ServiceError: Error, Sendable, Equatable {
     case requestStatusConflict(RequestStatus)
     case keyNameTaken
     case keyNotFound
+    // Zone edits.
+    /// There is no zone with this id.
+    case zoneNotFound
+    /// A rezoning to the code the zone already has.
+    case zoneCodeUnchanged(ZoneCode)
 }

@@ -57,8 +57,13 @@ extension CitySnapshot {
     }
 
     package func nonConformingParcels(zone: ZoneCode?, bbox: BoundingBox?) -> NonConformingReport {
+        conformity(of: parcelPositions(zone: zone, bbox: bbox))
+    }
+
+    /// The parcels at `positions` (by id) checked against the rules of the code that governs each.
+    package func conformity(of positions: [Int32]) -> NonConformingReport {
         var report = NonConformingReport()
-        for position in parcelPositions(zone: zone, bbox: bbox) {
+        for position in positions {
             guard let use = parcels[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position),
                 let rule = rules[code]
             else {

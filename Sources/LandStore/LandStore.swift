@@ -2,7 +2,7 @@ package import LandModel
 import GeoCore
 import GeoFormats
 package import Logging
-import FoundationEssentials
+package import FoundationEssentials
 
 /// The embedded store: one SQLite + SpatiaLite file in WAL mode, one writer connection (owned
 /// by the `StoreWriter` actor) and a pool of read-only connections.
@@ -247,9 +247,14 @@ actor StoreWriter {
     }
 }
 
-/// RFC 3339 timestamps in UTC with milliseconds, the form every table uses.
+/// RFC 3339 timestamps in UTC with milliseconds, the form every table uses (GeoFormats' `RFC3339`),
+/// so stored instants compare as text.
 package enum Timestamp {
-    package static func now() -> String {
-        Date.now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
+    package static func now() -> String { string(Date.now) }
+
+    /// `date` in the stored form, rounded to the millisecond: a `Date` made from whole
+    /// milliseconds (an instant the API read) comes back as exactly those digits.
+    package static func string(_ date: Date) -> String {
+        RFC3339.string(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
     }
 }

@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2]
+    static let all: [[String]] = [version1, version2, version3]
 
     static var latestVersion: Int { all.count }
 
@@ -104,5 +104,27 @@ enum Migrations {
           revoked_at TEXT)
         """,
         "CREATE INDEX audit_at ON audit (at)",
+    ]
+
+    /// The history of zone edits, the same shape as `parcel_history`: each row is one closed
+    /// version [valid_from, valid_to) of a zone's code and names with the values that replaced
+    /// them (geometry is never edited), the reason given and who made it. A parcel whose stored
+    /// zone code followed a rezoning names that zone change in `parcel_history.zone_change_id`
+    /// (its `request_id` stays NULL: no request caused it).
+    static let version3: [String] = [
+        """
+        CREATE TABLE zone_history (
+          change_id INTEGER PRIMARY KEY,
+          zone_id TEXT NOT NULL,
+          valid_from TEXT NOT NULL,
+          valid_to TEXT NOT NULL,
+          code TEXT NOT NULL, name_fa TEXT, name_en TEXT,
+          next_code TEXT NOT NULL, next_name_fa TEXT, next_name_en TEXT,
+          reason TEXT,
+          actor TEXT NOT NULL)
+        """,
+        "CREATE INDEX zone_history_zone ON zone_history (zone_id, valid_to)",
+        "CREATE INDEX zone_history_valid_to ON zone_history (valid_to)",
+        "ALTER TABLE parcel_history ADD COLUMN zone_change_id INTEGER REFERENCES zone_history (change_id)",
     ]
 }

@@ -91,7 +91,7 @@ extension LandStore {
     static func parcelChange(_ row: Statement) -> ParcelChange {
         ParcelChange(
             id: row.int(0) ?? 0, parcelID: ParcelID(row.string(1) ?? ""), validFrom: row.string(2) ?? "",
-            at: row.string(3) ?? "", requestID: row.int(4).map(RequestID.init),
+            at: row.string(3) ?? "", requestID: row.int(4).map(RequestID.init), zoneChangeID: row.int(11),
             before: ParcelAttributes(zoneCode: row.string(5).map(ZoneCode.init), currentUse: row.string(6).map(LandUse.init), floors: row.int(7)),
             after: ParcelAttributes(zoneCode: row.string(8).map(ZoneCode.init), currentUse: row.string(9).map(LandUse.init), floors: row.int(10)))
     }
@@ -179,17 +179,29 @@ extension StoreWriter {
     /// Writes the approved attributes onto the parcel and closes its previous version in the history.
     private func applyApproval(of request: ChangeRequest, at now: String, actor: String) throws(StoreError) -> ParcelChange {
         let parcelID = request.filing.parcelID
-        guard let before = try connection.cached(SQL.parcelAttributes, name: "parcelAttributes")
-            .bind(parcelID.rawValue, at: 1)
+        guard let before = try parcelAttributes(parcelID) else { throw StoreError.notFound(what: "parcel \(parcelID)") }
+        let after = request.filing.approvedAttributes(from: before)
+        return try changeParcel(parcelID, from: before, to: after, at: now, requestID: request.id, zoneChangeID: nil, actor: actor)
+    }
+
+    /// The parcel's stored attributes, nil when there is no such parcel.
+    func parcelAttributes(_ id: ParcelID) throws(StoreError) -> ParcelAttributes? {
+        try connection.cached(SQL.parcelAttributes, name: "parcelAttributes").bind(id.rawValue, at: 1)
             .all({ row in
                 ParcelAttributes(zoneCode: row.string(0).map(ZoneCode.init), currentUse: row.string(1).map(LandUse.init), floors: row.int(2))
             }).first
-        else { throw StoreError.notFound(what: "parcel \(parcelID)") }
-        let after = request.filing.approvedAttributes(from: before)
+    }
+
+    /// Writes `after` onto the parcel and closes its version `before` in the history, as of `now`.
+    /// Runs inside the caller's transaction.
+    func changeParcel(
+        _ parcelID: ParcelID, from before: ParcelAttributes, to after: ParcelAttributes, at now: String,
+        requestID: RequestID?, zoneChangeID: Int?, actor: String
+    ) throws(StoreError) -> ParcelChange {
         try connection.cached(SQL.updateParcelAttributes, name: "updateParcelAttributes")
             .bind(parcelID.rawValue, at: 1).bind(after.zoneCode?.rawValue, at: 2).bind(after.currentUse?.rawValue, at: 3)
             .bind(after.floors, at: 4).run()
-        let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 } ?? ""
+        let importedAt = try importedAt()
         let lastChange = try connection.cached(SQL.lastParcelChange, name: "lastParcelChange")
             .bind(parcelID.rawValue, at: 1).bind(importedAt, at: 2).all { $0.string(0) }.first.flatMap { $0 }
         let validFrom = lastChange ?? importedAt
@@ -197,10 +209,15 @@ extension StoreWriter {
             .bind(parcelID.rawValue, at: 1).bind(validFrom, at: 2).bind(now, at: 3)
             .bind(before.zoneCode?.rawValue, at: 4).bind(before.currentUse?.rawValue, at: 5).bind(before.floors, at: 6)
             .bind(after.zoneCode?.rawValue, at: 7).bind(after.currentUse?.rawValue, at: 8).bind(after.floors, at: 9)
-            .bind(request.id.rawValue, at: 10).bind(actor, at: 11).run()
+            .bind(requestID?.rawValue, at: 10).bind(actor, at: 11).bind(zoneChangeID, at: 12).run()
         return ParcelChange(
-            id: Int(connection.lastInsertedRowID), parcelID: parcelID, validFrom: validFrom, at: now, requestID: request.id,
-            before: before, after: after)
+            id: Int(connection.lastInsertedRowID), parcelID: parcelID, validFrom: validFrom, at: now, requestID: requestID,
+            zoneChangeID: zoneChangeID, before: before, after: after)
+    }
+
+    /// When the current dataset was imported (the start of every first version).
+    func importedAt() throws(StoreError) -> String {
+        try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 } ?? ""
     }
 
     func audit(at: String, actor: String, action: String, target: String?, before: String?, after: String?) throws(StoreError) {
@@ -224,11 +241,4 @@ extension JSONWriter {
 
 extension Connection {
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-}
-
-extension Timestamp {
-    /// `date` in the stored form (RFC 3339, UTC, milliseconds), so stored instants compare as text.
-    package static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
-    }
 }

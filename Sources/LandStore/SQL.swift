@@ -95,12 +95,12 @@ extension SQL {
     static let lastParcelChange = "SELECT max(valid_to) FROM parcel_history WHERE parcel_id = ?1 AND valid_to >= ?2"
     static let insertParcelHistory = """
         INSERT INTO parcel_history (parcel_id, valid_from, valid_to, zone_code, current_use, floors,
-          next_zone_code, next_current_use, next_floors, request_id, actor)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+          next_zone_code, next_current_use, next_floors, request_id, actor, zone_change_id)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
         """
     static let historyColumns = """
         change_id, parcel_id, valid_from, valid_to, request_id, zone_code, current_use, floors,
-          next_zone_code, next_current_use, next_floors
+          next_zone_code, next_current_use, next_floors, zone_change_id
         """
     /// The versions valid at instant ?1 that are not the current one: [valid_from, valid_to) holds ?1.
     static let parcelVersionsAt = """
@@ -125,5 +125,31 @@ extension SQL {
     static let auditPage = """
         SELECT audit_id, at, actor, action, target, before, after FROM audit
         WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2) ORDER BY audit_id DESC LIMIT ?3
+        """
+}
+
+extension SQL {
+    // MARK: zone history (migration 3)
+    static let zoneAttributes = "SELECT code, name_fa, name_en FROM zone WHERE zone_id = ?1"
+    static let updateZoneAttributes = "UPDATE zone SET code = ?2, name_fa = ?3, name_en = ?4 WHERE zone_id = ?1"
+    /// When the zone's current version began: its last change since the dataset was imported (?2).
+    static let lastZoneChange = "SELECT max(valid_to) FROM zone_history WHERE zone_id = ?1 AND valid_to >= ?2"
+    static let insertZoneHistory = """
+        INSERT INTO zone_history (zone_id, valid_from, valid_to, code, name_fa, name_en,
+          next_code, next_name_fa, next_name_en, reason, actor)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        """
+    static let zoneHistoryColumns = """
+        change_id, zone_id, valid_from, valid_to, code, name_fa, name_en, next_code, next_name_fa, next_name_en,
+          reason, actor
+        """
+    /// The zone versions valid at instant ?1 that are not the current one.
+    static let zoneVersionsAt = """
+        SELECT \(zoneHistoryColumns) FROM zone_history WHERE valid_from <= ?1 AND valid_to > ?1 ORDER BY change_id
+        """
+    /// Zone changes made in [?1, ?2], after the dataset import ?3.
+    static let zoneChangesBetween = """
+        SELECT \(zoneHistoryColumns) FROM zone_history WHERE valid_to >= ?1 AND valid_to <= ?2 AND valid_to >= ?3
+        ORDER BY valid_to, change_id
         """
 }

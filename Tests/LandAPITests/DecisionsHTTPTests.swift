@@ -127,7 +127,7 @@ struct DecisionsHTTPTests {
             }
             #expect(try await ogcUse("") == "commercial")
             #expect(try await ogcUse("&datetime=\(stamp)") == "residential")
-            #expect(try await ogcUse("&datetime=\(stamp)/..") == "commercial", "an interval answers as now")
+            #expect(try await ogcUse("&datetime=\(stamp)/..") == "commercial", "an open interval: its latest version, today's")
 
             let changes = try await client.call(.get, "/changes?from=\(stamp)")
             let list = try #require(changes.json["changes"] as? [[String: Any]])

@@ -35,6 +35,8 @@ struct OGCErrorTests {
         ("/collections/parcels/items?datetime=2020-01-01T25:00:00Z", 400, "InvalidParameterValue", "datetime"),
         ("/collections/parcels/items?datetime=../..", 400, "InvalidParameterValue", "datetime"),
         ("/collections/parcels/items?datetime=2020-01-01T10:00:00", 400, "InvalidParameterValue", "datetime"),
+        ("/collections/parcels/items?datetime=2020-01-01", 400, "InvalidParameterValue", "datetime"),
+        ("/collections/parcels/items/P-000001?datetime=2020-01-01", 400, "InvalidParameterValue", "datetime"),
         ("/collections/parcels/items?floors=many", 400, "InvalidParameterValue", "floors"),
         ("/collections/parcels/items?f=xml", 400, "InvalidParameterValue", "f"),
         ("/collections/parcels/items?colour=red", 400, "InvalidParameterValue", "colour"),

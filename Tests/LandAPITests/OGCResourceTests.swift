@@ -211,6 +211,16 @@ struct OGCResourceTests {
             let names = Set((items["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
             #expect(names.isSuperset(of: ["bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "f", "zone_code", "current_use", "floors"]))
             #expect(paths["/requests"]?["post"] != nil && paths["/requests"]?["get"] != nil)
+            for path in ["/collections/zones/items/{featureId}", "/lookup"] {
+                let operation = try #require(paths[path]?["get"] as? [String: Any])
+                #expect((operation["parameters"] as? [[String: Any]])?.contains { $0["name"] as? String == "datetime" } == true, "\(path)")
+            }
+            let rezone = try #require(paths["/zones/{zoneId}/rezone"]?["post"] as? [String: Any])
+            let schema = ((((rezone["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"]) as? [String: Any]
+            #expect(schema?["required"] as? [String] == ["code", "reason"])
+            #expect(Set((rezone["responses"] as? [String: Any])?.keys.map { $0 } ?? []) == ["200", "400", "401", "403", "404", "409", "500"])
+            let html = try await client.execute(uri: "/api?f=html", method: .get)
+            #expect(String(buffer: html.body).contains("<code>POST /zones/{zoneId}/rezone</code>"))
         }
     }
 

@@ -41,7 +41,7 @@ final class LogRecorder: Sendable {
     }
 }
 
-/// Tehran imported into a temp database, the services over it, and the router, with every log recorded.
+/// A city (Tehran unless told) imported into a temp database, the services over it, and the router, with every log recorded.
 struct RequestCity: Sendable {
     let services: LandServices
     let publicPostsPerMinute: Int
@@ -49,11 +49,11 @@ struct RequestCity: Sendable {
     /// The database file.
     let path: String
 
-    static func make(publicPostsPerMinute: Int = 10_000) async throws -> RequestCity {
+    static func make(publicPostsPerMinute: Int = 10_000, dataset: String = "tehran") async throws -> RequestCity {
         let recorder = LogRecorder()
-        let path = try Fixtures.temporaryDirectory().appending(path: "tehran.db").path
+        let path = try Fixtures.temporaryDirectory().appending(path: "\(dataset).db").path
         _ = try await DatasetImporter().importFolder(
-            Fixtures.dataset("tehran"), intoDatabaseAt: path, replace: false, actor: "test", logger: recorder.logger)
+            Fixtures.dataset(dataset), intoDatabaseAt: path, replace: false, actor: "test", logger: recorder.logger)
         let services = try await LandServices.open(databaseAt: path, logger: recorder.logger)
         return RequestCity(services: services, publicPostsPerMinute: publicPostsPerMinute, recorder: recorder, path: path)
     }
