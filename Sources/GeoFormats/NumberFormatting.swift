@@ -30,9 +30,10 @@ package enum NumberFormatting {
         let magnitude = value.magnitude
         guard value.isFinite, magnitude < 0x1p64 else { return nil }
         let decimals = min(max(decimals, 0), maxDecimals)
-        // The split is exact: a Double's integer part and fraction are both Doubles.
-        let integerPart = magnitude.rounded(.towardZero)
-        var whole = UInt64(integerPart)
+        // The split is exact: a Double's integer part and fraction are both Doubles. (Integer
+        // conversion truncates toward zero; `rounded` is a libm call on baseline x86-64.)
+        var whole = UInt64(magnitude)
+        let integerPart = Double(whole)
         let scale = powerOfTen(decimals)
         var fraction = roundedScaledFraction(magnitude - integerPart, scale: scale)
         if fraction == scale {
@@ -87,12 +88,13 @@ package enum NumberFormatting {
     private static func roundedScaledFraction(_ fraction: Double, scale: UInt64) -> UInt64 {
         let factor = Double(scale)
         let high = fraction * factor
-        let floor = high.rounded(.down)
+        let floor = Double(UInt64(high))  // high ≥ 0: truncation is floor
         if high - floor == 0.5 {
             let error = (-high).addingProduct(fraction, factor)  // fraction × factor − high, exactly
             return UInt64(floor) + (error >= 0 ? 1 : 0)
         }
-        return UInt64(high.rounded(.toNearestOrAwayFromZero))
+        // Half up (= away from zero here): high < 10¹⁵ < 2⁵⁰, so high + 0.5 is exact.
+        return UInt64(high + 0.5)
     }
 
     /// Appends `value` as decimal digits ("-42").
