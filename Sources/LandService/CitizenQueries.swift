@@ -49,9 +49,8 @@ extension CitySnapshot {
         if let parcel, let rule, let use = parcels[Int(parcel)].currentUse {
             conformity = rule.allowedUses.contains(use) ? .allowed : rule.conditionalUses.contains(use) ? .conditional : .notAllowed
         }
-        let nearest = LookupAnswer.amenityCategories.map { category in
-            (category, nearestFacilities(to: point, k: 1, categories: [category]).first)
-        }
+        let found = nearestFacility(to: point, ofEach: LookupAnswer.amenityCategories)
+        let nearest = zip(LookupAnswer.amenityCategories, found).map { ($0, $1) }
         return LookupAnswer(parcel: parcel, zones: zonesHere, zoneCode: code, rule: rule, conformity: conformity, nearest: nearest)
     }
 }

@@ -112,6 +112,22 @@ package struct CitySnapshot: Sendable {
 
     // MARK: - nearest
 
+    /// For each of `categories`, the nearest facility of that category (nil when it has none):
+    /// one metric (the query point's trigonometry) and one search buffer for them all — what
+    /// `/lookup` asks on every request.
+    package func nearestFacility(to point: Coordinate, ofEach categories: [FacilityCategory]) -> [NearbyFacility?] {
+        var buffer = NearestSearchBuffer()
+        var results: [Neighbor] = []
+        results.reserveCapacity(1)
+        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred)
+        return categories.map { category in
+            guard let index = facilityIndexByCategory[category] else { return nil }
+            results.removeAll(keepingCapacity: true)
+            index.nearest(metric, k: 1, buffer: &buffer, into: &results)
+            return results.first.map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
+        }
+    }
+
     /// The k facilities nearest to `point` by geodesic distance on WGS 84, ordered by distance,
     /// then id; only those of `categories` when given, only within `maxDistanceMeters`.
     package func nearestFacilities(
