@@ -20,7 +20,8 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
     try await buildApplication(services: services, config: config, logger: logger).runService()
 }
 
-package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> Router<ZaminRequestContext> {
+/// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET).
+package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
@@ -35,5 +36,5 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
     router.addRoutes(ZonesController(services: services).routes)
-    return router
+    return HeadAnsweringRouter(router: router)
 }

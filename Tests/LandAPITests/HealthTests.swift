@@ -30,6 +30,25 @@ struct HealthTests {
         }
     }
 
+    /// RFC 9110 §9.3.2: the same status and header fields as GET, no content.
+    @Test("HEAD answers every GET resource with GET's status, ETag and length, and no body")
+    func headLikeGet() async throws {
+        let services = try await TestCity.services()
+        let app = Application(router: buildRouter(services: services))
+        try await app.test(.router) { client in
+            for uri in ["/health", "/collections", "/collections/parcels/items?limit=3", "/api", "/lookup?lon=51.41&lat=35.7",
+                        "/lookup?lon=999&lat=35.7", "/no/such/path", "/collections/nothing/items"] {
+                let get = try await client.execute(uri: uri, method: .get)
+                let head = try await client.execute(uri: uri, method: .head)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+                #expect(get.body.readableBytes > 0, "\(uri)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.headers[.eTag] == get.headers[.eTag], "\(uri)")
+            }
+        }
+    }
+
     @Test("an unknown path is a 404 with a JSON body, in Persian by default and English on request")
     func unknownPath() async throws {
         let services = try await TestCity.services()

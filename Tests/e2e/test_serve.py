@@ -39,6 +39,17 @@ def test_unknown_path_is_a_json_404(server):
     assert json.loads(body)["code"] == "NotFound"
 
 
+def test_head_is_get_without_the_body(server):
+    """curl -I on the real server: GET's status and Content-Length, no body (RFC 9110 §9.3.2)."""
+    for path in ["/collections", "/collections/parcels/items?limit=5", "/no/such/thing"]:
+        get_status, get_head, get_body = curl(server.base + path)
+        result = subprocess.run(["curl", "-s", "-I", server.base + path], capture_output=True, timeout=30)
+        head = result.stdout.decode("utf-8")
+        assert int(head.split()[1]) == get_status
+        lengths = [line.split(":", 1)[1].strip() for line in head.split("\r\n") if line.lower().startswith("content-length:")]
+        assert lengths == [str(len(get_body.encode("utf-8")))], head
+
+
 def test_stops_cleanly_on_sigint_and_sigterm(tehran_db, tmp_path):
     for sig in (signal.SIGINT, signal.SIGTERM):
         srv = Server(tehran_db, tmp_path / f"serve-{sig}.log").start()
