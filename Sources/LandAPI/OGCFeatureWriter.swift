@@ -43,48 +43,58 @@ enum OGCFeatureWriter {
     static func properties(
         _ json: inout JSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int, validity: Validity?
     ) {
-        let extras: String
+        // Each layer's writer borrows the feature in the array: no copy of its strings (a copy
+        // retained and released every one of them, for each of the 100 features of a page).
         switch collection {
-        case .parcels:
-            let parcel = snapshot.parcels[position]
-            json.key("id")
-            json.string(parcel.id.rawValue)
-            json.key("zone_code")
-            optional(&json, parcel.zoneCode?.rawValue)
-            json.key("area_m2")
-            json.number(parcel.areaSquareMeters, decimals: 1)
-            json.key("current_use")
-            optional(&json, parcel.currentUse?.rawValue)
-            json.key("floors")
-            if let floors = parcel.floors { json.number(floors) } else { json.null() }
-            json.key("address")
-            optional(&json, parcel.address)
-            extras = parcel.extraPropertiesJSON
-        case .zones:
-            let zone = snapshot.zones[position]
-            json.key("id")
-            json.string(zone.id.rawValue)
-            json.key("code")
-            json.string(zone.code.rawValue)
-            json.key("name_fa")
-            optional(&json, zone.nameFa)
-            json.key("name_en")
-            optional(&json, zone.nameEn)
-            extras = zone.extraPropertiesJSON
-        case .facilities:
-            let facility = snapshot.facilities[position]
-            json.key("id")
-            json.string(facility.id.rawValue)
-            json.key("name_fa")
-            optional(&json, facility.nameFa)
-            json.key("name_en")
-            optional(&json, facility.nameEn)
-            json.key("category")
-            json.string(facility.category.rawValue)
-            json.key("category_fa")
-            optional(&json, facility.categoryFa)
-            extras = facility.extraPropertiesJSON
+        case .parcels: parcelProperties(&json, snapshot.parcels[position], validity: validity)
+        case .zones: zoneProperties(&json, snapshot.zones[position], validity: validity)
+        case .facilities: facilityProperties(&json, snapshot.facilities[position], validity: validity)
         }
+    }
+
+    private static func parcelProperties(_ json: inout JSONWriter, _ parcel: borrowing Parcel, validity: Validity?) {
+        json.key("id")
+        json.string(parcel.id.rawValue)
+        json.key("zone_code")
+        optional(&json, parcel.zoneCode?.rawValue)
+        json.key("area_m2")
+        json.number(parcel.areaSquareMeters, decimals: 1)
+        json.key("current_use")
+        optional(&json, parcel.currentUse?.rawValue)
+        json.key("floors")
+        if let floors = parcel.floors { json.number(floors) } else { json.null() }
+        json.key("address")
+        optional(&json, parcel.address)
+        validityAndExtras(&json, validity: validity, extras: parcel.extraPropertiesJSON)
+    }
+
+    private static func zoneProperties(_ json: inout JSONWriter, _ zone: borrowing Zone, validity: Validity?) {
+        json.key("id")
+        json.string(zone.id.rawValue)
+        json.key("code")
+        json.string(zone.code.rawValue)
+        json.key("name_fa")
+        optional(&json, zone.nameFa)
+        json.key("name_en")
+        optional(&json, zone.nameEn)
+        validityAndExtras(&json, validity: validity, extras: zone.extraPropertiesJSON)
+    }
+
+    private static func facilityProperties(_ json: inout JSONWriter, _ facility: borrowing Facility, validity: Validity?) {
+        json.key("id")
+        json.string(facility.id.rawValue)
+        json.key("name_fa")
+        optional(&json, facility.nameFa)
+        json.key("name_en")
+        optional(&json, facility.nameEn)
+        json.key("category")
+        json.string(facility.category.rawValue)
+        json.key("category_fa")
+        optional(&json, facility.categoryFa)
+        validityAndExtras(&json, validity: validity, extras: facility.extraPropertiesJSON)
+    }
+
+    private static func validityAndExtras(_ json: inout JSONWriter, validity: Validity?, extras: String) {
         if let validity {
             json.key("valid_from")
             optional(&json, validity.from)
