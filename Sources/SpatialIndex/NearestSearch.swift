@@ -7,11 +7,13 @@
 /// specialised into the loop: no existential, no closure per element.
 ///
 /// Contract: `lowerBound` of a box never exceeds `exactDistance` of any item whose box lies in it
-/// (else results may be missed or misordered); both are non-negative and not NaN.
+/// (else results may be missed or misordered), and an exact `itemKey` is that item's
+/// `exactDistance`; all are non-negative and not NaN.
 public protocol NearestMetric {
     /// A lower bound of the distance from the query to anything inside the closed box.
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double
-    /// The exact distance from the query to item `id`; called about k times per search.
+    /// The exact distance from the query to item `id`: for items queued with a lower bound (see
+    /// `itemKey`) once they reach the front, and for items of a `LayerIndex` overlay.
     func exactDistance(toItem id: Int32) -> Double
     /// Whether item `id` may be returned (e.g. a facility of the wanted category); true by default.
     func includes(_ id: Int32) -> Bool
