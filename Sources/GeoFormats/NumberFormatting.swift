@@ -117,7 +117,11 @@ package enum NumberFormatting {
     /// Appends `value` as decimal digits ("-42").
     package static func append(_ value: Int, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendDigits(UInt64(value.magnitude), to: &bytes)
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits hold UInt64.max
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let end = writeDigits(UInt64(value.magnitude), minimumWidth: 1, into: raw, at: 0)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<end]))
+        }
     }
 
     /// Appends the shortest decimal that reads back as exactly `value` (the digits of Swift's
@@ -185,26 +189,5 @@ package enum NumberFormatting {
     @inline(__always)
     static func appendNull(to bytes: inout [UInt8]) {
         bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
-    }
-
-    /// Decimal digits of `value`, left-padded with zeros to `minimumWidth`.
-    @inline(__always)
-    private static func appendDigits(_ value: UInt64, minimumWidth: Int = 1, to bytes: inout [UInt8]) {
-        // 20 digits hold UInt64.max; fill from the right in a fixed-size tuple, no allocation.
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            var index = 24
-            var rest = value
-            repeat {
-                index -= 1
-                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest != 0
-            while 24 - index < minimumWidth {
-                index -= 1
-                raw[index] = UInt8(ascii: "0")
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[index..<24]))
-        }
     }
 }
