@@ -81,7 +81,7 @@ package struct GeodesicFromPoint: Sendable {
     package func shortLineMeters(to other: EarthCentredPoint) -> Double? {
         let dx = other.x - centred.x, dy = other.y - centred.y, dz = other.z - centred.z
         let chordSquared = dx * dx + dy * dy + dz * dz
-        guard chordSquared <= 20_000.0 * 20_000.0 else { return nil }  // shortLineMeters²
+        guard chordSquared <= Self.shortLineMeters * Self.shortLineMeters else { return nil }
         let east = eastX * dx + eastY * dy
         let north = northX * dx + northY * dy + northZ * dz
         let horizontalSquared = east * east + north * north
@@ -102,4 +102,33 @@ package struct GeodesicFromPoint: Sendable {
 extension WGS84 {
     /// e² = f (2 − f).
     package static let eccentricitySquared = flattening * (2 - flattening)
+}
+
+/// What a geodesic k-nearest search from one point ranks by (SpatialIndex's `NearestMetric` asks
+/// for these three): the conservative box bound, the exact distance, and the key an item enters the
+/// queue with — its exact distance when the line is short (as cheap as a bound), else the box bound.
+/// One place for that pairing, which the server's metric, the benchmark's and the tests' share.
+package struct GeodesicNearestKeys: Sendable {
+    package let distances: GeodesicFromPoint
+    package let bound: GeodesicLowerBound
+
+    package init(from query: Coordinate) {
+        distances = GeodesicFromPoint(from: query)
+        bound = GeodesicLowerBound(from: query)
+    }
+
+    package func lowerBound(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
+        bound.meters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
+    }
+
+    package func exactDistance(to target: Coordinate, centred: EarthCentredPoint) -> Double {
+        distances.meters(to: target, centred: centred)
+    }
+
+    package func itemKey(
+        centred: EarthCentredPoint, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double
+    ) -> (key: Double, isExact: Bool) {
+        if let meters = distances.shortLineMeters(to: centred) { return (meters, true) }
+        return (lowerBound(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat), false)
+    }
 }

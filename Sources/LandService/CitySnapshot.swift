@@ -160,28 +160,25 @@ package struct NearbyFacility: Sendable, Equatable {
 /// GeoCore's geodesic distance ranks (trig-free for the short lines of a city, so leaves enter the
 /// queue with their exact distance).
 struct GeodesicMetric: NearestMetric {
-    let distances: GeodesicFromPoint
-    let bound: GeodesicLowerBound
+    let keys: GeodesicNearestKeys
     let facilities: [Facility]
     let centred: [EarthCentredPoint]
 
     init(query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint]) {
-        distances = GeodesicFromPoint(from: query)
-        bound = GeodesicLowerBound(from: query)
+        keys = GeodesicNearestKeys(from: query)
         self.facilities = facilities
         self.centred = centred
     }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
-        bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+        keys.lowerBound(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
     }
 
     func exactDistance(toItem id: Int32) -> Double {
-        distances.meters(to: facilities[Int(id)].location, centred: centred[Int(id)])
+        keys.exactDistance(to: facilities[Int(id)].location, centred: centred[Int(id)])
     }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        if let meters = distances.shortLineMeters(to: centred[Int(id)]) { return (meters, true) }
-        return (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
+        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
     }
 }

@@ -170,27 +170,24 @@ struct CountingMetric<Base: NearestMetric>: NearestMetric {
 /// W3: geodesic metres to facilities (as LandService's GeodesicMetric: the box bound prunes, leaves
 /// within `GeodesicFromPoint.shortLineMeters` enter the queue with their exact distance).
 struct FacilityMetric: NearestMetric {
-    let distances: GeodesicFromPoint
-    let bound: GeodesicLowerBound
+    let keys: GeodesicNearestKeys
     let points: [Coordinate]
     let centred: [EarthCentredPoint]
 
     init(_ query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint]) {
-        distances = GeodesicFromPoint(from: query)
-        bound = GeodesicLowerBound(from: query)
+        keys = GeodesicNearestKeys(from: query)
         self.points = points
         self.centred = centred
     }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
-        bound.meters(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+        keys.lowerBound(minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
     }
 
-    func exactDistance(toItem id: Int32) -> Double { distances.meters(to: points[Int(id)], centred: centred[Int(id)]) }
+    func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        if let meters = distances.shortLineMeters(to: centred[Int(id)]) { return (meters, true) }
-        return (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
+        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
     }
 }
 
