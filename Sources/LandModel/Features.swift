@@ -141,17 +141,24 @@ package struct Dataset: Sendable {
     }
 }
 
-// The property names the API writes from a feature's own fields (OGC items, lookups): dataset
-// properties of the same names are dropped when a city is loaded (LandServices), so what is left
-// in `extraPropertiesJSON` can be written after them as it is, without a second copy of a name.
-extension Parcel {
+/// A feature whose dataset properties without a column of their own are kept as JSON
+/// (`extraPropertiesJSON`). `columnNames` are the property names the API writes from the feature's
+/// own fields (OGC items, lookups): dataset properties of the same names are dropped when a city is
+/// loaded (LandServices), so what is left can be written after them as it is, without a second
+/// copy of a name.
+package protocol HasExtraProperties {
+    static var columnNames: Set<String> { get }
+    var extraPropertiesJSON: String { get set }
+}
+
+extension Parcel: HasExtraProperties {
     package static let columnNames: Set<String> = ["id", "zone_code", "area_m2", "current_use", "floors", "address"]
 }
 
-extension Zone {
+extension Zone: HasExtraProperties {
     package static let columnNames: Set<String> = ["id", "code", "name_fa", "name_en"]
 }
 
-extension Facility {
+extension Facility: HasExtraProperties {
     package static let columnNames: Set<String> = ["id", "name_fa", "name_en", "category", "category_fa"]
 }

@@ -20,27 +20,11 @@ enum ExtraProperties {
     }
 }
 
-extension Parcel {
-    /// The parcel with its extra properties as `ExtraProperties.dropping` leaves them.
-    package var withExtraPropertiesCompacted: Parcel {
+extension HasExtraProperties {
+    /// The feature with its extra properties as `ExtraProperties.dropping` leaves them.
+    package var withExtraPropertiesCompacted: Self {
         var copy = self
-        copy.extraPropertiesJSON = ExtraProperties.dropping(Parcel.columnNames, from: extraPropertiesJSON)
-        return copy
-    }
-}
-
-extension Zone {
-    package var withExtraPropertiesCompacted: Zone {
-        var copy = self
-        copy.extraPropertiesJSON = ExtraProperties.dropping(Zone.columnNames, from: extraPropertiesJSON)
-        return copy
-    }
-}
-
-extension Facility {
-    package var withExtraPropertiesCompacted: Facility {
-        var copy = self
-        copy.extraPropertiesJSON = ExtraProperties.dropping(Facility.columnNames, from: extraPropertiesJSON)
+        copy.extraPropertiesJSON = ExtraProperties.dropping(Self.columnNames, from: extraPropertiesJSON)
         return copy
     }
 }
