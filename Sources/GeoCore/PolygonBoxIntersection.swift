@@ -34,30 +34,34 @@ extension Polygonal {
 extension Ring {
     /// True when some edge of the ring has a point in the closed box.
     func edgeMeetsBox(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Bool {
-        xy.withUnsafeBufferPointer { xy in
-            let count = xy.count / 2
-            guard count >= 1 else { return false }
-            var ax = xy[0], ay = xy[1]
-            if count == 1 { return ax >= minX && ax <= maxX && ay >= minY && ay <= maxY }
-            for i in 1..<count {
-                let bx = xy[2 * i], by = xy[2 * i + 1]
-                if Swift.max(ax, bx) >= minX && Swift.min(ax, bx) <= maxX && Swift.max(ay, by) >= minY
-                    && Swift.min(ay, by) <= maxY
-                {
-                    let dx = bx - ax, dy = by - ay
-                    // Sign of the cross product (b − a) × (corner − a) for the four corners.
-                    let c1 = dx * (minY - ay) - dy * (minX - ax)
-                    let c2 = dx * (minY - ay) - dy * (maxX - ax)
-                    let c3 = dx * (maxY - ay) - dy * (minX - ax)
-                    let c4 = dx * (maxY - ay) - dy * (maxX - ax)
-                    let allPositive = c1 > 0 && c2 > 0 && c3 > 0 && c4 > 0
-                    let allNegative = c1 < 0 && c2 < 0 && c3 < 0 && c4 < 0
-                    if !allPositive && !allNegative { return true }
-                }
-                ax = bx
-                ay = by
+        xy.withUnsafeBufferPointer { xy in Ring.edgeMeetsBox(xy, minX: minX, minY: minY, maxX: maxX, maxY: maxY) }
+    }
+
+    /// `edgeMeetsBox` of the ring whose positions are `xy` (x0, y0, x1, y1, …): shared with
+    /// `PolygonalOutlines`, which keeps rings in one array.
+    static func edgeMeetsBox(_ xy: UnsafeBufferPointer<Double>, minX: Double, minY: Double, maxX: Double, maxY: Double) -> Bool {
+        let count = xy.count / 2
+        guard count >= 1 else { return false }
+        var ax = xy[0], ay = xy[1]
+        if count == 1 { return ax >= minX && ax <= maxX && ay >= minY && ay <= maxY }
+        for i in 1..<count {
+            let bx = xy[2 * i], by = xy[2 * i + 1]
+            if Swift.max(ax, bx) >= minX && Swift.min(ax, bx) <= maxX && Swift.max(ay, by) >= minY
+                && Swift.min(ay, by) <= maxY
+            {
+                let dx = bx - ax, dy = by - ay
+                // Sign of the cross product (b − a) × (corner − a) for the four corners.
+                let c1 = dx * (minY - ay) - dy * (minX - ax)
+                let c2 = dx * (minY - ay) - dy * (maxX - ax)
+                let c3 = dx * (maxY - ay) - dy * (minX - ax)
+                let c4 = dx * (maxY - ay) - dy * (maxX - ax)
+                let allPositive = c1 > 0 && c2 > 0 && c3 > 0 && c4 > 0
+                let allNegative = c1 < 0 && c2 < 0 && c3 < 0 && c4 < 0
+                if !allPositive && !allNegative { return true }
             }
-            return false
+            ax = bx
+            ay = by
         }
+        return false
     }
 }

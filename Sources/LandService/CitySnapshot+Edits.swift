@@ -18,6 +18,8 @@ extension CitySnapshot {
         self.facilityPosition = base.facilityPosition
         self.parcelIndex = base.parcelIndex
         self.zoneIndex = base.zoneIndex
+        self.parcelOutlines = base.parcelOutlines
+        self.zoneOutlines = base.zoneOutlines
         self.facilityIndex = base.facilityIndex
         self.facilityIndexByCategory = base.facilityIndexByCategory
         self.categories = base.categories

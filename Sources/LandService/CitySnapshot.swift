@@ -21,6 +21,10 @@ package struct CitySnapshot: Sendable {
 
     package let parcelIndex: LayerIndex
     package let zoneIndex: LayerIndex
+    /// Parcel and zone outlines by position, flat and in index order, for the exact tests of
+    /// lookups and windows (the same outlines as `geometry`; edits never change an outline).
+    package let parcelOutlines: PolygonalOutlines
+    package let zoneOutlines: PolygonalOutlines
     package let facilityIndex: LayerIndex
     /// One index per category, for "the nearest hospital" without scanning other categories.
     package let facilityIndexByCategory: [FacilityCategory: LayerIndex]
@@ -40,6 +44,8 @@ package struct CitySnapshot: Sendable {
         self.facilityPosition = Dictionary(uniqueKeysWithValues: self.facilities.enumerated().map { ($1.id, Int32($0)) })
         self.parcelIndex = Self.index(self.parcels.map(\.geometry.bbox))
         self.zoneIndex = Self.index(self.zones.map(\.geometry.bbox))
+        self.parcelOutlines = PolygonalOutlines(self.parcels.map(\.geometry), layoutOrder: Self.leafOrder(parcelIndex))
+        self.zoneOutlines = PolygonalOutlines(self.zones.map(\.geometry), layoutOrder: Self.leafOrder(zoneIndex))
         self.facilityIndex = Self.index(self.facilities.map { BoundingBox(point: $0.location) })
 
         var byCategory: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]
@@ -62,28 +68,40 @@ package struct CitySnapshot: Sendable {
         return LayerIndex(boxes: flat, ids: (0..<Int32(boxes.count)).map { $0 })
     }
 
+    /// The index's item ids (positions) in its leaf order.
+    private static func leafOrder(_ index: LayerIndex) -> [Int32] {
+        var order: [Int32] = []
+        order.reserveCapacity(index.base.count)
+        index.base.forEachItem { id, _, _, _, _ in order.append(id) }
+        return order
+    }
+
     // MARK: - point lookups
 
     /// The parcel containing the point (GeoCore's boundary rule: a point on an edge shared by two
     /// parcels belongs to exactly one); if parcels overlap, the one with the smallest id.
     package func parcel(at point: Coordinate) -> Int32? {
-        Self.positions(in: parcelIndex, box: BoundingBox(point: point)) { parcels[Int($0)].geometry.contains(point) }.first
+        Self.positions(in: parcelIndex, box: BoundingBox(point: point)) { parcelOutlines.contains($0, x: point.lon, y: point.lat) }.first
     }
 
     /// Every zone containing the point, by id (OSM land-use areas may overlap; Tehran's tile).
     package func zones(at point: Coordinate) -> [Int32] {
-        Self.positions(in: zoneIndex, box: BoundingBox(point: point)) { zones[Int($0)].geometry.contains(point) }
+        Self.positions(in: zoneIndex, box: BoundingBox(point: point)) { zoneOutlines.contains($0, x: point.lon, y: point.lat) }
     }
 
     // MARK: - windows
 
     /// Parcels whose polygon meets the box (exact, not just their bounding box), by id.
     package func parcels(intersecting box: BoundingBox) -> [Int32] {
-        Self.positions(in: parcelIndex, meeting: box) { parcels[Int($0)].geometry.intersects(box) }
+        Self.positions(in: parcelIndex, meeting: box) {
+            parcelOutlines.intersects($0, minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat)
+        }
     }
 
     package func zones(intersecting box: BoundingBox) -> [Int32] {
-        Self.positions(in: zoneIndex, meeting: box) { zones[Int($0)].geometry.intersects(box) }
+        Self.positions(in: zoneIndex, meeting: box) {
+            zoneOutlines.intersects($0, minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat)
+        }
     }
 
     /// The index's candidates for `box` that pass the exact test, in position (= id) order.

@@ -234,6 +234,15 @@ func run(_ options: Options) {
 
     let (parcelIndex, parcelBuildSeconds) = buildIndex(parcels.boxes, count: parcels.ids.count)
     let (zoneIndex, _) = buildIndex(zones.boxes, count: zones.ids.count)
+    // The outlines as CitySnapshot holds them for the exact tests (flat, in the tree's leaf order);
+    // the brute-force oracles read the `Polygonal` values instead.
+    func leafOrder(_ index: LayerIndex) -> [Int32] {
+        var order: [Int32] = []
+        index.base.forEachItem { id, _, _, _, _ in order.append(id) }
+        return order
+    }
+    let parcelOutlines = PolygonalOutlines(parcels.polygons, layoutOrder: leafOrder(parcelIndex))
+    let zoneOutlines = PolygonalOutlines(zones.polygons, layoutOrder: leafOrder(zoneIndex))
     var facilityBoxes: [Double] = []
     for p in facilityPoints { facilityBoxes.append(contentsOf: [p.lon, p.lat, p.lon, p.lat]) }
     let (facilityIndex, _) = buildIndex(facilityBoxes, count: facilityPoints.count)
@@ -258,9 +267,10 @@ func run(_ options: Options) {
         geometryBytes += polygonal.parts[0].exterior.xy.capacity * 8 + 32                    // ring array header
     }
     report(String(
-        format: "build parcels           packed tree %.3f s (LayerIndex with sorted ids %.3f s, best of 3); index %.1f bytes/parcel (tree only; LayerIndex %.1f); geometry %.1f bytes/parcel",
+        format: "build parcels           packed tree %.3f s (LayerIndex with sorted ids %.3f s, best of 3); index %.1f bytes/parcel (tree only; LayerIndex %.1f); geometry %.1f bytes/parcel (Polygonal), %.1f (the flat outlines the queries read)",
         packedBuildSeconds, parcelBuildSeconds, Double(treeBytes) / Double(parcels.ids.count),
-        Double(parcelIndex.memoryBytes) / Double(parcels.ids.count), Double(geometryBytes) / Double(parcels.ids.count)))
+        Double(parcelIndex.memoryBytes) / Double(parcels.ids.count), Double(geometryBytes) / Double(parcels.ids.count),
+        Double(parcelOutlines.memoryBytes) / Double(parcels.ids.count)))
 
     // MARK: - Query implementations (index) and oracles (brute force)
 
@@ -273,10 +283,10 @@ func run(_ options: Options) {
     func lookUp(_ point: Coordinate, into result: inout [Int32]) {
         candidates.removeAll(keepingCapacity: true)
         parcelIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
-        for c in candidates where parcels.polygons[Int(c)].contains(point) { result.append(parcels.ids[Int(c)]) }
+        for c in candidates where parcelOutlines.contains(c, x: point.lon, y: point.lat) { result.append(parcels.ids[Int(c)]) }
         candidates.removeAll(keepingCapacity: true)
         zoneIndex.search(minX: point.lon, minY: point.lat, maxX: point.lon, maxY: point.lat, into: &candidates)
-        for c in candidates where zones.polygons[Int(c)].contains(point) { result.append(zones.ids[Int(c)]) }
+        for c in candidates where zoneOutlines.contains(c, x: point.lon, y: point.lat) { result.append(zones.ids[Int(c)]) }
     }
 
     /// A linear scan: every feature's box (one contiguous array, like the index's), then its polygon.
@@ -308,7 +318,10 @@ func run(_ options: Options) {
             minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat,
             contained: &candidates, overlapping: &overlapping)
         for c in candidates { result.append(parcels.ids[Int(c)]) }
-        for c in overlapping where parcels.polygons[Int(c)].intersects(window) { result.append(parcels.ids[Int(c)]) }
+        for c in overlapping
+        where parcelOutlines.intersects(c, minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat) {
+            result.append(parcels.ids[Int(c)])
+        }
     }
 
     func windowQueryBrute(_ window: BoundingBox, into result: inout [Int32]) {

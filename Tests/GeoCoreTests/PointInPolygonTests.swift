@@ -168,3 +168,89 @@ struct PolygonBoxIntersectionTests {
         }
     }
 }
+
+@Suite("Flat outlines of a layer (the hot path's copy of the polygons)")
+struct PolygonalOutlinesTests {
+    static func point(_ x: Double, _ y: Double) -> Coordinate { Coordinate(uncheckedLon: x, lat: y) }
+
+    /// A multipolygon whose second part has a hole, and whose holes overlap in the first part
+    /// (invalid, but the parity rule still answers): every shape `Polygonal` can hold.
+    static let multi = Polygonal(
+        parts: [
+            Polygon(exterior: Ring(xy: [10, 0, 14, 0, 14, 4, 10, 4, 10, 0]),
+                    holes: [Ring(xy: [11, 1, 11, 3, 13, 3, 13, 1, 11, 1]), Ring(xy: [12, 2, 12, 3.5, 13.5, 3.5, 13.5, 2, 12, 2])]),
+            Polygon(exterior: Ring(xy: [20, 0, 22, 0, 22, 2, 20, 2, 20, 0])),
+        ], isMulti: true)
+
+    @Test("hand-worked points and boxes, in any layout order")
+    func handWorked() {
+        let features = [Polygonal(PointInPolygonTests.lShape), Self.multi]
+        for order: [Int32] in [[0, 1], [1, 0], [], [1]] {
+            let outlines = PolygonalOutlines(features, layoutOrder: order)
+            // The L: inside, notch, hole, the half-open edges and vertices (see PointInPolygonTests).
+            let lCases: [(Double, Double, Bool)] = [
+                (1, 1, true), (5, 1.5, true), (4, 4, false), (1.5, 3.5, false), (2.5, 3.5, true),
+                (0, 3, true), (4, 0, true), (6, 1, false), (1, 6, false), (1, 3.5, false), (2, 3.5, true),
+                (0, 0, true), (6, 0, false), (3, 2, false),
+            ]
+            for (x, y, expected) in lCases {
+                #expect(outlines.contains(0, x: x, y: y) == expected, "L \(x),\(y) order \(order)")
+            }
+            // The multipolygon: first part's frame, its two holes (overlap counts twice: inside
+            // again by parity), the second part, and the gap between parts.
+            let multiCases: [(Double, Double, Bool)] = [
+                (10.5, 0.5, true), (11.5, 1.5, false), (12.5, 2.5, true), (13.2, 3.2, false), (13.7, 3.7, true),
+                (21, 1, true), (17, 1, false), (14.5, 2, false),
+            ]
+            for (x, y, expected) in multiCases {
+                #expect(outlines.contains(1, x: x, y: y) == expected, "multi \(x),\(y) order \(order)")
+            }
+            // Boxes: crossing, in the hole, around the hole's overlap, in the gap, touching a vertex.
+            let boxCases: [(Double, Double, Double, Double, Bool)] = [
+                (11.2, 1.2, 11.8, 1.8, false), (21.5, 1.5, 23, 3, true), (15, 0, 19, 4, false),
+                (22, 2, 23, 3, true), (9, -1, 23, 5, true), (11.1, 1.1, 11.9, 1.9, false),
+            ]
+            for (a, b, c, d, expected) in boxCases {
+                #expect(outlines.intersects(1, minX: a, minY: b, maxX: c, maxY: d) == expected, "box \(a),\(b),\(c),\(d)")
+            }
+            #expect(outlines.intersects(0, minX: 4, minY: 3, maxX: 5, maxY: 5) == false)  // the L's notch
+            #expect(outlines.intersects(0, minX: 1.2, minY: 3.2, maxX: 1.8, maxY: 3.8) == false)  // its hole
+            #expect(outlines.intersects(0, minX: 6, minY: 2, maxX: 7, maxY: 3))  // a vertex only
+        }
+    }
+
+    @Test("random points and boxes agree with the definitional oracles on Tehran and Helsinki",
+          arguments: [("tehran", "parcels.geojson"), ("tehran", "zones.geojson"), ("helsinki", "parcels.geojson"), ("helsinki", "landuse.geojson")])
+    func agreesWithOracles(city: String, file: String) throws {
+        let layer = try FixtureLayer.load(city: city, file: file)
+        var random = SeededRandom(seed: SeededRandom.seed(default: 21))
+        let order = (0..<Int32(layer.polygons.count)).shuffled(using: &random)
+        let outlines = PolygonalOutlines(layer.polygons, layoutOrder: order)
+        var mismatches: [String] = []
+        for _ in 0..<20_000 {
+            let position = Int.random(in: 0..<layer.polygons.count, using: &random)
+            let polygonal = layer.polygons[position]
+            let b = polygonal.bbox
+            let w = b.maxLon - b.minLon, h = b.maxLat - b.minLat
+            // A point in or near the box (off the boundary with probability one).
+            let x = random.uniform((b.minLon - w / 4)...(b.maxLon + w / 4)), y = random.uniform((b.minLat - h / 4)...(b.maxLat + h / 4))
+            let inside = polygonal.parts.contains { BruteForce.evenOddContains([$0.exterior] + $0.holes, x: x, y: y) }
+            if outlines.contains(Int32(position), x: x, y: y) != inside { mismatches.append("point \(x),\(y) in \(position)") }
+            // A box, sometimes degenerate (a segment or a point).
+            let bw = random.uniform(0...w) * (random.next() % 4 == 0 ? 0 : 1), bh = random.uniform(0...h) * (random.next() % 4 == 0 ? 0 : 1)
+            let meets = polygonal.parts.contains {
+                BruteForce.polygonIntersectsBox($0, minX: x, minY: y, maxX: x + bw, maxY: y + bh)
+            }
+            if outlines.intersects(Int32(position), minX: x, minY: y, maxX: x + bw, maxY: y + bh) != meets {
+                mismatches.append("box \(x),\(y),\(x + bw),\(y + bh) and \(position)")
+            }
+            // Exactly on a vertex: the boundary rule, as `Polygonal` (hand-checked above) applies it.
+            let part = polygonal.parts[Int.random(in: 0..<polygonal.parts.count, using: &random)]
+            let vertex = part.exterior.position(Int.random(in: 0..<part.exterior.count, using: &random))
+            if outlines.contains(Int32(position), x: vertex.lon, y: vertex.lat) != polygonal.contains(vertex) {
+                mismatches.append("vertex \(vertex) of \(position)")
+            }
+        }
+        #expect(mismatches.isEmpty, "seed \(random.seed): \(mismatches.prefix(5))")
+    }
+}
