@@ -122,6 +122,15 @@ package struct GeoJSONWriter: Sendable {
         json.endObject()
     }
 
+    /// As `endFeature(geometry:)` with feature `index`'s geometry from `rendered`, which must have
+    /// been rendered with this writer's decimals.
+    package mutating func endFeature(geometryOf index: Int, in rendered: RenderedGeometries) {
+        json.endObject()
+        json.key("geometry")
+        rendered.withJSON(of: index) { json.value(rawJSON: $0) }
+        json.endObject()
+    }
+
     // MARK: FeatureCollection
 
     /// Writes `{"type":"FeatureCollection",` then `members` (e.g. OGC API `timeStamp`,

@@ -59,6 +59,13 @@ package struct JSONWriter: Sendable {
         }
     }
 
+    /// Writes a value that is already JSON text (compact, as this writer writes it): copied as is.
+    package mutating func value(rawJSON text: UnsafeBufferPointer<UInt8>) {
+        separate()
+        bytes.append(contentsOf: text)
+        needsComma = true
+    }
+
     /// Writes `"key":`; the member's value follows.
     package mutating func key(_ key: String) {
         separate()

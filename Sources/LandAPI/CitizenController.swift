@@ -38,7 +38,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
         out.json.beginObject()
         out.json.key("parcel")
         if let position = answer.parcel {
-            FeatureJSON.parcel(snapshot.parcels[Int(position)], language: language, into: &out)
+            FeatureJSON.parcel(at: Int(position), of: snapshot, language: language, into: &out)
         } else {
             out.json.null()
         }
@@ -210,7 +210,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
                 out.json.key("match")
                 out.json.string(text == nil ? "filter" : searchMatchNames[hit.rank])
                 FeatureJSON.parcelProperties(parcel, zoneCode: snapshot.zoneCode(ofParcelAt: hit.position), language: language, into: &out.json)
-                out.endFeature(geometry: .polygonal(parcel.geometry))
+                FeatureJSON.parcelGeometry(at: Int(hit.position), of: snapshot, into: &out)
             }
         }
         out.json.endArray()

@@ -6,11 +6,22 @@ import LandService
 /// How the domain endpoints write parcels, zones, facilities, rules and verdicts: fixed key
 /// order, names in the request's language beside both originals, numbers with fixed decimals.
 enum FeatureJSON {
-    /// A parcel as a GeoJSON Feature.
-    static func parcel(_ parcel: Parcel, language: Language, into out: inout GeoJSONWriter) {
+    /// The parcel at `position` as a GeoJSON Feature.
+    static func parcel(at position: Int, of snapshot: CitySnapshot, language: Language, into out: inout GeoJSONWriter) {
+        let parcel = snapshot.parcels[position]
         out.beginFeature(id: parcel.id.rawValue)
         parcelProperties(parcel, zoneCode: parcel.zoneCode, language: language, into: &out.json)
-        out.endFeature(geometry: .polygonal(parcel.geometry))
+        parcelGeometry(at: position, of: snapshot, into: &out)
+    }
+
+    /// Closes a parcel's Feature with its geometry: the snapshot's rendered text when it was
+    /// written with this writer's decimals (it always is: both are CRS84's 7).
+    static func parcelGeometry(at position: Int, of snapshot: CitySnapshot, into out: inout GeoJSONWriter) {
+        if snapshot.parcelGeometryJSON.decimals == out.decimals {
+            out.endFeature(geometryOf: position, in: snapshot.parcelGeometryJSON)
+        } else {
+            out.endFeature(geometry: .polygonal(snapshot.parcels[position].geometry))
+        }
     }
 
     static func parcelProperties(_ parcel: Parcel, zoneCode: ZoneCode?, language: Language, into json: inout JSONWriter) {

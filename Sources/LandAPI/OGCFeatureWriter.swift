@@ -14,10 +14,28 @@ enum OGCFeatureWriter {
         _ writer: inout GeoJSONWriter, snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int,
         crs: FeatureCRS, validity: Validity?
     ) throws(FeatureCRSError) {
+        if crs == .crs84, let rendered = renderedGeometries(snapshot: snapshot, collection: collection),
+            rendered.decimals == writer.decimals
+        {
+            writer.beginFeature(id: id(snapshot: snapshot, collection: collection, position: position))
+            properties(&writer.json, snapshot: snapshot, collection: collection, position: position, validity: validity)
+            writer.endFeature(geometryOf: position, in: rendered)
+            return
+        }
         let geometry = try crs.project(self.geometry(snapshot: snapshot, collection: collection, position: position))
         writer.beginFeature(id: id(snapshot: snapshot, collection: collection, position: position))
         properties(&writer.json, snapshot: snapshot, collection: collection, position: position, validity: validity)
         writer.endFeature(geometry: geometry)
+    }
+
+    /// The layer's geometries already written as CRS84 GeoJSON, for the layers that keep them
+    /// (polygons; a facility's point is cheaper to write than to look up).
+    static func renderedGeometries(snapshot: CitySnapshot, collection: FeatureCollectionID) -> RenderedGeometries? {
+        switch collection {
+        case .parcels: snapshot.parcelGeometryJSON
+        case .zones: snapshot.zoneGeometryJSON
+        case .facilities: nil
+        }
     }
 
     static func id(snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int) -> String {

@@ -20,6 +20,8 @@ extension CitySnapshot {
         self.zoneIndex = base.zoneIndex
         self.parcelOutlines = base.parcelOutlines
         self.zoneOutlines = base.zoneOutlines
+        self.parcelGeometryJSON = base.parcelGeometryJSON
+        self.zoneGeometryJSON = base.zoneGeometryJSON
         self.facilityIndex = base.facilityIndex
         self.facilityIndexByCategory = base.facilityIndexByCategory
         self.categories = base.categories

@@ -1,6 +1,7 @@
 package import LandModel
 package import GeoCore
 package import SpatialIndex
+package import GeoFormats
 
 /// Everything the hot path reads, as one immutable value: the layers in id order and their
 /// spatial indexes. A write builds the next snapshot and publishes it whole (`SnapshotHolder`),
@@ -25,6 +26,10 @@ package struct CitySnapshot: Sendable {
     /// lookups and windows (the same outlines as `geometry`; edits never change an outline).
     package let parcelOutlines: PolygonalOutlines
     package let zoneOutlines: PolygonalOutlines
+    /// Parcel and zone geometries as GeoJSON text in CRS84 (`FeatureCRS.crs84`'s decimals), by
+    /// position: what every default response copies instead of formatting coordinates.
+    package let parcelGeometryJSON: RenderedGeometries
+    package let zoneGeometryJSON: RenderedGeometries
     package let facilityIndex: LayerIndex
     /// One index per category, for "the nearest hospital" without scanning other categories.
     package let facilityIndexByCategory: [FacilityCategory: LayerIndex]
@@ -46,6 +51,10 @@ package struct CitySnapshot: Sendable {
         self.zoneIndex = Self.index(self.zones.map(\.geometry.bbox))
         self.parcelOutlines = PolygonalOutlines(self.parcels.map(\.geometry), layoutOrder: Self.leafOrder(parcelIndex))
         self.zoneOutlines = PolygonalOutlines(self.zones.map(\.geometry), layoutOrder: Self.leafOrder(zoneIndex))
+        self.parcelGeometryJSON = RenderedGeometries(
+            self.parcels.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
+        self.zoneGeometryJSON = RenderedGeometries(
+            self.zones.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
         self.facilityIndex = Self.index(self.facilities.map { BoundingBox(point: $0.location) })
 
         var byCategory: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]

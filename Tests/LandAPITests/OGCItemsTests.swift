@@ -126,6 +126,47 @@ struct OGCItemsTests {
         }
     }
 
+    @Test("every parcel's and zone's geometry in items (CRS84) and in /lookup equals the source file's, to 7 decimals",
+          arguments: ["parcels", "zones"])
+    func geometriesEqualTheSource(collection: String) async throws {
+        let source = try (collection == "parcels" ? SourceLayers.parcels : SourceLayers.zones).get()
+        let byID = Dictionary(uniqueKeysWithValues: source.map { ($0.id, $0) })
+        /// Type and the positions in order, nested structure flattened with ring and part markers.
+        @Sendable func outline(_ geometry: [String: Any]) -> (type: String, numbers: [Double]) {
+            func flatten(_ value: Any) -> [Double] {
+                if let number = value as? Double { return [number] }
+                if let array = value as? [Any] { return [Double.nan] + array.flatMap(flatten) }  // nan marks a nesting level
+                return []
+            }
+            return (geometry["type"] as? String ?? "", flatten(geometry["coordinates"] ?? []))
+        }
+        @Sendable func sameOutline(_ served: [String: Any], _ original: [String: Any]) -> Bool {
+            let a = outline(served), b = outline(original)
+            guard a.type == b.type, a.numbers.count == b.numbers.count else { return false }
+            return zip(a.numbers, b.numbers).allSatisfy { $0.isNaN ? $1.isNaN : abs($0 - $1) <= 5e-8 }
+        }
+        try await OGCTestCity.withClient { client in
+            let body = try jsonObject(try await client.execute(uri: "/collections/\(collection)/items?limit=10000", method: .get))
+            let features = body["features"] as? [[String: Any]] ?? []
+            #expect(features.count == source.count)
+            var mismatches: [String] = []
+            for feature in features {
+                let id = feature["id"] as? String ?? ""
+                guard let original = byID[id] else { mismatches.append("unknown \(id)"); continue }
+                if !sameOutline(feature["geometry"] as? [String: Any] ?? [:], original.geometry) { mismatches.append(id) }
+            }
+            // The citizen answer carries the parcel's outline too.
+            if collection == "parcels" {
+                for original in source.prefix(50) {
+                    let lookup = try jsonObject(try await client.execute(uri: "/lookup?parcel=\(original.id)", method: .get))
+                    let parcel = lookup["parcel"] as? [String: Any] ?? [:]
+                    if !sameOutline(parcel["geometry"] as? [String: Any] ?? [:], original.geometry) { mismatches.append("lookup \(original.id)") }
+                }
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        }
+    }
+
     @Test("limit above 10,000 is clamped, not rejected")
     func limitClamped() async throws {
         let count = try SourceLayers.parcels.get().count
