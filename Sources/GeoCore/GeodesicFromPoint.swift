@@ -16,11 +16,14 @@ package struct EarthCentredPoint: Sendable, Equatable {
 
     package init(_ point: Coordinate) {
         let lat = point.lat * (Double.pi / 180), lon = point.lon * (Double.pi / 180)
-        let sinLat = sin(lat), cosLat = cos(lat)
+        self.init(sinLat: sin(lat), cosLat: cos(lat), sinLon: sin(lon), cosLon: cos(lon))
+    }
+
+    init(sinLat: Double, cosLat: Double, sinLon: Double, cosLon: Double) {
         let e2 = WGS84.eccentricitySquared
         let primeVertical = WGS84.equatorialRadiusMeters / (1 - e2 * sinLat * sinLat).squareRoot()
-        x = primeVertical * cosLat * cos(lon)
-        y = primeVertical * cosLat * sin(lon)
+        x = primeVertical * cosLat * cosLon
+        y = primeVertical * cosLat * sinLon
         z = primeVertical * (1 - e2) * sinLat
     }
 }
@@ -31,16 +34,22 @@ package struct EarthCentredPoint: Sendable, Equatable {
 /// this costs a square root.
 ///
 /// Why it is exact enough: the straight chord c between two points of a smooth curve of curvature κ
-/// and the arc s between them satisfy s = (2/κ) asin(κc/2) = c (1 + t/24 + 3t²/640 + …), t = κ²c².
-/// The curve here is the normal section through the two points, whose curvature is given by Euler's
-/// theorem, κ = cos²α / M + sin²α / N (M the meridian, N the prime-vertical radius of curvature at
-/// the query, α the chord's azimuth there). A geodesic and the normal section between the same
-/// points differ in length by O(e⁴ s⁵ / R⁴) (Bowring, "The normal section — forward and inverse
-/// formulae at any distance", Survey Review 21(161), 1971): far below a nanometre at city scale.
-/// What is left is the variation of κ along the line, which the formula ignores: compared with
-/// PROJ's `geod_inverse` over random pairs at every latitude, the error stays below 3 nm up to 5 km
-/// and 0.3 µm up to 20 km (GeodesicFromPointTests), against 1 mm required and the 1 µm margin the
-/// k-nearest search's lower bound keeps (`GeodesicLowerBound`).
+/// and the arc s between them satisfy s = (2/κ) asin(κc/2) = c (1 + t/24 + 3t²/640 + …), t = κ²c²,
+/// so s² = c² (1 + t/12 + t²/90 + …). The curve here is the normal section through the two points,
+/// whose curvature is given by Euler's theorem, κ = cos²α / M + sin²α / N (M the meridian, N the
+/// prime-vertical radius of curvature at the query, α the chord's azimuth there). A geodesic and
+/// the normal section between the same points differ in length by O(e⁴ s⁵ / R⁴) (Bowring, "The
+/// normal section — forward and inverse formulae at any distance", Survey Review 21(161), 1971):
+/// far below a nanometre at city scale.
+///
+/// With n and e the chord's north and east components at the origin (h² = n² + e²), κh² = n²/M +
+/// e²/N =: q, and the formula used is s² = c² + q²/12: no division, no square root (the k-nearest
+/// search ranks by s², `GeodesicNearestKeys`). It drops the t²/90 term and writes h⁴ for c⁴ in the
+/// t/12 term (c² − h² is the chord's vertical part, ≈ c⁴κ²/4); both together change s by ≈ 0.026 c t²:
+/// 50 nm at 20 km, 0.2 nm at 5 km. What is left is the variation of κ along the line, which the
+/// formula ignores: compared with PROJ's `geod_inverse` over random pairs at every latitude, the
+/// error stays below 3 nm up to 5 km and 0.3 µm up to 20 km (GeodesicFromPointTests), against 1 mm
+/// required and the 1 µm margin the k-nearest search's lower bound keeps (`GeodesicLowerBound`).
 package struct GeodesicFromPoint: Sendable {
     /// Lines whose chord is longer than this go to Karney's inverse.
     package static let shortLineMeters = 20_000.0
@@ -55,10 +64,14 @@ package struct GeodesicFromPoint: Sendable {
     let primeVerticalCurvature: Double
 
     package init(from origin: Coordinate) {
-        self.origin = origin
-        centred = EarthCentredPoint(origin)
         let lat = origin.lat * (Double.pi / 180), lon = origin.lon * (Double.pi / 180)
-        let sinLat = sin(lat), cosLat = cos(lat), sinLon = sin(lon), cosLon = cos(lon)
+        self.init(from: origin, sinLat: sin(lat), cosLat: cos(lat), sinLon: sin(lon), cosLon: cos(lon))
+    }
+
+    /// With the origin's sines and cosines already known (GeodesicNearestKeys computes them once).
+    init(from origin: Coordinate, sinLat: Double, cosLat: Double, sinLon: Double, cosLon: Double) {
+        self.origin = origin
+        centred = EarthCentredPoint(sinLat: sinLat, cosLat: cosLat, sinLon: sinLon, cosLon: cosLon)
         eastX = -sinLon
         eastY = cosLon
         northX = -sinLat * cosLon
@@ -79,18 +92,39 @@ package struct GeodesicFromPoint: Sendable {
     /// Metres to the point whose Earth-centred form is `other` when its chord is at most
     /// `shortLineMeters`, else nil (the caller decides whether Karney's inverse is worth it).
     package func shortLineMeters(to other: EarthCentredPoint) -> Double? {
+        shortLineSquaredMeters(to: other, chordAbove: .infinity).squaredMeters?.squareRoot()
+    }
+
+    /// The square of `shortLineMeters`, with a shortcut for a search that only wants points nearer
+    /// than √`limit`: when the chord's square already exceeds `limit` (the arc is never shorter
+    /// than its chord) the answer is `.beyond` with the chord's square, a lower bound of the
+    /// squared distance; `.far` when the chord is longer than `shortLineMeters`.
+    @inline(__always)
+    package func shortLineSquaredMeters(to other: EarthCentredPoint, chordAbove limit: Double) -> ShortLine {
         let dx = other.x - centred.x, dy = other.y - centred.y, dz = other.z - centred.z
         let chordSquared = dx * dx + dy * dy + dz * dz
-        guard chordSquared <= Self.shortLineMeters * Self.shortLineMeters else { return nil }
+        if chordSquared > limit { return .beyond(chordSquared: chordSquared) }
+        guard chordSquared <= Self.shortLineMeters * Self.shortLineMeters else { return .far }
         let east = eastX * dx + eastY * dy
         let north = northX * dx + northY * dy + northZ * dz
-        let horizontalSquared = east * east + north * north
-        // Euler: κ = cos²α / M + sin²α / N; for a zero chord any κ gives 0.
-        let curvature = horizontalSquared > 0
-            ? (north * north * meridianCurvature + east * east * primeVerticalCurvature) / horizontalSquared
-            : meridianCurvature
-        let t = chordSquared * curvature * curvature
-        return chordSquared.squareRoot() * (1 + t * (1.0 / 24 + t * (3.0 / 640)))
+        // q = κh² (Euler: κ = cos²α / M + sin²α / N, cos α = n/h, sin α = e/h); s² = c² + q²/12.
+        let q = north * north * meridianCurvature + east * east * primeVerticalCurvature
+        return .within(squaredMeters: chordSquared + q * q * (1.0 / 12))
+    }
+
+    /// What `shortLineSquaredMeters` found.
+    package enum ShortLine {
+        /// The squared geodesic distance.
+        case within(squaredMeters: Double)
+        /// The chord's square exceeded the limit asked for.
+        case beyond(chordSquared: Double)
+        /// The chord is longer than `shortLineMeters`: use Karney's inverse.
+        case far
+
+        package var squaredMeters: Double? {
+            if case .within(let squared) = self { return squared }
+            return nil
+        }
     }
 
     /// Metres to `target` (computes its Earth-centred form; keep those per feature where it matters).
@@ -105,30 +139,59 @@ extension WGS84 {
 }
 
 /// What a geodesic k-nearest search from one point ranks by (SpatialIndex's `NearestMetric` asks
-/// for these three): the conservative box bound, the exact distance, and the key an item enters the
-/// queue with — its exact distance when the line is short (as cheap as a bound), else the box bound.
-/// One place for that pairing, which the server's metric, the benchmark's and the tests' share.
+/// for these): keys are **squared metres**, which orders exactly as metres and needs no square
+/// root per box or point (measured in zamin-bench: −20 to −30 % per 5-nearest search against keys in
+/// metres). The conservative box bound, the exact distance, and the key an item enters the queue
+/// with — its exact squared distance when the line is short (a few multiplications), the chord's
+/// square when that already exceeds the search's cutoff, else the box bound. Convert with
+/// `meters(fromKey:)` and `key(fromMeters:)`. One place for that pairing, which the server's
+/// metric, the benchmark's and the tests' share.
 package struct GeodesicNearestKeys: Sendable {
     package let distances: GeodesicFromPoint
     package let bound: GeodesicLowerBound
+    /// Set when every box the search will meet lies in an extent near the query
+    /// (`GeodesicLowerBound.nearScales`): then a box's bound is two multiplications.
+    let nearScales: (latitude: Double, longitude: Double)?
 
-    package init(from query: Coordinate) {
-        distances = GeodesicFromPoint(from: query)
-        bound = GeodesicLowerBound(from: query)
+    /// `searchExtent`: a box holding every box the search will show this metric (the trees'
+    /// `extent`), or nil if unknown. Boxes outside it would get a wrong bound.
+    package init(from query: Coordinate, searchExtent: (minLon: Double, minLat: Double, maxLon: Double, maxLat: Double)? = nil) {
+        // The query's trigonometry once for both (it was a tenth of a 5-nearest search).
+        let lat = query.lat * (Double.pi / 180), lon = query.lon * (Double.pi / 180)
+        let sinLat = sin(lat), cosLat = cos(lat)
+        distances = GeodesicFromPoint(from: query, sinLat: sinLat, cosLat: cosLat, sinLon: sin(lon), cosLon: cos(lon))
+        let bound = GeodesicLowerBound(from: query, sinLat: sinLat, cosLat: cosLat)
+        self.bound = bound
+        nearScales = searchExtent.flatMap { bound.nearScales(forBoxesIn: $0) }
     }
 
+    @inline(__always)
+    package static func meters(fromKey key: Double) -> Double { key.squareRoot() }
+
+    @inline(__always)
+    package static func key(fromMeters meters: Double) -> Double { meters * meters }
+
+    @inline(__always)
     package func lowerBound(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
-        bound.meters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
+        if let nearScales {
+            return bound.squaredMeters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat, scales: nearScales)
+        }
+        return bound.squaredMeters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
     }
 
     package func exactDistance(to target: Coordinate, centred: EarthCentredPoint) -> Double {
-        distances.meters(to: target, centred: centred)
+        Self.key(fromMeters: distances.meters(to: target, centred: centred))
     }
 
+    /// `cutoff`: the search's current k-th key; an item farther than it may get any key above it.
+    @inline(__always)
     package func itemKey(
-        centred: EarthCentredPoint, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double
+        centred: EarthCentredPoint, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, cutoff: Double
     ) -> (key: Double, isExact: Bool) {
-        if let meters = distances.shortLineMeters(to: centred) { return (meters, true) }
-        return (lowerBound(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat), false)
+        switch distances.shortLineSquaredMeters(to: centred, chordAbove: cutoff) {
+        case .within(let squared): return (squared, true)
+        case .beyond(let chordSquared): return (chordSquared, false)  // a lower bound above the cutoff: dropped
+        case .far: return (lowerBound(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat), false)
+        }
     }
 }

@@ -48,18 +48,27 @@ package struct GeodesicLowerBound: Sendable {
     /// |sin φ_q| × π/180, and `scaleMeters` × π/180 × (1 − (π/180)²/24), for the near case.
     let absSinLatPerDegree: Double
     let nearScaleMeters: Double
+    /// nearScaleMeters² × (1 − 1e-9), for `squaredMeters`.
+    let nearScaleSquaredMeters: Double
 
     package init(from point: Coordinate) {
+        let latRadians = point.lat * (Double.pi / 180)
+        self.init(from: point, sinLat: sin(latRadians), cosLat: cos(latRadians))
+    }
+
+    /// With the point's latitude sine and cosine already known.
+    init(from point: Coordinate, sinLat: Double, cosLat: Double) {
         lon = point.lon
         lat = point.lat
         lonRadians = point.lon * (Double.pi / 180)
         latRadians = point.lat * (Double.pi / 180)
-        cosLat = cos(latRadians)
-        absSinLat = abs(sin(latRadians))
+        self.cosLat = cosLat
+        absSinLat = abs(sinLat)
         scaleMeters = GeodesicLowerBound.sphereRadiusMeters * (1 - 1e-9)
         let radiansPerDegree = Double.pi / 180
         absSinLatPerDegree = absSinLat * radiansPerDegree
         nearScaleMeters = scaleMeters * radiansPerDegree * (1 - radiansPerDegree * radiansPerDegree / 24)
+        nearScaleSquaredMeters = nearScaleMeters * nearScaleMeters * (1 - 1e-9)
     }
 
     /// Metres; 0 when the point is in the box. Boxes must not cross the antimeridian (BoundingBox).
@@ -96,6 +105,52 @@ package struct GeodesicLowerBound: Sendable {
         let lonTerm = dLon * (1 - dLon * dLon / 24)
         let angle = (latTerm * latTerm + cosLat * cosFloor * lonTerm * lonTerm).squareRoot()
         return Swift.max(0, scaleMeters * angle - 1e-6)
+    }
+
+    /// The square of `meters`, or a little less, without its square root (k-nearest keys in squared
+    /// metres, `GeodesicNearestKeys`). In the near case, with x the bound before its margins
+    /// (`nearScaleMeters` × angle), ε = 1e-9 and δ = 1 µm: x²(1 − ε) − δ²(1/ε − 1) ≤ (x − δ)², since
+    /// the difference is (√ε x − δ/√ε)² ≥ 0; δ²(1/ε − 1) < 1e-3 m². So the result never exceeds
+    /// the square of the bound in metres, hence of the distance.
+    @inline(__always)
+    package func squaredMeters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
+        let nearLatGap = Swift.max(minLat - lat, lat - maxLat, 0)
+        let nearLonGap = Swift.max(minLon - lon, lon - maxLon, 0)
+        if nearLatGap <= 1 && nearLonGap <= 1 && maxLon - minLon <= 180 {
+            let spreadDegrees = Swift.max(lat - minLat, maxLat - lat)
+            let cosFloor = Swift.max(0, cosLat - spreadDegrees * (absSinLatPerDegree + spreadDegrees * (Double.pi / 180) * (Double.pi / 180) / 2))
+            let angleSquared = nearLatGap * nearLatGap + cosLat * cosFloor * nearLonGap * nearLonGap
+            return Swift.max(0, nearScaleSquaredMeters * angleSquared - 1e-3)
+        }
+        let meters = meters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
+        return meters * meters
+    }
+
+    /// Scales for `squaredMeters` of every box inside `extent` at once, or nil when the extent is
+    /// not near the query. Why this holds: a box B inside the extent E has latitude and longitude
+    /// gaps no larger than E's farthest side from the query, so when those are at most 1° (and E is
+    /// narrower than 180°) every such box takes the near case; and B's spread (its farthest latitude
+    /// from the query) is at most E's, and the cosine floor falls as the spread grows, so E's floor
+    /// is below B's. The bound with E's floor is thus below the near-case bound of B, which is below
+    /// the distance. Two multiplications per box instead of the floor's arithmetic per box.
+    package func nearScales(
+        forBoxesIn extent: (minLon: Double, minLat: Double, maxLon: Double, maxLat: Double)
+    ) -> (latitude: Double, longitude: Double)? {
+        let latSpread = Swift.max(lat - extent.minLat, extent.maxLat - lat, 0)
+        let lonSpread = Swift.max(lon - extent.minLon, extent.maxLon - lon, 0)
+        guard latSpread <= 1, lonSpread <= 1, extent.maxLon - extent.minLon <= 180 else { return nil }
+        let cosFloor = Swift.max(0, cosLat - latSpread * (absSinLatPerDegree + latSpread * (Double.pi / 180) * (Double.pi / 180) / 2))
+        return (nearScaleSquaredMeters, nearScaleSquaredMeters * cosLat * cosFloor)
+    }
+
+    /// `squaredMeters` of a box inside the extent `scales` were made for (`nearScales(forBoxesIn:)`).
+    @inline(__always)
+    package func squaredMeters(
+        minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, scales: (latitude: Double, longitude: Double)
+    ) -> Double {
+        let latGap = Swift.max(minLat - lat, lat - maxLat, 0)
+        let lonGap = Swift.max(minLon - lon, lon - maxLon, 0)
+        return Swift.max(0, scales.latitude * latGap * latGap + scales.longitude * lonGap * lonGap - 1e-3)
     }
 
     /// Metres from the query point to a single point (a degenerate box).

@@ -146,12 +146,12 @@ package struct CitySnapshot: Sendable {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
         results.reserveCapacity(1)
-        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred)
+        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred, searchExtent: facilityIndex.extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
         return categories.map { category in
             guard let index = facilityIndexByCategory[category] else { return nil }
             results.removeAll(keepingCapacity: true)
             index.nearest(metric, k: 1, buffer: &buffer, into: &results)
-            return results.first.map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
+            return results.first.map { NearbyFacility(position: $0.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: $0.distance)) }
         }
     }
 
@@ -162,18 +162,22 @@ package struct CitySnapshot: Sendable {
     ) -> [NearbyFacility] {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
-        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred)
+        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred, searchExtent: facilityIndex.extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
+        let maxKey = GeodesicNearestKeys.key(fromMeters: maxDistanceMeters)
+        func found(_ neighbor: Neighbor) -> NearbyFacility {
+            NearbyFacility(position: neighbor.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: neighbor.distance))
+        }
         guard let categories else {
-            facilityIndex.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
-            return results.map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
+            facilityIndex.nearest(metric, k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
+            return results.map(found)
         }
         // Each category has its own tree: search each for k, then keep the k best overall.
         for category in categories {
             guard let index = facilityIndexByCategory[category] else { continue }
-            index.nearest(metric, k: k, maxDistance: maxDistanceMeters, buffer: &buffer, into: &results)
+            index.nearest(metric, k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
         }
         results.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
-        return results.prefix(k).map { NearbyFacility(position: $0.id, distanceMeters: $0.distance) }
+        return results.prefix(k).map(found)
     }
 }
 
@@ -183,16 +187,18 @@ package struct NearbyFacility: Sendable, Equatable {
     package var distanceMeters: Double
 }
 
-/// Geodesic metres on WGS 84 for the nearest search: GeoCore's conservative box bound prunes,
-/// GeoCore's geodesic distance ranks (trig-free for the short lines of a city, so leaves enter the
-/// queue with their exact distance).
+/// Geodesic distance on WGS 84 for the nearest search, as GeoCore's keys in squared metres
+/// (`GeodesicNearestKeys`; callers convert `maxDistance` and the results): the conservative box
+/// bound prunes, the geodesic distance ranks (trig-free for the short lines of a city, so leaves
+/// enter the queue with their exact distance).
 struct GeodesicMetric: NearestMetric {
     let keys: GeodesicNearestKeys
     let facilities: [Facility]
     let centred: [EarthCentredPoint]
 
-    init(query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint]) {
-        keys = GeodesicNearestKeys(from: query)
+    /// `searchExtent`: a box holding every facility (each category's tree holds some of them).
+    init(query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint], searchExtent: (Double, Double, Double, Double)?) {
+        keys = GeodesicNearestKeys(from: query, searchExtent: searchExtent.map { ($0.0, $0.1, $0.2, $0.3) })
         self.facilities = facilities
         self.centred = centred
     }
@@ -206,6 +212,10 @@ struct GeodesicMetric: NearestMetric {
     }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
+    }
+
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }
 }

@@ -128,6 +128,17 @@ public struct LayerIndex: Sendable {
 
     // MARK: - Queries
 
+    /// A box holding every item's box (the base's extent and the overlay's boxes; items hidden since
+    /// may still count): what a nearest search's metric may assume of every box it will be shown.
+    package var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
+        var extent = base.extent
+        for i in 0..<overlayIds.count {
+            let box = (overlayBoxes[4 * i], overlayBoxes[4 * i + 1], overlayBoxes[4 * i + 2], overlayBoxes[4 * i + 3])
+            extent = extent.map { (Swift.min($0.minX, box.0), Swift.min($0.minY, box.1), Swift.max($0.maxX, box.2), Swift.max($0.maxY, box.3)) } ?? box
+        }
+        return extent
+    }
+
     /// Appends the id of every visible item whose box meets the closed window (base hits first).
     package func search(minX: Double, minY: Double, maxX: Double, maxY: Double, into results: inout [Int32]) {
         let start = results.count
@@ -246,5 +257,10 @@ struct HidingMetric<Base: NearestMetric>: NearestMetric {
     @inlinable
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
         metric.itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+    }
+
+    @inlinable
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        metric.itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
     }
 }

@@ -8,7 +8,10 @@
 ///
 /// Contract: `lowerBound` of a box never exceeds `exactDistance` of any item whose box lies in it
 /// (else results may be missed or misordered), and an exact `itemKey` is that item's
-/// `exactDistance`; all are non-negative and not NaN.
+/// `exactDistance`; all are non-negative and not NaN. "Distance" is whatever the metric ranks by:
+/// any increasing function of the true distance will do (the geodesic metrics use squared metres,
+/// which saves square roots), as long as every method, the search's `maxDistance` and the results'
+/// `distance` are in those same units.
 public protocol NearestMetric {
     /// A lower bound of the distance from the query to anything inside the closed box.
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double
@@ -21,11 +24,20 @@ public protocol NearestMetric {
     /// cheap (`isExact`; it is then never computed again), else a lower bound, replaced by
     /// `exactDistance` when the item reaches the front. By default the box's lower bound.
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool)
+    /// As `itemKey`, told the search's current cutoff (the k-th best distance, or `maxDistance`):
+    /// an item provably beyond it may get any key above it without its exact distance. By default
+    /// the same as `itemKey`.
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool)
 }
 
 extension NearestMetric {
     @inlinable
     public func includes(_ id: Int32) -> Bool { true }
+
+    @inlinable
+    public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+    }
 
     @inlinable
     public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
@@ -183,7 +195,8 @@ extension PackedRTree {
                             let id = indices[child]
                             if !metric.includes(id) { continue }
                             let (key, isExact) = metric.itemKey(
-                                toItem: id, minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3])
+                                toItem: id, minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3],
+                                cutoff: cutoff)
                             guard key <= cutoff else { continue }
                             if isExact {
                                 cutoff = buffer.offer(Neighbor(id: id, distance: key), k: k, limit: maxDistance)

@@ -128,6 +128,12 @@ public struct PackedRTree: Sendable {
             + levelEnds.capacity * MemoryLayout<Int>.stride
     }
 
+    /// The box of every item together (the root's), as minX, minY, maxX, maxY; nil when empty.
+    package var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
+        guard let root else { return nil }
+        return (boxes[4 * root], boxes[4 * root + 1], boxes[4 * root + 2], boxes[4 * root + 3])
+    }
+
     /// Node index of the root, or nil when empty.
     @usableFromInline var root: Int? { count == 0 ? nil : levelEnds[levelEnds.count - 1] - 1 }
 

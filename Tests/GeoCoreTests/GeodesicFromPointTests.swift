@@ -61,6 +61,26 @@ struct GeodesicFromPointTests {
             let bound = GeodesicLowerBound(from: origin).meters(to: other)
             let distance = GeodesicFromPoint(from: origin).meters(to: other)
             #expect(bound <= distance, "seed \(random.seed), round \(round): bound \(bound) > \(distance)")
+            // And in the squared metres the k-nearest search ranks by: the squared bound, the chord
+            // (what drops a point beyond the cutoff) and the squared short-line distance.
+            let keys = GeodesicNearestKeys(from: origin)
+            let squaredBound = keys.lowerBound(minLon: other.lon, minLat: other.lat, maxLon: other.lon, maxLat: other.lat)
+            switch keys.distances.shortLineSquaredMeters(to: EarthCentredPoint(other), chordAbove: .infinity) {
+            case .within(let squared):
+                #expect(squaredBound <= squared, "seed \(random.seed), round \(round): squared bound \(squaredBound) > \(squared)")
+                #expect(abs(squared.squareRoot() - distance) <= 1e-9 * max(1, distance))
+                // With a zero limit every nonzero chord is reported as beyond it, with its square.
+                if case .beyond(let chordSquared) = keys.distances.shortLineSquaredMeters(to: EarthCentredPoint(other), chordAbove: 0) {
+                    #expect(chordSquared <= squared, "seed \(random.seed), round \(round): chord² \(chordSquared) > arc² \(squared)")
+                    #expect(chordSquared >= squared * (1 - 1e-4), "the chord is within 0.01 % of the arc at 20 km")
+                } else {
+                    #expect(squared == 0, "seed \(random.seed), round \(round): a nonzero chord not reported beyond a zero limit")
+                }
+            case .far:  // the target generator is approximate: some "20 km" targets lie a little beyond
+                #expect(distance > 19_000, "seed \(random.seed), round \(round): \(distance) m is a short line")
+            case .beyond:
+                Issue.record("nothing is beyond an infinite limit")
+            }
         }
     }
 }

@@ -6,8 +6,10 @@ import TestSupport
 struct GeodesicLowerBoundTests {
     /// Checks the bound against the exact distance to many points of the box (its corners, edge points
     /// and interior samples): a lower bound of the distance to the box is below each of them.
+    /// The squared form the k-nearest search ranks by (`squaredMeters`) is held to the same test.
     func checkNeverExceeds(_ q: Coordinate, _ box: BoundingBox, random: inout SeededRandom) {
         let bound = GeodesicLowerBound(from: q).meters(minLon: box.minLon, minLat: box.minLat, maxLon: box.maxLon, maxLat: box.maxLat)
+        let squared = GeodesicLowerBound(from: q).squaredMeters(minLon: box.minLon, minLat: box.minLat, maxLon: box.maxLon, maxLat: box.maxLat)
         var samples: [Coordinate] = [
             Coordinate(uncheckedLon: box.minLon, lat: box.minLat), Coordinate(uncheckedLon: box.maxLon, lat: box.minLat),
             Coordinate(uncheckedLon: box.minLon, lat: box.maxLat), Coordinate(uncheckedLon: box.maxLon, lat: box.maxLat),
@@ -22,6 +24,7 @@ struct GeodesicLowerBoundTests {
         for sample in samples {
             let exact = q.geodesicDistanceMeters(to: sample)
             #expect(bound <= exact, "seed \(random.seed): query \(q) box \(box) bound \(bound) > exact \(exact) to \(sample)")
+            #expect(squared <= exact * exact, "seed \(random.seed): query \(q) box \(box) squared bound \(squared) > \(exact)²")
         }
     }
 
@@ -87,6 +90,44 @@ struct GeodesicLowerBoundTests {
             minLat = min(max(minLat, -90), 90 - h)
             checkNeverExceeds(q, BoundingBox(uncheckedMinLon: minLon, minLat: minLat, maxLon: minLon + w, maxLat: minLat + h), random: &random)
         }
+    }
+
+    @Test("boxes inside a search extent near the query: the extent's scales never exceed the box's own bound")
+    func extentScalesNeverExceed() {
+        var random = SeededRandom(seed: SeededRandom.seed(default: 24))
+        var withScales = 0
+        for round in 0..<3_000 {
+            let q = Coordinate(uncheckedLon: random.uniform(-179...179), lat: random.uniform(-88...88))
+            // An extent of up to 1.2° a side around or beside the query (some beyond the near case).
+            let w = random.uniform(0...1.2), h = random.uniform(0...1.2)
+            let minLon = max(-180, min(180 - w, q.lon + random.uniform(-1.2...0.2)))
+            let minLat = max(-90, min(90 - h, q.lat + random.uniform(-1.2...0.2)))
+            let extent = (minLon: minLon, minLat: minLat, maxLon: minLon + w, maxLat: minLat + h)
+            let bound = GeodesicLowerBound(from: q)
+            guard let scales = bound.nearScales(forBoxesIn: extent) else {
+                // Refused only when some corner of the extent is more than 1° away in an axis.
+                #expect(max(abs(q.lat - extent.minLat), abs(q.lat - extent.maxLat)) > 1
+                    || max(abs(q.lon - extent.minLon), abs(q.lon - extent.maxLon)) > 1, "round \(round)")
+                continue
+            }
+            withScales += 1
+            // A box inside the extent, sometimes a point.
+            let bw = random.uniform(0...w) * (round % 4 == 0 ? 0 : 1), bh = random.uniform(0...h) * (round % 4 == 0 ? 0 : 1)
+            let boxLon = random.uniform(extent.minLon...(extent.maxLon - bw)), boxLat = random.uniform(extent.minLat...(extent.maxLat - bh))
+            let fast = bound.squaredMeters(minLon: boxLon, minLat: boxLat, maxLon: boxLon + bw, maxLat: boxLat + bh, scales: scales)
+            let own = bound.squaredMeters(minLon: boxLon, minLat: boxLat, maxLon: boxLon + bw, maxLat: boxLat + bh)
+            // Equal in exact arithmetic when the box's spread is the extent's: a rounding apart then.
+            #expect(fast <= own * (1 + 1e-15), "seed \(random.seed), round \(round): \(fast) > \(own)")
+            if w <= 0.2 && h <= 0.2 && abs(q.lat) <= 70 {
+                #expect(fast >= own * 0.98, "seed \(random.seed), round \(round): a city-sized extent loses more than 2 %")
+            }
+            for _ in 0..<4 {
+                let sample = Coordinate(uncheckedLon: random.uniform(boxLon...(boxLon + bw)), lat: random.uniform(boxLat...(boxLat + bh)))
+                let exact = q.geodesicDistanceMeters(to: sample)
+                #expect(fast <= exact * exact, "seed \(random.seed), round \(round): \(fast) > \(exact)²")
+            }
+        }
+        #expect(withScales > 1_000)
     }
 
     @Test("is 0 inside the box and tight within 1 % at city scale")

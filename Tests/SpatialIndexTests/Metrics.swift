@@ -56,16 +56,18 @@ struct GeodesicPointMetric: NearestMetric {
     func includes(_ id: Int32) -> Bool { category.map { categories[Int(id)] == $0 } ?? true }
 }
 
-/// The production pairing of LandService's GeodesicMetric: leaves within GeodesicFromPoint's short
-/// lines enter the queue with their distance from it, farther ones with the box bound and Karney's
-/// distance when they reach the front.
+/// The production pairing of LandService's GeodesicMetric, keys in squared metres: leaves within
+/// GeodesicFromPoint's short lines enter the queue with their distance from it (or are dropped on
+/// their chord beyond the cutoff), farther ones with the box bound and Karney's distance when they
+/// reach the front.
 struct ShortLinePointMetric: NearestMetric {
     let keys: GeodesicNearestKeys
     let points: [Coordinate]
     let centred: [EarthCentredPoint]
 
-    init(query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint]) {
-        keys = GeodesicNearestKeys(from: query)
+    /// `extent`: a box holding every point the searches see (nil: the per-box bound).
+    init(query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint], extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?) {
+        keys = GeodesicNearestKeys(from: query, searchExtent: extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
         self.points = points
         self.centred = centred
     }
@@ -77,7 +79,11 @@ struct ShortLinePointMetric: NearestMetric {
     func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
+    }
+
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }
 }
 
