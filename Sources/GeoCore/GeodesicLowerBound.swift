@@ -78,13 +78,8 @@ package struct GeodesicLowerBound: Sendable {
         // antimeridian is the shorter one). The same bound in degrees, with the two Taylor factors
         // (1 − x²/24), x ≤ 1° = π/180 rad, replaced by their smallest value 1 − (π/180)²/24: fewer
         // operations, and no more than 1.3e-5 looser.
-        let nearLatGap = Swift.max(minLat - lat, lat - maxLat, 0)
-        let nearLonGap = Swift.max(minLon - lon, lon - maxLon, 0)
-        if nearLatGap <= 1 && nearLonGap <= 1 && maxLon - minLon <= 180 {
-            let spreadDegrees = Swift.max(lat - minLat, maxLat - lat)
-            let cosFloor = Swift.max(0, cosLat - spreadDegrees * (absSinLatPerDegree + spreadDegrees * (Double.pi / 180) * (Double.pi / 180) / 2))
-            let angleDegrees = (nearLatGap * nearLatGap + cosLat * cosFloor * nearLonGap * nearLonGap).squareRoot()
-            return Swift.max(0, nearScaleMeters * angleDegrees - 1e-6)
+        if let angleSquared = nearAngleSquared(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat) {
+            return Swift.max(0, nearScaleMeters * angleSquared.squareRoot() - 1e-6)
         }
         let toRadians = Double.pi / 180
         let south = minLat * toRadians, north = maxLat * toRadians
@@ -107,6 +102,23 @@ package struct GeodesicLowerBound: Sendable {
         return Swift.max(0, scaleMeters * angle - 1e-6)
     }
 
+    /// The near case's angle squared, in degrees² before the scale and the margins (`meters`), or
+    /// nil when the box is not near the query.
+    @inline(__always)
+    func nearAngleSquared(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double? {
+        let latGap = Swift.max(minLat - lat, lat - maxLat, 0)
+        let lonGap = Swift.max(minLon - lon, lon - maxLon, 0)
+        guard latGap <= 1 && lonGap <= 1 && maxLon - minLon <= 180 else { return nil }
+        let spreadDegrees = Swift.max(lat - minLat, maxLat - lat)
+        return latGap * latGap + cosLat * nearCosFloor(spreadDegrees: spreadDegrees) * lonGap * lonGap
+    }
+
+    /// c ≤ cos φ for every latitude φ within `spreadDegrees` of the query's (Taylor, see above).
+    @inline(__always)
+    func nearCosFloor(spreadDegrees: Double) -> Double {
+        Swift.max(0, cosLat - spreadDegrees * (absSinLatPerDegree + spreadDegrees * (Double.pi / 180) * (Double.pi / 180) / 2))
+    }
+
     /// The square of `meters`, or a little less, without its square root (k-nearest keys in squared
     /// metres, `GeodesicNearestKeys`). In the near case, with x the bound before its margins
     /// (`nearScaleMeters` × angle), ε = 1e-9 and δ = 1 µm: x²(1 − ε) − δ²(1/ε − 1) ≤ (x − δ)², since
@@ -114,12 +126,7 @@ package struct GeodesicLowerBound: Sendable {
     /// the square of the bound in metres, hence of the distance.
     @inline(__always)
     package func squaredMeters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
-        let nearLatGap = Swift.max(minLat - lat, lat - maxLat, 0)
-        let nearLonGap = Swift.max(minLon - lon, lon - maxLon, 0)
-        if nearLatGap <= 1 && nearLonGap <= 1 && maxLon - minLon <= 180 {
-            let spreadDegrees = Swift.max(lat - minLat, maxLat - lat)
-            let cosFloor = Swift.max(0, cosLat - spreadDegrees * (absSinLatPerDegree + spreadDegrees * (Double.pi / 180) * (Double.pi / 180) / 2))
-            let angleSquared = nearLatGap * nearLatGap + cosLat * cosFloor * nearLonGap * nearLonGap
+        if let angleSquared = nearAngleSquared(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat) {
             return Swift.max(0, nearScaleSquaredMeters * angleSquared - 1e-3)
         }
         let meters = meters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
@@ -139,8 +146,7 @@ package struct GeodesicLowerBound: Sendable {
         let latSpread = Swift.max(lat - extent.minLat, extent.maxLat - lat, 0)
         let lonSpread = Swift.max(lon - extent.minLon, extent.maxLon - lon, 0)
         guard latSpread <= 1, lonSpread <= 1, extent.maxLon - extent.minLon <= 180 else { return nil }
-        let cosFloor = Swift.max(0, cosLat - latSpread * (absSinLatPerDegree + latSpread * (Double.pi / 180) * (Double.pi / 180) / 2))
-        return (nearScaleSquaredMeters, nearScaleSquaredMeters * cosLat * cosFloor)
+        return (nearScaleSquaredMeters, nearScaleSquaredMeters * cosLat * nearCosFloor(spreadDegrees: latSpread))
     }
 
     /// `squaredMeters` of a box inside the extent `scales` were made for (`nearScales(forBoxesIn:)`).

@@ -146,13 +146,20 @@ package struct CitySnapshot: Sendable {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
         results.reserveCapacity(1)
-        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred, searchExtent: facilityIndex.extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
+        let metric = nearestMetric(from: point)
         return categories.map { category in
             guard let index = facilityIndexByCategory[category] else { return nil }
             results.removeAll(keepingCapacity: true)
             index.nearest(metric, k: 1, buffer: &buffer, into: &results)
             return results.first.map { NearbyFacility(position: $0.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: $0.distance)) }
         }
+    }
+
+    /// The metric of the nearest searches from `point`: every facility tree (all, or one category)
+    /// lies inside the whole layer's extent, which lets the box bound take its cheapest form.
+    private func nearestMetric(from point: Coordinate) -> GeodesicMetric {
+        let extent = facilityIndex.extent.map { (minLon: $0.minX, minLat: $0.minY, maxLon: $0.maxX, maxLat: $0.maxY) }
+        return GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred, searchExtent: extent)
     }
 
     /// The k facilities nearest to `point` by geodesic distance on WGS 84, ordered by distance,
@@ -162,7 +169,7 @@ package struct CitySnapshot: Sendable {
     ) -> [NearbyFacility] {
         var buffer = NearestSearchBuffer()
         var results: [Neighbor] = []
-        let metric = GeodesicMetric(query: point, facilities: facilities, centred: facilityCentred, searchExtent: facilityIndex.extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
+        let metric = nearestMetric(from: point)
         let maxKey = GeodesicNearestKeys.key(fromMeters: maxDistanceMeters)
         func found(_ neighbor: Neighbor) -> NearbyFacility {
             NearbyFacility(position: neighbor.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: neighbor.distance))
@@ -197,8 +204,11 @@ struct GeodesicMetric: NearestMetric {
     let centred: [EarthCentredPoint]
 
     /// `searchExtent`: a box holding every facility (each category's tree holds some of them).
-    init(query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint], searchExtent: (Double, Double, Double, Double)?) {
-        keys = GeodesicNearestKeys(from: query, searchExtent: searchExtent.map { ($0.0, $0.1, $0.2, $0.3) })
+    init(
+        query: Coordinate, facilities: [Facility], centred: [EarthCentredPoint],
+        searchExtent: (minLon: Double, minLat: Double, maxLon: Double, maxLat: Double)?
+    ) {
+        keys = GeodesicNearestKeys(from: query, searchExtent: searchExtent)
         self.facilities = facilities
         self.centred = centred
     }
