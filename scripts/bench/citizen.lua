@@ -1,7 +1,8 @@
 -- wrk workload for the citizen endpoints: /lookup and /nearest at the query points of a city
 -- made by ../shared/geodata/tools/gen_city.py (queries.csv: lon,lat,x,y,category).
 --   wrk -t2 -c32 -d10s -s scripts/bench/citizen.lua http://127.0.0.1:PORT -- workload=lookup queries=DIR/queries.csv
--- workload = lookup | nearest | nearest_category.
+-- workload = lookup | nearest | nearest_category | health (the baseline: a request with no work,
+-- what the HTTP stack alone allows at that moment on the shared cores).
 --
 -- wrk shares the machine's cores with the server, so the script keeps wrk's own work small: the
 -- requests are formatted once in init(), and there is no response() callback (wrk would hand
@@ -28,7 +29,9 @@ function init(args)
     local lon, lat, _, _, category = string.match(line, "^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)$")
     if lon and tonumber(lon) then
       local path
-      if workload == "lookup" then
+      if workload == "health" then
+        path = "/health"
+      elseif workload == "lookup" then
         path = "/lookup?lon=" .. lon .. "&lat=" .. lat
       elseif workload == "nearest" then
         path = "/nearest?lon=" .. lon .. "&lat=" .. lat .. "&k=5"
@@ -46,7 +49,7 @@ function request()
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("RESULT req_per_s=%.0f p50_ms=%.2f p99_ms=%.2f non200=%d\n",
+  io.write(string.format("RESULT req_per_s=%.0f p50_ms=%.2f p99_ms=%.2f non200=%d requests=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.errors.status))
+    latency:percentile(99) / 1000, summary.errors.status, summary.requests))
 end
