@@ -221,10 +221,6 @@ struct GeodesicMetric: NearestMetric {
         keys.exactDistance(to: facilities[Int(id)].location, centred: centred[Int(id)])
     }
 
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
-    }
-
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }

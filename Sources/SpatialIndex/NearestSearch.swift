@@ -22,11 +22,9 @@ public protocol NearestMetric {
     func includes(_ id: Int32) -> Bool
     /// The key item `id` (whose box is given) enters the queue with: its exact distance when that is
     /// cheap (`isExact`; it is then never computed again), else a lower bound, replaced by
-    /// `exactDistance` when the item reaches the front. By default the box's lower bound.
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool)
-    /// As `itemKey`, told the search's current cutoff (the k-th best distance, or `maxDistance`):
-    /// an item provably beyond it may get any key above it without its exact distance. By default
-    /// the same as `itemKey`.
+    /// `exactDistance` when the item reaches the front. `cutoff` is the search's current k-th best
+    /// distance (or `maxDistance`): an item provably beyond it may get any key above it without its
+    /// exact distance. By default the box's lower bound.
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool)
 }
 
@@ -36,11 +34,6 @@ extension NearestMetric {
 
     @inlinable
     public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
-        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-    }
-
-    @inlinable
-    public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
         (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
     }
 }

@@ -161,9 +161,6 @@ struct CountingMetric<Base: NearestMetric>: NearestMetric {
         return base.exactDistance(toItem: id)
     }
     func includes(_ id: Int32) -> Bool { base.includes(id) }
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
-    }
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         let key = base.itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
         if key.isExact { exactCalls += 1 } else if key.key > cutoff { chordRejects += 1 } else { boundCalls += 1 }
@@ -190,10 +187,6 @@ struct FacilityMetric: NearestMetric {
     }
 
     func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
-
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
-    }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)

@@ -23,7 +23,7 @@ struct PlanarPointMetric: NearestMetric {
 
     func includes(_ id: Int32) -> Bool { allowed?.contains(id) ?? true }
 
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
+    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         keysAreExact
             ? (exactDistance(toItem: id), true)
             : (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
@@ -77,10 +77,6 @@ struct ShortLinePointMetric: NearestMetric {
     }
 
     func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
-
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> (key: Double, isExact: Bool) {
-        itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: .infinity)
-    }
 
     func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
