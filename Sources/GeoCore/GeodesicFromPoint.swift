@@ -179,8 +179,11 @@ package struct GeodesicNearestKeys: Sendable {
         return bound.squaredMeters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
     }
 
+    /// The same squared short-line distance `itemKey` gives (not the square of its square root,
+    /// which may differ in the last bit), Karney's inverse squared beyond.
     package func exactDistance(to target: Coordinate, centred: EarthCentredPoint) -> Double {
-        Self.key(fromMeters: distances.meters(to: target, centred: centred))
+        if case .within(let squared) = distances.shortLineSquaredMeters(to: centred, chordAbove: .infinity) { return squared }
+        return Self.key(fromMeters: distances.origin.geodesicDistanceMeters(to: target))
     }
 
     /// `cutoff`: the search's current k-th key; an item farther than it may get any key above it.
