@@ -59,6 +59,15 @@ package struct JSONWriter: Sendable {
         }
     }
 
+    /// Writes members that are already JSON text (`"a":1,"b":"x"`, compact, as this writer writes
+    /// them) into the object being written: copied as is.
+    package mutating func members(rawJSON text: UnsafeBufferPointer<UInt8>) {
+        guard !text.isEmpty else { return }
+        separate()
+        bytes.append(contentsOf: text)
+        needsComma = true
+    }
+
     /// Writes a value that is already JSON text (compact, as this writer writes it): copied as is.
     package mutating func value(rawJSON text: UnsafeBufferPointer<UInt8>) {
         separate()

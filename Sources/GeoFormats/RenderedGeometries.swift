@@ -12,34 +12,27 @@ package import GeoCore
 package struct RenderedGeometries: Sendable {
     /// Decimals every coordinate was written with.
     package let decimals: Int
-    /// ends[i]: one past the last byte of geometry i (geometry i starts where i − 1 ends).
-    private let ends: [Int]
-    private let text: [UInt8]
+    private let texts: PackedTexts
 
     package init(_ geometries: some Sequence<Geometry>, decimals: Int) {
         self.decimals = decimals
-        var text: [UInt8] = []
-        var ends: [Int] = []
-        ends.reserveCapacity(geometries.underestimatedCount)
+        var texts = PackedTexts(reservingCapacity: geometries.underestimatedCount)
         for geometry in geometries {
             var writer = GeoJSONWriter(decimals: decimals)
             writer.geometry(geometry)
-            text.append(contentsOf: writer.json.bytes)
-            ends.append(text.count)
+            texts.append(writer.json.bytes)
         }
-        self.ends = ends
-        self.text = text
+        self.texts = texts
     }
 
     /// Number of geometries.
-    package var count: Int { ends.count }
+    package var count: Int { texts.count }
 
     /// Heap bytes held.
-    package var memoryBytes: Int { ends.capacity * 8 + text.capacity }
+    package var memoryBytes: Int { texts.memoryBytes }
 
     /// Calls `body` with geometry `index`'s JSON text.
     package func withJSON<Result>(of index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        let start = index == 0 ? 0 : ends[index - 1]
-        return try text.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<ends[index]])) }
+        try texts.withText(index, body)
     }
 }

@@ -9,6 +9,12 @@ import LandService
 /// snapshot: no SQL on these paths.
 struct CitizenController<Context: RequestContext>: Sendable {
     let services: LandServices
+    let facilityTexts: FacilityTexts
+
+    init(services: LandServices) {
+        self.services = services
+        facilityTexts = FacilityTexts(services.snapshots.snapshot.facilities)
+    }
 
     var routes: RouteCollection<Context> {
         RouteCollection(context: Context.self)
@@ -21,8 +27,8 @@ struct CitizenController<Context: RequestContext>: Sendable {
     // MARK: - /lookup
 
     @Sendable func lookUp(_ request: Request, context: Context) async throws -> Response {
-        let language = Language.of(request)
         let query = try QueryReader(request, allowed: ["lon", "lat", "parcel", "datetime"])
+        let language = query.language(of: request)
         // `datetime=`: the city as it was at that instant (LandServices.snapshot(asOf:)).
         let snapshot = try await services.snapshot(at: try query.instant("datetime"))
         let answer: LookupAnswer
@@ -73,7 +79,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
         for (category, found) in answer.nearest {
             out.json.key(category.rawValue)
             if let found {
-                FeatureJSON.facilitySummary(snapshot.facilities[Int(found.position)], distanceMeters: found.distanceMeters, language: language, into: &out.json)
+                facilitySummary(at: Int(found.position), of: snapshot, distanceMeters: found.distanceMeters, language: language, into: &out.json)
             } else {
                 out.json.null()
             }
@@ -83,11 +89,25 @@ struct CitizenController<Context: RequestContext>: Sendable {
         return JSONResponse.make(out.takeBytes(), contentType: "application/json", language: language)
     }
 
+    /// `FeatureJSON.facilitySummary` from the pre-rendered properties when they are valid.
+    private func facilitySummary(
+        at position: Int, of snapshot: CitySnapshot, distanceMeters: Double, language: Language, into json: inout JSONWriter
+    ) {
+        guard facilityTexts.matches(snapshot.facilities) else {
+            FeatureJSON.facilitySummary(snapshot.facilities[position], distanceMeters: distanceMeters, language: language, into: &json)
+            return
+        }
+        json.beginObject()
+        facilityTexts.writeProperties(of: position, language: language, into: &json)
+        FeatureJSON.summaryTail(distanceMeters: distanceMeters, location: snapshot.facilities[position].location, into: &json)
+        json.endObject()
+    }
+
     // MARK: - /nearest
 
     @Sendable func nearest(_ request: Request, context: Context) async throws -> Response {
-        let language = Language.of(request)
         let query = try QueryReader(request, allowed: ["lon", "lat", "k", "category", "max_distance_m"])
+        let language = query.language(of: request)
         let point = try query.coordinate()
         let k = try query.int("k", in: 1...100) ?? 5
         let snapshot = services.snapshots.snapshot
@@ -100,15 +120,24 @@ struct CitizenController<Context: RequestContext>: Sendable {
         let found = snapshot.nearestFacilities(to: point, k: k, categories: categories, maxDistanceMeters: maxDistance)
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 512 * found.count + 256)
         out.beginFeatureCollection()
+        let rendered = facilityTexts.matches(snapshot.facilities)
         for (rank, item) in found.enumerated() {
-            let facility = snapshot.facilities[Int(item.position)]
-            out.beginFeature(id: facility.id.rawValue)
-            FeatureJSON.facilityProperties(facility, language: language, into: &out.json)
+            let position = Int(item.position)
+            out.beginFeature(id: snapshot.facilities[position].id.rawValue)
+            if rendered {
+                facilityTexts.writeProperties(of: position, language: language, into: &out.json)
+            } else {
+                FeatureJSON.facilityProperties(snapshot.facilities[position], language: language, into: &out.json)
+            }
             out.json.key("distance_m")
             out.json.number(item.distanceMeters, decimals: 2)
             out.json.key("rank")
             out.json.number(rank + 1)
-            out.endFeature(geometry: .point(facility.location))
+            if rendered {
+                out.endFeature(geometryOf: position, in: facilityTexts.points)
+            } else {
+                out.endFeature(geometry: .point(snapshot.facilities[position].location))
+            }
         }
         out.json.endArray()
         out.json.key("numberReturned")
@@ -129,8 +158,8 @@ struct CitizenController<Context: RequestContext>: Sendable {
     // MARK: - /zoning-check
 
     @Sendable func zoningCheck(_ request: Request, context: Context) async throws -> Response {
-        let language = Language.of(request)
         let query = try QueryReader(request, allowed: ["parcel", "use", "floors", "coverage_pct"])
+        let language = query.language(of: request)
         let snapshot = services.snapshots.snapshot
         let position = try position(of: try query.requiredString("parcel"), in: snapshot)
         let use = LandUse(try query.requiredString("use"))
@@ -159,8 +188,8 @@ struct CitizenController<Context: RequestContext>: Sendable {
     // MARK: - /search
 
     @Sendable func search(_ request: Request, context: Context) async throws -> Response {
-        let language = Language.of(request)
         let query = try QueryReader(request, allowed: ["q", "category", "use", "zone", "bbox", "limit"])
+        let language = query.language(of: request)
         let snapshot = services.snapshots.snapshot
         let text = query.string("q")
         if let text, isBlankSearchText(text) { throw APIError.invalidParameter("q", .emptyQuery) }

@@ -98,13 +98,18 @@ enum FeatureJSON {
     static func facilitySummary(_ facility: Facility, distanceMeters: Double, language: Language, into json: inout JSONWriter) {
         json.beginObject()
         facilityProperties(facility, language: language, into: &json)
+        summaryTail(distanceMeters: distanceMeters, location: facility.location, into: &json)
+        json.endObject()
+    }
+
+    /// The members of a facility summary after its properties: distance and position.
+    static func summaryTail(distanceMeters: Double, location: Coordinate, into json: inout JSONWriter) {
         json.key("distance_m")
         json.number(distanceMeters, decimals: 2)
         json.key("lon")
-        json.number(facility.location.lon, decimals: 7)
+        json.number(location.lon, decimals: 7)
         json.key("lat")
-        json.number(facility.location.lat, decimals: 7)
-        json.endObject()
+        json.number(location.lat, decimals: 7)
     }
 
     static func verdict(_ verdict: ZoningVerdict, language: Language, into json: inout JSONWriter) {

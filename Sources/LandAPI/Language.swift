@@ -5,9 +5,14 @@ package enum Language: String, Sendable, CaseIterable {
     case fa, en
 
     /// `?lang=` first, then `Accept-Language` (first listed language we have), else Persian.
-    /// A `lang` value we do not have is an error (`invalidLanguage`), not a silent fallback.
+    /// A `lang` value we do not have falls back like a missing one (Accept-Language, then Persian).
     static func of(_ request: Request) -> Language {
-        if let value = request.uri.queryParameters["lang"].map(String.init), let language = Language(rawValue: value.lowercased()) {
+        of(request, lang: request.uri.queryParameters["lang"].map(String.init))
+    }
+
+    /// As `of(_:)` with the query's `lang` value already read.
+    static func of(_ request: Request, lang: String?) -> Language {
+        if let lang, let language = Language(rawValue: lang.lowercased()) {
             return language
         }
         if let header = request.headers[.acceptLanguage] {

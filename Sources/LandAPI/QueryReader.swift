@@ -6,32 +6,37 @@ import GeoCore
 /// applied to every endpoint so a typo never silently changes an answer). A parameter given
 /// twice is a 400 too: which one was meant is unknowable.
 struct QueryReader {
-    private let values: [String: String]
+    /// The parameters in request order; a handful at most, so a linear search beats hashing.
+    private var names: [String] = []
+    private var values: [String] = []
 
-    init(_ request: Request, allowed: Set<String>) throws(APIError) {
-        var values: [String: String] = [:]
+    init(_ request: Request, allowed: [String]) throws(APIError) {
         for (name, value) in request.uri.queryParameters {
             let key = String(name)
             guard allowed.contains(key) || key == "lang" || key == "f" else {
                 throw APIError.invalidParameter(key, .unknownParameter(key))
             }
-            guard values[key] == nil else { throw APIError.invalidParameter(key, .repeatedParameter(key)) }
-            values[key] = String(value)
+            guard !names.contains(key) else { throw APIError.invalidParameter(key, .repeatedParameter(key)) }
+            names.append(key)
+            values.append(String(value))
         }
-        self.values = values
     }
 
-    func string(_ name: String) -> String? { values[name] }
+    func string(_ name: String) -> String? { names.firstIndex(of: name).map { values[$0] } }
+
+    /// The response language (`Language.of`) from this query's `lang`, without reading the query
+    /// string again.
+    func language(of request: Request) -> Language { Language.of(request, lang: string("lang")) }
 
     /// A required non-empty text value.
     func requiredString(_ name: String) throws(APIError) -> String {
-        guard let value = values[name], !value.isEmpty else { throw APIError.invalidParameter(name, .missingParameter(name)) }
+        guard let value = string(name), !value.isEmpty else { throw APIError.invalidParameter(name, .missingParameter(name)) }
         return value
     }
 
     /// A finite decimal number; "nan", "inf" and "1e999" are refused.
     func double(_ name: String) throws(APIError) -> Double? {
-        guard let text = values[name] else { return nil }
+        guard let text = string(name) else { return nil }
         guard let value = Double(text), value.isFinite else { throw APIError.invalidParameter(name, .notANumber(name)) }
         return value
     }
@@ -43,7 +48,7 @@ struct QueryReader {
 
     /// A whole number within `range`.
     func int(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
-        guard let text = values[name] else { return nil }
+        guard let text = string(name) else { return nil }
         guard let value = Int(text) else { throw APIError.invalidParameter(name, .notAWholeNumber(name)) }
         guard range.contains(value) else {
             throw APIError.invalidParameter(name, .outOfRange(name, lower: Double(range.lowerBound), upper: Double(range.upperBound)))
@@ -62,7 +67,7 @@ struct QueryReader {
 
     /// OGC 17-069r4 §7.15.3: `bbox=minLon,minLat,maxLon,maxLat` in CRS84, four finite numbers, min ≤ max.
     func bbox(_ name: String = "bbox") throws(APIError) -> BoundingBox? {
-        guard let text = values[name] else { return nil }
+        guard let text = string(name) else { return nil }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
         guard parts.count == 4, parts.allSatisfy({ $0?.isFinite == true }) else {
             throw APIError.invalidParameter(name, .invalidBBox(name))
@@ -75,6 +80,6 @@ struct QueryReader {
 
     /// A comma-separated list, without empty items.
     func list(_ name: String) -> [String]? {
-        values[name].map { $0.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty } }
+        string(name).map { $0.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty } }
     }
 }

@@ -12,7 +12,7 @@ import TestSupport
 /// The GeoJSON of a dataset read by Foundation, with an even-odd point-in-polygon written here:
 /// an oracle that shares no code with the server's index or geometry.
 struct CityOracle: @unchecked Sendable {  // immutable after init, only read
-    struct Facility { let id: String; let lon: Double; let lat: Double; let category: String }
+    struct Facility { let id: String; let lon: Double; let lat: Double; let category: String; let properties: [String: Any] }
     struct Area { let id: String; let rings: [[[Double]]]; let properties: [String: Any] }
 
     let facilities: [Facility]
@@ -25,7 +25,7 @@ struct CityOracle: @unchecked Sendable {  // immutable after init, only read
             let properties = feature["properties"] as! [String: Any]
             let point = (feature["geometry"] as! [String: Any])["coordinates"] as! [Double]
             let id = (properties["id"] ?? properties["osm_ref"]) as! String
-            return Facility(id: id, lon: point[0], lat: point[1], category: properties["category"] as! String)
+            return Facility(id: id, lon: point[0], lat: point[1], category: properties["category"] as! String, properties: properties)
         }
         func areas(_ file: String, idKey: String) throws -> [Area] {
             try Fixtures.foundationFeatures(folder.appending(path: file)).map { feature in
@@ -102,6 +102,45 @@ struct CitizenServiceTests {
                         // Only an exact tie may reorder; the oracle breaks ties by id too, so any difference is a bug.
                         Issue.record("seed \(random.seed) \(uri): got \(feature["id"]!), want \(want.id) at \(want.distance)")
                     }
+                }
+            }
+        }
+    }
+
+    @Test("nearest and lookup describe each facility as the source file does: names in the asked language, category, position")
+    func facilitiesCarryTheirSourceAttributes() async throws {
+        let oracle = try CityOracle("tehran")
+        let services = try await TestCity.shared("tehran")
+        let app = Application(router: buildRouter(services: services))
+        try await app.test(.router) { client in
+            let byID = Dictionary(uniqueKeysWithValues: oracle.facilities.map { ($0.id, $0) })
+            /// The source's values; `name` is the asked language's name, else the other one.
+            func check(_ got: [String: Any], id: String, language: String, position: [Double], context: String) {
+                guard let source = byID[id] else { Issue.record("\(context): unknown facility \(id)"); return }
+                let fa = source.properties["name_fa"] as? String, en = source.properties["name_en"] as? String
+                #expect(got["id"] as? String == id, "\(context)")
+                #expect(got["name_fa"] as? String == fa && got["name_en"] as? String == en, "\(context) \(id)")
+                #expect(got["name"] as? String == (language == "fa" ? fa ?? en : en ?? fa), "\(context) \(id)")
+                #expect(got["category"] as? String == source.category, "\(context) \(id)")
+                #expect(got["category_fa"] as? String == source.properties["category_fa"] as? String, "\(context) \(id)")
+                #expect(abs(position[0] - source.lon) < 5e-8 && abs(position[1] - source.lat) < 5e-8, "\(context) \(id): 7 decimals")
+            }
+            var random = SeededRandom(seed: SeededRandom.seed(default: 64))
+            for step in 0..<60 {
+                let lon = random.uniform(51.25...51.60), lat = random.uniform(35.60...35.82)
+                let language = step % 2 == 0 ? "fa" : "en"
+                let nearest = try json(try await client.execute(uri: "/nearest?lon=\(lon)&lat=\(lat)&k=8&lang=\(language)", method: .get))
+                for feature in nearest["features"] as! [[String: Any]] {
+                    let point = (feature["geometry"] as! [String: Any])["coordinates"] as! [Double]
+                    #expect((feature["geometry"] as! [String: Any])["type"] as? String == "Point")
+                    check(feature["properties"] as! [String: Any], id: feature["id"] as! String, language: language, position: point,
+                          context: "seed \(random.seed) /nearest \(lon),\(lat)")
+                }
+                let lookup = try json(try await client.execute(uri: "/lookup?lon=\(lon)&lat=\(lat)&lang=\(language)", method: .get))
+                for (_, value) in lookup["nearest"] as! [String: Any] {
+                    guard let summary = value as? [String: Any] else { continue }
+                    check(summary, id: summary["id"] as! String, language: language, position: [summary["lon"] as! Double, summary["lat"] as! Double],
+                          context: "seed \(random.seed) /lookup \(lon),\(lat)")
                 }
             }
         }

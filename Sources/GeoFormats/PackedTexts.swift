@@ -1,0 +1,30 @@
+/// Many short byte strings in one array, one end offset each: the store of texts rendered once and
+/// copied into responses (`RenderedGeometries`, the API's pre-rendered feature properties). One
+/// allocation instead of one per text, and a text is found with one offset read.
+package struct PackedTexts: Sendable {
+    /// ends[i]: one past the last byte of text i (text i starts where i − 1 ends).
+    private var ends: [Int] = []
+    private var text: [UInt8] = []
+
+    package init(reservingCapacity count: Int = 0) {
+        ends.reserveCapacity(count)
+    }
+
+    /// Adds `bytes` as the next text.
+    package mutating func append(_ bytes: some Sequence<UInt8>) {
+        text.append(contentsOf: bytes)
+        ends.append(text.count)
+    }
+
+    /// Number of texts.
+    package var count: Int { ends.count }
+
+    /// Heap bytes held.
+    package var memoryBytes: Int { ends.capacity * 8 + text.capacity }
+
+    /// Calls `body` with text `index`.
+    package func withText<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        let start = index == 0 ? 0 : ends[index - 1]
+        return try text.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<ends[index]])) }
+    }
+}
