@@ -1,9 +1,9 @@
 /// A position on WGS 84, longitude first (RFC 7946 §3.1.1), in degrees.
 /// The type cannot hold NaN, infinity or values outside the WGS 84 ranges, so code past the
 /// input edge never re-checks.
-package struct Coordinate: Sendable, Hashable {
-    package let lon: Double
-    package let lat: Double
+public struct Coordinate: Sendable, Hashable {
+    public let lon: Double
+    public let lat: Double
 
     /// nil for NaN, ±infinity and values outside -180…180 / -90…90.
     package init?(lon: Double, lat: Double) {

@@ -23,7 +23,7 @@ extension Coordinate {
     /// J. Geodesy 87, 43–55, 2013; GeographicLib's `geod_inverse`, MIT licence), accurate to
     /// about 15 nm for any pair of points, antipodal and nearly antipodal ones included; the
     /// Newton iteration is bracketed and capped, so it always terminates.
-    package func geodesicDistanceMeters(to other: Coordinate) -> Double {
+    public func geodesicDistanceMeters(to other: Coordinate) -> Double {
         Geodesic.wgs84.inverse(lat1: lat, lon1: lon, lat2: other.lat, lon2: other.lon, wantsArea: false).distance
     }
 }

@@ -9,10 +9,10 @@ import Darwin
 /// A point on the WGS 84 ellipsoid in Earth-centred, Earth-fixed coordinates (metres): what
 /// `GeodesicFromPoint` needs of a target, computed once per feature so that a distance costs no
 /// trigonometry.
-package struct EarthCentredPoint: Sendable, Equatable {
-    package var x: Double
-    package var y: Double
-    package var z: Double
+public struct EarthCentredPoint: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public var z: Double
 
     package init(_ point: Coordinate) {
         let lat = point.lat * (Double.pi / 180), lon = point.lon * (Double.pi / 180)
@@ -50,18 +50,18 @@ package struct EarthCentredPoint: Sendable, Equatable {
 /// formula ignores: compared with PROJ's `geod_inverse` over random pairs at every latitude, the
 /// error stays below 3 nm up to 5 km and 0.3 µm up to 20 km (GeodesicFromPointTests), against 1 mm
 /// required and the 1 µm margin the k-nearest search's lower bound keeps (`GeodesicLowerBound`).
-package struct GeodesicFromPoint: Sendable {
+public struct GeodesicFromPoint: Sendable {
     /// Lines whose chord is longer than this go to Karney's inverse.
-    package static let shortLineMeters = 20_000.0
+    public static let shortLineMeters = 20_000.0
 
-    package let origin: Coordinate
-    let centred: EarthCentredPoint
+    public let origin: Coordinate
+    @usableFromInline let centred: EarthCentredPoint
     /// Unit east and north vectors of the local horizon at the origin.
-    let eastX: Double, eastY: Double
-    let northX: Double, northY: Double, northZ: Double
+    @usableFromInline let eastX: Double, eastY: Double
+    @usableFromInline let northX: Double, northY: Double, northZ: Double
     /// 1/M and 1/N at the origin.
-    let meridianCurvature: Double
-    let primeVerticalCurvature: Double
+    @usableFromInline let meridianCurvature: Double
+    @usableFromInline let primeVerticalCurvature: Double
 
     package init(from origin: Coordinate) {
         let lat = origin.lat * (Double.pi / 180), lon = origin.lon * (Double.pi / 180)
@@ -99,8 +99,8 @@ package struct GeodesicFromPoint: Sendable {
     /// than √`limit`: when the chord's square already exceeds `limit` (the arc is never shorter
     /// than its chord) the answer is `.beyond` with the chord's square, a lower bound of the
     /// squared distance; `.far` when the chord is longer than `shortLineMeters`.
-    @inline(__always)
-    package func shortLineSquaredMeters(to other: EarthCentredPoint, chordAbove limit: Double) -> ShortLine {
+    @inlinable @inline(__always)
+    public func shortLineSquaredMeters(to other: EarthCentredPoint, chordAbove limit: Double) -> ShortLine {
         let dx = other.x - centred.x, dy = other.y - centred.y, dz = other.z - centred.z
         let chordSquared = dx * dx + dy * dy + dz * dz
         if chordSquared > limit { return .beyond(chordSquared: chordSquared) }
@@ -113,7 +113,7 @@ package struct GeodesicFromPoint: Sendable {
     }
 
     /// What `shortLineSquaredMeters` found.
-    package enum ShortLine {
+    public enum ShortLine {
         /// The squared geodesic distance.
         case within(squaredMeters: Double)
         /// The chord's square exceeded the limit asked for.
@@ -146,12 +146,12 @@ extension WGS84 {
 /// square when that already exceeds the search's cutoff, else the box bound. Convert with
 /// `meters(fromKey:)` and `key(fromMeters:)`. One place for that pairing, which the server's
 /// metric, the benchmark's and the tests' share.
-package struct GeodesicNearestKeys: Sendable {
-    package let distances: GeodesicFromPoint
-    package let bound: GeodesicLowerBound
+public struct GeodesicNearestKeys: Sendable {
+    public let distances: GeodesicFromPoint
+    public let bound: GeodesicLowerBound
     /// Set when every box the search will meet lies in an extent near the query
     /// (`GeodesicLowerBound.nearScales`): then a box's bound is two multiplications.
-    let nearScales: (latitude: Double, longitude: Double)?
+    @usableFromInline let nearScales: (latitude: Double, longitude: Double)?
 
     /// `searchExtent`: a box holding every box the search will show this metric (the trees'
     /// `extent`), or nil if unknown. Boxes outside it would get a wrong bound.
@@ -165,14 +165,14 @@ package struct GeodesicNearestKeys: Sendable {
         nearScales = searchExtent.flatMap { bound.nearScales(forBoxesIn: $0) }
     }
 
-    @inline(__always)
-    package static func meters(fromKey key: Double) -> Double { key.squareRoot() }
+    @inlinable @inline(__always)
+    public static func meters(fromKey key: Double) -> Double { key.squareRoot() }
 
-    @inline(__always)
-    package static func key(fromMeters meters: Double) -> Double { meters * meters }
+    @inlinable @inline(__always)
+    public static func key(fromMeters meters: Double) -> Double { meters * meters }
 
-    @inline(__always)
-    package func lowerBound(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
+    @inlinable @inline(__always)
+    public func lowerBound(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
         if let nearScales {
             return bound.squaredMeters(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat, scales: nearScales)
         }
@@ -181,14 +181,15 @@ package struct GeodesicNearestKeys: Sendable {
 
     /// The same squared short-line distance `itemKey` gives (not the square of its square root,
     /// which may differ in the last bit), Karney's inverse squared beyond.
-    package func exactDistance(to target: Coordinate, centred: EarthCentredPoint) -> Double {
+    @inlinable
+    public func exactDistance(to target: Coordinate, centred: EarthCentredPoint) -> Double {
         if case .within(let squared) = distances.shortLineSquaredMeters(to: centred, chordAbove: .infinity) { return squared }
         return Self.key(fromMeters: distances.origin.geodesicDistanceMeters(to: target))
     }
 
     /// `cutoff`: the search's current k-th key; an item farther than it may get any key above it.
-    @inline(__always)
-    package func itemKey(
+    @inlinable @inline(__always)
+    public func itemKey(
         centred: EarthCentredPoint, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, cutoff: Double
     ) -> (key: Double, isExact: Bool) {
         switch distances.shortLineSquaredMeters(to: centred, chordAbove: cutoff) {

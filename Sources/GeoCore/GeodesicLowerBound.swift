@@ -30,26 +30,26 @@ import Darwin
 /// A margin of 1e-9 relative and 1 µm absolute covers rounding here and in the exact distance
 /// (Karney's is good to about 15 nm); the bound is tight only for short north–south lines on the
 /// equator (M(0) = r), elsewhere the gap is 0.3 % or more.
-package struct GeodesicLowerBound: Sendable {
+public struct GeodesicLowerBound: Sendable {
     /// r = a (1 − e²).
     package static let sphereRadiusMeters: Double = {
         let f = WGS84.flattening
         return WGS84.equatorialRadiusMeters * (1 - f * (2 - f))
     }()
 
-    package let lon: Double
-    package let lat: Double
+    public let lon: Double
+    public let lat: Double
     let lonRadians: Double
     let latRadians: Double
-    let cosLat: Double
+    @usableFromInline let cosLat: Double
     let absSinLat: Double
     /// The sphere's radius less the 1e-9 relative margin, kept here so the hot path reads no global.
     let scaleMeters: Double
     /// |sin φ_q| × π/180, and `scaleMeters` × π/180 × (1 − (π/180)²/24), for the near case.
-    let absSinLatPerDegree: Double
+    @usableFromInline let absSinLatPerDegree: Double
     let nearScaleMeters: Double
     /// nearScaleMeters² × (1 − 1e-9), for `squaredMeters`.
-    let nearScaleSquaredMeters: Double
+    @usableFromInline let nearScaleSquaredMeters: Double
 
     package init(from point: Coordinate) {
         let latRadians = point.lat * (Double.pi / 180)
@@ -72,7 +72,7 @@ package struct GeodesicLowerBound: Sendable {
     }
 
     /// Metres; 0 when the point is in the box. Boxes must not cross the antimeridian (BoundingBox).
-    package func meters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
+    public func meters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
         // Near case, every box a city's k-nearest search reaches below the root: both gaps at most
         // 1° and the box narrower than 180° (so the gap east or west without wrapping round the
         // antimeridian is the shorter one). The same bound in degrees, with the two Taylor factors
@@ -104,7 +104,7 @@ package struct GeodesicLowerBound: Sendable {
 
     /// The near case's angle squared, in degrees² before the scale and the margins (`meters`), or
     /// nil when the box is not near the query.
-    @inline(__always)
+    @inlinable @inline(__always)
     func nearAngleSquared(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double? {
         let latGap = Swift.max(minLat - lat, lat - maxLat, 0)
         let lonGap = Swift.max(minLon - lon, lon - maxLon, 0)
@@ -114,7 +114,7 @@ package struct GeodesicLowerBound: Sendable {
     }
 
     /// c ≤ cos φ for every latitude φ within `spreadDegrees` of the query's (Taylor, see above).
-    @inline(__always)
+    @inlinable @inline(__always)
     func nearCosFloor(spreadDegrees: Double) -> Double {
         Swift.max(0, cosLat - spreadDegrees * (absSinLatPerDegree + spreadDegrees * (Double.pi / 180) * (Double.pi / 180) / 2))
     }
@@ -124,8 +124,8 @@ package struct GeodesicLowerBound: Sendable {
     /// (`nearScaleMeters` × angle), ε = 1e-9 and δ = 1 µm: x²(1 − ε) − δ²(1/ε − 1) ≤ (x − δ)², since
     /// the difference is (√ε x − δ/√ε)² ≥ 0; δ²(1/ε − 1) < 1e-3 m². So the result never exceeds
     /// the square of the bound in metres, hence of the distance.
-    @inline(__always)
-    package func squaredMeters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
+    @inlinable @inline(__always)
+    public func squaredMeters(minLon: Double, minLat: Double, maxLon: Double, maxLat: Double) -> Double {
         if let angleSquared = nearAngleSquared(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat) {
             return Swift.max(0, nearScaleSquaredMeters * angleSquared - 1e-3)
         }
@@ -150,8 +150,8 @@ package struct GeodesicLowerBound: Sendable {
     }
 
     /// `squaredMeters` of a box inside the extent `scales` were made for (`nearScales(forBoxesIn:)`).
-    @inline(__always)
-    package func squaredMeters(
+    @inlinable @inline(__always)
+    public func squaredMeters(
         minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, scales: (latitude: Double, longitude: Double)
     ) -> Double {
         let latGap = Swift.max(minLat - lat, lat - maxLat, 0)
