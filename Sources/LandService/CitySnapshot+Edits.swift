@@ -23,6 +23,7 @@ extension CitySnapshot {
         self.parcelGeometryJSON = base.parcelGeometryJSON
         self.zoneGeometryJSON = base.zoneGeometryJSON
         self.facilityIndex = base.facilityIndex
+        self.facilityCentredInLeafOrder = base.facilityCentredInLeafOrder
         self.facilityIndexByCategory = base.facilityIndexByCategory
         self.categories = base.categories
         self.landUses = landUses

@@ -255,7 +255,7 @@ struct HidingMetric<Base: NearestMetric>: NearestMetric {
     func includes(_ id: Int32) -> Bool { !hidden.contains(id) && metric.includes(id) }
 
     @inlinable
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
-        metric.itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        metric.itemKey(toItem: id, slot: slot, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
     }
 }

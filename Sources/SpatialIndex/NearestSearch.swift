@@ -24,8 +24,11 @@ public protocol NearestMetric {
     /// cheap (`isExact`; it is then never computed again), else a lower bound, replaced by
     /// `exactDistance` when the item reaches the front. `cutoff` is the search's current k-th best
     /// distance (or `maxDistance`): an item provably beyond it may get any key above it without its
-    /// exact distance. By default the box's lower bound.
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool)
+    /// exact distance. `slot`: the item's place in the searched tree's leaf order (`PackedRTree.forEachItem`),
+    /// so that a metric may keep what it reads per item in that order — the items of one leaf
+    /// are then read from consecutive memory instead of from wherever their ids point. By default
+    /// the box's lower bound.
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool)
 }
 
 extension NearestMetric {
@@ -33,7 +36,7 @@ extension NearestMetric {
     public func includes(_ id: Int32) -> Bool { true }
 
     @inlinable
-    public func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+    public func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
     }
 }
@@ -188,7 +191,7 @@ extension PackedRTree {
                             let id = indices[child]
                             if !metric.includes(id) { continue }
                             let (key, isExact) = metric.itemKey(
-                                toItem: id, minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3],
+                                toItem: id, slot: child, minX: b[4 * child], minY: b[4 * child + 1], maxX: b[4 * child + 2], maxY: b[4 * child + 3],
                                 cutoff: cutoff)
                             guard key <= cutoff else { continue }
                             if isExact {

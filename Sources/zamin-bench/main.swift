@@ -161,8 +161,8 @@ struct CountingMetric<Base: NearestMetric>: NearestMetric {
         return base.exactDistance(toItem: id)
     }
     func includes(_ id: Int32) -> Bool { base.includes(id) }
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
-        let key = base.itemKey(toItem: id, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        let key = base.itemKey(toItem: id, slot: slot, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
         if key.isExact { exactCalls += 1 } else if key.key > cutoff { chordRejects += 1 } else { boundCalls += 1 }
         return key
     }
@@ -175,11 +175,17 @@ struct FacilityMetric: NearestMetric {
     let keys: GeodesicNearestKeys
     let points: [Coordinate]
     let centred: [EarthCentredPoint]
+    /// `centred` in the searched tree's leaf order (`itemKey`'s slot), as LandService's FacilityTree.
+    let centredInLeafOrder: [EarthCentredPoint]
 
-    init(_ query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint], extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?) {
+    init(
+        _ query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint], centredInLeafOrder: [EarthCentredPoint],
+        extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
+    ) {
         keys = GeodesicNearestKeys(from: query, searchExtent: extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
         self.points = points
         self.centred = centred
+        self.centredInLeafOrder = centredInLeafOrder
     }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
@@ -188,8 +194,8 @@ struct FacilityMetric: NearestMetric {
 
     func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
 
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
-        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        keys.itemKey(centred: centredInLeafOrder[slot], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }
 }
 
@@ -251,15 +257,19 @@ func run(_ options: Options) {
     let facilityCentred = facilityPoints.map(EarthCentredPoint.init)
     // Every facility's box: the extent each nearest search (all facilities or one category) stays in.
     let facilityExtent = facilityIndex.extent
+    /// A tree's points in its leaf order (the metric's slot), as LandService's FacilityTree.
+    func centredInLeafOrder(_ index: LayerIndex) -> [EarthCentredPoint] { leafOrder(index).map { facilityCentred[Int($0)] } }
+    let facilityCentredInLeafOrder = centredInLeafOrder(facilityIndex)
     // One tree per category, as CitySnapshot keeps them (ids: positions in the whole layer).
-    var facilityIndexByCategory: [Int32: LayerIndex] = [:]
+    var facilityIndexByCategory: [Int32: (index: LayerIndex, centred: [EarthCentredPoint])] = [:]
     for category in Set(facilityCategories) {
         var boxes: [Double] = [], ids: [Int32] = []
         for (i, p) in facilityPoints.enumerated() where facilityCategories[i] == category {
             boxes += [p.lon, p.lat, p.lon, p.lat]
             ids.append(Int32(i))
         }
-        facilityIndexByCategory[category] = LayerIndex(boxes: boxes, ids: ids)
+        let index = LayerIndex(boxes: boxes, ids: ids)
+        facilityIndexByCategory[category] = (index, centredInLeafOrder(index))
     }
     let packedBuildSeconds = Double(nanoseconds {
         sink &+= PackedRTree(boxes: parcels.boxes, ids: (0..<Int32(parcels.ids.count)).map { $0 }).count
@@ -339,11 +349,13 @@ func run(_ options: Options) {
     neighbors.reserveCapacity(64)
 
     func nearest(_ query: Coordinate, category: Int32, into result: inout [Neighbor]) {
-        let metric = FacilityMetric(query, points: facilityPoints, centred: facilityCentred, extent: facilityExtent)
         if category < 0 {
+            let metric = FacilityMetric(
+                query, points: facilityPoints, centred: facilityCentred, centredInLeafOrder: facilityCentredInLeafOrder, extent: facilityExtent)
             facilityIndex.nearest(metric, k: 5, buffer: &nearestBuffer, into: &result)
-        } else if let index = facilityIndexByCategory[category] {
-            index.nearest(metric, k: 5, buffer: &nearestBuffer, into: &result)
+        } else if let tree = facilityIndexByCategory[category] {
+            let metric = FacilityMetric(query, points: facilityPoints, centred: facilityCentred, centredInLeafOrder: tree.centred, extent: facilityExtent)
+            tree.index.nearest(metric, k: 5, buffer: &nearestBuffer, into: &result)
         }
     }
 
@@ -416,9 +428,10 @@ func run(_ options: Options) {
         chordRejects = 0
         for i in 0..<n {
             neighbors.removeAll(keepingCapacity: true)
-            let metric = CountingMetric(base: FacilityMetric(queryPoints[i].point, points: facilityPoints, centred: facilityCentred, extent: facilityExtent))
-            let index = category ? facilityIndexByCategory[queryPoints[i].category] ?? facilityIndex : facilityIndex
-            index.nearest(metric, k: 5, buffer: &nearestBuffer, into: &neighbors)
+            let tree = category ? facilityIndexByCategory[queryPoints[i].category] ?? (index: facilityIndex, centred: facilityCentredInLeafOrder) : (index: facilityIndex, centred: facilityCentredInLeafOrder)
+            let metric = CountingMetric(base: FacilityMetric(
+                queryPoints[i].point, points: facilityPoints, centred: facilityCentred, centredInLeafOrder: tree.centred, extent: facilityExtent))
+            tree.index.nearest(metric, k: 5, buffer: &nearestBuffer, into: &neighbors)
         }
         report(String(
             format: "%@ per query: %.1f box lower bounds, %.1f exact geodesic distances (leaves queued with their distance count as exact), %.1f leaves dropped on their chord",
@@ -543,10 +556,13 @@ func run(_ options: Options) {
             sink &+= candidates.count
         }
         let (facilities, _) = buildIndex(facilityBoxes, count: facilityPoints.count, nodeSize: nodeSize)
+        let facilitiesInLeafOrder = centredInLeafOrder(facilities)
         let knn = measure(count: n, reps: reps) { i in
             neighbors.removeAll(keepingCapacity: true)
             facilities.nearest(
-                FacilityMetric(queryPoints[i].point, points: facilityPoints, centred: facilityCentred, extent: facilityExtent), k: 5,
+                FacilityMetric(
+                    queryPoints[i].point, points: facilityPoints, centred: facilityCentred, centredInLeafOrder: facilitiesInLeafOrder,
+                    extent: facilityExtent), k: 5,
                 buffer: &nearestBuffer, into: &neighbors)
             sink &+= neighbors.count
         }

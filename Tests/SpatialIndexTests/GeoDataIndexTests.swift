@@ -103,6 +103,8 @@ struct GeoDataIndexTests {
             for id in members { let p = layer.points[Int(id)]; categoryBoxes.appendBox(p.lon, p.lat, p.lon, p.lat) }
             return LayerIndex(boxes: categoryBoxes, ids: members)
         }
+        let inLeafOrder = ShortLinePointMetric.inLeafOrder(centred, of: index)
+        let categoryInLeafOrder = categoryIndexes.map { ShortLinePointMetric.inLeafOrder(centred, of: $0) }
         let extent = BoundingBox(uncheckedMinLon: boxes[0], minLat: boxes[1], maxLon: boxes[0], maxLat: boxes[1])
         let box = layer.points.reduce(extent) { $0.union(BoundingBox(point: $1)) }
         var random = SeededRandom(seed: SeededRandom.seed(default: 43))
@@ -125,8 +127,10 @@ struct GeoDataIndexTests {
             // The production pairing (short-line distances in squared metres, one tree per category)
             // against the same Karney brute force: same ids in the same order, distances within 1 µm.
             // Half the queries with the extent of all the points (as the server), half without.
-            let production = ShortLinePointMetric(query: query, points: layer.points, centred: centred, extent: q % 2 == 0 ? index.extent : nil)
             let tree = category.map { categoryIndexes[$0] } ?? index
+            let production = ShortLinePointMetric(
+                query: query, points: layer.points, centred: centred,
+                centredInLeafOrder: category.map { categoryInLeafOrder[$0] } ?? inLeafOrder, extent: q % 2 == 0 ? index.extent : nil)
             neighbors.removeAll(keepingCapacity: true)
             tree.nearest(production, k: 5, maxDistance: GeodesicNearestKeys.key(fromMeters: maxDistance), buffer: &buffer, into: &neighbors)
             #expect(neighbors.map(\.id) == expected.map(\.id), "seed \(random.seed), query \(q) (short lines)")

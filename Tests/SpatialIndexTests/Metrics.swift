@@ -23,7 +23,7 @@ struct PlanarPointMetric: NearestMetric {
 
     func includes(_ id: Int32) -> Bool { allowed?.contains(id) ?? true }
 
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
         keysAreExact
             ? (exactDistance(toItem: id), true)
             : (lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY), false)
@@ -64,12 +64,25 @@ struct ShortLinePointMetric: NearestMetric {
     let keys: GeodesicNearestKeys
     let points: [Coordinate]
     let centred: [EarthCentredPoint]
+    /// `centred` in the searched tree's leaf order (`itemKey`'s slot), as LandService's FacilityTree.
+    let centredInLeafOrder: [EarthCentredPoint]
 
     /// `extent`: a box holding every point the searches see (nil: the per-box bound).
-    init(query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint], extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?) {
+    init(
+        query: Coordinate, points: [Coordinate], centred: [EarthCentredPoint], centredInLeafOrder: [EarthCentredPoint],
+        extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
+    ) {
         keys = GeodesicNearestKeys(from: query, searchExtent: extent.map { ($0.minX, $0.minY, $0.maxX, $0.maxY) })
         self.points = points
         self.centred = centred
+        self.centredInLeafOrder = centredInLeafOrder
+    }
+
+    /// `centred` (by id) in `tree`'s leaf order.
+    static func inLeafOrder(_ centred: [EarthCentredPoint], of tree: LayerIndex) -> [EarthCentredPoint] {
+        var ordered: [EarthCentredPoint] = []
+        tree.base.forEachItem { id, _, _, _, _ in ordered.append(centred[Int(id)]) }
+        return ordered
     }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
@@ -78,8 +91,8 @@ struct ShortLinePointMetric: NearestMetric {
 
     func exactDistance(toItem id: Int32) -> Double { keys.exactDistance(to: points[Int(id)], centred: centred[Int(id)]) }
 
-    func itemKey(toItem id: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
-        keys.itemKey(centred: centred[Int(id)], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
+    func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+        keys.itemKey(centred: centredInLeafOrder[slot], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }
 }
 

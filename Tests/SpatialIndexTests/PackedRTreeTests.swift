@@ -124,4 +124,58 @@ struct PackedRTreeTests {
             #expect(neighbors.map(\.distance) == expected.map(\.distance), "seed \(random.seed), query \(q)")
         }
     }
+    /// Records every (slot, id) pair `itemKey` is given.
+    final class SlotLog: @unchecked Sendable { var pairs: [(slot: Int, id: Int32)] = [] }  // one test, one thread
+
+    struct SlotRecordingMetric: NearestMetric {
+        let base: PlanarPointMetric
+        let log: SlotLog
+        func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {
+            base.lowerBound(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+        }
+        func exactDistance(toItem id: Int32) -> Double { base.exactDistance(toItem: id) }
+        func itemKey(toItem id: Int32, slot: Int, minX: Double, minY: Double, maxX: Double, maxY: Double, cutoff: Double) -> (key: Double, isExact: Bool) {
+            log.pairs.append((slot, id))
+            return base.itemKey(toItem: id, slot: slot, minX: minX, minY: minY, maxX: maxX, maxY: maxY, cutoff: cutoff)
+        }
+    }
+
+    @Test("k-nearest gives itemKey each item's slot in the tree's leaf order (forEachItem), the base's under a LayerIndex overlay")
+    func itemKeySlotsAreLeafPositions() {
+        var random = SeededRandom(seed: SeededRandom.seed(default: 45))
+        var boxes: [Double] = [], points: [Double] = []
+        for _ in 0..<3_000 {
+            let x = random.uniform(0...100), y = random.uniform(0...100)
+            points.append(x); points.append(y)
+            boxes.appendBox(x, y, x, y)
+        }
+        let ids = (0..<Int32(3_000)).map { $0 }.shuffled(using: &random)
+        var boxesByID = [Double](repeating: 0, count: boxes.count)
+        for (i, id) in ids.enumerated() { for c in 0..<4 { boxesByID[4 * Int(id) + c] = boxes[4 * i + c] } }
+        var pointsByID = [Double](repeating: 0, count: points.count)
+        for (i, id) in ids.enumerated() { pointsByID[2 * Int(id)] = points[2 * i]; pointsByID[2 * Int(id) + 1] = points[2 * i + 1] }
+        let index = LayerIndex(boxes: boxes, ids: ids)
+        // An edited layer: the overlay's items are not in the base, and their slots must not be asked.
+        var edited = index
+        _ = edited.remove(id: ids[0])
+        edited.upsert(id: 3_000, minX: 50, minY: 50, maxX: 50, maxY: 50)
+        edited.upsert(id: ids[1], minX: 50, minY: 50, maxX: 50, maxY: 50)  // moved: hidden in the base
+        var leafOrder: [Int32] = []
+        index.base.forEachItem { id, _, _, _, _ in leafOrder.append(id) }
+        #expect(Set(leafOrder) == Set(ids))
+        var buffer = NearestSearchBuffer()
+        var neighbors: [Neighbor] = []
+        for (q, tree) in [index, edited].enumerated() {
+            let log = SlotLog()
+            for _ in 0..<200 {
+                var planar = PlanarPointMetric(x: random.uniform(-5...105), y: random.uniform(-5...105), points: pointsByID + [50, 50])
+                planar.keysAreExact = true
+                neighbors.removeAll(keepingCapacity: true)
+                tree.nearest(SlotRecordingMetric(base: planar, log: log), k: 7, buffer: &buffer, into: &neighbors)
+            }
+            #expect(log.pairs.count > 1_000, "tree \(q)")
+            let wrong = log.pairs.filter { $0.slot < 0 || $0.slot >= leafOrder.count || leafOrder[$0.slot] != $0.id }
+            #expect(wrong.isEmpty, "tree \(q): \(wrong.prefix(5))")
+        }
+    }
 }
