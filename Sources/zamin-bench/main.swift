@@ -253,7 +253,8 @@ func run(_ options: Options) {
     let zoneOutlines = PolygonalOutlines(zones.polygons, layoutOrder: leafOrder(zoneIndex))
     var facilityBoxes: [Double] = []
     for p in facilityPoints { facilityBoxes.append(contentsOf: [p.lon, p.lat, p.lon, p.lat]) }
-    let (facilityIndex, _) = buildIndex(facilityBoxes, count: facilityPoints.count)
+    // Node size 8, as LandService's facility trees (CitySnapshot.facilityNodeSize).
+    let (facilityIndex, _) = buildIndex(facilityBoxes, count: facilityPoints.count, nodeSize: 8)
     let facilityCentred = facilityPoints.map(EarthCentredPoint.init)
     // Every facility's box: the extent each nearest search (all facilities or one category) stays in.
     let facilityExtent = facilityIndex.extent
@@ -268,7 +269,7 @@ func run(_ options: Options) {
             boxes += [p.lon, p.lat, p.lon, p.lat]
             ids.append(Int32(i))
         }
-        let index = LayerIndex(boxes: boxes, ids: ids)
+        let index = LayerIndex(boxes: boxes, ids: ids, nodeSize: 8)
         facilityIndexByCategory[category] = (index, centredInLeafOrder(index))
     }
     let packedBuildSeconds = Double(nanoseconds {
