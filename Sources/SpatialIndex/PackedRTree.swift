@@ -178,36 +178,42 @@ public struct PackedRTree: Sendable {
     @inlinable
     func walk<Sink: LeafSink>(minX: Double, minY: Double, maxX: Double, maxY: Double, into sink: inout Sink) {
         guard let root else { return }
-        let leafCount = count
         let nodeSize = self.nodeSize
         // Depth × (nodeSize − 1) + 1 bounds the stack of a depth-first walk.
         let stackCapacity = levelEnds.count * nodeSize + 1
         boxes.withUnsafeBufferPointer { b in
             indices.withUnsafeBufferPointer { indices in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: stackCapacity) { stack in
-                    var top = 0
-                    var node = root
-                    while true {
-                        // Visit the children of `node` (the root has passed the test already).
-                        let first = Int(indices[node])
-                        let end = Swift.min(first + nodeSize, PackedRTree.levelEnd(containing: first, levelEnds))
-                        let childrenAreLeaves = first < leafCount
-                        var child = first
-                        while child < end {
-                            let base = 4 * child
-                            if b[base] <= maxX && b[base + 1] <= maxY && b[base + 2] >= minX && b[base + 3] >= minY {
-                                if childrenAreLeaves {
-                                    sink.add(indices[child], minX: b[base], minY: b[base + 1], maxX: b[base + 2], maxY: b[base + 3])
-                                } else {
-                                    stack[top] = child
-                                    top += 1
+                levelEnds.withUnsafeBufferPointer { levelEnds in
+                    // Stack entries: node × 64 + its level (a tree has far fewer than 64 levels), so that
+                    // a node's children's level end is one read instead of a search of `levelEnds`.
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: stackCapacity) { stack in
+                        var top = 0
+                        var node = root
+                        var level = levelEnds.count - 1
+                        while true {
+                            // Visit the children of `node` (the root has passed the test already).
+                            let first = Int(indices[node])
+                            let childLevel = level - 1
+                            let end = Swift.min(first + nodeSize, levelEnds[childLevel])
+                            let childrenAreLeaves = childLevel == 0
+                            var child = first
+                            while child < end {
+                                let base = 4 * child
+                                if b[base] <= maxX && b[base + 1] <= maxY && b[base + 2] >= minX && b[base + 3] >= minY {
+                                    if childrenAreLeaves {
+                                        sink.add(indices[child], minX: b[base], minY: b[base + 1], maxX: b[base + 2], maxY: b[base + 3])
+                                    } else {
+                                        stack[top] = child &* 64 &+ childLevel
+                                        top += 1
+                                    }
                                 }
+                                child += 1
                             }
-                            child += 1
+                            if top == 0 { break }
+                            top -= 1
+                            node = stack[top] >> 6
+                            level = stack[top] & 63
                         }
-                        if top == 0 { break }
-                        top -= 1
-                        node = stack[top]
                     }
                 }
             }
