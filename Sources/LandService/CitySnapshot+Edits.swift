@@ -22,8 +22,7 @@ extension CitySnapshot {
         self.zoneOutlines = base.zoneOutlines
         self.parcelGeometryJSON = base.parcelGeometryJSON
         self.zoneGeometryJSON = base.zoneGeometryJSON
-        self.facilityIndex = base.facilityIndex
-        self.facilityCentredInLeafOrder = base.facilityCentredInLeafOrder
+        self.facilityTree = base.facilityTree
         self.facilityIndexByCategory = base.facilityIndexByCategory
         self.categories = base.categories
         self.landUses = landUses

@@ -30,9 +30,9 @@ package struct CitySnapshot: Sendable {
     /// position: what every default response copies instead of formatting coordinates.
     package let parcelGeometryJSON: RenderedGeometries
     package let zoneGeometryJSON: RenderedGeometries
-    package let facilityIndex: LayerIndex
-    /// `facilityCentred` in `facilityIndex`'s leaf order: what a nearest search reads per leaf item.
-    let facilityCentredInLeafOrder: [EarthCentredPoint]
+    /// Every facility's tree, with its points in leaf order for the nearest searches.
+    let facilityTree: FacilityTree
+    package var facilityIndex: LayerIndex { facilityTree.index }
     /// One index per category, for "the nearest hospital" without scanning other categories.
     package let facilityIndexByCategory: [FacilityCategory: FacilityTree]
     /// Category vocabulary of this dataset, sorted.
@@ -57,8 +57,9 @@ package struct CitySnapshot: Sendable {
             self.parcels.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
         self.zoneGeometryJSON = RenderedGeometries(
             self.zones.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
-        self.facilityIndex = Self.index(self.facilities.map { BoundingBox(point: $0.location) }, nodeSize: Self.facilityNodeSize)
-        self.facilityCentredInLeafOrder = Self.leafOrder(facilityIndex).map { [facilityCentred] in facilityCentred[Int($0)] }
+        self.facilityTree = FacilityTree(
+            index: Self.index(self.facilities.map { BoundingBox(point: $0.location) }, nodeSize: Self.facilityNodeSize),
+            centred: facilityCentred)
 
         var byCategory: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]
         for (position, facility) in self.facilities.enumerated() {
@@ -89,7 +90,7 @@ package struct CitySnapshot: Sendable {
     }
 
     /// The index's item ids (positions) in its leaf order.
-    private static func leafOrder(_ index: LayerIndex) -> [Int32] {
+    fileprivate static func leafOrder(_ index: LayerIndex) -> [Int32] {
         var order: [Int32] = []
         order.reserveCapacity(index.base.count)
         index.base.forEachItem { id, _, _, _, _ in order.append(id) }
@@ -161,7 +162,7 @@ package struct CitySnapshot: Sendable {
         return categories.map { category in
             guard let tree = facilityIndexByCategory[category] else { return nil }
             results.removeAll(keepingCapacity: true)
-            tree.index.nearest(metric(keys, tree.centredInLeafOrder), k: 1, buffer: &buffer, into: &results)
+            tree.index.nearest(metric(keys, for: tree), k: 1, buffer: &buffer, into: &results)
             return results.first.map { NearbyFacility(position: $0.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: $0.distance)) }
         }
     }
@@ -173,9 +174,9 @@ package struct CitySnapshot: Sendable {
         return GeodesicNearestKeys(from: point, searchExtent: extent)
     }
 
-    /// The metric of a search of the tree whose leaf-order points are `centredInLeafOrder`.
-    private func metric(_ keys: GeodesicNearestKeys, _ centredInLeafOrder: [EarthCentredPoint]) -> GeodesicMetric {
-        GeodesicMetric(keys: keys, facilities: facilities, centred: facilityCentred, centredInLeafOrder: centredInLeafOrder)
+    /// The metric of a search of `tree`.
+    private func metric(_ keys: GeodesicNearestKeys, for tree: FacilityTree) -> GeodesicMetric {
+        GeodesicMetric(keys: keys, facilities: facilities, centred: facilityCentred, centredInLeafOrder: tree.centredInLeafOrder)
     }
 
     /// The k facilities nearest to `point` by geodesic distance on WGS 84, ordered by distance,
@@ -191,13 +192,13 @@ package struct CitySnapshot: Sendable {
             NearbyFacility(position: neighbor.id, distanceMeters: GeodesicNearestKeys.meters(fromKey: neighbor.distance))
         }
         guard let categories else {
-            facilityIndex.nearest(metric(keys, facilityCentredInLeafOrder), k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
+            facilityTree.index.nearest(metric(keys, for: facilityTree), k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
             return results.map(found)
         }
         // Each category has its own tree: search each for k, then keep the k best overall.
         for category in categories {
             guard let tree = facilityIndexByCategory[category] else { continue }
-            tree.index.nearest(metric(keys, tree.centredInLeafOrder), k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
+            tree.index.nearest(metric(keys, for: tree), k: k, maxDistance: maxKey, buffer: &buffer, into: &results)
         }
         results.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
         return results.prefix(k).map(found)
@@ -214,10 +215,7 @@ package struct FacilityTree: Sendable {
     /// `centred`: every facility's point by position, as the tree's ids are.
     init(index: LayerIndex, centred: [EarthCentredPoint]) {
         self.index = index
-        var inLeafOrder: [EarthCentredPoint] = []
-        inLeafOrder.reserveCapacity(index.base.count)
-        index.base.forEachItem { id, _, _, _, _ in inLeafOrder.append(centred[Int(id)]) }
-        centredInLeafOrder = inLeafOrder
+        centredInLeafOrder = CitySnapshot.leafOrder(index).map { centred[Int($0)] }
     }
 }
 
