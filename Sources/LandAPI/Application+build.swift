@@ -20,15 +20,14 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
     try await buildApplication(services: services, config: config, logger: logger).runService()
 }
 
-/// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET).
+/// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, the web map
+/// for a browser's `GET /`).
 package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
-    // Web map: `/` answers browsers with the map (WebMapMiddleware) and everyone else with the
-    // route registered for `/` (the OGC landing page); the page's files and texts are routes.
-    // Hummingbird applies a middleware to the routes added after it, so it comes first.
+    // Web map: `/` answers browsers with the map (HeadAnsweringRouter, before routing) and everyone
+    // else with the route registered for `/` (the OGC landing page); the page's files and texts are routes.
     let webMap = WebMap(services: services)
-    router.middlewares.add(WebMapMiddleware(webMap: webMap))
     router.addRoutes(WebMapController(webMap: webMap).routes)
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(OGCController(services: services).routes)
@@ -36,5 +35,5 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
     router.addRoutes(ZonesController(services: services).routes)
-    return HeadAnsweringRouter(router: router)
+    return HeadAnsweringRouter(router: router, webMap: webMap)
 }

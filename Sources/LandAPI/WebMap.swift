@@ -247,21 +247,6 @@ extension String {
     }
 }
 
-/// `GET /` for a browser: the map page, before routing, so that the route for `/` stays the OGC
-/// landing page for JSON and OGC clients, and neither has to know the other. The page links the
-/// API's HTML views (`/collections?f=html`, `/api?f=html`, `/conformance?f=html`), so a browser still
-/// reaches everything the HTML landing page listed. Every other request passes through untouched.
-struct WebMapMiddleware<Context: RequestContext>: RouterMiddleware {
-    let webMap: WebMap
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .get || request.method == .head, request.uri.path == "/", let page = webMap.page(for: request) {
-            return page
-        }
-        return try await next(request, context)
-    }
-}
-
 /// Routes of the web map's files and texts.
 struct WebMapController<Context: RequestContext>: Sendable {
     let webMap: WebMap
