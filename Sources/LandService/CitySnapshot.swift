@@ -51,8 +51,8 @@ package struct CitySnapshot: Sendable {
         self.facilityPosition = Dictionary(uniqueKeysWithValues: self.facilities.enumerated().map { ($1.id, Int32($0)) })
         self.parcelIndex = Self.index(self.parcels.map(\.geometry.bbox))
         self.zoneIndex = Self.index(self.zones.map(\.geometry.bbox))
-        self.parcelOutlines = PolygonalOutlines(self.parcels.map(\.geometry), layoutOrder: Self.leafOrder(parcelIndex))
-        self.zoneOutlines = PolygonalOutlines(self.zones.map(\.geometry), layoutOrder: Self.leafOrder(zoneIndex))
+        self.parcelOutlines = PolygonalOutlines(self.parcels.map(\.geometry), layoutOrder: parcelIndex.base.idsInLeafOrder)
+        self.zoneOutlines = PolygonalOutlines(self.zones.map(\.geometry), layoutOrder: zoneIndex.base.idsInLeafOrder)
         self.parcelGeometryJSON = RenderedGeometries(
             self.parcels.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
         self.zoneGeometryJSON = RenderedGeometries(
@@ -87,14 +87,6 @@ package struct CitySnapshot: Sendable {
         flat.reserveCapacity(boxes.count * 4)
         for box in boxes { flat += [box.minLon, box.minLat, box.maxLon, box.maxLat] }
         return LayerIndex(boxes: flat, ids: (0..<Int32(boxes.count)).map { $0 }, nodeSize: nodeSize)
-    }
-
-    /// The index's item ids (positions) in its leaf order.
-    fileprivate static func leafOrder(_ index: LayerIndex) -> [Int32] {
-        var order: [Int32] = []
-        order.reserveCapacity(index.base.count)
-        index.base.forEachItem { id, _, _, _, _ in order.append(id) }
-        return order
     }
 
     // MARK: - point lookups
@@ -215,7 +207,7 @@ package struct FacilityTree: Sendable {
     /// `centred`: every facility's point by position, as the tree's ids are.
     init(index: LayerIndex, centred: [EarthCentredPoint]) {
         self.index = index
-        centredInLeafOrder = CitySnapshot.leafOrder(index).map { centred[Int($0)] }
+        centredInLeafOrder = index.base.idsInLeafOrder.map { centred[Int($0)] }
     }
 }
 

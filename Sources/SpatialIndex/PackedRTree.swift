@@ -137,6 +137,10 @@ public struct PackedRTree: Sendable {
     /// Node index of the root, or nil when empty.
     @usableFromInline var root: Int? { count == 0 ? nil : levelEnds[levelEnds.count - 1] - 1 }
 
+    /// The items' ids in leaf (Hilbert) order: `forEachItem`'s order, and the slots
+    /// `NearestMetric.itemKey` is given. Data kept per item in this order is read sequentially.
+    package var idsInLeafOrder: [Int32] { Array(indices[0..<count]) }
+
     /// Calls `body(id, minX, minY, maxX, maxY)` for every item, in Hilbert order.
     package func forEachItem(_ body: (Int32, Double, Double, Double, Double) -> Void) {
         boxes.withUnsafeBufferPointer { b in

@@ -244,13 +244,8 @@ func run(_ options: Options) {
     let (zoneIndex, _) = buildIndex(zones.boxes, count: zones.ids.count)
     // The outlines as CitySnapshot holds them for the exact tests (flat, in the tree's leaf order);
     // the brute-force oracles read the `Polygonal` values instead.
-    func leafOrder(_ index: LayerIndex) -> [Int32] {
-        var order: [Int32] = []
-        index.base.forEachItem { id, _, _, _, _ in order.append(id) }
-        return order
-    }
-    let parcelOutlines = PolygonalOutlines(parcels.polygons, layoutOrder: leafOrder(parcelIndex))
-    let zoneOutlines = PolygonalOutlines(zones.polygons, layoutOrder: leafOrder(zoneIndex))
+    let parcelOutlines = PolygonalOutlines(parcels.polygons, layoutOrder: parcelIndex.base.idsInLeafOrder)
+    let zoneOutlines = PolygonalOutlines(zones.polygons, layoutOrder: zoneIndex.base.idsInLeafOrder)
     var facilityBoxes: [Double] = []
     for p in facilityPoints { facilityBoxes.append(contentsOf: [p.lon, p.lat, p.lon, p.lat]) }
     // Node size 8, as LandService's facility trees (CitySnapshot.facilityNodeSize).
@@ -259,7 +254,7 @@ func run(_ options: Options) {
     // Every facility's box: the extent each nearest search (all facilities or one category) stays in.
     let facilityExtent = facilityIndex.extent
     /// A tree's points in its leaf order (the metric's slot), as LandService's FacilityTree.
-    func centredInLeafOrder(_ index: LayerIndex) -> [EarthCentredPoint] { leafOrder(index).map { facilityCentred[Int($0)] } }
+    func centredInLeafOrder(_ index: LayerIndex) -> [EarthCentredPoint] { index.base.idsInLeafOrder.map { facilityCentred[Int($0)] } }
     let facilityCentredInLeafOrder = centredInLeafOrder(facilityIndex)
     // One tree per category, as CitySnapshot keeps them (ids: positions in the whole layer).
     var facilityIndexByCategory: [Int32: (index: LayerIndex, centred: [EarthCentredPoint])] = [:]

@@ -80,9 +80,7 @@ struct ShortLinePointMetric: NearestMetric {
 
     /// `centred` (by id) in `tree`'s leaf order.
     static func inLeafOrder(_ centred: [EarthCentredPoint], of tree: LayerIndex) -> [EarthCentredPoint] {
-        var ordered: [EarthCentredPoint] = []
-        tree.base.forEachItem { id, _, _, _, _ in ordered.append(centred[Int(id)]) }
-        return ordered
+        tree.base.idsInLeafOrder.map { centred[Int($0)] }
     }
 
     func lowerBound(minX: Double, minY: Double, maxX: Double, maxY: Double) -> Double {

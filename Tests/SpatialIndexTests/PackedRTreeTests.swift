@@ -163,6 +163,7 @@ struct PackedRTreeTests {
         var leafOrder: [Int32] = []
         index.base.forEachItem { id, _, _, _, _ in leafOrder.append(id) }
         #expect(Set(leafOrder) == Set(ids))
+        #expect(index.base.idsInLeafOrder == leafOrder)
         var buffer = NearestSearchBuffer()
         var neighbors: [Neighbor] = []
         for (q, tree) in [index, edited].enumerated() {
