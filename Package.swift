@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // Already in the graph through Hummingbird; named so tests can read ByteBuffers as Data.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already in the graph through Hummingbird; named for the HTTP part types of LandAPI's
+        // InlineAnswerHandler, a channel handler in Hummingbird's HTTP/1 pipeline.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -63,6 +66,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress of the client, for the rate limit of public POSTs.
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             resources: [.copy("Web")],
             swiftSettings: swiftSettings),

@@ -3,14 +3,23 @@ package import LandService
 package import Logging
 
 /// Builds the HTTP application: what `zamin serve` runs and what the tests drive through
-/// HummingbirdTesting.
+/// HummingbirdTesting. `inlineAnswers` counts the requests answered in the channel pipeline (for tests).
 package func buildApplication(
-    services: LandServices, config: ServerConfig, logger: Logger
+    services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount = InlineAnswerCount()
 ) -> some ApplicationProtocol {
-    let router = buildRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute)
+    let citizen = CitizenController<ZaminRequestContext>(services: services)
+    let router = buildRouter(services: services, citizen: citizen, publicPostsPerMinute: config.publicPostsPerMinute)
+    let serverName = "zamin"
+    // The citizen GETs answered in the channel pipeline (InlineAnswerHandler); one handler per
+    // connection, made when the connection opens.
+    let inlineRoutes = citizen.inlineRoutes
+    let answersInline = config.answersCitizenRequestsInline
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zamin"),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers, serverName: serverName)] : [])),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         logger: logger)
 }
 
@@ -23,6 +32,12 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
 /// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, the web map
 /// for a browser's `GET /`).
 package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
+    buildRouter(services: services, citizen: CitizenController(services: services), publicPostsPerMinute: publicPostsPerMinute)
+}
+
+private func buildRouter(
+    services: LandServices, citizen: CitizenController<ZaminRequestContext>, publicPostsPerMinute: Int
+) -> HeadAnsweringRouter {
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
     // Web map: `/` answers browsers with the map (HeadAnsweringRouter, before routing) and everyone
@@ -31,7 +46,7 @@ package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10)
     router.addRoutes(WebMapController(webMap: webMap).routes)
     router.addRoutes(HealthController(services: services).routes)
     router.addRoutes(OGCController(services: services).routes)
-    router.addRoutes(CitizenController(services: services).routes)
+    router.addRoutes(citizen.routes)
     router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
     router.addRoutes(PlannerController(services: services).routes)
     router.addRoutes(ZonesController(services: services).routes)

@@ -18,19 +18,39 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     var routes: RouteCollection<Context> {
         RouteCollection(context: Context.self)
-            .get("lookup", use: lookUp)
-            .get("nearest", use: nearest)
-            .get("zoning-check", use: zoningCheck)
-            .get("search", use: search)
+            .get("lookup") { request, _ in
+                let query = try QueryReader(request, allowed: Self.lookUpParameters)
+                // `datetime=`: the city as it was at that instant (LandServices.snapshot(asOf:)).
+                let snapshot = try await services.snapshot(at: try query.instant("datetime"))
+                return try lookUp(query, of: request, in: snapshot).response
+            }
+            .get("nearest") { request, _ in try nearest(request).response }
+            .get("zoning-check") { request, _ in try zoningCheck(request).response }
+            .get("search") { request, _ in try search(request).response }
+    }
+
+    /// The same four GETs for `InlineAnswerHandler`, which answers them on the event loop that read
+    /// them. nil hands the request to the router: a `/lookup` of a past city (`datetime=`) reads
+    /// history from the store, which is async.
+    var inlineRoutes: InlineRoutes {
+        InlineRoutes([
+            "/lookup": { request in
+                let query = try QueryReader(request, allowed: Self.lookUpParameters)
+                guard query.string("datetime") == nil else { return nil }
+                return try lookUp(query, of: request, in: services.snapshots.snapshot)
+            },
+            "/nearest": { request in try nearest(request) },
+            "/zoning-check": { request in try zoningCheck(request) },
+            "/search": { request in try search(request) },
+        ])
     }
 
     // MARK: - /lookup
 
-    @Sendable func lookUp(_ request: Request, context: Context) async throws -> Response {
-        let query = try QueryReader(request, allowed: ["lon", "lat", "parcel", "datetime"])
+    private static var lookUpParameters: [String] { ["lon", "lat", "parcel", "datetime"] }
+
+    private func lookUp(_ query: QueryReader, of request: Request, in snapshot: CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
-        // `datetime=`: the city as it was at that instant (LandServices.snapshot(asOf:)).
-        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
         let answer: LookupAnswer
         if let parcelID = query.string("parcel") {
             guard query.string("lon") == nil, query.string("lat") == nil else {
@@ -86,7 +106,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
         }
         out.json.endObject()
         out.json.endObject()
-        return JSONResponse.make(out.takeBytes(), contentType: "application/json", language: language)
+        return JSONAnswer(contentType: "application/json", language: language, bytes: out.takeBytes())
     }
 
     /// `FeatureJSON.facilitySummary` from the pre-rendered properties when they are valid.
@@ -105,7 +125,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - /nearest
 
-    @Sendable func nearest(_ request: Request, context: Context) async throws -> Response {
+    private func nearest(_ request: Request) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["lon", "lat", "k", "category", "max_distance_m"])
         let language = query.language(of: request)
         let point = try query.coordinate()
@@ -152,12 +172,12 @@ struct CitizenController<Context: RequestContext>: Sendable {
         out.json.number(k)
         out.json.endObject()
         out.json.endObject()
-        return JSONResponse.make(out.takeBytes(), contentType: "application/geo+json", language: language)
+        return JSONAnswer(contentType: "application/geo+json", language: language, bytes: out.takeBytes())
     }
 
     // MARK: - /zoning-check
 
-    @Sendable func zoningCheck(_ request: Request, context: Context) async throws -> Response {
+    private func zoningCheck(_ request: Request) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["parcel", "use", "floors", "coverage_pct"])
         let language = query.language(of: request)
         let snapshot = services.snapshots.snapshot
@@ -182,12 +202,12 @@ struct CitizenController<Context: RequestContext>: Sendable {
         }
         var json = JSONWriter(reservingCapacity: 2048)
         FeatureJSON.verdict(verdict, language: language, into: &json)
-        return JSONResponse.make(json.takeBytes(), contentType: "application/json", language: language)
+        return JSONAnswer(contentType: "application/json", language: language, bytes: json.takeBytes())
     }
 
     // MARK: - /search
 
-    @Sendable func search(_ request: Request, context: Context) async throws -> Response {
+    private func search(_ request: Request) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["q", "category", "use", "zone", "bbox", "limit"])
         let language = query.language(of: request)
         let snapshot = services.snapshots.snapshot
@@ -248,7 +268,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
         out.json.key("numberReturned")
         out.json.number(result.hits.count)
         out.json.endObject()
-        return JSONResponse.make(out.takeBytes(), contentType: "application/geo+json", language: language)
+        return JSONAnswer(contentType: "application/geo+json", language: language, bytes: out.takeBytes())
     }
 
 

@@ -32,10 +32,30 @@ enum JSONResponse {
     static func make(
         _ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String, language: Language? = nil
     ) -> Response {
+        JSONAnswer(status: status, contentType: contentType, language: language, bytes: bytes).response
+    }
+}
+
+/// A finished JSON answer, before it becomes the router's `Response` or is written to the channel
+/// by `InlineAnswerHandler`; both take their header fields from `headerFields`, so the two ways
+/// out cannot drift apart.
+struct JSONAnswer: Sendable {
+    var status: HTTPResponse.Status = .ok
+    var contentType: String
+    var language: Language?
+    var bytes: [UInt8]
+
+    /// Content-Type, Content-Language (the language the texts are in) and CORS for browser maps.
+    /// Hummingbird appends Content-Length, Date and Server after these.
+    var headerFields: HTTPFields {
         var headers: HTTPFields = [:]
         headers[.contentType] = contentType
         if let language { headers[.contentLanguage] = language.rawValue }
         headers[.accessControlAllowOrigin] = "*"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return headers
+    }
+
+    var response: Response {
+        Response(status: status, headers: headerFields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

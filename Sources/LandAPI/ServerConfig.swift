@@ -6,6 +6,9 @@ package struct ServerConfig: Sendable {
     package var databasePath: String
     /// Public POSTs (filing a request) each client address may make per minute (token bucket).
     package var publicPostsPerMinute = 10
+    /// The citizen GETs answered in the channel pipeline (`InlineAnswerHandler`); off, every
+    /// request goes through the router (the comparison the tests and benchmarks make).
+    package var answersCitizenRequestsInline = true
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host

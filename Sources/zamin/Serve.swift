@@ -42,6 +42,8 @@ struct Serve: AsyncParsableCommand {
         let postsPerMinute = publicPostsPerMinute ?? environment["ZAMIN_PUBLIC_POSTS_PER_MINUTE"].flatMap { Int($0) } ?? 10
         guard postsPerMinute >= 1 else { throw ValidationError("--public-posts-per-minute must be at least 1") }
         config.publicPostsPerMinute = postsPerMinute
+        // ZAMIN_INLINE_ANSWERS=0 sends the citizen GETs through the router too (A/B benchmarks).
+        config.answersCitizenRequestsInline = environment["ZAMIN_INLINE_ANSWERS"] != "0"
 
         let started = ContinuousClock.now
         let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))

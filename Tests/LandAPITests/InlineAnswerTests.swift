@@ -1,0 +1,257 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LandAPI
+import LandModel
+import LandService
+import Logging
+import NIOCore
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The citizen GETs answered in the channel pipeline (`InlineAnswerHandler`) against the same
+/// requests through the router (the way every other test and every other endpoint goes): same
+/// status, same header fields but Date, same bytes; which way each request went is counted.
+@Suite("Citizen answers written in the channel pipeline equal the router's")
+struct InlineAnswerTests {
+    static func application(_ services: LandServices, inline: Bool, count: InlineAnswerCount) -> some ApplicationProtocol {
+        var config = ServerConfig(port: 0, databasePath: "")
+        config.answersCitizenRequestsInline = inline
+        return buildApplication(services: services, config: config, logger: Logger(label: "test"), inlineAnswers: count)
+    }
+
+    /// Requests over every citizen endpoint: points across Tehran, parcels by id, both languages,
+    /// bad input (answered by the router in either server), a past city, HEAD, other endpoints.
+    static func requests(parcelIDs: [String]) -> [(method: HTTPRequest.Method, uri: String, headers: HTTPFields)] {
+        var random = SeededRandom(seed: SeededRandom.seed(default: 71))
+        var requests: [(method: HTTPRequest.Method, uri: String, headers: HTTPFields)] = []
+        let english: HTTPFields = [.acceptLanguage: "en-GB,en;q=0.8"]
+        for step in 0..<60 {
+            let lon = random.uniform(51.25...51.60), lat = random.uniform(35.60...35.82)
+            let parcel = parcelIDs[Int.random(in: 0..<parcelIDs.count, using: &random)]
+            let headers: HTTPFields = step % 3 == 0 ? english : [:]
+            requests += [
+                (.get, "/lookup?lon=\(lon)&lat=\(lat)", headers),
+                (.get, "/lookup?parcel=\(parcel)&lang=en", [:]),
+                (.get, "/nearest?lon=\(lon)&lat=\(lat)&k=\(1 + step % 9)", headers),
+                (.get, "/nearest?lon=\(lon)&lat=\(lat)&category=hospital,school&max_distance_m=2500&lang=en", [:]),
+                (.get, "/zoning-check?parcel=\(parcel)&use=commercial&floors=\(step % 8)", headers),
+            ]
+        }
+        requests += [
+            (.get, "/search?q=%D9%85%D8%AF%D8%B1%D8%B3%D9%87&limit=5", [:]),
+            (.get, "/search?q=school&lang=en", [:]),
+            (.get, "/search?use=commercial&bbox=51.38,35.68,51.42,35.72&limit=50", [:]),
+            (.get, "/search?q=P-0001", english),
+            // Bad input: the inline way hands these to the router.
+            (.get, "/lookup?lon=999&lat=0", [:]),
+            (.get, "/lookup?lon=51.4&lat=35.7&bogus=1&lang=en", [:]),
+            (.get, "/lookup?parcel=NOPE", [:]),
+            (.get, "/nearest?lon=51.4&lat=35.7&k=0", english),
+            (.get, "/nearest?lon=51.4&lat=nan", [:]),
+            (.get, "/nearest?lon=51.4&lat=35.7&category=casino", [:]),
+            (.get, "/zoning-check?parcel=\(parcelIDs[0])&use=spaceport&floors=2", [:]),
+            (.get, "/search?q=%E2%80%8C", [:]),
+            // A past city (history in the store), HEAD, other endpoints, a path with a trailing slash.
+            (.get, "/lookup?lon=51.4&lat=35.7&datetime=2020-01-01T00:00:00Z", [:]),
+            (.head, "/lookup?lon=51.4&lat=35.7", [:]),
+            (.get, "/health", [:]),
+            (.get, "/collections/facilities/items?limit=3", [:]),
+            (.get, "/lookup/?lon=51.4&lat=35.7", [:]),
+            (.get, "/nowhere", [:]),
+        ]
+        return requests
+    }
+
+    /// What the inline way should answer: a GET to one of its four paths that succeeds, not of a past city.
+    static func answeredInline(_ method: HTTPRequest.Method, _ uri: String, status: HTTPResponse.Status) -> Bool {
+        let path = uri.split(separator: "?", maxSplits: 1)[0]
+        return method == .get && ["/lookup", "/nearest", "/zoning-check", "/search"].contains(path)
+            && !uri.contains("datetime=") && status.kind == .successful
+    }
+
+    @Test("every request: same status, header fields (but Date) and bytes; the inline server answered exactly the citizen GETs that succeed")
+    func inlineEqualsRouter() async throws {
+        let services = try await TestCity.shared("tehran")
+        let parcelIDs = services.snapshots.snapshot.parcels.prefix(400).map(\.id.rawValue)
+        let inlineCount = InlineAnswerCount(), routerCount = InlineAnswerCount()
+        let inline = Self.application(services, inline: true, count: inlineCount)
+        let router = Self.application(services, inline: false, count: routerCount)
+        let requests = Self.requests(parcelIDs: parcelIDs)
+        let expectedInline = try await inline.test(.live) { inlineClient in
+            try await router.test(.live) { routerClient in
+                var expectedInline = 0
+                for (method, uri, headers) in requests {
+                    let want = try await routerClient.execute(uri: uri, method: method, headers: headers)
+                    let got = try await inlineClient.execute(uri: uri, method: method, headers: headers)
+                    #expect(got.status == want.status, "\(method) \(uri)")
+                    #expect(withoutDate(got.headers) == withoutDate(want.headers), "\(method) \(uri)")
+                    #expect(got.headers[.date] != nil, "\(method) \(uri)")
+                    #expect(got.body == want.body, "\(method) \(uri)")
+                    if Self.answeredInline(method, uri, status: want.status) { expectedInline += 1 }
+                }
+                return expectedInline
+            }
+        }
+        #expect(expectedInline > 300)
+        #expect(inlineCount.value == expectedInline)
+        #expect(routerCount.value == 0)
+    }
+
+    @Test("pipelined requests, some answered inline and some by the router, come back in the order sent")
+    func pipelinedOrder() async throws {
+        let services = try await TestCity.shared("tehran")
+        let parcel = services.snapshots.snapshot.parcels[10].id.rawValue
+        let batch: [(method: String, target: String)] = [
+            ("GET", "/lookup?lon=51.41&lat=35.70"),
+            ("HEAD", "/nearest?lon=51.41&lat=35.70"),
+            ("GET", "/nearest?lon=51.42&lat=35.71&k=3"),
+            ("GET", "/search?q=%E2%80%8C"),
+            ("GET", "/zoning-check?parcel=\(parcel)&use=residential&floors=3"),
+            ("GET", "/lookup?parcel=\(parcel)&lang=en"),
+            ("GET", "/health"),
+            ("GET", "/nearest?lon=51.39&lat=35.69&category=park"),
+        ]
+        let count = InlineAnswerCount()
+        let inline = Self.application(services, inline: true, count: count)
+        let router = Self.application(services, inline: false, count: InlineAnswerCount())
+        try await inline.test(.live) { inlineClient in
+            try await router.test(.live) { routerClient in
+                var wanted: [(status: HTTPResponse.Status, body: String)] = []
+                for (method, target) in batch {
+                    let response = try await routerClient.execute(uri: target, method: method == "GET" ? .get : .head)
+                    wanted.append((response.status, String(buffer: response.body)))
+                }
+                let connection = try RawConnection(port: inlineClient.port!)
+                let text = batch.map { "\($0.method) \($0.target) HTTP/1.1\r\nHost: localhost\r\n\r\n" }.joined()
+                try connection.send(text)
+                for (index, request) in batch.enumerated() {
+                    let answer = try connection.readAnswer(toHEAD: request.method == "HEAD")
+                    #expect(answer.status == wanted[index].status.code, "\(index): \(request.target)")
+                    #expect(answer.body == wanted[index].body, "\(index): \(request.target)")
+                }
+                // The first was answered inline; how many after it depends on when the router's
+                // answers ended, so only the order and the bytes are checked above.
+                #expect(count.value >= 1)
+
+                // `Connection: close` goes to the router, which answers and closes.
+                let closing = try RawConnection(port: inlineClient.port!)
+                try closing.send("GET /nearest?lon=51.42&lat=35.71&k=3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                let closed = try closing.readAnswer(toHEAD: false)
+                #expect(closed.body == wanted[2].body)
+                #expect(try closing.isClosedByServer())
+
+                // A GET with a body goes to the router; the connection carries on.
+                let before = count.value
+                let bodied = try RawConnection(port: inlineClient.port!)
+                try bodied.send(
+                    "GET /nearest?lon=51.42&lat=35.71&k=3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
+                        + "GET /nearest?lon=51.42&lat=35.71&k=3 HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
+                // The second came while the first was with the router, so it went there too.
+                #expect(try bodied.readAnswer(toHEAD: false).body == wanted[2].body)
+                #expect(try bodied.readAnswer(toHEAD: false).body == wanted[2].body)
+                #expect(count.value == before)
+                // Sent after both of the router's answers have ended: answered inline.
+                try bodied.send("GET /lookup?parcel=\(parcel)&lang=en HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
+                #expect(try bodied.readAnswer(toHEAD: false).body == wanted[5].body)
+                #expect(count.value == before + 1)
+            }
+        }
+    }
+
+    @Test("the Date field equals Foundation's IMF-fixdate for instants from 1970 to 2100")
+    func dateField() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var random = SeededRandom(seed: SeededRandom.seed(default: 72))
+        // Leap days, century rules, the ends of days, months and years.
+        var instants = [0, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_400, 4_102_444_799, 1_798_761_599, 1_709_164_800]
+        for _ in 0..<5000 { instants.append(Int.random(in: 0...4_102_444_800, using: &random)) }
+        for instant in instants {
+            let want = formatter.string(from: Date(timeIntervalSince1970: Double(instant)))
+            #expect(HTTPDateField.format(secondsSince1970: instant) == want, "\(instant)")
+        }
+    }
+}
+
+private func withoutDate(_ fields: HTTPFields) -> [String] {
+    fields.filter { $0.name != .date }.map { "\($0.name.canonicalName): \($0.value)" }
+}
+
+/// A blocking TCP connection that writes raw HTTP/1.1 and reads answers by Content-Length, so
+/// requests can be pipelined (HummingbirdTesting's client sends one at a time).
+private final class RawConnection {
+    private let socket: Int32
+    private var buffer: [UInt8] = []
+
+    struct Failure: Error { let what: String }
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(what: "socket") }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(what: "connect") }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw Failure(what: "send") }
+            sent += n
+        }
+    }
+
+    /// Reads more bytes; false at the end of the stream.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        guard n >= 0 else { throw Failure(what: "recv (timeout?)") }
+        buffer += chunk[..<n]
+        return n > 0
+    }
+
+    /// The next answer's status and body (as text, so that a failed comparison reads as JSON).
+    func readAnswer(toHEAD: Bool) throws -> (status: Int, body: String) {
+        let separator = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while headEnd == nil {
+            if buffer.count >= 4 {
+                headEnd = (0...(buffer.count - 4)).first { Array(buffer[$0..<$0 + 4]) == separator }
+            }
+            if headEnd == nil { guard try fill() else { throw Failure(what: "closed before an answer") } }
+        }
+        let head = String(decoding: buffer[..<headEnd!], as: UTF8.self).split(separator: "\r\n")
+        let status = Int(head[0].split(separator: " ")[1])!
+        let length = head.dropFirst().compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
+        }.first ?? 0
+        let bodyLength = toHEAD ? 0 : length
+        let start = headEnd! + 4
+        while buffer.count < start + bodyLength { guard try fill() else { throw Failure(what: "closed inside a body") } }
+        let body = String(decoding: buffer[start..<start + bodyLength], as: UTF8.self)
+        buffer.removeFirst(start + bodyLength)
+        return (status, body)
+    }
+
+    /// True when the server has closed the connection (and sent nothing more).
+    func isClosedByServer() throws -> Bool { buffer.isEmpty ? try !fill() : false }
+}
