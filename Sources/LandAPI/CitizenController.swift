@@ -24,9 +24,9 @@ struct CitizenController<Context: RequestContext>: Sendable {
                 let snapshot = try await services.snapshot(at: try query.instant("datetime"))
                 return try lookUp(query, of: request, in: snapshot).response
             }
-            .get("nearest") { request, _ in try nearest(request).response }
-            .get("zoning-check") { request, _ in try zoningCheck(request).response }
-            .get("search") { request, _ in try search(request).response }
+            .get("nearest") { request, _ in try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }.response }
+            .get("zoning-check") { request, _ in try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }.response }
+            .get("search") { request, _ in try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }.response }
     }
 
     /// The same four GETs for `InlineAnswerHandler`, which answers them on the event loop that read
@@ -37,19 +37,27 @@ struct CitizenController<Context: RequestContext>: Sendable {
             "/lookup": { request in
                 let query = try QueryReader(request, allowed: Self.lookUpParameters)
                 guard query.string("datetime") == nil else { return nil }
-                return try lookUp(query, of: request, in: services.snapshots.snapshot)
+                return try inCurrentCity { snapshot throws(APIError) in try lookUp(query, of: request, in: snapshot) }
             },
-            "/nearest": { request in try nearest(request) },
-            "/zoning-check": { request in try zoningCheck(request) },
-            "/search": { request in try search(request) },
+            "/nearest": { request in try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) } },
+            "/zoning-check": { request in try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) } },
+            "/search": { request in try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) } },
         ])
+    }
+
+    /// `answer` on the current snapshot in place (`PublishedSnapshot.withSnapshot`: no copy). The
+    /// closures name their error type: Swift 6.3 infers `any Error` for them otherwise.
+    private func inCurrentCity(
+        _ answer: (borrowing CitySnapshot) throws(APIError) -> JSONAnswer
+    ) throws(APIError) -> JSONAnswer {
+        try services.snapshots.published.withSnapshot(answer)
     }
 
     // MARK: - /lookup
 
     private static var lookUpParameters: [String] { ["lon", "lat", "parcel", "datetime"] }
 
-    private func lookUp(_ query: QueryReader, of request: Request, in snapshot: CitySnapshot) throws(APIError) -> JSONAnswer {
+    private func lookUp(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
         let answer: LookupAnswer
         if let parcelID = query.string("parcel") {
@@ -125,12 +133,12 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - /nearest
 
-    private func nearest(_ request: Request) throws(APIError) -> JSONAnswer {
+    /// `snapshot` is borrowed from `SnapshotHolder.published` (no copy of the struct).
+    private func nearest(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["lon", "lat", "k", "category", "max_distance_m"])
         let language = query.language(of: request)
         let point = try query.coordinate()
         let k = try query.int("k", in: 1...100) ?? 5
-        let snapshot = services.snapshots.snapshot
         let categories = try categorySet(query, snapshot: snapshot)
         var maxDistance = Double.infinity
         if let value = try query.double("max_distance_m") {
@@ -177,10 +185,9 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - /zoning-check
 
-    private func zoningCheck(_ request: Request) throws(APIError) -> JSONAnswer {
+    private func zoningCheck(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["parcel", "use", "floors", "coverage_pct"])
         let language = query.language(of: request)
-        let snapshot = services.snapshots.snapshot
         let position = try position(of: try query.requiredString("parcel"), in: snapshot)
         let use = LandUse(try query.requiredString("use"))
         guard snapshot.landUses.contains(use) else {
@@ -207,10 +214,9 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - /search
 
-    private func search(_ request: Request) throws(APIError) -> JSONAnswer {
+    private func search(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let query = try QueryReader(request, allowed: ["q", "category", "use", "zone", "bbox", "limit"])
         let language = query.language(of: request)
-        let snapshot = services.snapshots.snapshot
         let text = query.string("q")
         if let text, isBlankSearchText(text) { throw APIError.invalidParameter("q", .emptyQuery) }
         let categories = try categorySet(query, snapshot: snapshot)
@@ -274,7 +280,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - shared parsing
 
-    private func position(of parcelID: String, in snapshot: CitySnapshot) throws(APIError) -> Int32 {
+    private func position(of parcelID: String, in snapshot: borrowing CitySnapshot) throws(APIError) -> Int32 {
         guard let position = snapshot.parcelPosition[ParcelID(parcelID)] else {
             throw APIError(status: .notFound, code: "NotFound", message: .unknownParcel(parcelID), parameter: "parcel")
         }
