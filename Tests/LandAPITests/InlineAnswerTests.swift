@@ -47,6 +47,9 @@ struct InlineAnswerTests {
             (.get, "/search?q=school&lang=en", [:]),
             (.get, "/search?use=commercial&bbox=51.38,35.68,51.42,35.72&limit=50", [:]),
             (.get, "/search?q=P-0001", english),
+            // Headers that change an answer elsewhere (gzip for OGC items) must not differ here either.
+            (.get, "/nearest?lon=51.41&lat=35.70&k=20", [.acceptEncoding: "gzip, deflate"]),
+            (.get, "/lookup?lon=51.41&lat=35.70", [.acceptEncoding: "gzip", .acceptLanguage: "de, en;q=0.5"]),
             // Bad input: the inline way hands these to the router.
             (.get, "/lookup?lon=999&lat=0", [:]),
             (.get, "/lookup?lon=51.4&lat=35.7&bogus=1&lang=en", [:]),
