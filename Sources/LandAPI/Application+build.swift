@@ -1,6 +1,7 @@
 package import Hummingbird
 package import LandService
 package import Logging
+import NIOCore
 
 /// Builds the HTTP application: what `zamin serve` runs and what the tests drive through
 /// HummingbirdTesting. `inlineAnswers` counts the requests answered in the channel pipeline (for tests).
@@ -14,11 +15,12 @@ package func buildApplication(
     // connection, made when the connection opens.
     let inlineRoutes = citizen.inlineRoutes
     let answersInline = config.answersCitizenRequestsInline
+    @Sendable func inlineHandlers() -> [any RemovableChannelHandler] {
+        answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers, serverName: serverName)] : []
+    }
     return Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers, serverName: serverName)] : [])),
+        server: .http1(configuration: .init(additionalChannelHandlers: inlineHandlers())),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         logger: logger)
 }

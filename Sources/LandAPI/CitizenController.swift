@@ -24,9 +24,15 @@ struct CitizenController<Context: RequestContext>: Sendable {
                 let snapshot = try await services.snapshot(at: try query.instant("datetime"))
                 return try lookUp(query, of: request, in: snapshot).response
             }
-            .get("nearest") { request, _ in try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }.response }
-            .get("zoning-check") { request, _ in try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }.response }
-            .get("search") { request, _ in try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }.response }
+            .get("nearest") { request, _ in
+                try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }.response
+            }
+            .get("zoning-check") { request, _ in
+                try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }.response
+            }
+            .get("search") { request, _ in
+                try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }.response
+            }
     }
 
     /// The same four GETs for `InlineAnswerHandler`, which answers them on the event loop that read
@@ -37,11 +43,19 @@ struct CitizenController<Context: RequestContext>: Sendable {
             "/lookup": { request in
                 let query = try QueryReader(request, allowed: Self.lookUpParameters)
                 guard query.string("datetime") == nil else { return nil }
-                return try inCurrentCity { snapshot throws(APIError) in try lookUp(query, of: request, in: snapshot) }
+                return try inCurrentCity { snapshot throws(APIError) in
+                    try lookUp(query, of: request, in: snapshot)
+                }
             },
-            "/nearest": { request in try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) } },
-            "/zoning-check": { request in try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) } },
-            "/search": { request in try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) } },
+            "/nearest": { request in
+                try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }
+            },
+            "/zoning-check": { request in
+                try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }
+            },
+            "/search": { request in
+                try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }
+            },
         ])
     }
 

@@ -112,12 +112,9 @@ package struct FixtureLayer: Sendable {
     /// The `category` property of each point feature, when present.
     package var categories: [String] = []
 
-    /// Reads `GeoData/<city>/<file>` (or the shared copy when the repository's is missing).
+    /// Reads `GeoData/<city>/<file>`: the tests need nothing outside the repository.
     package static func load(city: String, file: String) throws -> FixtureLayer {
-        var url = Fixtures.dataset(city).appending(path: file)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            url = URL(filePath: "/work/shared/geodata").appending(path: city).appending(path: file)
-        }
+        let url = Fixtures.dataset(city).appending(path: file)
         var layer = FixtureLayer()
         for feature in try Fixtures.foundationFeatures(url) {
             guard let geometry = feature["geometry"] as? [String: Any], let type = geometry["type"] as? String else { continue }
