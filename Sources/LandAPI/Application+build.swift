@@ -4,9 +4,10 @@ package import Logging
 import NIOCore
 
 /// Builds the HTTP application: what `zamin serve` runs and what the tests drive through
-/// HummingbirdTesting. `inlineAnswers` counts the requests answered in the channel pipeline (for tests).
+/// HummingbirdTesting. `inlineAnswers`, when given, counts the requests answered in the channel
+/// pipeline (tests tell by it which way a request went; `zamin serve` counts nothing).
 package func buildApplication(
-    services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount = InlineAnswerCount()
+    services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil
 ) -> some ApplicationProtocol {
     let citizen = CitizenController<ZaminRequestContext>(services: services)
     let router = buildRouter(services: services, citizen: citizen, publicPostsPerMinute: config.publicPostsPerMinute)
