@@ -2,6 +2,7 @@ package import Hummingbird
 package import LandService
 package import Logging
 import NIOCore
+import Synchronization
 
 /// Builds the HTTP application: what `zamin serve` runs and what the tests drive through
 /// HummingbirdTesting. `inlineAnswers`, when given, counts the requests answered in the channel
@@ -9,20 +10,23 @@ import NIOCore
 package func buildApplication(
     services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil
 ) -> some ApplicationProtocol {
-    let citizen = CitizenController<ZaminRequestContext>(services: services)
-    let router = buildRouter(services: services, citizen: citizen, publicPostsPerMinute: config.publicPostsPerMinute)
+    let built = ZaminRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute)
     let serverName = "zamin"
-    // The citizen GETs answered in the channel pipeline (InlineAnswerHandler); one handler per
-    // connection, made when the connection opens.
-    let inlineRoutes = citizen.inlineRoutes
+    // The citizen GETs answered in the channel pipeline (InlineAnswerHandler), from the endpoints
+    // that declare an inline answer; one handler per connection, made when the connection opens.
+    let inlineRoutes = built.table.inlineRoutes
     let answersInline = config.answersCitizenRequestsInline
-    @Sendable func inlineHandlers() -> [any RemovableChannelHandler] {
-        answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers, serverName: serverName)] : []
+    let idleTimeoutSeconds = config.idleTimeoutSeconds
+    @Sendable func channelHandlers() -> [any RemovableChannelHandler] {
+        // Date and Server are written on every answer, whichever way it went, in one place.
+        // The idle closer first, so it sees the requests answered inline as activity too.
+        [IdleConnectionCloser(timeout: .seconds(Int64(idleTimeoutSeconds))), ResponseHeaderStamp(serverName: serverName)]
+            + (answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers)] : [])
     }
     return Application(
-        router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: inlineHandlers())),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
+        router: built.responder,
+        server: .http1(configuration: .init(additionalChannelHandlers: channelHandlers())),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         logger: logger)
 }
 
@@ -32,26 +36,40 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
     try await buildApplication(services: services, config: config, logger: logger).runService()
 }
 
-/// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, the web map
-/// for a browser's `GET /`).
+/// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, 405 for a
+/// method a path does not have, the web map for a browser's `GET /`).
 package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
-    buildRouter(services: services, citizen: CitizenController(services: services), publicPostsPerMinute: publicPostsPerMinute)
+    ZaminRouter(services: services, publicPostsPerMinute: publicPostsPerMinute).responder
 }
 
-private func buildRouter(
-    services: LandServices, citizen: CitizenController<ZaminRequestContext>, publicPostsPerMinute: Int
-) -> HeadAnsweringRouter {
-    let router = Router(context: ZaminRequestContext.self)
-    router.middlewares.add(JSONErrorMiddleware())
-    // Web map: `/` answers browsers with the map (HeadAnsweringRouter, before routing) and everyone
-    // else with the route registered for `/` (the OGC landing page); the page's files and texts are routes.
-    let webMap = WebMap(services: services)
-    router.addRoutes(WebMapController(webMap: webMap).routes)
-    router.addRoutes(HealthController(services: services).routes)
-    router.addRoutes(OGCController(services: services).routes)
-    router.addRoutes(citizen.routes)
-    router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
-    router.addRoutes(PlannerController(services: services).routes)
-    router.addRoutes(ZonesController(services: services).routes)
-    return HeadAnsweringRouter(router: router, webMap: webMap)
+/// The endpoint table and the router built from it.
+struct ZaminRouter {
+    let table: EndpointTable
+    let responder: HeadAnsweringRouter
+    /// Method and router path of every route registered (what the tests compare with `/api`).
+    let registered: [(method: HTTPRequest.Method, path: String)]
+
+    init(services: LandServices, publicPostsPerMinute: Int) {
+        let router = Router(context: ZaminRequestContext.self)
+        router.middlewares.add(JSONErrorMiddleware())
+        // Web map: the `/` endpoint answers browsers with the map and everyone else with the OGC
+        // landing page; the page's files and texts are endpoints of their own.
+        let webMap = WebMap(services: services)
+        let reference = EndpointTableReference()
+        table = EndpointTable(
+            services: services, citizen: CitizenController(services: services), webMap: webMap,
+            limiter: RateLimiter(perMinute: publicPostsPerMinute), reference: reference)
+        reference.set(table)
+        registered = table.register(on: router, authenticator: Authenticator(services: services))
+        responder = HeadAnsweringRouter(router: router, table: table)
+    }
+}
+
+/// The table, for the one endpoint that describes all of them (`/api`), set once it is built.
+final class EndpointTableReference: Sendable {
+    private let table = Mutex<EndpointTable?>(nil)
+
+    func set(_ value: EndpointTable) { table.withLock { $0 = value } }
+
+    var value: EndpointTable { table.withLock { $0! } }
 }

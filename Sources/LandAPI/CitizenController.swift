@@ -7,7 +7,7 @@ import LandService
 /// Citizen services: what is on my plot and what may I build (`/lookup`, `/zoning-check`),
 /// what is nearest (`/nearest`), and search (`/search`). Answers come from the in-memory
 /// snapshot: no SQL on these paths.
-struct CitizenController<Context: RequestContext>: Sendable {
+struct CitizenController: Sendable {
     let services: LandServices
     let facilityTexts: FacilityTexts
 
@@ -16,47 +16,87 @@ struct CitizenController<Context: RequestContext>: Sendable {
         facilityTexts = FacilityTexts(services.snapshots.snapshot.facilities)
     }
 
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .get("lookup") { request, _ in
-                let query = try QueryReader(request, allowed: Self.lookUpParameters)
-                // `datetime=`: the city as it was at that instant (LandServices.snapshot(asOf:)).
-                let snapshot = try await services.snapshot(at: try query.instant("datetime"))
-                return try lookUp(query, of: request, in: snapshot).response
-            }
-            .get("nearest") { request, _ in
-                try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }.response
-            }
-            .get("zoning-check") { request, _ in
-                try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }.response
-            }
-            .get("search") { request, _ in
-                try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }.response
-            }
-    }
-
-    /// The same four GETs for `InlineAnswerHandler`, which answers them on the event loop that read
-    /// them. nil hands the request to the router: a `/lookup` of a past city (`datetime=`) reads
-    /// history from the store, which is async.
-    var inlineRoutes: InlineRoutes {
-        InlineRoutes([
-            "/lookup": { request in
-                let query = try QueryReader(request, allowed: Self.lookUpParameters)
-                guard query.string("datetime") == nil else { return nil }
-                return try inCurrentCity { snapshot throws(APIError) in
-                    try lookUp(query, of: request, in: snapshot)
-                }
-            },
-            "/nearest": { request in
-                try inCurrentCity { snapshot throws(APIError) in try nearest(request, in: snapshot) }
-            },
-            "/zoning-check": { request in
-                try inCurrentCity { snapshot throws(APIError) in try zoningCheck(request, in: snapshot) }
-            },
-            "/search": { request in
-                try inCurrentCity { snapshot throws(APIError) in try search(request, in: snapshot) }
-            },
-        ])
+    /// The four citizen GETs. Each has an inline answer (`InlineAnswerHandler` answers it on the
+    /// event loop that read it) and the router's, which is the same function; `/lookup` of a past
+    /// city (`datetime=`) reads history from the store, which is async, so only the router answers it.
+    var endpoints: [Endpoint] {
+        let snapshot = services.snapshots.snapshot
+        let categories = snapshot.categories.map(\.rawValue)
+        let uses = snapshot.landUses.map(\.rawValue)
+        let zoneCodes = snapshot.rules.keys.sorted().map(\.rawValue)
+        let lon = EndpointParameter.query("lon", .number(minimum: -180, maximum: 180), "Longitude, WGS 84 degrees")
+        let lat = EndpointParameter.query("lat", .number(minimum: -90, maximum: 90), "Latitude, WGS 84 degrees")
+        let categoryList = EndpointParameter.query("category", .listOf(categories), "Facility categories, comma-separated")
+        return [
+            Endpoint(
+                method: .get, path: "/lookup", summary: "The parcel at a point (or by id), its zone, rules, conformity and nearest amenities",
+                tag: "citizens",
+                parameters: [
+                    lon, lat, .query("parcel", .text(maxLength: 200), "A parcel id instead of a point (then no lon and lat)"),
+                    .query("datetime", .dateTime, "RFC 3339 date-time: the plot as the city was then"), .lang,
+                ],
+                responses: [.ok(MediaType.json), .error(404, "No parcel with that id")],
+                handler: { request, _, input in
+                    let snapshot = try await services.snapshot(at: input.query.instant("datetime"))
+                    return try lookUp(input.query, of: request, in: snapshot).response
+                },
+                inline: { request, query throws(APIError) in
+                    guard query.string("datetime") == nil else { return nil }
+                    return try inCurrentCity { snapshot throws(APIError) in try lookUp(query, of: request, in: snapshot) }
+                }),
+            Endpoint(
+                method: .get, path: "/nearest", summary: "The k nearest facilities with geodesic distances", tag: "citizens",
+                parameters: [
+                    lon.required, lat.required,
+                    .query("k", .integer(minimum: 1, maximum: 100), "How many facilities", default: .number(5)),
+                    categoryList,
+                    .query("max_distance_m", .number(minimum: 0, maximum: nil, exclusiveMinimum: true), "Maximum distance in metres"),
+                    .lang,
+                ],
+                responses: [.ok(MediaType.geoJSON)],
+                handler: { request, _, input in
+                    try inCurrentCity { snapshot throws(APIError) in try nearest(input.query, of: request, in: snapshot) }.response
+                },
+                inline: { request, query throws(APIError) in
+                    try inCurrentCity { snapshot throws(APIError) in try nearest(query, of: request, in: snapshot) }
+                }),
+            Endpoint(
+                method: .get, path: "/zoning-check", summary: "May this use and height be built on the parcel", tag: "citizens",
+                parameters: [
+                    .query("parcel", .text(maxLength: 200), "Parcel id", required: true),
+                    .query("use", .oneOf(uses), "Proposed land use", required: true),
+                    .query("floors", .integer(minimum: 0, maximum: 200), "Proposed floors", required: true),
+                    .query("coverage_pct", .number(minimum: 0, maximum: 100, exclusiveMinimum: true), "Proposed ground coverage in percent"),
+                    .lang,
+                ],
+                responses: [
+                    .ok(MediaType.json), .error(404, "No parcel with that id"),
+                    .error(422, "The parcel lies in no zone with rules"),
+                ],
+                handler: { request, _, input in
+                    try inCurrentCity { snapshot throws(APIError) in try zoningCheck(input.query, of: request, in: snapshot) }.response
+                },
+                inline: { request, query throws(APIError) in
+                    try inCurrentCity { snapshot throws(APIError) in try zoningCheck(query, of: request, in: snapshot) }
+                }),
+            Endpoint(
+                method: .get, path: "/search",
+                summary: "Facilities by name (Persian or English) and parcels by id or address; or parcels of a use or zone", tag: "citizens",
+                parameters: [
+                    .query("q", .text(maxLength: 200), "Search text"), categoryList,
+                    .query("use", .oneOf(uses), "Parcels of this land use"),
+                    .query("zone", .oneOf(zoneCodes), "Parcels of this zone code"),
+                    .query("bbox", .boundingBox(allowsHeights: false), "minLon,minLat,maxLon,maxLat (WGS 84)"),
+                    .query("limit", .integer(minimum: 1, maximum: 1000), "Maximum results", default: .number(20)), .lang,
+                ],
+                responses: [.ok(MediaType.geoJSON)],
+                handler: { request, _, input in
+                    try inCurrentCity { snapshot throws(APIError) in try search(input.query, of: request, in: snapshot) }.response
+                },
+                inline: { request, query throws(APIError) in
+                    try inCurrentCity { snapshot throws(APIError) in try search(query, of: request, in: snapshot) }
+                }),
+        ]
     }
 
     /// `answer` on the current snapshot in place (`PublishedSnapshot.withSnapshot`: no copy). The
@@ -68,8 +108,6 @@ struct CitizenController<Context: RequestContext>: Sendable {
     }
 
     // MARK: - /lookup
-
-    private static var lookUpParameters: [String] { ["lon", "lat", "parcel", "datetime"] }
 
     private func lookUp(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
@@ -148,17 +186,12 @@ struct CitizenController<Context: RequestContext>: Sendable {
     // MARK: - /nearest
 
     /// `snapshot` is borrowed from `SnapshotHolder.published` (no copy of the struct).
-    private func nearest(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
-        let query = try QueryReader(request, allowed: ["lon", "lat", "k", "category", "max_distance_m"])
+    private func nearest(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
         let point = try query.coordinate()
-        let k = try query.int("k", in: 1...100) ?? 5
-        let categories = try categorySet(query, snapshot: snapshot)
-        var maxDistance = Double.infinity
-        if let value = try query.double("max_distance_m") {
-            guard value > 0 else { throw APIError.invalidParameter("max_distance_m", .mustBePositive("max_distance_m")) }
-            maxDistance = value
-        }
+        let k = query.int("k") ?? 5
+        let categories = categorySet(query)
+        let maxDistance = query.double("max_distance_m") ?? .infinity
         let found = snapshot.nearestFacilities(to: point, k: k, categories: categories, maxDistanceMeters: maxDistance)
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 512 * found.count + 256)
         out.beginFeatureCollection()
@@ -169,7 +202,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
             if rendered {
                 facilityTexts.writeProperties(of: position, language: language, into: &out.json)
             } else {
-                FeatureJSON.facilityProperties(snapshot.facilities[position], language: language, into: &out.json)
+                FeatureJSON.facilityProperties(snapshot.facilities[position], options: .domain(language), into: &out.json)
             }
             out.json.key("distance_m")
             out.json.number(item.distanceMeters, decimals: 2)
@@ -199,64 +232,41 @@ struct CitizenController<Context: RequestContext>: Sendable {
 
     // MARK: - /zoning-check
 
-    private func zoningCheck(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
-        let query = try QueryReader(request, allowed: ["parcel", "use", "floors", "coverage_pct"])
+    private func zoningCheck(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
-        let position = try position(of: try query.requiredString("parcel"), in: snapshot)
-        let use = LandUse(try query.requiredString("use"))
-        guard snapshot.landUses.contains(use) else {
-            throw APIError.invalidParameter("use", .unknownUse(use.rawValue, valid: snapshot.landUses.map(\.rawValue)))
-        }
-        guard let floors = try query.int("floors", in: 0...200) else {
-            throw APIError.invalidParameter("floors", .missingParameter("floors"))
-        }
-        var coverage: Double?
-        if let value = try query.double("coverage_pct") {
-            guard value > 0, value <= 100 else {
-                throw APIError.invalidParameter("coverage_pct", .outOfRange("coverage_pct", lower: 0, upper: 100))
-            }
-            coverage = value
-        }
+        // All three are declared required and valid (`use` one of the catalogue's uses).
+        let position = try position(of: query.string("parcel") ?? "", in: snapshot)
+        let use = LandUse(query.string("use") ?? "")
+        let floors = query.int("floors") ?? 0
+        let coverage = query.double("coverage_pct")
         guard let verdict = snapshot.checkZoning(parcelAt: position, proposal: ZoningProposal(use: use, floors: floors, coveragePercent: coverage))
         else {
             throw APIError(status: .unprocessableContent, code: "NoZone", message: .parcelHasNoZone(snapshot.parcels[Int(position)].id.rawValue))
         }
         var json = JSONWriter(reservingCapacity: 2048)
-        FeatureJSON.verdict(verdict, language: language, into: &json)
+        FeatureJSON.verdict(parcelID: verdict.parcelID, ZoningVerdictRecord(verdict), language: language, into: &json)
         return JSONAnswer(contentType: "application/json", language: language, bytes: json.takeBytes())
     }
 
     // MARK: - /search
 
-    private func search(_ request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
-        let query = try QueryReader(request, allowed: ["q", "category", "use", "zone", "bbox", "limit"])
+    private func search(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
         let language = query.language(of: request)
         let text = query.string("q")
         if let text, isBlankSearchText(text) { throw APIError.invalidParameter("q", .emptyQuery) }
-        let categories = try categorySet(query, snapshot: snapshot)
-        var use: LandUse?
-        if let value = query.string("use") {
-            use = LandUse(value)
-            guard snapshot.landUses.contains(use!) else {
-                throw APIError.invalidParameter("use", .unknownUse(value, valid: snapshot.landUses.map(\.rawValue)))
-            }
-        }
-        var zoneCode: ZoneCode?
-        if let value = query.string("zone") {
-            zoneCode = ZoneCode(value)
-            guard snapshot.rules[zoneCode!] != nil else {
-                throw APIError.invalidParameter("zone", .unknownZone(value, valid: snapshot.rules.keys.sorted().map(\.rawValue)))
-            }
-        }
+        let categories = categorySet(query)
+        // `use` and `zone` are declared as the catalogue's values (checked on reading the query).
+        let use = query.string("use").map(LandUse.init)
+        let zoneCode = query.string("zone").map(ZoneCode.init)
         guard text != nil || categories != nil || use != nil || zoneCode != nil else {
             throw APIError.invalidParameter("q", .emptyQuery)
         }
         if categories != nil, use != nil || zoneCode != nil {
             throw APIError.invalidParameter("category", .categoryWithParcelFilter)
         }
-        let limit = try query.int("limit", in: 1...1000) ?? 20
+        let limit = query.int("limit") ?? 20
         let result = snapshot.search(
-            SearchQuery(text: text, categories: categories, landUse: use, zoneCode: zoneCode, bbox: try query.bbox(), limit: limit),
+            SearchQuery(text: text, categories: categories, landUse: use, zoneCode: zoneCode, bbox: query.bbox(), limit: limit),
             catalog: services.searchCatalog)
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 1024 * result.hits.count + 256)
         out.beginFeatureCollection()
@@ -269,7 +279,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
                 out.json.string("facility")
                 out.json.key("match")
                 out.json.string(text == nil ? "filter" : searchMatchNames[hit.rank])
-                FeatureJSON.facilityProperties(facility, language: language, into: &out.json)
+                FeatureJSON.facilityProperties(facility, options: .domain(language), into: &out.json)
                 out.endFeature(geometry: .point(facility.location))
             case .parcel:
                 let parcel = snapshot.parcels[Int(hit.position)]
@@ -278,7 +288,7 @@ struct CitizenController<Context: RequestContext>: Sendable {
                 out.json.string("parcel")
                 out.json.key("match")
                 out.json.string(text == nil ? "filter" : searchMatchNames[hit.rank])
-                FeatureJSON.parcelProperties(parcel, zoneCode: snapshot.zoneCode(ofParcelAt: hit.position), language: language, into: &out.json)
+                FeatureJSON.parcelProperties(parcel, zoneCode: snapshot.zoneCode(ofParcelAt: hit.position), options: .domain(language), into: &out.json)
                 FeatureJSON.parcelGeometry(at: Int(hit.position), of: snapshot, into: &out)
             }
         }
@@ -301,20 +311,9 @@ struct CitizenController<Context: RequestContext>: Sendable {
         return position
     }
 
-    /// `category=hospital,school`: each must be in the dataset's vocabulary.
-    private func categorySet(_ query: QueryReader, snapshot: CitySnapshot) throws(APIError) -> Set<FacilityCategory>? {
-        guard let names = query.list("category") else { return nil }
-        guard !names.isEmpty else { throw APIError.invalidParameter("category", .missingParameter("category")) }
-        var categories = Set<FacilityCategory>()
-        for name in names {
-            let category = FacilityCategory(name)
-            guard snapshot.facilityIndexByCategory[category] != nil else {
-                throw APIError.invalidParameter(
-                    "category", .unknownCategory(name, valid: snapshot.categories.map(\.rawValue)))
-            }
-            categories.insert(category)
-        }
-        return categories
+    /// `category=hospital,school`: declared as the dataset's categories (checked on reading the query).
+    private func categorySet(_ query: QueryReader) -> Set<FacilityCategory>? {
+        query.list("category").map { Set($0.map(FacilityCategory.init)) }
     }
 }
 

@@ -24,7 +24,7 @@ struct FacilityTexts: Sendable {
             for facility in facilities {
                 var json = JSONWriter()
                 json.beginObject()
-                FeatureJSON.facilityProperties(facility, language: language, into: &json)
+                FeatureJSON.facilityProperties(facility, options: .domain(language), into: &json)
                 json.endObject()
                 texts.append(json.bytes.dropFirst().dropLast())  // the members, without `{` `}`
             }

@@ -6,11 +6,26 @@ import LandService
 /// How the domain endpoints write parcels, zones, facilities, rules and verdicts: fixed key
 /// order, names in the request's language beside both originals, numbers with fixed decimals.
 enum FeatureJSON {
+    /// What differs between the endpoints that write a feature's properties, as options of the
+    /// one writer per layer (issue 15 point 3), not as copies of it.
+    struct Options {
+        /// The domain endpoints' texts in the request's language beside both originals (`name`,
+        /// `current_use_label`); nil for OGC items, which carry the dataset's fields only.
+        var language: Language?
+        /// The version's validity (`valid_from`, `valid_to`), when an OGC request had `datetime`.
+        var validity: Validity?
+        /// The dataset's own extra properties after ours (OGC items).
+        var extras = false
+
+        static func domain(_ language: Language) -> Options { Options(language: language) }
+        static func ogc(validity: Validity?) -> Options { Options(language: nil, validity: validity, extras: true) }
+    }
+
     /// The parcel at `position` as a GeoJSON Feature.
     static func parcel(at position: Int, of snapshot: CitySnapshot, language: Language, into out: inout GeoJSONWriter) {
         let parcel = snapshot.parcels[position]
         out.beginFeature(id: parcel.id.rawValue)
-        parcelProperties(parcel, zoneCode: parcel.zoneCode, language: language, into: &out.json)
+        parcelProperties(parcel, zoneCode: parcel.zoneCode, options: .domain(language), into: &out.json)
         parcelGeometry(at: position, of: snapshot, into: &out)
     }
 
@@ -24,35 +39,48 @@ enum FeatureJSON {
         }
     }
 
-    static func parcelProperties(_ parcel: Parcel, zoneCode: ZoneCode?, language: Language, into json: inout JSONWriter) {
+    /// A parcel's properties, for every endpoint that writes one. `zoneCode` is the code the
+    /// caller shows: the parcel's own, or the one that governs it.
+    static func parcelProperties(_ parcel: borrowing Parcel, zoneCode: ZoneCode?, options: Options, into json: inout JSONWriter) {
         json.key("id")
         json.string(parcel.id.rawValue)
-        json.key("area_m2")
-        json.number(parcel.areaSquareMeters, decimals: 1)
         json.key("zone_code")
         optional(zoneCode?.rawValue, into: &json)
+        json.key("area_m2")
+        json.number(parcel.areaSquareMeters, decimals: 1)
         json.key("current_use")
         optional(parcel.currentUse?.rawValue, into: &json)
-        json.key("current_use_label")
-        optional(parcel.currentUse.map { Message.landUse($0).text(in: language) }, into: &json)
+        if let language = options.language {
+            json.key("current_use_label")
+            optional(parcel.currentUse.map { Message.landUse($0).text(in: language) }, into: &json)
+        }
         json.key("floors")
         if let floors = parcel.floors { json.number(floors) } else { json.null() }
         json.key("address")
         optional(parcel.address, into: &json)
+        tail(options, extras: parcel.extraPropertiesJSON, into: &json)
     }
 
-    static func zoneSummary(_ zone: Zone, language: Language, into json: inout JSONWriter) {
-        json.beginObject()
+    /// A zone's properties, for every endpoint that writes one (the domain endpoints as an object of its own).
+    static func zoneProperties(_ zone: borrowing Zone, options: Options, into json: inout JSONWriter) {
         json.key("id")
         json.string(zone.id.rawValue)
         json.key("code")
         json.string(zone.code.rawValue)
-        json.key("name")
-        optional(pick(fa: zone.nameFa, en: zone.nameEn, language), into: &json)
+        if let language = options.language {
+            json.key("name")
+            optional(pick(fa: zone.nameFa, en: zone.nameEn, language), into: &json)
+        }
         json.key("name_fa")
         optional(zone.nameFa, into: &json)
         json.key("name_en")
         optional(zone.nameEn, into: &json)
+        tail(options, extras: zone.extraPropertiesJSON, into: &json)
+    }
+
+    static func zoneSummary(_ zone: Zone, language: Language, into json: inout JSONWriter) {
+        json.beginObject()
+        zoneProperties(zone, options: .domain(language), into: &json)
         json.endObject()
     }
 
@@ -79,11 +107,15 @@ enum FeatureJSON {
         json.endObject()
     }
 
-    static func facilityProperties(_ facility: Facility, language: Language, into json: inout JSONWriter) {
+    /// A facility's properties, for every endpoint that writes one (and `FacilityTexts`, which
+    /// renders them once per language).
+    static func facilityProperties(_ facility: borrowing Facility, options: Options, into json: inout JSONWriter) {
         json.key("id")
         json.string(facility.id.rawValue)
-        json.key("name")
-        optional(pick(fa: facility.nameFa, en: facility.nameEn, language), into: &json)
+        if let language = options.language {
+            json.key("name")
+            optional(pick(fa: facility.nameFa, en: facility.nameEn, language), into: &json)
+        }
         json.key("name_fa")
         optional(facility.nameFa, into: &json)
         json.key("name_en")
@@ -92,12 +124,38 @@ enum FeatureJSON {
         json.string(facility.category.rawValue)
         json.key("category_fa")
         optional(facility.categoryFa, into: &json)
+        tail(options, extras: facility.extraPropertiesJSON, into: &json)
+    }
+
+    /// The members after a layer's own: the version's validity, then the dataset's extra properties.
+    private static func tail(_ options: Options, extras: String, into json: inout JSONWriter) {
+        if let validity = options.validity {
+            json.key("valid_from")
+            optional(validity.from, into: &json)
+            json.key("valid_to")
+            optional(validity.to, into: &json)
+        }
+        guard options.extras else { return }
+        // LandServices has cleared the extras of our column names (copied as text); only a
+        // `datetime` answer has two more names to leave out.
+        if options.validity == nil { json.members(ofObject: extras) } else { extrasWithoutValidity(&json, extras) }
+    }
+
+    private static let validityNames: Set<String> = ["valid_from", "valid_to"]
+
+    /// The extra properties (compact JSON object) without `valid_from`/`valid_to`.
+    private static func extrasWithoutValidity(_ json: inout JSONWriter, _ text: String) {
+        guard text != "{}", case .object(let object)? = try? JSONParser.parse(Array(text.utf8)) else { return }
+        for member in object.members where !validityNames.contains(member.key) {
+            json.key(member.key)
+            json.value(member.value)
+        }
     }
 
     /// A facility with its distance, as `/lookup` lists the nearest amenities.
     static func facilitySummary(_ facility: Facility, distanceMeters: Double, language: Language, into json: inout JSONWriter) {
         json.beginObject()
-        facilityProperties(facility, language: language, into: &json)
+        facilityProperties(facility, options: .domain(language), into: &json)
         summaryTail(distanceMeters: distanceMeters, location: facility.location, into: &json)
         json.endObject()
     }
@@ -112,10 +170,12 @@ enum FeatureJSON {
         json.number(location.lat, decimals: 7)
     }
 
-    static func verdict(_ verdict: ZoningVerdict, language: Language, into json: inout JSONWriter) {
+    /// A zoning verdict, for `/zoning-check` and the one kept with each request (read back from
+    /// its stored record): one shape wherever a verdict is shown.
+    static func verdict(parcelID: ParcelID, _ verdict: ZoningVerdictRecord, language: Language, into json: inout JSONWriter) {
         json.beginObject()
         json.key("parcel")
-        json.string(verdict.parcelID.rawValue)
+        json.string(parcelID.rawValue)
         json.key("zone_code")
         json.string(verdict.zoneCode.rawValue)
         json.key("allowed")
@@ -149,6 +209,8 @@ enum FeatureJSON {
             }
             json.key("ok")
             json.bool(check.isOK)
+            json.key("outcome")
+            json.string(check.outcome.word)
             json.key("message")
             json.string(Message.zoningCheck(check).text(in: language))
             json.endObject()

@@ -6,43 +6,44 @@ package import Hummingbird
 /// caches revalidating). A responder around the router rather than a router middleware, because
 /// the router picks the route by method before any middleware runs.
 ///
-/// It also answers `GET /` for a browser with the web map (`WebMap.page(for:)`), before routing,
-/// so that the route for `/` stays the OGC landing page for JSON and OGC clients and neither has
-/// to know the other; the page links the API's HTML views (`/collections?f=html`, `/api?f=html`,
-/// `/conformance?f=html`), so a browser still reaches everything the HTML landing page listed.
-/// That was a router middleware, which every request paid for (one more async layer around each
-/// route): without it, `scripts/bench-ab` gave /health +5.5 % req/s (9 of 12 pairs; server CPU
-/// 72 → 67 µs per request), /lookup +2 to +3 %, /nearest +1 %.
+/// It also answers a method a path does not have with 405 and `Allow` (from the endpoint table).
+/// (A browser's `GET /` gets the web map from the `/` endpoint itself, after its query is
+/// checked like any other: `OGCController.landingPage`.)
 package struct HeadAnsweringRouter: HTTPResponderBuilder {
     package let router: Router<ZaminRequestContext>
-    let webMap: WebMap
+    let table: EndpointTable
 
     package func buildResponder() -> HeadAnsweringResponder<Router<ZaminRequestContext>.Responder> {
-        HeadAnsweringResponder(base: router.buildResponder(), webMap: webMap)
+        HeadAnsweringResponder(base: router.buildResponder(), table: table)
     }
 }
 
 package struct HeadAnsweringResponder<Base: HTTPResponder>: HTTPResponder where Base.Context == ZaminRequestContext {
     package typealias Context = ZaminRequestContext
     let base: Base
-    let webMap: WebMap
+    let table: EndpointTable
 
     package func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.method == .head else { return try await respondAsGET(to: request, context: context) }
+        guard request.method == .head else { return try await respondOrRefuseMethod(request, context: context) }
         var head = request.head
         head.method = .get
-        var response = try await respondAsGET(to: Request(head: head, body: request.body), context: context)
+        var response = try await base.respond(to: Request(head: head, body: request.body), context: context)
         // The GET's length is declared and nothing is written (§9.3.2: same header fields).
         let length = response.body.contentLength
         response.body = ResponseBody(contentLength: length) { _ in }
         return response
     }
 
-    /// The map page for a browser's `GET /`, else the router's answer.
-    private func respondAsGET(to request: Request, context: Context) async throws -> Response {
-        if request.method == .get, request.uri.path == "/", let page = webMap.page(for: request) {
-            return page
-        }
-        return try await base.respond(to: request, context: context)
+    /// RFC 9110 §15.5.6: a path that exists but has no endpoint for the method is a 405 with
+    /// `Allow` (the router alone says 404: it picks routes by path and method together). Checked
+    /// only once the router has answered 404, so declared requests pay nothing for it.
+    private func respondOrRefuseMethod(_ request: Request, context: Context) async throws -> Response {
+        let response = try await base.respond(to: request, context: context)
+        guard response.status == .notFound, let allow = table.allowedMethods(forPath: request.uri.path),
+            !allow.split(separator: ",").contains(where: { $0.trimmingSpaces == request.method.rawValue })
+        else { return response }
+        var error = APIError(status: .methodNotAllowed, code: "MethodNotAllowed", message: .methodNotAllowed)
+        error.extraHeaders[.allow] = allow
+        return try error.response(from: request, context: context)
     }
 }

@@ -3,14 +3,16 @@ import LandService
 import GeoFormats
 
 /// `GET /health`: liveness and the size of each layer, from the in-memory snapshot.
-struct HealthController<Context: RequestContext>: Sendable {
+struct HealthController: Sendable {
     let services: LandServices
 
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self).get("health", use: health)
+    var endpoint: Endpoint {
+        Endpoint(
+            method: .get, path: "/health", summary: "Liveness and layer sizes", tag: "operations", parameters: [.lang],
+            responses: [.ok(MediaType.json)], handler: { _, _, _ in health() })
     }
 
-    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+    func health() -> Response {
         let health = services.health
         var writer = JSONWriter()
         writer.beginObject()

@@ -32,17 +32,14 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let routes: InlineRoutes
     /// nil in production: a count every request adds to is a cache line both event loops write.
     private let answered: InlineAnswerCount?
-    private let serverName: String?
     /// Requests handed to the router whose answer has not ended yet.
     private var routerAnswersPending = 0
     /// The body and end of a request answered here are dropped, not handed on.
     private var droppingAnsweredRequest = false
-    private var date = HTTPDateField()
 
-    init(routes: InlineRoutes, answered: InlineAnswerCount?, serverName: String?) {
+    init(routes: InlineRoutes, answered: InlineAnswerCount?) {
         self.routes = routes
         self.answered = answered
-        self.serverName = serverName
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -77,10 +74,8 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func write(_ answer: JSONAnswer, context: ChannelHandlerContext) {
         answered?.increment()  // before the answer can reach the client, who may then read the count
         var fields = answer.headerFields
-        // In the order Hummingbird appends them: Response's init, then Application's responder.
+        // As Response's init appends it; Date and Server follow in `ResponseHeaderStamp`, for both ways.
         fields[.contentLength] = String(answer.bytes.count)
-        fields[.date] = date.current()
-        if let serverName { fields[.server] = serverName }
         var body = context.channel.allocator.buffer(capacity: answer.bytes.count)
         body.writeBytes(answer.bytes)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
@@ -92,11 +87,11 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 /// The routes `InlineAnswerHandler` may answer, by exact path. A route returns nil, or throws,
 /// to hand the request to the router instead.
 struct InlineRoutes: Sendable {
-    typealias Answer = @Sendable (Request) throws -> JSONAnswer?
+    typealias Answer = @Sendable (Request) throws(APIError) -> JSONAnswer?
     private let routes: [(path: String, answer: Answer)]
 
-    init(_ routes: KeyValuePairs<String, Answer>) {
-        self.routes = routes.map { (path: $0.key, answer: $0.value) }
+    init(_ routes: [(path: String, answer: Answer)]) {
+        self.routes = routes
     }
 
     func answer(to head: HTTPRequest) -> JSONAnswer? {

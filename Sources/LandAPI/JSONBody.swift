@@ -22,6 +22,16 @@ struct JSONBody {
         return JSONBody(object: object, path: "")
     }
 
+    /// RFC 9110 §15.5.16: a body declared as JSON in another media type is a 415. No
+    /// `Content-Type` is read as JSON (what a bare `curl -d` or a script sends is then still understood).
+    static func requireJSONMediaType(_ request: Request) throws(APIError) {
+        guard let type = request.headers[.contentType] else { return }
+        let essence = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
+        guard essence == "application/json" || (essence.hasPrefix("application/") && essence.hasSuffix("+json")) else {
+            throw APIError(status: .unsupportedMediaType, code: "UnsupportedMediaType", message: .unsupportedMediaType)
+        }
+    }
+
     private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// Refuses members not in `known`.

@@ -32,6 +32,12 @@ enum Message: Sendable, Equatable {
 
     // Query parameters
     case unknownParameter(String)
+    case notOneOf(String, [String])
+    case tooLong(String, Int)
+    case wholeNumberAtLeast(String, Int)
+    /// Said in both languages: the client asked for one we do not have.
+    case unsupportedLanguage
+    case unsupportedMediaType
     case repeatedParameter(String)
     case missingParameter(String)
     case notANumber(String)
@@ -107,4 +113,10 @@ enum SentenceNumber {
             return Character(UnicodeScalar(0x06F0 + digit)!)
         })
     }
+}
+
+extension Message {
+    /// An unknown `lang` is answered in both languages: the client has not said which it reads.
+    static let unsupportedLanguageInBoth =
+        "زبان پشتیبانی نمی‌شود: lang باید fa یا en باشد. — Unsupported language: lang must be fa or en."
 }

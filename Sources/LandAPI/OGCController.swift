@@ -8,39 +8,94 @@ import LandService
 /// snapshot: landing page, conformance, API definition, collections, items, one feature,
 /// queryables (OGC 19-079r2 Part 3). JSON and HTML by `f=` or `Accept`; paths match with or
 /// without a trailing slash (Hummingbird ignores empty path segments).
-struct OGCController<Context: RequestContext>: Sendable {
+struct OGCController: Sendable {
     let services: LandServices
+    /// The table this controller's endpoints are part of, for `/api` (set once it is built).
+    let table: EndpointTableReference
+    /// A browser's `GET /` gets the web map rather than the HTML landing page.
+    let webMap: WebMap
 
-    var routes: RouteCollection<Context> {
-        let routes = RouteCollection(context: Context.self)
-        routes.get("/", use: landingPage)
-        routes.get("conformance", use: conformance)
-        routes.get("api", use: apiDefinition)
-        routes.get("collections", use: collections)
-        routes.get("collections/:collectionId", use: collection)
-        routes.get("collections/:collectionId/items", use: items)
-        routes.get("collections/:collectionId/items/:featureId", use: feature)
-        routes.get("collections/:collectionId/queryables", use: queryables)
-        for path in Self.paths {
-            routes.on(RouterPath(path), method: .options, use: { request, _ in OGCResponse.preflight(request) })
+    /// Declared per collection (`/collections/parcels/items`, …): each collection has its own
+    /// queryables, so its items take their own parameters, and `/api` lists them as such.
+    var endpoints: [Endpoint] {
+        let plain: [EndpointParameter] = [.format, .lang]
+        func page(_ path: String, _ summary: String, json: String, _ handler: @escaping Endpoint.Handler) -> Endpoint {
+            Endpoint(
+                method: .get, path: path, summary: summary, tag: "ogc", parameters: plain,
+                responses: [Self.success(json), Self.notModified], handler: handler)
         }
-        return routes
+        var endpoints = [
+            page("/", "Landing page (a browser's request gets the web map)", json: MediaType.json, landingPage),
+            page("/conformance", "Conformance classes", json: MediaType.json, conformance),
+            page("/api", "This API definition (OpenAPI 3.0)", json: MediaType.openAPI, apiDefinition),
+            page("/collections", "Feature collections", json: MediaType.json, collections),
+        ]
+        for collection in FeatureCollectionID.allCases {
+            let base = "/collections/\(collection.rawValue)"
+            let filters = collection.queryables.map { property in
+                EndpointParameter.query(
+                    property.rawValue, property.valueType == .integer ? .integer(minimum: Int.min, maximum: Int.max) : .text(minLength: 0),
+                    "Only features whose \(property.rawValue) equals this value")
+            }
+            endpoints += [
+                Endpoint(
+                    method: .get, path: base, summary: "The \(collection.rawValue) collection", tag: "ogc", parameters: plain,
+                    responses: [Self.success(MediaType.json), Self.notModified],
+                    handler: { request, _, input in try collectionPage(collection, request, input.query) }),
+                Endpoint(
+                    method: .get, path: base + "/items", summary: "Features of \(collection.rawValue)", tag: "ogc",
+                    parameters: plain + Self.itemsParameters + filters,
+                    responses: [Self.success(MediaType.geoJSON), Self.notModified],
+                    handler: { request, _, input in try await items(collection, request, input.query) }),
+                Endpoint(
+                    method: .get, path: base + "/items/{featureId}", summary: "One feature of \(collection.rawValue)", tag: "ogc",
+                    parameters: [.path("featureId", "The dataset id of the feature")] + plain + [Self.crsParameter, Self.datetimeParameter],
+                    responses: [Self.success(MediaType.geoJSON), Self.notModified, .error(404, "No feature with that id")],
+                    handler: { request, context, input in try await feature(collection, request, context, input.query) }),
+                Endpoint(
+                    method: .get, path: base + "/queryables", summary: "Queryable properties of \(collection.rawValue)", tag: "ogc",
+                    parameters: plain, responses: [Self.success(MediaType.schemaJSON), Self.notModified],
+                    handler: { request, _, input in try queryables(collection, request, input.query) }),
+            ]
+        }
+        return endpoints
     }
 
-    static var paths: [String] {
-        [
-            "/", "conformance", "api", "collections", "collections/:collectionId", "collections/:collectionId/items",
-            "collections/:collectionId/items/:featureId", "collections/:collectionId/queryables",
-        ]
+    /// 200 in JSON (or GeoJSON…) and, by `f=html` or a browser's `Accept`, HTML.
+    static func success(_ json: String) -> EndpointResponse {
+        EndpointResponse(status: 200, description: "Success (HTML with f=html or Accept: text/html)", mediaTypes: [json, MediaType.html])
     }
+
+    /// OGC 17-069r4 §7.8 `/rec/core/etag`: every answer carries an ETag; a matching `If-None-Match` gets 304.
+    static let notModified = EndpointResponse(status: 304, description: "Not modified (If-None-Match matched the ETag)", mediaTypes: [])
+
+    static let crsParameter = EndpointParameter.query(
+        "crs", .crs, "CRS of the response geometry (OGC 18-058r1)")
+    /// OGC 17-069r4 §7.15.4; `datetime` is also taken on one feature (the same grammar).
+    static let datetimeParameter = EndpointParameter.query(
+        "datetime", .dateTimeOrInterval,
+        "RFC 3339 date-time (the features as they were then) or interval start/end ('..' or empty for an open end): "
+            + "features with a version valid within it, each in its latest such version, with valid_from and valid_to. A bare date is a 400.")
+    /// OGC 17-069r4 §7.15.2–7.15.3, OGC 18-058r1 §7.
+    static let itemsParameters: [EndpointParameter] = [
+        .query("bbox", .boundingBox(allowsHeights: true), "Lower and upper corner (4 numbers, or 6 with heights) in bbox-crs, CRS84 by default"),
+        .query("bbox-crs", .crs, "CRS of bbox (OGC 18-058r1)"),
+        crsParameter,
+        .query(
+            "limit", .integer(minimum: 1, maximum: nil), "Page size; values above \(OGCItemsQuery.maximumLimit) are reduced to it",
+            default: .number(Double(OGCItemsQuery.defaultLimit))),
+        .query("offset", .integer(minimum: 0, maximum: nil), "Index of the first feature of the page", default: .number(0)),
+        datetimeParameter,
+    ]
 
     // MARK: - landing, conformance, API
 
     /// OGC 17-069r4 §7.2 `/req/core/root-success`: links to the API definition, conformance and data.
-    @Sendable func landingPage(_ request: Request, context: Context) async throws -> Response {
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    /// A browser (HTML preferred, no `f`) gets the web map (`WebMap.page(for:)`); the page links
+    /// the API's HTML views (`/collections?f=html`, `/api?f=html`, `/conformance?f=html`).
+    @Sendable func landingPage(_ request: Request, context: ZaminRequestContext, input: EndpointInput) async throws -> Response {
+        if let page = webMap.page(for: request) { return page }
+        let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
         let base = Self.baseURL(request)
         let links = [
@@ -71,10 +126,8 @@ struct OGCController<Context: RequestContext>: Sendable {
     }
 
     /// OGC 17-069r4 §7.4 `/req/core/conformance-success`.
-    @Sendable func conformance(_ request: Request, context: Context) async throws -> Response {
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    @Sendable func conformance(_ request: Request, context: ZaminRequestContext, input: EndpointInput) async throws -> Response {
+        let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
         if format == .html {
             let items = OGC.conformanceClasses.map { "<li>\(OGCHTML.escape($0))</li>" }.joined()
@@ -92,12 +145,10 @@ struct OGCController<Context: RequestContext>: Sendable {
 
     /// OGC 17-069r4 §7.3 `/req/core/api-definition-success` and `/req/oas30/*`: OpenAPI 3.0 JSON;
     /// with `f=html` (the `service-doc`), a readable list of the same paths.
-    @Sendable func apiDefinition(_ request: Request, context: Context) async throws -> Response {
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    @Sendable func apiDefinition(_ request: Request, context: ZaminRequestContext, input: EndpointInput) async throws -> Response {
+        let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
-        let document = OpenAPIDocument.zamin(serverURL: Self.baseURL(request))
+        let document = OpenAPIDocument(table: table.value, serverURL: Self.baseURL(request))
         if format == .html {
             return OGCHTML.page(request, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
         }
@@ -106,10 +157,8 @@ struct OGCController<Context: RequestContext>: Sendable {
 
     // MARK: - collections
 
-    @Sendable func collections(_ request: Request, context: Context) async throws -> Response {
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    @Sendable func collections(_ request: Request, context: ZaminRequestContext, input: EndpointInput) async throws -> Response {
+        let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
         let base = Self.baseURL(request)
@@ -142,11 +191,8 @@ struct OGCController<Context: RequestContext>: Sendable {
         return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
     }
 
-    @Sendable func collection(_ request: Request, context: Context) async throws -> Response {
-        let collection = try Self.collectionID(context)
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    func collectionPage(_ collection: FeatureCollectionID, _ request: Request, _ query: QueryReader) throws -> Response {
+        let format = OGCFormat(request, query: query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
         let base = Self.baseURL(request)
@@ -214,11 +260,10 @@ struct OGCController<Context: RequestContext>: Sendable {
 
     /// OGC 17-069r4 §7.15–7.16: a page of features, `numberMatched` exact, `next`/`prev` repeating
     /// every other parameter; OGC 18-058r1 §7: `crs`, `bbox-crs`, `Content-Crs`.
-    @Sendable func items(_ request: Request, context: Context) async throws -> Response {
-        let collection = try Self.collectionID(context)
-        let query = QueryParameters(request)
-        let parsed = try OGCItemsQuery(query, collection: collection)
-        let format = try OGCFormat(request, query: query)
+    func items(_ collection: FeatureCollectionID, _ request: Request, _ reader: QueryReader) async throws -> Response {
+        let query = QueryParameters(pairs: reader.pairs)
+        let parsed = try OGCItemsQuery(reader, collection: collection)
+        let format = OGCFormat(request, query: reader)
         let language = Language.of(request)
         let found = try await select(collection, bbox: parsed.bbox, filters: parsed.filters, datetime: parsed.datetime)
         let (snapshot, selection) = (found.snapshot, found.selection)
@@ -281,13 +326,13 @@ struct OGCController<Context: RequestContext>: Sendable {
     /// §7.16 defines no `datetime` here; we take it as on the items (§7.15.4, the same grammar):
     /// the feature in the version valid at the instant, or the latest within the interval, with
     /// that version's `valid_from` and `valid_to` (see `LandServices.selectFeatures(in:…during:)`).
-    @Sendable func feature(_ request: Request, context: Context) async throws -> Response {
-        let collection = try Self.collectionID(context)
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: ["f", "lang", "crs", "datetime"])
-        let crs = try OGCItemsQuery.crs(query["crs"], parameter: "crs")
-        let datetime = try query["datetime"].map(DatetimeParameter.parse)
-        let format = try OGCFormat(request, query: query)
+    func feature(
+        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ reader: QueryReader
+    ) async throws -> Response {
+        let query = QueryParameters(pairs: reader.pairs)
+        let crs = try OGCItemsQuery.crs(reader.string("crs"), parameter: "crs")
+        let datetime = try reader.string("datetime").map(DatetimeParameter.parse)
+        let format = OGCFormat(request, query: reader)
         let language = Language.of(request)
         let rawID = context.parameters.get("featureId") ?? ""
         let featureID = QueryParameters.percentDecoded(rawID)
@@ -335,11 +380,8 @@ struct OGCController<Context: RequestContext>: Sendable {
 
     /// OGC 19-079r2 §6.2 `/req/queryables/get-queryables-response`: JSON Schema 2020-12, `$id`
     /// the URI without query, `type: object`, a `type` for every non-spatial property.
-    @Sendable func queryables(_ request: Request, context: Context) async throws -> Response {
-        let collection = try Self.collectionID(context)
-        let query = QueryParameters(request)
-        try query.rejectUnknown(allowed: OGC.plainParameters)
-        let format = try OGCFormat(request, query: query)
+    func queryables(_ collection: FeatureCollectionID, _ request: Request, _ query: QueryReader) throws -> Response {
+        let format = OGCFormat(request, query: query)
         let language = Language.of(request)
         let id = "\(Self.baseURL(request))/collections/\(collection.rawValue)/queryables"
         if format == .html {
@@ -402,13 +444,6 @@ struct OGCController<Context: RequestContext>: Sendable {
         } catch {
             throw APIError(error)
         }
-    }
-
-    static func collectionID(_ context: Context) throws(APIError) -> FeatureCollectionID {
-        guard let name = context.parameters.get("collectionId"), let collection = FeatureCollectionID(rawValue: name) else {
-            throw APIError.notFound(.unknownCollection)
-        }
-        return collection
     }
 
     static func title(_ collection: FeatureCollectionID, _ language: Language) -> String {
@@ -493,6 +528,5 @@ enum OGC {
     ]
 
     static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
-    static let openAPIMediaType = "application/vnd.oai.openapi+json;version=3.0"
-    static let plainParameters: Set<String> = ["f", "lang"]
+    static let openAPIMediaType = MediaType.openAPI
 }

@@ -56,8 +56,8 @@ enum OGCHTML {
 
     static func apiSummary(_ document: OpenAPIDocument) -> String {
         "<p><a href=\"/api?f=json\">OpenAPI 3.0 (JSON)</a></p><ul>"
-            + document.paths.map { path in
-                "<li><code>\(path.method.rawValue.uppercased()) \(escape(path.path))</code> — \(escape(path.summary))"
+            + document.table.endpoints.map { path in
+                "<li><code>\(path.method.rawValue) \(escape(path.path))</code> — \(escape(path.summary))"
                     + (path.parameters.isEmpty ? "" : " (" + path.parameters.map { escape($0.name) }.joined(separator: ", ") + ")")
                     + "</li>"
             }.joined() + "</ul>"

@@ -8,24 +8,9 @@ import FoundationEssentials
 struct QueryParameters: Sendable {
     var pairs: [(name: String, value: String)]
 
-    init(_ request: Request) {
-        pairs = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
-    }
-
     init(pairs: [(name: String, value: String)]) { self.pairs = pairs }
 
     subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
-
-    /// OGC 17-069r4 §7.6 `/req/core/query-param-unknown`: a parameter not in the API definition
-    /// is a 400 naming it.
-    /// A parameter given twice is a 400 as well (as `QueryReader` does): which one was meant is unknowable.
-    func rejectUnknown(allowed: Set<String>) throws(APIError) {
-        var seen = Set<String>()
-        for pair in pairs {
-            guard allowed.contains(pair.name) else { throw .invalidParameter(pair.name, .unknownParameter(pair.name)) }
-            guard seen.insert(pair.name).inserted else { throw .invalidParameter(pair.name, .repeatedParameter(pair.name)) }
-        }
-    }
 
     /// `?a=1&b=2` with `name` set to `value` (added if absent), every other parameter kept
     /// (OGC 17-069r4 §7.15.6 `/rec/core/fc-next-2`: the next link repeats the query).
@@ -100,13 +85,13 @@ struct QueryParameters: Sendable {
 enum OGCFormat: Sendable {
     case json, html
 
-    init(_ request: Request, query: QueryParameters) throws(APIError) {
-        if let value = query["f"] {
-            switch value.lowercased() {
-            case "json", "geojson", "application/json", "application/geo+json": self = .json
-            case "html", "text/html": self = .html
-            default: throw .invalidParameter("f", .invalidFormat)
-            }
+    /// The values `f` may take (declared as an enum): ours and the media types they stand for.
+    static let names = ["json", "geojson", "application/json", "application/geo+json", "html", "text/html"]
+
+    /// `f` (declared, so one of `names`), else the `Accept` header.
+    init(_ request: Request, query: QueryReader) {
+        if let value = query.string("f") {
+            self = value == "html" || value == "text/html" ? .html : .json
             return
         }
         self = Self.fromAccept(request.headers[.accept])
@@ -156,25 +141,23 @@ struct OGCItemsQuery: Sendable {
     /// nil: today's features, without validity properties.
     var datetime: TimeFilter?
 
-    /// Parameters every items request may carry, besides the collection's queryables.
-    static let parameterNames: Set<String> = ["f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"]
-
-    init(_ query: QueryParameters, collection: FeatureCollectionID) throws(APIError) {
+    /// `query` has been held to the items endpoint's declaration (names, numbers, enums); what
+    /// is left are the checks that need the CRS or the collection.
+    init(_ query: QueryReader, collection: FeatureCollectionID) throws(APIError) {
         let queryables = collection.queryables
-        try query.rejectUnknown(allowed: Self.parameterNames.union(queryables.map(\.rawValue)))
-        crs = try Self.crs(query["crs"], parameter: "crs")
-        let bboxCRS = try Self.crs(query["bbox-crs"], parameter: "bbox-crs")
-        if let text = query["bbox"] {
+        crs = try Self.crs(query.string("crs"), parameter: "crs")
+        let bboxCRS = try Self.crs(query.string("bbox-crs"), parameter: "bbox-crs")
+        if let text = query.string("bbox") {
             bbox = try Self.boundingBox(text, in: bboxCRS)
         } else {
             bbox = nil
         }
-        limit = try Self.limit(query["limit"])
-        offset = try Self.offset(query["offset"])
-        datetime = try query["datetime"].map(DatetimeParameter.parse)
+        limit = try Self.limit(query.string("limit"))
+        offset = try Self.offset(query.string("offset"))
+        datetime = try query.string("datetime").map(DatetimeParameter.parse)
         filters = []
         for property in queryables {
-            guard let text = query[property.rawValue] else { continue }
+            guard let text = query.string(property.rawValue) else { continue }
             switch property.valueType {
             case .string:
                 filters.append(PropertyEquals(property, .text(text)))

@@ -72,15 +72,16 @@ enum OGCResponse {
         return false
     }
 
-    /// OPTIONS preflight (Fetch standard, CORS protocol): any origin may GET.
-    static func preflight(_ request: Request) -> Response {
+    /// OPTIONS (RFC 9110 §9.3.7) on every path: `Allow` lists the methods the path's endpoints
+    /// declare, and the CORS preflight (Fetch standard) lets any origin use them.
+    static func preflight(_ request: Request, allow: String) -> Response {
         var headers: HTTPFields = [:]
         headers[.accessControlAllowOrigin] = "*"
-        headers[.accessControlAllowMethods] = "GET, HEAD, OPTIONS"
+        headers[.accessControlAllowMethods] = allow
         headers[.accessControlAllowHeaders] =
-            request.headers[.accessControlRequestHeaders] ?? "Accept, Accept-Language, If-None-Match, Content-Type"
+            request.headers[.accessControlRequestHeaders] ?? "Accept, Accept-Language, Authorization, If-None-Match, Content-Type"
         headers[.accessControlMaxAge] = "86400"
-        headers[.allow] = "GET, HEAD, OPTIONS"
+        headers[.allow] = allow
         return Response(status: .noContent, headers: headers)
     }
 

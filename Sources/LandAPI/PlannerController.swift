@@ -13,22 +13,42 @@ import FoundationEssentials
 ///   does not allow (a conditional use counts as conforming and is listed apart);
 /// - `GET /audit?from=&to=&limit=` (admin): every write, newest first.
 /// `zone` is a zone code (R121, M111…), matched against the code that governs each parcel.
-struct PlannerController<Context: RequestContext>: Sendable {
+struct PlannerController: Sendable {
     let services: LandServices
 
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .get("changes", use: changes)
-            .get("stats/land-use", use: landUse)
-            .get("stats/non-conforming", use: nonConforming)
-            .get("audit", use: audit)
+    var endpoints: [Endpoint] {
+        let bbox = EndpointParameter.query("bbox", .boundingBox(allowsHeights: false), "minLon,minLat,maxLon,maxLat (WGS 84)")
+        let zone = EndpointParameter.query("zone", .text(maxLength: 100), "Zone code that governs the parcels")
+        let datetime = EndpointParameter.query("datetime", .dateTime, "RFC 3339 instant: statistics as the city was then")
+        return [
+            Endpoint(
+                method: .get, path: "/changes", summary: "Changes of parcels and zones in an area and period, before and after", tag: "planners",
+                parameters: [
+                    bbox, .query("from", .dateTime, "RFC 3339 start"), .query("to", .dateTime, "RFC 3339 end"), .lang,
+                ],
+                responses: [.ok(MediaType.json)], handler: { _, _, input in try await changes(input.query) }),
+            Endpoint(
+                method: .get, path: "/stats/land-use", summary: "Count and area per current use", tag: "planners",
+                parameters: [zone, bbox, datetime, .lang], responses: [.ok(MediaType.json)],
+                handler: { _, _, input in try await landUse(input.query) }),
+            Endpoint(
+                method: .get, path: "/stats/non-conforming", summary: "Parcels whose use the zone does not allow", tag: "planners",
+                parameters: [zone, bbox, datetime, .lang], responses: [.ok(MediaType.json)],
+                handler: { _, _, input in try await nonConforming(input.query) }),
+            Endpoint(
+                method: .get, path: "/audit", summary: "Audit log, newest first (administrators)", tag: "operations", access: .role(.admin),
+                parameters: [
+                    .query("from", .dateTime, "RFC 3339 start"), .query("to", .dateTime, "RFC 3339 end"),
+                    .query("limit", .integer(minimum: 1, maximum: 1000), "Maximum records", default: 100), .lang,
+                ],
+                responses: [.ok(MediaType.json)], handler: { _, _, input in try await audit(input.query) }),
+        ]
     }
 
-    @Sendable func changes(_ request: Request, context: Context) async throws -> Response {
-        let query = try QueryReader(request, allowed: ["bbox", "from", "to"])
-        let bbox = try query.bbox()
-        let from = try query.instant("from")
-        let to = try query.instant("to")
+    func changes(_ query: QueryReader) async throws -> Response {
+        let bbox = query.bbox()
+        let from = query.instant("from")
+        let to = query.instant("to")
         let found: [LandChange]
         do { found = try await services.changes(in: bbox, from: from, to: to) } catch { throw APIError(error) }
         var writer = JSONWriter()
@@ -67,10 +87,9 @@ struct PlannerController<Context: RequestContext>: Sendable {
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    @Sendable func landUse(_ request: Request, context: Context) async throws -> Response {
-        let query = try QueryReader(request, allowed: ["zone", "bbox", "datetime"])
-        let (zone, bbox) = (try query.zone(), try query.bbox())
-        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
+    func landUse(_ query: QueryReader) async throws -> Response {
+        let (zone, bbox) = (query.zone(), query.bbox())
+        let snapshot = try await services.snapshot(at: query.instant("datetime"))
         let statistics = snapshot.landUseStatistics(zone: zone, bbox: bbox)
         var writer = JSONWriter()
         writer.beginObject()
@@ -91,10 +110,9 @@ struct PlannerController<Context: RequestContext>: Sendable {
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    @Sendable func nonConforming(_ request: Request, context: Context) async throws -> Response {
-        let query = try QueryReader(request, allowed: ["zone", "bbox", "datetime"])
-        let (zone, bbox) = (try query.zone(), try query.bbox())
-        let snapshot = try await services.snapshot(at: try query.instant("datetime"))
+    func nonConforming(_ query: QueryReader) async throws -> Response {
+        let (zone, bbox) = (query.zone(), query.bbox())
+        let snapshot = try await services.snapshot(at: query.instant("datetime"))
         let report = snapshot.nonConformingParcels(zone: zone, bbox: bbox)
         var writer = JSONWriter()
         writer.beginObject()
@@ -110,10 +128,8 @@ struct PlannerController<Context: RequestContext>: Sendable {
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    @Sendable func audit(_ request: Request, context: Context) async throws -> Response {
-        _ = try await Authenticator(services: services).require(.admin, request)
-        let query = try QueryReader(request, allowed: ["from", "to", "limit"])
-        let (from, to, limit) = (try query.instant("from"), try query.instant("to"), try query.int("limit", in: 1...1000) ?? 100)
+    func audit(_ query: QueryReader) async throws -> Response {
+        let (from, to, limit) = (query.instant("from"), query.instant("to"), query.int("limit") ?? 100)
         let records: [AuditRecord]
         do { records = try await services.auditRecords(from: from, to: to, limit: limit) } catch { throw APIError(error) }
         var writer = JSONWriter()

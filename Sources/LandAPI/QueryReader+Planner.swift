@@ -7,18 +7,10 @@ import GeoFormats
 /// The query parameters of the request and planner endpoints, on the shared `QueryReader`.
 extension QueryReader {
     /// A zone code (R121, M111…), matched against the code that governs each parcel.
-    func zone() throws(APIError) -> ZoneCode? {
-        guard let text = string("zone") else { return nil }
-        guard !text.isEmpty else { throw APIError.invalidParameter("zone", .missingParameter("zone")) }
-        return ZoneCode(text)
-    }
+    func zone() -> ZoneCode? { string("zone").map(ZoneCode.init) }
 
-    /// An RFC 3339 date-time, with or without fractional seconds (`datetime=`, `from=`, `to=`).
-    func instant(_ name: String) throws(APIError) -> Date? {
-        guard let text = string(name) else { return nil }
-        guard let date = Self.parseInstant(text) else { throw APIError.invalidParameter(name, .invalidInstant) }
-        return date
-    }
+    /// A declared `.dateTime` parameter (`datetime=`, `from=`, `to=`), validated on reading the query.
+    func instant(_ name: String) -> Date? { string(name).flatMap(Self.parseInstant) }
 
     /// One grammar for every instant of the API: RFC 3339 §5.6 `date-time` (GeoFormats' `RFC3339`),
     /// read to the millisecond, the precision instants are stored with.
@@ -26,11 +18,8 @@ extension QueryReader {
         RFC3339.milliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
-    func status() throws(APIError) -> RequestStatus? {
-        guard let text = string("status") else { return nil }
-        guard let status = RequestStatus(rawValue: text) else { throw APIError.invalidParameter("status", .invalidStatus) }
-        return status
-    }
+    /// A declared enum of the statuses, validated on reading the query.
+    func status() -> RequestStatus? { string("status").flatMap(RequestStatus.init(rawValue:)) }
 }
 
 extension LandServices {

@@ -13,24 +13,59 @@ import NIOCore
 /// - `GET /requests?status=&bbox=&zone=` (planner, admin): full requests, applicant included.
 /// - `POST /requests/{id}/decision` (planner, admin): `{"decision": "review"|"approve"|"reject",
 ///   "reason"}`; 409 when the status does not allow it.
-struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
+struct RequestsController: Sendable {
     let services: LandServices
     let limiter: RateLimiter
 
-    var auth: Authenticator { Authenticator(services: services) }
-
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .post("requests", use: file)
-            .get("requests", use: list)
-            // One parameter name at this position: the router keeps one trie node per position.
-            .get("requests/:request", use: show)
-            .post("requests/:request/decision", use: decide)
+    var endpoints: [Endpoint] {
+        let snapshot = services.snapshots.snapshot
+        let uses = snapshot.landUses.map(\.rawValue)
+        let zoneCodes = snapshot.rules.keys.sorted().map(\.rawValue)
+        // One parameter name at each position (`{request}`): the router keeps one trie node per position.
+        let trackingCode = EndpointParameter.path("request", "The tracking code given when the request was filed")
+        let requestID = EndpointParameter.path("request", "The request's number (`id`)")
+        let toTrackingPage = (name: "TrackingPage", operationID: "getRequestsRequest", parameters: ["request": "$response.body#/tracking_code"])
+        let toDecision = (name: "Decision", operationID: "postRequestsRequestDecision", parameters: ["request": "$response.body#/id"])
+        return [
+            Endpoint(
+                method: .post, path: "/requests", summary: "File a land-use change or construction-permit request", tag: "citizens",
+                parameters: [.lang], body: RequestSchemas.filing(uses: uses, zoneCodes: zoneCodes),
+                responses: [
+                    EndpointResponse(
+                        status: 201, description: "Filed: id, tracking code, status and the zoning check", mediaTypes: [MediaType.json],
+                        headers: ["Location": "The request's tracking page"], links: [toTrackingPage, toDecision]),
+                    .error(429, "Too many requests from this address (Retry-After says when to try again)"),
+                ],
+                handler: { request, context, input in try await file(request, context, language: input.query.language(of: request)) }),
+            Endpoint(
+                method: .get, path: "/requests", summary: "The request queue (planners, admins)", tag: "planners", access: .role(.planner),
+                parameters: [
+                    .query("status", .oneOf(RequestStatus.allCases.map(\.rawValue)), "Request status"),
+                    .query("bbox", .boundingBox(allowsHeights: false), "minLon,minLat,maxLon,maxLat (WGS 84)"),
+                    .query("zone", .text(maxLength: 100), "Zone code"), .lang,
+                ],
+                responses: [.ok(MediaType.json)],
+                handler: { request, _, input in try await list(input.query, language: input.query.language(of: request)) }),
+            Endpoint(
+                method: .get, path: "/requests/{request}", summary: "Status and decision of a request (no personal data)", tag: "citizens",
+                parameters: [trackingCode, .lang],
+                responses: [.ok(MediaType.json), .error(404, "No request with that tracking code")],
+                handler: { request, context, input in try await show(context, language: input.query.language(of: request)) }),
+            Endpoint(
+                method: .post, path: "/requests/{request}/decision", summary: "Review, approve or reject a request (planners, admins)",
+                tag: "planners", access: .role(.planner), parameters: [requestID, .lang], body: RequestSchemas.decision,
+                responses: [
+                    .ok(MediaType.json), .error(404, "No request with that number"),
+                    .error(409, "The request's status does not allow this decision"),
+                ],
+                handler: { request, context, input in
+                    try await decide(request, context, holder: input.keyHolder!, language: input.query.language(of: request))
+                }),
+        ]
     }
 
-    @Sendable func file(_ request: Request, context: Context) async throws -> Response {
+    func file(_ request: Request, _ context: ZaminRequestContext, language: Language) async throws -> Response {
         try limiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
-        _ = try QueryReader(request, allowed: [])
         let body = try await JSONBody.read(request)
         try body.onlyKnown([
             "parcel_id", "kind", "requested_use", "requested_floors", "requested_zone_code", "description", "applicant",
@@ -64,28 +99,25 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
         let filed: FiledRequest
         do { filed = try await services.fileRequest(filing) } catch { throw APIError(error) }
         var writer = JSONWriter()
-        RequestJSON.write(filed.request, personal: false, to: &writer)
+        RequestJSON.write(filed.request, personal: false, language: language, to: &writer)
         var response = JSONResponse.make(writer.bytes, status: .created, contentType: "application/json")
         response.headers[.location] = "/requests/\(filed.request.filing.trackingCode)"
         return response
     }
 
-    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        _ = try QueryReader(request, allowed: [])
+    func show(_ context: ZaminRequestContext, language: Language) async throws -> Response {
         let code = TrackingCode(try context.parameters.require("request"))
         let found: ChangeRequest
         do { found = try await services.request(trackingCode: code) } catch { throw APIError(error) }
         var writer = JSONWriter()
-        RequestJSON.write(found, personal: false, to: &writer)
+        RequestJSON.write(found, personal: false, language: language, to: &writer)
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        _ = try await auth.require(.planner, request)
-        let query = try QueryReader(request, allowed: ["status", "bbox", "zone"])
+    func list(_ query: QueryReader, language: Language) async throws -> Response {
         let found: [ChangeRequest]
         do {
-            found = try await services.requests(status: try query.status(), bbox: try query.bbox(), zone: try query.zone())
+            found = try await services.requests(status: query.status(), bbox: query.bbox(), zone: query.zone())
         } catch let error as ServiceError {
             throw APIError(error)
         }
@@ -93,7 +125,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
         writer.beginObject()
         writer.key("requests")
         writer.beginArray()
-        for item in found { RequestJSON.write(item, personal: true, to: &writer) }
+        for item in found { RequestJSON.write(item, personal: true, language: language, to: &writer) }
         writer.endArray()
         writer.key("count")
         writer.number(found.count)
@@ -101,9 +133,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 
-    @Sendable func decide(_ request: Request, context: Context) async throws -> Response {
-        let holder = try await auth.require(.planner, request)
-        _ = try QueryReader(request, allowed: [])
+    func decide(_ request: Request, _ context: ZaminRequestContext, holder: APIKeys.Holder, language: Language) async throws -> Response {
         guard let number = Int(try context.parameters.require("request")), number > 0 else {
             throw APIError.notFound(.requestNotFound)
         }
@@ -120,7 +150,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
             throw APIError(error)
         }
         var writer = JSONWriter()
-        RequestJSON.write(decided, personal: true, to: &writer)
+        RequestJSON.write(decided, personal: true, language: language, to: &writer)
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }
 }
@@ -128,7 +158,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
 /// One request as JSON. `personal` adds the applicant and the free-text description, for
 /// planners and admins only.
 enum RequestJSON {
-    static func write(_ request: ChangeRequest, personal: Bool, to writer: inout JSONWriter) {
+    static func write(_ request: ChangeRequest, personal: Bool, language: Language, to writer: inout JSONWriter) {
         let filing = request.filing
         writer.beginObject()
         writer.key("id"); writer.number(request.id.rawValue)
@@ -145,7 +175,12 @@ enum RequestJSON {
         writer.key("decision_reason")
         if let reason = request.decisionReason { writer.string(reason) } else { writer.null() }
         writer.key("zoning_check")
-        if let check = try? JSONParser.parse(Array(filing.zoningCheckJSON.utf8)) { writer.value(check) } else { writer.null() }
+        // The stored record (any version) through the one verdict writer `/zoning-check` uses.
+        if let record = ZoningVerdictRecord(json: filing.zoningCheckJSON) {
+            FeatureJSON.verdict(parcelID: filing.parcelID, record, language: language, into: &writer)
+        } else {
+            writer.null()
+        }
         if personal {
             writer.key("zone_code"); if let code = filing.zoneCode { writer.string(code.rawValue) } else { writer.null() }
             writer.key("description"); writer.string(filing.description)

@@ -9,6 +9,8 @@ package struct ServerConfig: Sendable {
     /// The citizen GETs answered in the channel pipeline (`InlineAnswerHandler`); off, every
     /// request goes through the router (the comparison the tests and benchmarks make).
     package var answersCitizenRequestsInline = true
+    /// A connection with no request in progress that reads and writes nothing this long is closed.
+    package var idleTimeoutSeconds = 60
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host

@@ -29,6 +29,12 @@ extension Message {
         case .ogcZonesTitle: return "Land-use zones"
         case .ogcFacilitiesTitle: return "Facilities"
         case .unknownParameter(let name): return "Unknown query parameter '\(name)'."
+        case .notOneOf(let name, let allowed):
+            return "'\(name)' must be one of: \(allowed.prefix(60).joined(separator: ", "))\(allowed.count > 60 ? ", …" : "")."
+        case .wholeNumberAtLeast(let name, let minimum): return "\(name) must be a whole number of at least \(minimum)."
+        case .tooLong(let name, let limit): return "'\(name)' is longer than \(limit) characters."
+        case .unsupportedLanguage: return Self.unsupportedLanguageInBoth
+        case .unsupportedMediaType: return "The body must be JSON (Content-Type: application/json)."
         case .repeatedParameter(let name): return "The query parameter '\(name)' is given more than once."
         case .missingParameter(let name): return "The query parameter '\(name)' is required."
         case .notANumber(let name): return "'\(name)' must be a finite decimal number."

@@ -29,6 +29,12 @@ extension Message {
         case .ogcZonesTitle: return "پهنه‌های کاربری"
         case .ogcFacilitiesTitle: return "خدمات شهری"
         case .unknownParameter(let name): return "پارامتر «\(name)» شناخته‌شده نیست."
+        case .notOneOf(let name, let allowed):
+            return "«\(name)» باید یکی از این‌ها باشد: \(allowed.prefix(60).joined(separator: "، "))\(allowed.count > 60 ? "، …" : "")."
+        case .wholeNumberAtLeast(let name, let minimum): return "«\(name)» باید عدد صحیحِ دست‌کم \(minimum) باشد."
+        case .tooLong(let name, let limit): return "«\(name)» بیش از \(limit) نویسه است."
+        case .unsupportedLanguage: return Self.unsupportedLanguageInBoth
+        case .unsupportedMediaType: return "بدنهٔ درخواست باید JSON باشد (Content-Type: application/json)."
         case .repeatedParameter(let name): return "پارامتر «\(name)» بیش از یک بار آمده است."
         case .missingParameter(let name): return "پارامتر «\(name)» لازم است."
         case .notANumber(let name): return "«\(name)» باید یک عدد اعشاری معتبر باشد."

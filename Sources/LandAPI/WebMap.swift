@@ -247,25 +247,35 @@ extension String {
     }
 }
 
-/// Routes of the web map's files and texts.
-struct WebMapController<Context: RequestContext>: Sendable {
+/// The web map's files and texts, each an endpoint of its own (`/web/map.js`, …).
+struct WebMapController: Sendable {
     let webMap: WebMap
 
-    var routes: RouteCollection<Context> {
-        let collection = RouteCollection(context: Context.self)
-        collection.get("ui/strings", use: strings)
+    var endpoints: [Endpoint] {
+        var endpoints = [
+            Endpoint(
+                method: .get, path: "/ui/strings", summary: "The web map's texts and vocabularies", tag: "web map", parameters: [.lang],
+                responses: [.ok(MediaType.json)], handler: { request, _, input in strings(request, input.query) })
+        ]
         for path in webMap.assets.files.keys.sorted() where path != "index.html" {
-            collection.get(RouterPath("web/" + path)) { request, _ in
-                guard let response = webMap.asset(path, request: request) else { throw APIError.notFound(.noSuchPath) }
-                return response
-            }
+            endpoints.append(
+                Endpoint(
+                    method: .get, path: "/web/" + path, summary: "A file of the web map", tag: "web map",
+                    responses: [
+                        .ok(webMap.assets.files[path]!.contentType),
+                        EndpointResponse(status: 304, description: "Not modified (If-None-Match matched the ETag)", mediaTypes: []),
+                    ],
+                    handler: { request, _, _ in
+                        guard let response = webMap.asset(path, request: request) else { throw APIError.notFound(.noSuchPath) }
+                        return response
+                    }))
         }
-        return collection
+        return endpoints
     }
 
     /// `GET /ui/strings?lang=fa|en`: the page's catalogue as JSON (see `WebMap.configuration`).
-    @Sendable func strings(_ request: Request, context: Context) async throws -> Response {
-        let language = Language.of(request)
+    func strings(_ request: Request, _ query: QueryReader) -> Response {
+        let language = query.language(of: request)
         var response = JSONResponse.make(webMap.configuration(in: language), contentType: "application/json; charset=utf-8")
         response.headers[.contentLanguage] = language.rawValue
         return response

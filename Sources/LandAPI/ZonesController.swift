@@ -10,16 +10,23 @@ import LandService
 ///   and every parcel of the zone is checked against the rules that govern it now.
 ///   No key → 401, a planner's role too low → 403, unknown zone → 404, bad body → 400 naming the
 ///   field, a code not in the catalogue → 400 naming `code`, the zone's own code → 409.
-struct ZonesController<Context: RequestContext>: Sendable {
+struct ZonesController: Sendable {
     let services: LandServices
 
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self).post("zones/:zone/rezone", use: rezone)
+    var endpoints: [Endpoint] {
+        let zoneCodes = services.snapshots.snapshot.rules.keys.sorted().map(\.rawValue)
+        return [
+            Endpoint(
+                method: .post, path: "/zones/{zone}/rezone",
+                summary: "Give a zone another code of the zoning rules catalogue (planners, admins); its parcels follow", tag: "planners",
+                access: .role(.planner), parameters: [.path("zone", "The dataset id of the zone"), .lang],
+                body: RequestSchemas.rezoning(zoneCodes: zoneCodes),
+                responses: [.ok(MediaType.json), .error(404, "No zone with that id"), .error(409, "The zone already has this code")],
+                handler: { request, context, input in try await rezone(request, context, holder: input.keyHolder!) }),
+        ]
     }
 
-    @Sendable func rezone(_ request: Request, context: Context) async throws -> Response {
-        let holder = try await Authenticator(services: services).require(.planner, request)
-        _ = try QueryReader(request, allowed: [])
+    func rezone(_ request: Request, _ context: ZaminRequestContext, holder: APIKeys.Holder) async throws -> Response {
         // Ids like Helsinki's `way/8035238` come percent-encoded in one path segment.
         let zoneID = ZoneID(QueryParameters.percentDecoded(try context.parameters.require("zone")))
         let body = try await JSONBody.read(request)

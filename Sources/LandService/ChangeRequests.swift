@@ -136,12 +136,33 @@ extension LandServices {
     }
 }
 
-extension ZoningVerdict {
-    /// The verdict as stored with a request and shown back: typed outcomes as snake_case words,
-    /// so the API can word them in either language.
+/// The zoning check kept with a request: what the verdict said when the request was filed,
+/// without the rule it was checked against (the catalogue may change after). Stored as a
+/// versioned JSON record, so a row written today still reads after the shape changes: each
+/// version the server ever wrote is read by `init?(json:)`.
+///
+/// - unversioned (until issue 15): `{"zone_code","allowed","needs_approval","checks":[{"rule","ok","outcome","limit","requested"}]}`
+/// - version 1: the same members with `"version": 1`.
+package struct ZoningVerdictRecord: Sendable, Equatable {
+    package static let currentVersion = 1
+
+    package var zoneCode: ZoneCode
+    package var isAllowed: Bool
+    package var needsApproval: Bool
+    package var checks: [ZoningCheckItem]
+
+    package init(_ verdict: ZoningVerdict) {
+        zoneCode = verdict.zoneCode
+        isAllowed = verdict.isAllowed
+        needsApproval = verdict.needsApproval
+        checks = verdict.checks
+    }
+
+    /// The record as stored, in the current version.
     package var json: String {
         var writer = JSONWriter()
         writer.beginObject()
+        writer.key("version"); writer.number(Self.currentVersion)
         writer.key("zone_code"); writer.string(zoneCode.rawValue)
         writer.key("allowed"); writer.bool(isAllowed)
         writer.key("needs_approval"); writer.bool(needsApproval)
@@ -173,10 +194,62 @@ extension ZoningVerdict {
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
     }
+
+    /// Reads a stored record of any version written so far; nil for one that is not a record
+    /// (never written by Zamin) or of a version newer than this server knows.
+    package init?(json: String) {
+        guard case .object(let object)? = try? JSONParser.parse(Array(json.utf8)) else { return nil }
+        if let version = object["version"] {
+            guard let number = version.numberValue, number >= 1, number <= Double(Self.currentVersion) else { return nil }
+        }
+        guard let code = object["zone_code"]?.stringValue, let allowed = object["allowed"]?.boolValue,
+            let needsApproval = object["needs_approval"]?.boolValue, let items = object["checks"]?.arrayValue
+        else { return nil }
+        var checks: [ZoningCheckItem] = []
+        for item in items {
+            guard case .object(let check) = item, let rule = check["rule"]?.stringValue.flatMap(ZoningCheckItem.Rule.init(rawValue:)),
+                let ok = check["ok"]?.boolValue, let outcome = check["outcome"]?.stringValue.flatMap(ZoningCheckItem.Outcome.init(word:))
+            else { return nil }
+            let limit: ZoningCheckItem.Limit
+            switch check["limit"] {
+            case .number(let value)?: limit = .number(value)
+            case .object(let uses)?:
+                let names: (String) -> [LandUse] = { key in (uses[key]?.arrayValue ?? []).compactMap(\.stringValue).map(LandUse.init) }
+                limit = .uses(allowed: names("allowed"), conditional: names("conditional"))
+            default: limit = .none
+            }
+            let requested: ZoningCheckItem.Requested
+            switch check["requested"] {
+            case .number(let value)?: requested = .number(value)
+            case .string(let use)?: requested = .use(LandUse(use))
+            default: return nil
+            }
+            checks.append(ZoningCheckItem(rule: rule, limit: limit, requested: requested, isOK: ok, outcome: outcome))
+        }
+        zoneCode = ZoneCode(code)
+        isAllowed = allowed
+        self.needsApproval = needsApproval
+        self.checks = checks
+    }
+}
+
+extension ZoningVerdict {
+    /// The verdict as stored with a request (`ZoningVerdictRecord`, current version).
+    package var json: String { ZoningVerdictRecord(self).json }
 }
 
 extension ZoningCheckItem.Outcome {
-    var word: String {
+    init?(word: String) {
+        guard let outcome = Self.all.first(where: { $0.word == word }) else { return nil }
+        self = outcome
+    }
+
+    static let all: [Self] = [
+        .useAllowed, .useConditional, .useNotAllowed, .withinLimit, .exceedsLimit, .withinLimitAssumingMaxCoverage,
+        .exceedsLimitAssumingMaxCoverage, .parcelLargeEnough, .parcelTooSmall, .noLimit,
+    ]
+
+    package var word: String {
         switch self {
         case .useAllowed: return "use_allowed"
         case .useConditional: return "use_conditional"

@@ -203,7 +203,8 @@ struct OGCResourceTests {
             for path in [
                 "/", "/conformance", "/api", "/collections", "/collections/parcels", "/collections/parcels/items",
                 "/collections/parcels/items/{featureId}", "/collections/facilities/queryables", "/health", "/lookup", "/nearest",
-                "/zoning-check", "/search", "/requests", "/requests/{trackingCode}", "/stats/land-use", "/changes", "/audit",
+                "/zoning-check", "/search", "/requests", "/requests/{request}", "/requests/{request}/decision", "/stats/land-use",
+                "/stats/non-conforming", "/changes", "/audit", "/zones/{zone}/rezone", "/ui/strings", "/web/map.js",
             ] {
                 #expect(paths[path] != nil, "\(path)")
             }
@@ -215,12 +216,12 @@ struct OGCResourceTests {
                 let operation = try #require(paths[path]?["get"] as? [String: Any])
                 #expect((operation["parameters"] as? [[String: Any]])?.contains { $0["name"] as? String == "datetime" } == true, "\(path)")
             }
-            let rezone = try #require(paths["/zones/{zoneId}/rezone"]?["post"] as? [String: Any])
+            let rezone = try #require(paths["/zones/{zone}/rezone"]?["post"] as? [String: Any])
             let schema = ((((rezone["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"]) as? [String: Any]
             #expect(schema?["required"] as? [String] == ["code", "reason"])
-            #expect(Set((rezone["responses"] as? [String: Any])?.keys.map { $0 } ?? []) == ["200", "400", "401", "403", "404", "409", "500"])
+            #expect(Set((rezone["responses"] as? [String: Any])?.keys.map { $0 } ?? []) == ["200", "400", "401", "403", "404", "409", "413", "415", "500"])
             let html = try await client.execute(uri: "/api?f=html", method: .get)
-            #expect(String(buffer: html.body).contains("<code>POST /zones/{zoneId}/rezone</code>"))
+            #expect(String(buffer: html.body).contains("<code>POST /zones/{zone}/rezone</code>"))
         }
     }
 

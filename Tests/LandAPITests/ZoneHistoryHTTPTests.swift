@@ -365,9 +365,9 @@ struct ZoneHistoryHTTPTests {
             #expect(same.json["description"] as? String == "The zone already has this code.")
             let sameFa = try await client.call(.post, "/zones/Z-001/rezone", key: planner, json: ["code": "R121", "reason": "x"])
             #expect(sameFa.json["description"] as? String == "این پهنه هم‌اکنون همین کد را دارد.")
-            // Only POST is routed (Hummingbird answers other methods as an unknown path), as JSON.
+            // Only POST is declared on this path: another method is a 405 naming what is allowed (RFC 9110 §15.5.6).
             let get = try await client.call(.get, "/zones/Z-001/rezone")
-            #expect(get.status == .notFound && get.json["code"] as? String == "NotFound")
+            #expect(get.status == .methodNotAllowed && get.json["code"] as? String == "MethodNotAllowed")
             #expect(try await client.call(.post, "/zones/Z-001/rezone?dry_run=1", key: planner, json: good).status == .badRequest)
 
             // Nothing changed.
