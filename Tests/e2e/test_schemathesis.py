@@ -37,11 +37,15 @@ def run_schemathesis(server, folder, name, extra):
     command = [
         str(SCHEMATHESIS), "--config-file", str(HERE / "schemathesis" / "schemathesis.toml"),
         "run", server.base + "/api", "--checks", "all", "--seed", "20261206",
-        "--max-examples", EXAMPLES, "--workers", "2", "--no-color",
+        # One worker: with two, hypothesis 6 on CPython 3.11 sometimes fails in its own
+        # lambda-source reading (an "AST constructor recursion depth mismatch" runtime error).
+        "--max-examples", EXAMPLES, "--workers", "1", "--no-color",
         "--report", "junit", "--report-junit-path", str(report), *extra,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1500,
-                            env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HERE / "schemathesis")))
+    # Run in the temporary folder: schemathesis keeps a cache beside where it runs.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1500, cwd=folder,
+                            env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HERE / "schemathesis"),
+                                     ZAMIN_BASE=server.base))
     output = result.stdout + result.stderr
     (folder / f"{name}.log").write_text(output)
     return result.returncode, output
@@ -51,10 +55,11 @@ def test_schemathesis_without_a_key(fuzzed_server):
     server, _, folder = fuzzed_server
     code, output = run_schemathesis(server, folder, "public", [])
     assert code == 0, output[-20000:]
-    assert "No issues found" in output or " 0 failures" in output or "passed" in output, output[-5000:]
+    assert " passed" in output and "failure" not in output.split("SUMMARY")[-1], output[-5000:]
 
 
 def test_schemathesis_with_a_planner_key(fuzzed_server):
     server, planner, folder = fuzzed_server
     code, output = run_schemathesis(server, folder, "planner", ["--header", f"Authorization: Bearer {planner}"])
     assert code == 0, output[-20000:]
+    assert " passed" in output and "failure" not in output.split("SUMMARY")[-1], output[-5000:]
