@@ -10,7 +10,8 @@ package func buildApplication(
     services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil
 ) -> some ApplicationProtocol {
     let citizen = CitizenController<ZaminRequestContext>(services: services)
-    let router = buildRouter(services: services, citizen: citizen, publicPostsPerMinute: config.publicPostsPerMinute)
+    let router = buildRouter(
+        services: services, citizen: citizen, publicPostsPerMinute: config.publicPostsPerMinute, origin: config.origin)
     let serverName = "zamin"
     // The citizen GETs answered in the channel pipeline (InlineAnswerHandler); one handler per
     // connection, made when the connection opens.
@@ -34,23 +35,29 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
 
 /// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, the web map
 /// for a browser's `GET /`).
-package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
-    buildRouter(services: services, citizen: CitizenController(services: services), publicPostsPerMinute: publicPostsPerMinute)
+package func buildRouter(
+    services: LandServices, publicPostsPerMinute: Int = 10, origin: PublicOrigin = PublicOrigin()
+) -> HeadAnsweringRouter {
+    buildRouter(
+        services: services, citizen: CitizenController(services: services), publicPostsPerMinute: publicPostsPerMinute,
+        origin: origin)
 }
 
 private func buildRouter(
-    services: LandServices, citizen: CitizenController<ZaminRequestContext>, publicPostsPerMinute: Int
+    services: LandServices, citizen: CitizenController<ZaminRequestContext>, publicPostsPerMinute: Int, origin: PublicOrigin
 ) -> HeadAnsweringRouter {
     let router = Router(context: ZaminRequestContext.self)
     router.middlewares.add(JSONErrorMiddleware())
+    if origin.linksFollowForwardedHeaders { router.middlewares.add(ForwardedVaryMiddleware()) }
     // Web map: `/` answers browsers with the map (HeadAnsweringRouter, before routing) and everyone
     // else with the route registered for `/` (the OGC landing page); the page's files and texts are routes.
     let webMap = WebMap(services: services)
     router.addRoutes(WebMapController(webMap: webMap).routes)
     router.addRoutes(HealthController(services: services).routes)
-    router.addRoutes(OGCController(services: services).routes)
+    router.addRoutes(OGCController(services: services, origin: origin).routes)
     router.addRoutes(citizen.routes)
-    router.addRoutes(RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute)).routes)
+    router.addRoutes(
+        RequestsController(services: services, limiter: RateLimiter(perMinute: publicPostsPerMinute), origin: origin).routes)
     router.addRoutes(PlannerController(services: services).routes)
     router.addRoutes(ZonesController(services: services).routes)
     return HeadAnsweringRouter(router: router, webMap: webMap)

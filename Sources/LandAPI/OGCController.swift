@@ -8,8 +8,10 @@ import LandService
 /// snapshot: landing page, conformance, API definition, collections, items, one feature,
 /// queryables (OGC 19-079r2 Part 3). JSON and HTML by `f=` or `Accept`; paths match with or
 /// without a trailing slash (Hummingbird ignores empty path segments).
-struct OGCController<Context: RequestContext>: Sendable {
+struct OGCController<Context: RemoteAddressRequestContext>: Sendable {
     let services: LandServices
+    /// The base of every link (PublicURL.swift).
+    let origin: PublicOrigin
 
     var routes: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -42,7 +44,7 @@ struct OGCController<Context: RequestContext>: Sendable {
         try query.rejectUnknown(allowed: OGC.plainParameters)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         let links = [
             OGCLink(base + "/?f=json", rel: format == .json ? "self" : "alternate", type: "application/json", title: "JSON"),
             OGCLink(base + "/?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: "HTML"),
@@ -55,7 +57,7 @@ struct OGCController<Context: RequestContext>: Sendable {
         let description = Message.ogcServiceDescription.text(in: language)
         if format == .html {
             return OGCHTML.page(
-                request, title: title, language: language,
+                request, base: base, title: title, language: language,
                 body: "<p>\(OGCHTML.escape(description))</p>" + OGCHTML.linkList(links))
         }
         var json = JSONWriter()
@@ -78,7 +80,9 @@ struct OGCController<Context: RequestContext>: Sendable {
         let language = Language.of(request)
         if format == .html {
             let items = OGC.conformanceClasses.map { "<li>\(OGCHTML.escape($0))</li>" }.joined()
-            return OGCHTML.page(request, title: Message.ogcConformanceTitle.text(in: language), language: language, body: "<ul>\(items)</ul>")
+            return OGCHTML.page(
+                request, base: origin.base(for: request, context: context), title: Message.ogcConformanceTitle.text(in: language),
+                language: language, body: "<ul>\(items)</ul>")
         }
         var json = JSONWriter()
         json.beginObject()
@@ -97,9 +101,9 @@ struct OGCController<Context: RequestContext>: Sendable {
         try query.rejectUnknown(allowed: OGC.plainParameters)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        let document = OpenAPIDocument.zamin(serverURL: Self.baseURL(request))
+        let document = OpenAPIDocument.zamin(serverURL: origin.base(for: request, context: context))
         if format == .html {
-            return OGCHTML.page(request, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
+            return OGCHTML.page(request, base: document.serverURL, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
         }
         return OGCResponse.make(request, body: document.json(), contentType: OGC.openAPIMediaType)
     }
@@ -112,7 +116,7 @@ struct OGCController<Context: RequestContext>: Sendable {
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         let links = Self.selfLinks(base + "/collections", format: format, jsonType: "application/json")
         if format == .html {
             let rows = FeatureCollectionID.allCases.map { collection in
@@ -120,7 +124,7 @@ struct OGCController<Context: RequestContext>: Sendable {
                     + "\(OGCHTML.escape(Self.title(collection, language)))</a> (\(snapshot.count(of: collection)))</li>"
             }
             return OGCHTML.page(
-                request, title: Message.ogcCollectionsTitle.text(in: language), language: language,
+                request, base: base, title: Message.ogcCollectionsTitle.text(in: language), language: language,
                 body: "<ul>\(rows.joined())</ul>")
         }
         var json = JSONWriter()
@@ -149,14 +153,14 @@ struct OGCController<Context: RequestContext>: Sendable {
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         if format == .html {
             let path = "\(base)/collections/\(collection.rawValue)"
             let body =
                 "<p>\(snapshot.count(of: collection))</p><ul>"
                 + "<li><a href=\"\(OGCHTML.escape(path))/items?f=html\">items</a></li>"
                 + "<li><a href=\"\(OGCHTML.escape(path))/queryables?f=html\">queryables</a></li></ul>"
-            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: body)
+            return OGCHTML.page(request, base: base, title: Self.title(collection, language), language: language, body: body)
         }
         var json = JSONWriter()
         writeCollection(collection, snapshot: snapshot, base: base, language: language, to: &json)
@@ -223,7 +227,8 @@ struct OGCController<Context: RequestContext>: Sendable {
         let found = try await select(collection, bbox: parsed.bbox, filters: parsed.filters, datetime: parsed.datetime)
         let (snapshot, selection) = (found.snapshot, found.selection)
         let page = selection.page(offset: parsed.offset, limit: parsed.limit)
-        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"
+        let base = origin.base(for: request, context: context)
+        let path = "\(base)/collections/\(collection.rawValue)/items"
         var links = [
             OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
             OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
@@ -243,7 +248,7 @@ struct OGCController<Context: RequestContext>: Sendable {
 
         if format == .html {
             return OGCHTML.itemsPage(
-                request, title: Self.title(collection, language), language: language, snapshot: snapshot,
+                request, base: base, title: Self.title(collection, language), language: language, snapshot: snapshot,
                 collection: collection, positions: page, matched: selection.count, links: links, validity: found.validity)
         }
         var writer = GeoJSONWriter(decimals: parsed.crs.fractionDigits, reservingCapacity: 1024 + page.count * 768)
@@ -304,15 +309,16 @@ struct OGCController<Context: RequestContext>: Sendable {
             snapshot = found.snapshot
             validity = found.validity(position)
         }
-        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
+        let base = origin.base(for: request, context: context)
+        let path = "\(base)/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
         let links = [
             OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
             OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
-            OGCLink("\(Self.baseURL(request))/collections/\(collection.rawValue)", rel: "collection", type: "application/json", title: nil),
+            OGCLink("\(base)/collections/\(collection.rawValue)", rel: "collection", type: "application/json", title: nil),
         ]
         if format == .html {
             return OGCHTML.itemsPage(
-                request, title: featureID, language: language, snapshot: snapshot, collection: collection,
+                request, base: base, title: featureID, language: language, snapshot: snapshot, collection: collection,
                 positions: [position], matched: nil, links: links, validity: { _ in validity })
         }
         var writer = GeoJSONWriter(decimals: crs.fractionDigits, reservingCapacity: 2048)
@@ -341,10 +347,11 @@ struct OGCController<Context: RequestContext>: Sendable {
         try query.rejectUnknown(allowed: OGC.plainParameters)
         let format = try OGCFormat(request, query: query)
         let language = Language.of(request)
-        let id = "\(Self.baseURL(request))/collections/\(collection.rawValue)/queryables"
+        let base = origin.base(for: request, context: context)
+        let id = "\(base)/collections/\(collection.rawValue)/queryables"
         if format == .html {
             let rows = collection.queryables.map { "<li><code>\($0.rawValue)</code>: \($0.valueType.rawValue)</li>" }
-            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: "<ul>\(rows.joined())</ul>")
+            return OGCHTML.page(request, base: base, title: Self.title(collection, language), language: language, body: "<ul>\(rows.joined())</ul>")
         }
         var json = JSONWriter()
         json.beginObject()
@@ -424,13 +431,6 @@ struct OGCController<Context: RequestContext>: Sendable {
             OGCLink(url + "?f=json", rel: format == .json ? "self" : "alternate", type: jsonType, title: nil),
             OGCLink(url + "?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
         ]
-    }
-
-    /// `http://host:port` as the client addressed us (HTTP/1.1 `Host`), so links work through
-    /// whatever name the client used; `X-Forwarded-Proto` from a TLS proxy gives the scheme.
-    static func baseURL(_ request: Request) -> String {
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
-        return scheme + "://" + (request.head.authority ?? "localhost")
     }
 }
 

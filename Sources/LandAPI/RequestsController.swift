@@ -16,6 +16,8 @@ import NIOCore
 struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
     let services: LandServices
     let limiter: RateLimiter
+    /// The client address behind a trusted proxy, and the base of `Location`.
+    let origin: PublicOrigin
 
     var auth: Authenticator { Authenticator(services: services) }
 
@@ -29,7 +31,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     @Sendable func file(_ request: Request, context: Context) async throws -> Response {
-        try limiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
+        try limiter.admit(origin.clientAddress(for: request, context: context))
         _ = try QueryReader(request, allowed: [])
         let body = try await JSONBody.read(request)
         try body.onlyKnown([
@@ -66,7 +68,7 @@ struct RequestsController<Context: RemoteAddressRequestContext>: Sendable {
         var writer = JSONWriter()
         RequestJSON.write(filed.request, personal: false, to: &writer)
         var response = JSONResponse.make(writer.bytes, status: .created, contentType: "application/json")
-        response.headers[.location] = "/requests/\(filed.request.filing.trackingCode)"
+        response.headers[.location] = origin.base(for: request, context: context) + "/requests/\(filed.request.filing.trackingCode)"
         return response
     }
 

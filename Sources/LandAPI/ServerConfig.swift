@@ -9,6 +9,13 @@ package struct ServerConfig: Sendable {
     /// The citizen GETs answered in the channel pipeline (`InlineAnswerHandler`); off, every
     /// request goes through the router (the comparison the tests and benchmarks make).
     package var answersCitizenRequestsInline = true
+    /// `--public-url`: when set, the base of every link the server writes (PublicURL.swift).
+    package var publicURL: PublicURL?
+    /// `--trusted-proxy`: the peers whose forwarded header fields are believed.
+    package var trustedProxies = TrustedProxies()
+
+    /// The links' base and the clients' addresses, from the two settings above.
+    package var origin: PublicOrigin { PublicOrigin(publicURL: publicURL, trustedProxies: trustedProxies) }
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host
