@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
         config.publicPostsPerMinute = postsPerMinute
         do {
             config.publicURL = try (publicURL ?? environment["ZAMIN_PUBLIC_URL"]).flatMap { $0.isEmpty ? nil : try PublicURL(parsing: $0) }
-            let proxies = trustedProxy.isEmpty ? environment["ZAMIN_TRUSTED_PROXIES"].map { [$0] } ?? [] : trustedProxy
+            let proxies = trustedProxy.isEmpty ? environment["ZAMIN_TRUSTED_PROXIES"].flatMap { $0.isEmpty ? nil : [$0] } ?? [] : trustedProxy
             if !proxies.isEmpty { config.trustedProxies = try TrustedProxies(parsing: proxies.joined(separator: ",")) }
         } catch {
             throw ValidationError("\(error)")
