@@ -47,6 +47,7 @@ struct APIError: HTTPResponseError, Sendable {
         var headers = extraHeaders
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.contentLanguage] = language.rawValue
+        headers[.vary] = "Accept-Language"
         headers[.accessControlAllowOrigin] = "*"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }

@@ -10,7 +10,7 @@ import Synchronization
 package func buildApplication(
     services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil
 ) -> some ApplicationProtocol {
-    let built = ZaminRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute)
+    let built = ZaminRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute, origin: config.origin)
     let serverName = "zamin"
     // The citizen GETs answered in the channel pipeline (InlineAnswerHandler), from the endpoints
     // that declare an inline answer; one handler per connection, made when the connection opens.
@@ -38,27 +38,30 @@ package func runServer(services: LandServices, config: ServerConfig, logger: Log
 
 /// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, 405 for a
 /// method a path does not have, the web map for a browser's `GET /`).
-package func buildRouter(services: LandServices, publicPostsPerMinute: Int = 10) -> HeadAnsweringRouter {
-    ZaminRouter(services: services, publicPostsPerMinute: publicPostsPerMinute).responder
+package func buildRouter(
+    services: LandServices, publicPostsPerMinute: Int = 10, origin: PublicOrigin = PublicOrigin()
+) -> HeadAnsweringRouter {
+    ZaminRouter(services: services, publicPostsPerMinute: publicPostsPerMinute, origin: origin).responder
 }
 
 /// The endpoint table and the router built from it.
-struct ZaminRouter {
+package struct ZaminRouter {
     let table: EndpointTable
-    let responder: HeadAnsweringRouter
+    package let responder: HeadAnsweringRouter
     /// Method and router path of every route registered (what the tests compare with `/api`).
-    let registered: [(method: HTTPRequest.Method, path: String)]
+    package let registered: [(method: HTTPRequest.Method, path: String)]
 
-    init(services: LandServices, publicPostsPerMinute: Int) {
+    package init(services: LandServices, publicPostsPerMinute: Int = 10, origin: PublicOrigin = PublicOrigin()) {
         let router = Router(context: ZaminRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
+        if origin.linksFollowForwardedHeaders { router.middlewares.add(ForwardedVaryMiddleware()) }
         // Web map: the `/` endpoint answers browsers with the map and everyone else with the OGC
         // landing page; the page's files and texts are endpoints of their own.
         let webMap = WebMap(services: services)
         let reference = EndpointTableReference()
         table = EndpointTable(
             services: services, citizen: CitizenController(services: services), webMap: webMap,
-            limiter: RateLimiter(perMinute: publicPostsPerMinute), reference: reference)
+            limiter: RateLimiter(perMinute: publicPostsPerMinute), origin: origin, reference: reference)
         reference.set(table)
         registered = table.register(on: router, authenticator: Authenticator(services: services))
         responder = HeadAnsweringRouter(router: router, table: table)

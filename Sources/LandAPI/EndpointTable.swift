@@ -24,12 +24,15 @@ struct EndpointTable: Sendable {
     }
 
     /// Every endpoint of Zamin.
-    init(services: LandServices, citizen: CitizenController, webMap: WebMap, limiter: RateLimiter, reference: EndpointTableReference) {
+    init(
+        services: LandServices, citizen: CitizenController, webMap: WebMap, limiter: RateLimiter, origin: PublicOrigin,
+        reference: EndpointTableReference
+    ) {
         self.init(
-            OGCController(services: services, table: reference, webMap: webMap).endpoints
+            OGCController(services: services, table: reference, webMap: webMap, origin: origin).endpoints
                 + [HealthController(services: services).endpoint]
                 + citizen.endpoints
-                + RequestsController(services: services, limiter: limiter).endpoints
+                + RequestsController(services: services, limiter: limiter, origin: origin).endpoints
                 + PlannerController(services: services).endpoints
                 + ZonesController(services: services).endpoints
                 + WebMapController(webMap: webMap).endpoints)

@@ -52,7 +52,11 @@ struct JSONAnswer: Sendable {
     var headerFields: HTTPFields {
         var headers: HTTPFields = [:]
         headers[.contentType] = contentType
-        if let language { headers[.contentLanguage] = language.rawValue }
+        if let language {
+            headers[.contentLanguage] = language.rawValue
+            // The texts follow Accept-Language when `lang` is absent (RFC 9110 §12.5.5).
+            headers[.vary] = "Accept-Language"
+        }
         headers[.accessControlAllowOrigin] = "*"
         return headers
     }

@@ -14,6 +14,8 @@ struct OGCController: Sendable {
     let table: EndpointTableReference
     /// A browser's `GET /` gets the web map rather than the HTML landing page.
     let webMap: WebMap
+    /// The base of every link (PublicURL.swift).
+    let origin: PublicOrigin
 
     /// Declared per collection (`/collections/parcels/items`, …): each collection has its own
     /// queryables, so its items take their own parameters, and `/api` lists them as such.
@@ -41,12 +43,12 @@ struct OGCController: Sendable {
                 Endpoint(
                     method: .get, path: base, summary: "The \(collection.rawValue) collection", tag: "ogc", parameters: plain,
                     responses: [Self.success(MediaType.json), Self.notModified],
-                    handler: { request, _, input in try collectionPage(collection, request, input.query) }),
+                    handler: { request, context, input in try collectionPage(collection, request, context, input.query) }),
                 Endpoint(
                     method: .get, path: base + "/items", summary: "Features of \(collection.rawValue)", tag: "ogc",
                     parameters: plain + Self.itemsParameters + filters,
                     responses: [Self.success(MediaType.geoJSON), Self.notModified],
-                    handler: { request, _, input in try await items(collection, request, input.query) }),
+                    handler: { request, context, input in try await items(collection, request, context, input.query) }),
                 Endpoint(
                     method: .get, path: base + "/items/{featureId}", summary: "One feature of \(collection.rawValue)", tag: "ogc",
                     parameters: [.path("featureId", "The dataset id of the feature")] + plain + [Self.crsParameter, Self.datetimeParameter],
@@ -55,7 +57,7 @@ struct OGCController: Sendable {
                 Endpoint(
                     method: .get, path: base + "/queryables", summary: "Queryable properties of \(collection.rawValue)", tag: "ogc",
                     parameters: plain, responses: [Self.success(MediaType.schemaJSON), Self.notModified],
-                    handler: { request, _, input in try queryables(collection, request, input.query) }),
+                    handler: { request, context, input in try queryables(collection, request, context, input.query) }),
             ]
         }
         return endpoints
@@ -97,7 +99,7 @@ struct OGCController: Sendable {
         if let page = webMap.page(for: request) { return page }
         let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         let links = [
             OGCLink(base + "/?f=json", rel: format == .json ? "self" : "alternate", type: "application/json", title: "JSON"),
             OGCLink(base + "/?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: "HTML"),
@@ -110,7 +112,7 @@ struct OGCController: Sendable {
         let description = Message.ogcServiceDescription.text(in: language)
         if format == .html {
             return OGCHTML.page(
-                request, title: title, language: language,
+                request, base: base, title: title, language: language,
                 body: "<p>\(OGCHTML.escape(description))</p>" + OGCHTML.linkList(links))
         }
         var json = JSONWriter()
@@ -122,7 +124,7 @@ struct OGCController: Sendable {
         json.key("links")
         OGCLink.write(links, to: &json)
         json.endObject()
-        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language, links: links)
     }
 
     /// OGC 17-069r4 §7.4 `/req/core/conformance-success`.
@@ -131,7 +133,9 @@ struct OGCController: Sendable {
         let language = Language.of(request)
         if format == .html {
             let items = OGC.conformanceClasses.map { "<li>\(OGCHTML.escape($0))</li>" }.joined()
-            return OGCHTML.page(request, title: Message.ogcConformanceTitle.text(in: language), language: language, body: "<ul>\(items)</ul>")
+            return OGCHTML.page(
+                request, base: origin.base(for: request, context: context), title: Message.ogcConformanceTitle.text(in: language),
+                language: language, body: "<ul>\(items)</ul>")
         }
         var json = JSONWriter()
         json.beginObject()
@@ -148,9 +152,9 @@ struct OGCController: Sendable {
     @Sendable func apiDefinition(_ request: Request, context: ZaminRequestContext, input: EndpointInput) async throws -> Response {
         let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
-        let document = OpenAPIDocument(table: table.value, serverURL: Self.baseURL(request))
+        let document = OpenAPIDocument(table: table.value, serverURL: origin.base(for: request, context: context))
         if format == .html {
-            return OGCHTML.page(request, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
+            return OGCHTML.page(request, base: document.serverURL, title: "OpenAPI", language: language, body: OGCHTML.apiSummary(document))
         }
         return OGCResponse.make(request, body: document.json(), contentType: OGC.openAPIMediaType)
     }
@@ -161,7 +165,7 @@ struct OGCController: Sendable {
         let format = OGCFormat(request, query: input.query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         let links = Self.selfLinks(base + "/collections", format: format, jsonType: "application/json")
         if format == .html {
             let rows = FeatureCollectionID.allCases.map { collection in
@@ -169,7 +173,7 @@ struct OGCController: Sendable {
                     + "\(OGCHTML.escape(Self.title(collection, language)))</a> (\(snapshot.count(of: collection)))</li>"
             }
             return OGCHTML.page(
-                request, title: Message.ogcCollectionsTitle.text(in: language), language: language,
+                request, base: base, title: Message.ogcCollectionsTitle.text(in: language), language: language,
                 body: "<ul>\(rows.joined())</ul>")
         }
         var json = JSONWriter()
@@ -188,21 +192,23 @@ struct OGCController: Sendable {
         for crs in FeatureCRS.all { json.string(crs.uri) }
         json.endArray()
         json.endObject()
-        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language)
+        return OGCResponse.make(request, body: json.bytes, contentType: "application/json", language: language, links: links)
     }
 
-    func collectionPage(_ collection: FeatureCollectionID, _ request: Request, _ query: QueryReader) throws -> Response {
+    func collectionPage(
+        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ query: QueryReader
+    ) throws -> Response {
         let format = OGCFormat(request, query: query)
         let language = Language.of(request)
         let snapshot = services.snapshots.snapshot
-        let base = Self.baseURL(request)
+        let base = origin.base(for: request, context: context)
         if format == .html {
             let path = "\(base)/collections/\(collection.rawValue)"
             let body =
                 "<p>\(snapshot.count(of: collection))</p><ul>"
                 + "<li><a href=\"\(OGCHTML.escape(path))/items?f=html\">items</a></li>"
                 + "<li><a href=\"\(OGCHTML.escape(path))/queryables?f=html\">queryables</a></li></ul>"
-            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: body)
+            return OGCHTML.page(request, base: base, title: Self.title(collection, language), language: language, body: body)
         }
         var json = JSONWriter()
         writeCollection(collection, snapshot: snapshot, base: base, language: language, to: &json)
@@ -260,7 +266,9 @@ struct OGCController: Sendable {
 
     /// OGC 17-069r4 §7.15–7.16: a page of features, `numberMatched` exact, `next`/`prev` repeating
     /// every other parameter; OGC 18-058r1 §7: `crs`, `bbox-crs`, `Content-Crs`.
-    func items(_ collection: FeatureCollectionID, _ request: Request, _ reader: QueryReader) async throws -> Response {
+    func items(
+        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ reader: QueryReader
+    ) async throws -> Response {
         let query = QueryParameters(pairs: reader.pairs)
         let parsed = try OGCItemsQuery(reader, collection: collection)
         let format = OGCFormat(request, query: reader)
@@ -268,7 +276,8 @@ struct OGCController: Sendable {
         let found = try await select(collection, bbox: parsed.bbox, filters: parsed.filters, datetime: parsed.datetime)
         let (snapshot, selection) = (found.snapshot, found.selection)
         let page = selection.page(offset: parsed.offset, limit: parsed.limit)
-        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items"
+        let base = origin.base(for: request, context: context)
+        let path = "\(base)/collections/\(collection.rawValue)/items"
         var links = [
             OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
             OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
@@ -288,7 +297,7 @@ struct OGCController: Sendable {
 
         if format == .html {
             return OGCHTML.itemsPage(
-                request, title: Self.title(collection, language), language: language, snapshot: snapshot,
+                request, base: base, title: Self.title(collection, language), language: language, snapshot: snapshot,
                 collection: collection, positions: page, matched: selection.count, links: links, validity: found.validity)
         }
         var writer = GeoJSONWriter(decimals: parsed.crs.fractionDigits, reservingCapacity: 1024 + page.count * 768)
@@ -319,7 +328,7 @@ struct OGCController: Sendable {
         trailer += Array("\"}".utf8)
         return OGCResponse.make(
             request, body: writer.bytes, trailer: trailer, contentType: "application/geo+json", contentCRS: parsed.crs,
-            language: language)
+            language: language, links: links)
     }
 
     /// OGC 17-069r4 §7.16 `/req/core/f-success`; links `self`, `alternate` and `collection` (`/req/core/f-links`).
@@ -349,15 +358,16 @@ struct OGCController: Sendable {
             snapshot = found.snapshot
             validity = found.validity(position)
         }
-        let path = "\(Self.baseURL(request))/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
+        let base = origin.base(for: request, context: context)
+        let path = "\(base)/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"
         let links = [
             OGCLink(path + query.replacing("f", with: "json"), rel: format == .json ? "self" : "alternate", type: "application/geo+json", title: nil),
             OGCLink(path + query.replacing("f", with: "html"), rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
-            OGCLink("\(Self.baseURL(request))/collections/\(collection.rawValue)", rel: "collection", type: "application/json", title: nil),
+            OGCLink("\(base)/collections/\(collection.rawValue)", rel: "collection", type: "application/json", title: nil),
         ]
         if format == .html {
             return OGCHTML.itemsPage(
-                request, title: featureID, language: language, snapshot: snapshot, collection: collection,
+                request, base: base, title: featureID, language: language, snapshot: snapshot, collection: collection,
                 positions: [position], matched: nil, links: links, validity: { _ in validity })
         }
         var writer = GeoJSONWriter(decimals: crs.fractionDigits, reservingCapacity: 2048)
@@ -375,18 +385,22 @@ struct OGCController: Sendable {
         writer.json.key("links")
         OGCLink.write(links, to: &writer.json)
         writer.json.endObject()
-        return OGCResponse.make(request, body: writer.bytes, contentType: "application/geo+json", contentCRS: crs, language: language)
+        return OGCResponse.make(
+            request, body: writer.bytes, contentType: "application/geo+json", contentCRS: crs, language: language, links: links)
     }
 
     /// OGC 19-079r2 §6.2 `/req/queryables/get-queryables-response`: JSON Schema 2020-12, `$id`
     /// the URI without query, `type: object`, a `type` for every non-spatial property.
-    func queryables(_ collection: FeatureCollectionID, _ request: Request, _ query: QueryReader) throws -> Response {
+    func queryables(
+        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ query: QueryReader
+    ) throws -> Response {
         let format = OGCFormat(request, query: query)
         let language = Language.of(request)
-        let id = "\(Self.baseURL(request))/collections/\(collection.rawValue)/queryables"
+        let base = origin.base(for: request, context: context)
+        let id = "\(base)/collections/\(collection.rawValue)/queryables"
         if format == .html {
             let rows = collection.queryables.map { "<li><code>\($0.rawValue)</code>: \($0.valueType.rawValue)</li>" }
-            return OGCHTML.page(request, title: Self.title(collection, language), language: language, body: "<ul>\(rows.joined())</ul>")
+            return OGCHTML.page(request, base: base, title: Self.title(collection, language), language: language, body: "<ul>\(rows.joined())</ul>")
         }
         var json = JSONWriter()
         json.beginObject()
@@ -459,13 +473,6 @@ struct OGCController: Sendable {
             OGCLink(url + "?f=json", rel: format == .json ? "self" : "alternate", type: jsonType, title: nil),
             OGCLink(url + "?f=html", rel: format == .html ? "self" : "alternate", type: "text/html", title: nil),
         ]
-    }
-
-    /// `http://host:port` as the client addressed us (HTTP/1.1 `Host`), so links work through
-    /// whatever name the client used; `X-Forwarded-Proto` from a TLS proxy gives the scheme.
-    static func baseURL(_ request: Request) -> String {
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
-        return scheme + "://" + (request.head.authority ?? "localhost")
     }
 }
 

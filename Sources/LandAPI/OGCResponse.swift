@@ -16,17 +16,18 @@ enum OGCResponse {
     /// get equal ETags. `trailer` (e.g. `,"timeStamp":"…"}`) is appended after hashing.
     static func make(
         _ request: Request, body: [UInt8], trailer: [UInt8] = [], contentType: String, contentCRS: FeatureCRS? = nil,
-        language: Language? = nil
+        language: Language? = nil, links: [OGCLink] = []
     ) -> Response {
         let etag = "\"" + hexDigits(contentHash(body)) + "\""
         var headers: HTTPFields = [:]
         headers[.accessControlAllowOrigin] = "*"
-        headers[.accessControlExposeHeaders] = "ETag, Content-Crs, Content-Language"
+        headers[.accessControlExposeHeaders] = "ETag, Content-Crs, Content-Language, Link"
         headers[.cacheControl] = cacheControl
         headers[.vary] = "Accept, Accept-Encoding, Accept-Language"
         headers[.eTag] = etag
         if let contentCRS { headers[contentCRSField] = "<" + contentCRS.uri + ">" }
         if let language { headers[.contentLanguage] = language.rawValue }
+        if !links.isEmpty { headers[linkField] = linkHeader(links) }
         if let match = request.headers[.ifNoneMatch], Self.matches(match, etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -44,6 +45,18 @@ enum OGCResponse {
     }
 
     static let contentCRSField = HTTPField.Name("Content-Crs")!
+    static let linkField = HTTPField.Name("Link")!
+
+    /// RFC 8288 §3: the body's navigation links (self, alternate, next, prev, …) as `Link` header
+    /// values too, as OGC API – Common recommends, so a client can page without parsing the body.
+    /// Targets are URI references already percent-encoded; quotes in a title are dropped.
+    static func linkHeader(_ links: [OGCLink]) -> String {
+        links.map { link in
+            var value = "<\(link.href)>; rel=\"\(link.rel)\"; type=\"\(link.type)\""
+            if let title = link.title { value += "; title=\"\(title.filter { $0 != "\"" && $0 != "\\" })\"" }
+            return value
+        }.joined(separator: ", ")
+    }
 
     /// RFC 9110 §13.1.2: `*` or a list of entity tags; weak comparison (a `W/` prefix is ignored).
     static func matches(_ header: String, _ etag: String) -> Bool {

@@ -16,6 +16,8 @@ import NIOCore
 struct RequestsController: Sendable {
     let services: LandServices
     let limiter: RateLimiter
+    /// The client address behind a trusted proxy, and the base of `Location`.
+    let origin: PublicOrigin
 
     var endpoints: [Endpoint] {
         let snapshot = services.snapshots.snapshot
@@ -65,7 +67,7 @@ struct RequestsController: Sendable {
     }
 
     func file(_ request: Request, _ context: ZaminRequestContext, language: Language) async throws -> Response {
-        try limiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
+        try limiter.admit(origin.clientAddress(for: request, context: context))
         let body = try await JSONBody.read(request)
         try body.onlyKnown([
             "parcel_id", "kind", "requested_use", "requested_floors", "requested_zone_code", "description", "applicant",
@@ -100,8 +102,8 @@ struct RequestsController: Sendable {
         do { filed = try await services.fileRequest(filing) } catch { throw APIError(error) }
         var writer = JSONWriter()
         RequestJSON.write(filed.request, personal: false, language: language, to: &writer)
-        var response = JSONResponse.make(writer.bytes, status: .created, contentType: "application/json")
-        response.headers[.location] = "/requests/\(filed.request.filing.trackingCode)"
+        var response = JSONResponse.make(writer.bytes, status: .created, contentType: "application/json", language: language)
+        response.headers[.location] = origin.base(for: request, context: context) + "/requests/\(filed.request.filing.trackingCode)"
         return response
     }
 
@@ -111,14 +113,14 @@ struct RequestsController: Sendable {
         do { found = try await services.request(trackingCode: code) } catch { throw APIError(error) }
         var writer = JSONWriter()
         RequestJSON.write(found, personal: false, language: language, to: &writer)
-        return JSONResponse.make(writer.bytes, contentType: "application/json")
+        return JSONResponse.make(writer.bytes, contentType: "application/json", language: language)
     }
 
     func list(_ query: QueryReader, language: Language) async throws -> Response {
         let found: [ChangeRequest]
         do {
             found = try await services.requests(status: query.status(), bbox: query.bbox(), zone: query.zone())
-        } catch let error as ServiceError {
+        } catch {
             throw APIError(error)
         }
         var writer = JSONWriter()
@@ -130,7 +132,7 @@ struct RequestsController: Sendable {
         writer.key("count")
         writer.number(found.count)
         writer.endObject()
-        return JSONResponse.make(writer.bytes, contentType: "application/json")
+        return JSONResponse.make(writer.bytes, contentType: "application/json", language: language)
     }
 
     func decide(_ request: Request, _ context: ZaminRequestContext, holder: APIKeys.Holder, language: Language) async throws -> Response {
@@ -151,7 +153,7 @@ struct RequestsController: Sendable {
         }
         var writer = JSONWriter()
         RequestJSON.write(decided, personal: true, language: language, to: &writer)
-        return JSONResponse.make(writer.bytes, contentType: "application/json")
+        return JSONResponse.make(writer.bytes, contentType: "application/json", language: language)
     }
 }
 

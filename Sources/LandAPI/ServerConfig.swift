@@ -11,6 +11,13 @@ package struct ServerConfig: Sendable {
     package var answersCitizenRequestsInline = true
     /// A connection with no request in progress that reads and writes nothing this long is closed.
     package var idleTimeoutSeconds = 60
+    /// `--public-url`: when set, the base of every link the server writes (PublicURL.swift).
+    package var publicURL: PublicURL?
+    /// `--trusted-proxy`: the peers whose forwarded header fields are believed.
+    package var trustedProxies = TrustedProxies()
+
+    /// The links' base and the clients' addresses, from the two settings above.
+    package var origin: PublicOrigin { PublicOrigin(publicURL: publicURL, trustedProxies: trustedProxies) }
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host

@@ -278,6 +278,7 @@ struct WebMapController: Sendable {
         let language = query.language(of: request)
         var response = JSONResponse.make(webMap.configuration(in: language), contentType: "application/json; charset=utf-8")
         response.headers[.contentLanguage] = language.rawValue
+        response.headers[.vary] = "Accept-Language"
         return response
     }
 }

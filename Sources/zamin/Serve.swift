@@ -15,6 +15,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
     @Option(help: "Requests each client address may file per minute (env ZAMIN_PUBLIC_POSTS_PER_MINUTE, default 10).")
     var publicPostsPerMinute: Int?
+    @Option(help: "The URL the city publishes Zamin at behind a proxy, e.g. https://gis.example.org/zamin: the base of every link (env ZAMIN_PUBLIC_URL).")
+    var publicURL: String?
+    @Option(help: "ADDR[,ADDR…]: addresses or CIDR ranges of reverse proxies whose Forwarded/X-Forwarded-* headers are believed (env ZAMIN_TRUSTED_PROXIES).")
+    var trustedProxy: [String] = []
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -42,6 +46,13 @@ struct Serve: AsyncParsableCommand {
         let postsPerMinute = publicPostsPerMinute ?? environment["ZAMIN_PUBLIC_POSTS_PER_MINUTE"].flatMap { Int($0) } ?? 10
         guard postsPerMinute >= 1 else { throw ValidationError("--public-posts-per-minute must be at least 1") }
         config.publicPostsPerMinute = postsPerMinute
+        do {
+            config.publicURL = try (publicURL ?? environment["ZAMIN_PUBLIC_URL"]).flatMap { $0.isEmpty ? nil : try PublicURL(parsing: $0) }
+            let proxies = trustedProxy.isEmpty ? environment["ZAMIN_TRUSTED_PROXIES"].flatMap { $0.isEmpty ? nil : [$0] } ?? [] : trustedProxy
+            if !proxies.isEmpty { config.trustedProxies = try TrustedProxies(parsing: proxies.joined(separator: ",")) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
         // ZAMIN_INLINE_ANSWERS=0 sends the citizen GETs through the router too (A/B benchmarks).
         config.answersCitizenRequestsInline = environment["ZAMIN_INLINE_ANSWERS"] != "0"
 
@@ -54,6 +65,8 @@ struct Serve: AsyncParsableCommand {
                 "parcels": "\(health.parcels)", "zones": "\(health.zones)", "facilities": "\(health.facilities)",
                 "startup_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 "executor": "\(onEventLoops ? "event loops" : "standard")",
+                "public_url": "\(config.publicURL?.description ?? "from each request")",
+                "trusted_proxies": "\(config.trustedProxies.ranges.map(\.description).joined(separator: ","))",
             ])
         try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
         await services.close()

@@ -18,9 +18,12 @@ import Glibc
 /// status, same header fields but Date, same bytes; which way each request went is counted.
 @Suite("Citizen answers written in the channel pipeline equal the router's")
 struct InlineAnswerTests {
-    static func application(_ services: LandServices, inline: Bool, count: InlineAnswerCount) -> some ApplicationProtocol {
+    static func application(
+        _ services: LandServices, inline: Bool, count: InlineAnswerCount, idleTimeoutSeconds: Int = 60
+    ) -> some ApplicationProtocol {
         var config = ServerConfig(port: 0, databasePath: "")
         config.answersCitizenRequestsInline = inline
+        config.idleTimeoutSeconds = idleTimeoutSeconds
         return buildApplication(services: services, config: config, logger: Logger(label: "test"), inlineAnswers: count)
     }
 
@@ -166,6 +169,44 @@ struct InlineAnswerTests {
         }
     }
 
+    /// Point 5 of issue 15: the idle timeout sees the requests answered inline, which never reach
+    /// Hummingbird's own idle handler (it sits behind them in the pipeline). And point 7: Date and
+    /// Server come from `ResponseHeaderStamp` for both ways out — Hummingbird writes no Server
+    /// (`serverName: nil`), so a router answer without it means our handler no longer sees the
+    /// router's answers, i.e. Hummingbird's HTTP/1 pipeline changed under us: this fails loudly.
+    @Test("an idle connection is closed after the timeout; one busy with inline answers is not; Date and Server on both ways")
+    func idleTimeout() async throws {
+        let services = try await TestCity.shared("tehran")
+        let count = InlineAnswerCount()
+        // 3 s, not less: under the whole suite's load an event loop can be late by a second.
+        let app = Self.application(services, inline: true, count: count, idleTimeoutSeconds: 3)
+        try await app.test(.live) { client in
+            let idle = try RawConnection(port: client.port!)
+            let busy = try RawConnection(port: client.port!)
+            let clock = ContinuousClock()
+            let start = clock.now
+            var answered = 0
+            while clock.now - start < .milliseconds(7_000) {
+                try busy.send("GET /nearest?lon=51.41&lat=35.70&k=2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                let answer = try busy.readAnswer(toHEAD: false)
+                #expect(answer.status == 200)
+                #expect(answer.fields.filter { $0.lowercased().hasPrefix("server:") } == ["Server: zamin"])
+                #expect(answer.fields.filter { $0.lowercased().hasPrefix("date:") }.count == 1)
+                answered += 1
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(count.value == answered, "every /nearest above was answered inline")
+            #expect(try idle.isClosedByServer(), "a connection silent for longer than the timeout is closed")
+            // The busy one is still open: a router answer on it carries the same Server and one Date.
+            try busy.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let health = try busy.readAnswer(toHEAD: false)
+            #expect(health.status == 200)
+            #expect(health.fields.filter { $0.lowercased().hasPrefix("server:") } == ["Server: zamin"])
+            #expect(health.fields.filter { $0.lowercased().hasPrefix("date:") }.count == 1)
+            #expect(count.value == answered)
+        }
+    }
+
     @Test("the Date field equals Foundation's IMF-fixdate for instants from 1970 to 2100")
     func dateField() {
         let formatter = DateFormatter()
@@ -232,7 +273,7 @@ private final class RawConnection {
     }
 
     /// The next answer's status and body (as text, so that a failed comparison reads as JSON).
-    func readAnswer(toHEAD: Bool) throws -> (status: Int, body: String) {
+    func readAnswer(toHEAD: Bool) throws -> (status: Int, body: String, fields: [String]) {
         let separator = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
@@ -252,7 +293,7 @@ private final class RawConnection {
         while buffer.count < start + bodyLength { guard try fill() else { throw Failure(what: "closed inside a body") } }
         let body = String(decoding: buffer[start..<start + bodyLength], as: UTF8.self)
         buffer.removeFirst(start + bodyLength)
-        return (status, body)
+        return (status, body, head.dropFirst().map(String.init))
     }
 
     /// True when the server has closed the connection (and sent nothing more).

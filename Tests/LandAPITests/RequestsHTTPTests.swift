@@ -21,7 +21,7 @@ struct RequestsHTTPTests {
             #expect(code.range(of: #"^ZM-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$"#, options: .regularExpression) != nil)
             #expect(body["id"] as? Int == 1)
             #expect(body["status"] as? String == "submitted")
-            #expect(filed.headers[.location] == "/requests/\(code)")
+            #expect(filed.headers[.location] == "http://localhost/requests/\(code)", "absolute, from the links' base (PublicOrigin)")
             // R121 (zoning_rules.json): residential allowed, ≤ 5 floors, density 3 × 60 % = 180 ≤ 300, 586 m² ≥ 300.
             let check = try #require(body["zoning_check"] as? [String: Any])
             #expect(check["zone_code"] as? String == "R121")

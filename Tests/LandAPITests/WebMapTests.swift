@@ -86,7 +86,8 @@ struct WebMapTests {
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/?f=html", method: .get)
             let html = String(buffer: page.body)
-            var paths = Self.matches(of: #"(?:src|href)="(/web/[^"]+)""#, in: html)
+            // Relative to the page (at the root), so the page works under a proxy's path prefix too.
+            var paths = Self.matches(of: #"(?:src|href)="(web/[^"]+)""#, in: html).map { "/" + $0 }
             #expect(paths.count >= 4)
             let css = try await client.execute(uri: "/web/vendor/leaflet/leaflet.css", method: .get)
             paths += Self.matches(of: #"url\((images/[^)]+)\)"#, in: String(buffer: css.body)).map { "/web/vendor/leaflet/" + $0 }

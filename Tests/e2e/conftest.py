@@ -29,11 +29,11 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
 
-    def start(self, extra_env=None):
+    def start(self, extra_env=None, extra_args=()):
         env = dict(os.environ, **(extra_env or {}))
         self.log_file = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [ZAMIN, "serve", "--db", str(self.db), "--port", str(self.port)],
+            [ZAMIN, "serve", "--db", str(self.db), "--port", str(self.port), *extra_args],
             stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:

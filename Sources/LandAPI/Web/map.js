@@ -63,7 +63,9 @@
     }
   }
   async function api(path, { method = "GET", body, key, signal } = {}) {
-    const url = new URL(path, location.origin);
+    // Relative to the page, which is always served at the server's root: behind a proxy that
+    // publishes Zamin under a path (https://gis.example.org/zamin/) the API is under it too.
+    const url = new URL(path.replace(/^\//, ""), document.baseURI);
     if (!url.searchParams.has("lang")) url.searchParams.set("lang", lang);
     const headers = { Accept: "application/json", "Accept-Language": lang };
     if (body !== undefined) headers["Content-Type"] = "application/json";
