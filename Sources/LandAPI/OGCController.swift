@@ -26,8 +26,15 @@ struct OGCController: Sendable {
                 method: .get, path: path, summary: summary, tag: "ogc", parameters: plain,
                 responses: [Self.success(json), Self.notModified], handler: handler)
         }
+        // The web map's own page parameters (read by map.js): a background tile layer and its attribution.
+        let mapPage: [EndpointParameter] = [
+            .query("tiles", .text(maxLength: 2000), "Web map only: a tile URL template ({z}/{x}/{y}) for a background layer"),
+            .query("tiles_attribution", .text(minLength: 0, maxLength: 2000), "Web map only: the background layer's attribution"),
+        ]
         var endpoints = [
-            page("/", "Landing page (a browser's request gets the web map)", json: MediaType.json, landingPage),
+            Endpoint(
+                method: .get, path: "/", summary: "Landing page (a browser's request gets the web map)", tag: "ogc",
+                parameters: plain + mapPage, responses: [Self.success(MediaType.json), Self.notModified], handler: landingPage),
             page("/conformance", "Conformance classes", json: MediaType.json, conformance),
             page("/api", "This API definition (OpenAPI 3.0)", json: MediaType.openAPI, apiDefinition),
             page("/collections", "Feature collections", json: MediaType.json, collections),
