@@ -51,6 +51,19 @@ def run_schemathesis(server, folder, name, extra):
     return result.returncode, output
 
 
+def test_api_document_is_valid_openapi(fuzzed_server):
+    """`/api` validates as OpenAPI 3.0 with openapi-spec-validator (an independent validator)."""
+    import json
+    import urllib.request
+    from openapi_spec_validator import validate
+    server, _, _ = fuzzed_server
+    with urllib.request.urlopen(server.base + "/api", timeout=10) as response:
+        document = json.load(response)
+    validate(document)
+    assert document["openapi"].startswith("3.0")
+    assert len(document["paths"]) >= 30
+
+
 def test_schemathesis_without_a_key(fuzzed_server):
     server, _, folder = fuzzed_server
     code, output = run_schemathesis(server, folder, "public", [])
