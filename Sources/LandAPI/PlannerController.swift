@@ -145,6 +145,7 @@ struct PlannerController: Sendable {
             writer.key("target"); if let target = record.target { writer.string(target) } else { writer.null() }
             writer.key("before"); Self.writeStoredJSON(record.before, to: &writer)
             writer.key("after"); Self.writeStoredJSON(record.after, to: &writer)
+            writer.key("record_version"); writer.number(record.version)
             writer.endObject()
         }
         writer.endArray()

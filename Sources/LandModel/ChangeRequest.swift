@@ -228,7 +228,11 @@ package enum KeyRole: String, Sendable, CaseIterable, Comparable {
 }
 
 /// One audit record: who (a key name, `public`, or `cli:…`), when, what, before and after (JSON).
+/// `before` and `after` have the shape of their `action` in their `version`: 0 for the rows
+/// written before records were versioned, `currentVersion` for those written now.
 package struct AuditRecord: Sendable, Equatable {
+    package static let currentVersion = 1
+
     package var id: Int
     package var at: String
     package var actor: String
@@ -236,8 +240,12 @@ package struct AuditRecord: Sendable, Equatable {
     package var target: String?
     package var before: String?
     package var after: String?
+    package var version: Int
 
-    package init(id: Int, at: String, actor: String, action: String, target: String?, before: String?, after: String?) {
+    package init(
+        id: Int, at: String, actor: String, action: String, target: String?, before: String?, after: String?, version: Int
+    ) {
+        self.version = version
         self.id = id
         self.at = at
         self.actor = actor

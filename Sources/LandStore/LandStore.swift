@@ -239,10 +239,9 @@ actor StoreWriter {
                 .bind(dataset.name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
             let summary =
                 "{\"dataset\":\"\(dataset.name)\",\"parcels\":\(dataset.parcels.count),\"zones\":\(dataset.zones.count),\"facilities\":\(dataset.facilities.count),\"streets\":\(dataset.streets.count),\"rules\":\(dataset.rules.count)}"
-            try connection.cached(SQL.insertAudit, name: "insertAudit")
-                .bind(now, at: 1).bind(actor, at: 2).bind(replace ? "import.replace" : "import", at: 3)
-                .bind(dataset.name, at: 4).bind(existing.map { "{\"dataset\":\"\($0.0)\"}" }, at: 5)
-                .bind(summary, at: 6).run()
+            try audit(
+                at: now, actor: actor, action: replace ? "import.replace" : "import", target: dataset.name,
+                before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)
         }
     }
 }

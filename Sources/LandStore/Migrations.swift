@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3]
+    static let all: [[String]] = [version1, version2, version3, version4]
 
     static var latestVersion: Int { all.count }
 
@@ -126,5 +126,12 @@ enum Migrations {
         "CREATE INDEX zone_history_zone ON zone_history (zone_id, valid_to)",
         "CREATE INDEX zone_history_valid_to ON zone_history (valid_to)",
         "ALTER TABLE parcel_history ADD COLUMN zone_change_id INTEGER REFERENCES zone_history (change_id)",
+    ]
+
+    /// The shape of an audit record's `before` and `after` is versioned per row, so that a row
+    /// written today still reads after a shape changes (`AuditRecord.currentVersion`); rows
+    /// written before this migration are version 0 (their shapes are those of `action` then).
+    static let version4: [String] = [
+        "ALTER TABLE audit ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0",
     ]
 }

@@ -65,7 +65,7 @@ extension LandStore {
                 .all { row in
                     AuditRecord(
                         id: row.int(0) ?? 0, at: row.string(1) ?? "", actor: row.string(2) ?? "", action: row.string(3) ?? "",
-                        target: row.string(4), before: row.string(5), after: row.string(6))
+                        target: row.string(4), before: row.string(5), after: row.string(6), version: row.int(7) ?? 0)
                 }
         }
     }
@@ -223,6 +223,7 @@ extension StoreWriter {
     func audit(at: String, actor: String, action: String, target: String?, before: String?, after: String?) throws(StoreError) {
         try connection.cached(SQL.insertAudit, name: "insertAudit")
             .bind(at, at: 1).bind(actor, at: 2).bind(action, at: 3).bind(target, at: 4).bind(before, at: 5).bind(after, at: 6)
+            .bind(AuditRecord.currentVersion, at: 7)
             .run()
     }
 

@@ -59,7 +59,7 @@ enum SQL {
 
     // MARK: audit
     static let insertAudit = """
-        INSERT INTO audit (at, actor, action, target, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO audit (at, actor, action, target, before, after, record_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         """
 }
 
@@ -123,7 +123,7 @@ extension SQL {
 
     // MARK: audit reading (migration 2)
     static let auditPage = """
-        SELECT audit_id, at, actor, action, target, before, after FROM audit
+        SELECT audit_id, at, actor, action, target, before, after, record_version FROM audit
         WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2) ORDER BY audit_id DESC LIMIT ?3
         """
 }
