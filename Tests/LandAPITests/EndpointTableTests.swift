@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import LandAPI
 import LandService
@@ -60,6 +61,56 @@ struct EndpointTableTests {
                     #expect(!body.contains("There is no resource at this path") && !body.contains("در این نشانی منبعی وجود ندارد"), "\(entry)")
                 }
             }
+        }
+    }
+}
+
+/// Issue 15 point 5: the HTTP details users expect.
+@Suite("Link headers, Vary, 405 and OPTIONS")
+struct HTTPDetailsTests {
+    @Test("OGC answers repeat their body's links as RFC 8288 Link values; language-dependent answers say Vary: Accept-Language")
+    func linkAndVary() async throws {
+        let services = try await TestCity.shared("tehran")
+        let app = Application(router: buildRouter(services: services))
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/collections/parcels/items?limit=5&offset=5", method: .get)
+            let body = try jsonObject(page)
+            let links = try #require(body["links"] as? [[String: Any]])
+            let header = try #require(page.headers[HTTPField.Name("Link")!])
+            for rel in ["self", "alternate", "next", "prev", "collection"] {
+                let href = try #require(links.first { $0["rel"] as? String == rel }?["href"] as? String, "\(rel)")
+                #expect(header.contains("<\(href)>; rel=\"\(rel)\""), "\(rel) in \(header)")
+            }
+            #expect(page.headers[.accessControlExposeHeaders]?.contains("Link") == true)
+            for uri in ["/lookup?lon=51.41&lat=35.70", "/nearest?lon=51.41&lat=35.70", "/lookup?lon=999&lat=0", "/ui/strings"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[.vary]?.contains("Accept-Language") == true, "\(uri)")
+            }
+        }
+    }
+
+    @Test("a method a path lacks is a 405 with Allow; OPTIONS answers every path with its methods; TRACE is refused")
+    func methodsOfAPath() async throws {
+        let services = try await TestCity.shared("tehran")
+        let app = Application(router: buildRouter(services: services))
+        try await app.test(.router) { client in
+            for (method, uri, allow) in [
+                (HTTPRequest.Method.post, "/lookup", "GET, HEAD, OPTIONS"),
+                (.trace, "/nearest", "GET, HEAD, OPTIONS"),
+                (.delete, "/requests/ZM-AAAA-BBBB-CCCC", "GET, HEAD, OPTIONS"),
+                (.get, "/requests/12/decision", "POST, OPTIONS"),
+                (.put, "/requests", "POST, GET, HEAD, OPTIONS"),
+                (.patch, "/collections/parcels/items/P-000001", "GET, HEAD, OPTIONS"),
+            ] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(try jsonObject(response)["code"] as? String == "MethodNotAllowed")
+                let options = try await client.execute(uri: uri, method: .options)
+                #expect(options.status == .noContent && options.headers[.allow] == allow, "OPTIONS \(uri)")
+            }
+            // A path that does not exist stays a 404, whatever the method.
+            #expect(try await client.execute(uri: "/no/such/path", method: .post).status == .notFound)
         }
     }
 }
