@@ -108,51 +108,59 @@ extension LandStore {
     }
 
     package func allRules() async throws(StoreError) -> [ZoningRule] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.allRules, name: "allRules").all { row in
-                ZoningRule(
-                    code: ZoneCode(row.string(0) ?? ""), nameFa: row.string(1), nameEn: row.string(2),
-                    allowedUses: Self.decodeUses(row.string(3)), conditionalUses: Self.decodeUses(row.string(4)),
-                    maxFloors: row.int(5), maxCoveragePercent: row.double(6), maxDensityPercent: row.double(7),
-                    minParcelAreaSquareMeters: row.double(8), notes: row.string(9))
-            }
-        }
+        try await readers.read { (connection) throws(StoreError) in try Self.rules(connection) }
     }
 
     package func allParcels() async throws(StoreError) -> [Parcel] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.allParcels, name: "allParcels").all { (row) throws(StoreError) in
-                Parcel(
-                    id: ParcelID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(7), what: "parcel"),
-                    zoneCode: row.string(1).map(ZoneCode.init), areaSquareMeters: row.double(2) ?? 0,
-                    currentUse: row.string(3).map(LandUse.init), floors: row.int(4), address: row.string(5),
-                    extraPropertiesJSON: row.string(6) ?? "{}")
-            }
-        }
+        try await readers.read { (connection) throws(StoreError) in try Self.parcels(connection) }
     }
 
     package func allZones() async throws(StoreError) -> [Zone] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.allZones, name: "allZones").all { (row) throws(StoreError) in
-                Zone(
-                    id: ZoneID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(5), what: "zone"),
-                    code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3),
-                    extraPropertiesJSON: row.string(4) ?? "{}")
-            }
-        }
+        try await readers.read { (connection) throws(StoreError) in try Self.zones(connection) }
     }
 
     package func allFacilities() async throws(StoreError) -> [Facility] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.allFacilities, name: "allFacilities").all { (row) throws(StoreError) in
-                guard let wkb = row.blob(6), case .point(let location)? = try? WKB.decode(wkb) else {
-                    throw StoreError.sqlite(code: 0, statement: "allFacilities", message: "facility geometry is not a point")
-                }
-                return Facility(
-                    id: FacilityID(row.string(0) ?? ""), location: location,
-                    category: FacilityCategory(row.string(1) ?? ""), categoryFa: row.string(2), nameFa: row.string(3),
-                    nameEn: row.string(4), extraPropertiesJSON: row.string(5) ?? "{}")
+        try await readers.read { (connection) throws(StoreError) in try Self.facilities(connection) }
+    }
+
+    static func rules(_ connection: Connection) throws(StoreError) -> [ZoningRule] {
+        try connection.cached(SQL.allRules, name: "allRules").all { row in
+            ZoningRule(
+                code: ZoneCode(row.string(0) ?? ""), nameFa: row.string(1), nameEn: row.string(2),
+                allowedUses: Self.decodeUses(row.string(3)), conditionalUses: Self.decodeUses(row.string(4)),
+                maxFloors: row.int(5), maxCoveragePercent: row.double(6), maxDensityPercent: row.double(7),
+                minParcelAreaSquareMeters: row.double(8), notes: row.string(9))
+        }
+    }
+
+    static func parcels(_ connection: Connection) throws(StoreError) -> [Parcel] {
+        try connection.cached(SQL.allParcels, name: "allParcels").all { (row) throws(StoreError) in
+            Parcel(
+                id: ParcelID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(7), what: "parcel"),
+                zoneCode: row.string(1).map(ZoneCode.init), areaSquareMeters: row.double(2) ?? 0,
+                currentUse: row.string(3).map(LandUse.init), floors: row.int(4), address: row.string(5),
+                extraPropertiesJSON: row.string(6) ?? "{}")
+        }
+    }
+
+    static func zones(_ connection: Connection) throws(StoreError) -> [Zone] {
+        try connection.cached(SQL.allZones, name: "allZones").all { (row) throws(StoreError) in
+            Zone(
+                id: ZoneID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(5), what: "zone"),
+                code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3),
+                extraPropertiesJSON: row.string(4) ?? "{}")
+        }
+    }
+
+    static func facilities(_ connection: Connection) throws(StoreError) -> [Facility] {
+        try connection.cached(SQL.allFacilities, name: "allFacilities").all { (row) throws(StoreError) in
+            guard let wkb = row.blob(6), case .point(let location)? = try? WKB.decode(wkb) else {
+                throw StoreError.sqlite(code: 0, statement: "allFacilities", message: "facility geometry is not a point")
             }
+            return Facility(
+                id: FacilityID(row.string(0) ?? ""), location: location,
+                category: FacilityCategory(row.string(1) ?? ""), categoryFa: row.string(2), nameFa: row.string(3),
+                nameEn: row.string(4), extraPropertiesJSON: row.string(5) ?? "{}")
         }
     }
 
@@ -239,6 +247,7 @@ actor StoreWriter {
                 .bind(dataset.name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
             let summary =
                 "{\"dataset\":\"\(dataset.name)\",\"parcels\":\(dataset.parcels.count),\"zones\":\(dataset.zones.count),\"facilities\":\(dataset.facilities.count),\"streets\":\(dataset.streets.count),\"rules\":\(dataset.rules.count)}"
+            _ = try bumpCityVersion(at: now)
             try audit(
                 at: now, actor: actor, action: replace ? "import.replace" : "import", target: dataset.name,
                 before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)

@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4]
+    static let all: [[String]] = [version1, version2, version3, version4, version5]
 
     static var latestVersion: Int { all.count }
 
@@ -133,5 +133,18 @@ enum Migrations {
     /// written before this migration are version 0 (their shapes are those of `action` then).
     static let version4: [String] = [
         "ALTER TABLE audit ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0",
+    ]
+
+    /// The city's version: bumped in the same transaction as every change of the land the
+    /// in-memory snapshot holds (import, approval, rezoning), by whichever process makes it, so a
+    /// running server can tell cheaply that another process changed the city (`CityVersion`).
+    static let version5: [String] = [
+        """
+        CREATE TABLE city_version (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          version INTEGER NOT NULL,
+          changed_at TEXT)
+        """,
+        "INSERT INTO city_version (singleton, version, changed_at) SELECT 1, 0, (SELECT imported_at FROM dataset WHERE singleton = 1)",
     ]
 }

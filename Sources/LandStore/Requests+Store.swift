@@ -102,6 +102,8 @@ package struct DecisionOutcome: Sendable {
     package var request: ChangeRequest
     package var previousStatus: RequestStatus
     package var change: ParcelChange?
+    /// The city's version after an approval that changed a parcel (nil when the land did not change).
+    package var cityVersion: CityVersion?
 }
 
 extension StoreWriter {
@@ -149,8 +151,10 @@ extension StoreWriter {
                 throw StoreError.conflict(what: "request \(id) is \(current.status.rawValue)")
             }
             var change: ParcelChange?
+            var cityVersion: CityVersion?
             if decision == .approve {
                 change = try applyApproval(of: current, at: now, actor: actor)
+                cityVersion = try bumpCityVersion(at: now)
             }
             var before = JSONWriter()
             before.beginObject()
@@ -170,7 +174,7 @@ extension StoreWriter {
             decided.updatedAt = now
             decided.decidedBy = actor
             decided.decisionReason = reason
-            return DecisionOutcome(request: decided, previousStatus: current.status, change: change)
+            return DecisionOutcome(request: decided, previousStatus: current.status, change: change, cityVersion: cityVersion)
         }
         afterCommit(outcome)
         return outcome

@@ -152,4 +152,8 @@ extension SQL {
         SELECT \(zoneHistoryColumns) FROM zone_history WHERE valid_to >= ?1 AND valid_to <= ?2 AND valid_to >= ?3
         ORDER BY valid_to, change_id
         """
+
+    // MARK: the city's version (migration 5)
+    static let cityVersion = "SELECT version, changed_at FROM city_version WHERE singleton = 1"
+    static let bumpCityVersion = "UPDATE city_version SET version = version + 1, changed_at = ?1 WHERE singleton = 1"
 }

@@ -50,6 +50,8 @@ extension LandStore {
 package struct RezoningOutcome: Sendable {
     package var zoneChange: ZoneChange
     package var parcelChanges: [ParcelChange]
+    /// The city's version after the rezoning.
+    package var cityVersion: CityVersion
 }
 
 extension StoreWriter {
@@ -93,7 +95,7 @@ extension StoreWriter {
             var afterJSON = JSONWriter()
             Self.write(after, to: &afterJSON, reason: reason, parcels: parcelChanges.map(\.parcelID))
             try audit(at: now, actor: actor, action: "zone.rezone", target: "zone:\(id)", before: beforeJSON.text, after: afterJSON.text)
-            return RezoningOutcome(zoneChange: zoneChange, parcelChanges: parcelChanges)
+            return RezoningOutcome(zoneChange: zoneChange, parcelChanges: parcelChanges, cityVersion: try bumpCityVersion(at: now))
         }
         afterCommit(outcome)
         return outcome
