@@ -13,7 +13,7 @@ struct CitizenController: Sendable {
 
     init(services: LandServices) {
         self.services = services
-        facilityTexts = FacilityTexts(services.snapshots.snapshot.facilities)
+        facilityTexts = FacilityTexts(services.snapshots.snapshot)
     }
 
     /// The four citizen GETs. Each has an inline answer (`InlineAnswerHandler` answers it on the
@@ -173,7 +173,7 @@ struct CitizenController: Sendable {
     private func facilitySummary(
         at position: Int, of snapshot: CitySnapshot, distanceMeters: Double, language: Language, into json: inout JSONWriter
     ) {
-        guard facilityTexts.matches(snapshot.facilities) else {
+        guard facilityTexts.matches(snapshot) else {
             FeatureJSON.facilitySummary(snapshot.facilities[position], distanceMeters: distanceMeters, language: language, into: &json)
             return
         }
@@ -195,7 +195,7 @@ struct CitizenController: Sendable {
         let found = snapshot.nearestFacilities(to: point, k: k, categories: categories, maxDistanceMeters: maxDistance)
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 512 * found.count + 256)
         out.beginFeatureCollection()
-        let rendered = facilityTexts.matches(snapshot.facilities)
+        let rendered = facilityTexts.matches(snapshot)
         for (rank, item) in found.enumerated() {
             let position = Int(item.position)
             out.beginFeature(id: snapshot.facilities[position].id.rawValue)

@@ -9,16 +9,17 @@ import LandService
 /// request. perf on `zamin serve` under `/nearest`: the properties, the copies and the point were
 /// ≈ 7 % of the server's CPU.
 ///
-/// Valid for the facilities it was made from. Facilities never change while the server runs (edits
-/// and `datetime=` snapshots carry the loaded array over), so the API makes it once at start-up;
-/// `matches(_:)` guards the assumption and callers fall back to rendering when it fails.
+/// Valid for the facility layer it was made from. Edits and `datetime=` snapshots carry the layer
+/// over, so the API makes it once at start-up; a city reloaded after another process changed the
+/// file has a layer of its own, and `matches(_:)` then sends callers back to rendering.
 struct FacilityTexts: Sendable {
     private let persian: PackedTexts
     private let english: PackedTexts
     let points: RenderedGeometries
-    private let count: Int
+    private let layer: Int
 
-    init(_ facilities: [Facility]) {
+    init(_ snapshot: CitySnapshot) {
+        let facilities = snapshot.facilities
         func render(in language: Language) -> PackedTexts {
             var texts = PackedTexts(reservingCapacity: facilities.count)
             for facility in facilities {
@@ -33,11 +34,11 @@ struct FacilityTexts: Sendable {
         persian = render(in: .fa)
         english = render(in: .en)
         points = RenderedGeometries(facilities.lazy.map { .point($0.location) }, decimals: FeatureCRS.crs84.fractionDigits)
-        count = facilities.count
+        layer = snapshot.facilityLayer
     }
 
-    /// True when these texts were made from `facilities` (same count; the array never changes).
-    func matches(_ facilities: [Facility]) -> Bool { facilities.count == count }
+    /// True when these texts were made from this snapshot's facility layer.
+    func matches(_ snapshot: borrowing CitySnapshot) -> Bool { snapshot.facilityLayer == layer }
 
     /// Writes facility `position`'s properties into the object `json` is writing.
     func writeProperties(of position: Int, language: Language, into json: inout JSONWriter) {

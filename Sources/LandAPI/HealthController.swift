@@ -24,6 +24,12 @@ struct HealthController: Sendable {
         writer.number(health.zones)
         writer.key("facilities")
         writer.number(health.facilities)
+        // The version of the stored city this server answers from and when it last changed:
+        // equal on two servers of one file once both have seen every change (issue 16 point 2).
+        writer.key("data_version")
+        writer.number(health.dataVersion)
+        writer.key("data_changed_at")
+        if let changedAt = health.dataChangedAt { writer.string(changedAt) } else { writer.null() }
         writer.endObject()
         return JSONResponse.make(writer.bytes, contentType: "application/json")
     }

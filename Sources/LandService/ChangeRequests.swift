@@ -107,7 +107,7 @@ extension LandServices {
         do {
             let outcome = try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
                 guard let change = outcome.change else { return }
-                holder.publish(holder.snapshot.replacingAttributes([change.parcelID: change.after]))
+                holder.publishOwnChange({ $0.replacingAttributes([change.parcelID: change.after]) }, cityVersion: outcome.cityVersion)
             }
             logger.info(
                 "request decided",

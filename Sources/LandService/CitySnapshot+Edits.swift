@@ -26,6 +26,7 @@ extension CitySnapshot {
         self.facilityIndexByCategory = base.facilityIndexByCategory
         self.categories = base.categories
         self.landUses = landUses
+        self.facilityLayer = base.facilityLayer
     }
 
     /// The snapshot with each listed parcel's zone code, use and floors replaced; unknown ids are

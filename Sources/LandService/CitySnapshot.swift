@@ -1,4 +1,5 @@
 package import LandModel
+import Synchronization
 package import GeoCore
 package import SpatialIndex
 package import GeoFormats
@@ -39,6 +40,10 @@ package struct CitySnapshot: Sendable {
     package let categories: [FacilityCategory]
     /// Land-use vocabulary: every use named by a parcel or by a rule, sorted.
     package let landUses: [LandUse]
+    /// Identifies the facility layer this snapshot was built with: edits keep it, a snapshot
+    /// built from the store (start-up, a reload after another process's change) gets a new one,
+    /// so what is rendered once from the facilities (LandAPI's `FacilityTexts`) can tell it is stale.
+    package let facilityLayer: Int
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         self.parcels = parcels.sorted { $0.id < $1.id }
@@ -74,6 +79,7 @@ package struct CitySnapshot: Sendable {
         var uses = Set(self.parcels.compactMap(\.currentUse))
         for rule in rules { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
         self.landUses = uses.sorted()
+        self.facilityLayer = facilityLayers.add(1, ordering: .relaxed).newValue
     }
 
     /// Node size of the facility trees. Their searches are k-nearest, whose leaf items each cost a
@@ -241,3 +247,6 @@ struct GeodesicMetric: NearestMetric {
         keys.itemKey(centred: centredInLeafOrder[slot], minLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY, cutoff: cutoff)
     }
 }
+
+/// Counts the facility layers built in this process (`CitySnapshot.facilityLayer`).
+private let facilityLayers = Atomic<Int>(0)

@@ -60,7 +60,8 @@ extension LandServices {
                 afterCommit: { outcome in
                     var parcels: [ParcelID: ParcelAttributes] = [:]
                     for change in outcome.parcelChanges { parcels[change.parcelID] = change.after }
-                    holder.publish(holder.snapshot.replacing(parcels: parcels, zones: [id: outcome.zoneChange.after]))
+                    holder.publishOwnChange(
+                        { $0.replacing(parcels: parcels, zones: [id: outcome.zoneChange.after]) }, cityVersion: outcome.cityVersion)
                 })
         } catch .notFound {
             throw .zoneNotFound

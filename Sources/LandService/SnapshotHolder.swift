@@ -1,3 +1,4 @@
+package import LandStore
 import Synchronization
 
 /// Holds the current `CitySnapshot`. Taking it retains one box under a mutex (`published`); the
@@ -6,7 +7,7 @@ import Synchronization
 package final class SnapshotHolder: Sendable {
     private let current: Mutex<PublishedSnapshot>
 
-    package init(_ first: CitySnapshot) { current = Mutex(PublishedSnapshot(first)) }
+    package init(_ first: CitySnapshot, cityVersion: CityVersion) { current = Mutex(PublishedSnapshot(first, cityVersion: cityVersion)) }
 
     /// The current snapshot, boxed: one retain, where a copy of the struct retains each of its
     /// arrays, dictionaries and trees (about 40) and releases them again — 2 % of /lookup's CPU
@@ -16,12 +17,49 @@ package final class SnapshotHolder: Sendable {
     /// A copy of the current snapshot, for code that keeps or edits it.
     package var snapshot: CitySnapshot { published.snapshot }
 
-    package func publish(_ next: CitySnapshot) { current.withLock { $0 = PublishedSnapshot(next) } }
+    /// Publishes this process's own change of the city, made on the current snapshot, after the
+    /// commit that brought the city to `cityVersion`. Runs on the store's writer, in commit order
+    /// (as does `publishReloaded`): no other publication can come between reading the current
+    /// snapshot here and replacing it. When the commit's version is not the next after the
+    /// current one, another process changed the city in between: the version stays behind, so
+    /// the follower (`LandServices.followOtherWriters`) reloads the whole city.
+    package func publishOwnChange(_ edit: (CitySnapshot) -> CitySnapshot, cityVersion: CityVersion?) {
+        let base = published
+        var version = base.cityVersion
+        if let cityVersion, cityVersion.number == base.cityVersion.number + 1 { version = cityVersion }
+        let next = PublishedSnapshot(edit(base.stored), cityVersion: version)
+        current.withLock { $0 = next }
+    }
+
+    /// Publishes the current city with another process's changes applied, when it is still the
+    /// city they were read against (`changes.since`). Runs on the store's writer.
+    package func publishOthersChanges(_ changes: CityChanges) -> Bool {
+        let base = published
+        guard base.cityVersion == changes.since, changes.version.number > base.cityVersion.number else { return false }
+        let next = PublishedSnapshot(base.stored.replacing(parcels: changes.parcels, zones: changes.zones), cityVersion: changes.version)
+        current.withLock { $0 = next }
+        return true
+    }
+
+    /// Publishes a city reloaded from the store at `cityVersion`, unless a newer one is published.
+    /// Runs on the store's writer, like `publishOwnChange`.
+    package func publishReloaded(_ city: CitySnapshot, cityVersion: CityVersion) -> Bool {
+        guard cityVersion.number >= published.cityVersion.number else { return false }
+        let next = PublishedSnapshot(city, cityVersion: cityVersion)
+        current.withLock { $0 = next }
+        return true
+    }
 }
 
 package final class PublishedSnapshot: Sendable {
     @usableFromInline let stored: CitySnapshot
-    init(_ snapshot: CitySnapshot) { stored = snapshot }
+    /// The version of the stored city this snapshot is complete up to (`CityVersion`).
+    package let cityVersion: CityVersion
+
+    init(_ snapshot: CitySnapshot, cityVersion: CityVersion) {
+        stored = snapshot
+        self.cityVersion = cityVersion
+    }
 
     package var snapshot: CitySnapshot { stored }
 

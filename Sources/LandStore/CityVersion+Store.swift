@@ -24,7 +24,44 @@ package struct StoredCity: Sendable {
     package var version: CityVersion
 }
 
+/// What changed in the stored city since a version this process holds: the attributes of every
+/// parcel and zone changed since, as they are now, and the version they bring the city to; or,
+/// when the dataset itself was imported again since, that only a whole reload will do.
+package struct CityChanges: Sendable {
+    package var since: CityVersion
+    package var version: CityVersion
+    package var parcels: [ParcelID: ParcelAttributes]
+    package var zones: [ZoneID: ZoneAttributes]
+    package var needsWholeCity: Bool
+}
+
 extension LandStore {
+    /// The changes since `version`, in one read transaction. Every change of the land closes a
+    /// history version at its commit's instant, which is also when the city's version changed,
+    /// so the changes at or after the instant of `version` are all those it lacks (a change made
+    /// in the same millisecond is read again: applying current attributes twice changes nothing).
+    package func cityChanges(since version: CityVersion) async throws(StoreError) -> CityChanges {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.readTransaction { () throws(StoreError) in
+                let now = try StoreWriter.cityVersion(connection)
+                let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 }
+                guard let since = version.changedAt, let importedAt, importedAt <= since else {
+                    return CityChanges(since: version, version: now, parcels: [:], zones: [:], needsWholeCity: true)
+                }
+                let parcelRows = try connection.cached(SQL.parcelsChangedSince, name: "parcelsChangedSince").bind(since, at: 1).all { row in
+                    (ParcelID(row.string(0) ?? ""), ParcelAttributes(
+                        zoneCode: row.string(1).map(ZoneCode.init), currentUse: row.string(2).map(LandUse.init), floors: row.int(3)))
+                }
+                let zoneRows = try connection.cached(SQL.zonesChangedSince, name: "zonesChangedSince").bind(since, at: 1).all { row in
+                    (ZoneID(row.string(0) ?? ""), ZoneAttributes(code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3)))
+                }
+                let parcels = Dictionary(parcelRows, uniquingKeysWith: { _, last in last })
+                let zones = Dictionary(zoneRows, uniquingKeysWith: { _, last in last })
+                return CityChanges(since: version, version: now, parcels: parcels, zones: zones, needsWholeCity: false)
+            }
+        }
+    }
+
     /// The city's version as this process's writer sees it. Read on the writer, after every
     /// write it has made and the `afterCommit` of each (where the server publishes its own
     /// changes): a number newer than the one published was written by another process.

@@ -156,4 +156,14 @@ extension SQL {
     // MARK: the city's version (migration 5)
     static let cityVersion = "SELECT version, changed_at FROM city_version WHERE singleton = 1"
     static let bumpCityVersion = "UPDATE city_version SET version = version + 1, changed_at = ?1 WHERE singleton = 1"
+    /// The parcels and zones whose attributes changed at or after an instant (each change closes
+    /// a history version at its commit's instant), with their current attributes.
+    static let parcelsChangedSince = """
+        SELECT parcel_id, zone_code, current_use, floors FROM parcel
+        WHERE parcel_id IN (SELECT parcel_id FROM parcel_history WHERE valid_to >= ?1)
+        """
+    static let zonesChangedSince = """
+        SELECT zone_id, code, name_fa, name_en FROM zone
+        WHERE zone_id IN (SELECT zone_id FROM zone_history WHERE valid_to >= ?1)
+        """
 }

@@ -68,7 +68,13 @@ struct Serve: AsyncParsableCommand {
                 "public_url": "\(config.publicURL?.description ?? "from each request")",
                 "trusted_proxies": "\(config.trustedProxies.ranges.map(\.description).joined(separator: ","))",
             ])
-        try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
+        // Changes other processes commit to the file (an import, a second `zamin serve`) are
+        // followed while serving (LandServices.followOtherWriters), and stop with the server.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await services.followOtherWriters() }
+            try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
+            group.cancelAll()
+        }
         await services.close()
         logger.info("stopped")
     }
