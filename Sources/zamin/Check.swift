@@ -9,7 +9,7 @@ struct Check: AsyncParsableCommand {
         abstract: "Check a database: SQLite's integrity and foreign keys, history, requests, overlaps, snapshot.",
         discussion: """
             Prints one line per problem, naming table and id, and exits 1; prints "ok" and what \
-            was checked, and exits 0, when all is well. It never writes the file.
+            was checked, and exits 0, when all is well. It changes nothing in the file.
             """)
 
     @Option(help: "The database file.") var db: String
@@ -18,7 +18,10 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         Output.bootstrapLogging(level: .warning)
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
+        guard FileManager.default.fileExists(atPath: db) else {
+            Output.error("cannot check \(db): no such file")
+            throw ExitCode(2)
+        }
         let report: DatabaseCheckReport
         do {
             report = try await Maintenance.check(databaseAt: db, parcelsMayOverlap: parcelsMayOverlap, logger: Logger(label: "zamin.check"))

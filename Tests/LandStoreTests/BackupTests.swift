@@ -11,14 +11,6 @@ import TestSupport
 struct BackupTests {
     static let logger = Logger(label: "test")
 
-    static func filing(_ parcel: String, code: String) -> NewChangeRequest {
-        NewChangeRequest(
-            trackingCode: TrackingCode(code), parcelID: ParcelID(parcel), zoneCode: ZoneCode("R121"), kind: .constructionPermit,
-            requestedUse: LandUse("residential"), requestedFloors: 3, requestedZoneCode: nil, description: "test",
-            applicant: Applicant(name: "Sara Ahmadi", nationalID: NationalID("0012345679")!, phone: MobileNumber("09121234567")!),
-            zoningCheckJSON: "{}")
-    }
-
     /// Files requests, approving every other one, until `stop`; records each acknowledged filing.
     actor Writer {
         private(set) var acknowledged: [TrackingCode] = []
@@ -33,7 +25,8 @@ struct BackupTests {
             while !stopped {
                 number += 1
                 let parcel = String(format: "P-%06d", 1 + number % 6000)
-                let filed = try await store.fileRequest(BackupTests.filing(parcel, code: "ZM-\(number)"), actor: "public")
+                let filed = try await store.fileRequest(
+                    IntegrityCheckTests.filing(parcel, code: "ZM-\(number)", floors: 3), actor: "public")
                 acknowledged.append(filed.filing.trackingCode)
                 if number % 2 == 0 {
                     _ = try await store.decide(request: filed.id, decision: .approve, reason: nil, actor: "sara", afterCommit: { _ in })
