@@ -8,6 +8,14 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case datasetAlreadyImported(name: String, importedAt: String)
     case notFound(what: String)
     case conflict(what: String)
+    // Backups (zamin backup).
+    /// The backup's target exists and `force` was not given.
+    case targetExists(path: String)
+    /// A file operation failed; `message` is the C library's text for errno.
+    case fileSystem(operation: String, path: String, message: String)
+    /// The copy is not a database equal to its source (`reason` says what differs), or the source
+    /// is not a database to back up.
+    case backupFailed(reason: String)
 
     package var description: String {
         switch self {
@@ -21,6 +29,9 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the database already holds dataset '\(name)' (imported \(importedAt)); pass --replace to replace it"
         case .notFound(let what): return "\(what) not found"
         case .conflict(let what): return "conflict: \(what)"
+        case .targetExists(let path): return "\(path) exists; pass --force to replace it"
+        case .fileSystem(let operation, let path, let message): return "\(operation) \(path): \(message)"
+        case .backupFailed(let reason): return "backup failed: \(reason)"
         }
     }
 }
