@@ -24,12 +24,15 @@ def test_health_counts_match_the_geojson(server):
     assert status == 200
     assert "application/json" in head.lower()
     document = json.loads(body)
-    assert document == {
+    assert {key: document[key] for key in ("status", "parcels", "zones", "facilities")} == {
         "status": "ok",
         "parcels": feature_count(GEODATA / "tehran" / "parcels.geojson"),
         "zones": feature_count(GEODATA / "tehran" / "zones.geojson"),
         "facilities": feature_count(GEODATA / "tehran" / "facilities.geojson"),
     }
+    # The version of the stored city the server answers from: the import is its first change.
+    assert document["data_version"] >= 1 and document["data_changed_at"].endswith("Z")
+    assert set(document) == {"status", "parcels", "zones", "facilities", "data_version", "data_changed_at"}
 
 
 def test_unknown_path_is_a_json_404(server):
