@@ -6,7 +6,7 @@ import Synchronization
 package final class SnapshotHolder: Sendable {
     private let current: Mutex<PublishedSnapshot>
 
-    package init(_ first: CitySnapshot) { current = Mutex(PublishedSnapshot(first)) }
+    package init(_ first: CitySnapshot) { current = Mutex(PublishedSnapshot(first, version: 1, publishedAt: .now)) }
 
     /// The current snapshot, boxed: one retain, where a copy of the struct retains each of its
     /// arrays, dictionaries and trees (about 40) and releases them again — 2 % of /lookup's CPU
@@ -16,12 +16,25 @@ package final class SnapshotHolder: Sendable {
     /// A copy of the current snapshot, for code that keeps or edits it.
     package var snapshot: CitySnapshot { published.snapshot }
 
-    package func publish(_ next: CitySnapshot) { current.withLock { $0 = PublishedSnapshot(next) } }
+    package func publish(_ next: CitySnapshot) {
+        let now = ContinuousClock.now
+        current.withLock { $0 = PublishedSnapshot(next, version: $0.version + 1, publishedAt: now) }
+    }
 }
 
 package final class PublishedSnapshot: Sendable {
     @usableFromInline let stored: CitySnapshot
-    init(_ snapshot: CitySnapshot) { stored = snapshot }
+    /// 1 for the snapshot loaded at start-up, one more for each publication after it: an operator
+    /// sees from the outside (LandAPI's metrics) that a write reached the readers.
+    package let version: Int
+    /// When it was published, on the monotonic clock (its age does not jump with the wall clock).
+    package let publishedAt: ContinuousClock.Instant
+
+    init(_ snapshot: CitySnapshot, version: Int, publishedAt: ContinuousClock.Instant) {
+        stored = snapshot
+        self.version = version
+        self.publishedAt = publishedAt
+    }
 
     package var snapshot: CitySnapshot { stored }
 
