@@ -41,6 +41,7 @@ package struct HeadAnsweringResponder<Base: HTTPResponder>: HTTPResponder where 
     /// The map page for a browser's `GET /`, else the router's answer.
     private func respondAsGET(to request: Request, context: Context) async throws -> Response {
         if request.method == .get, request.uri.path == "/", let page = webMap.page(for: request) {
+            context.coreContext.endpointPath.value = "/"  // the route it stands in for, for the metrics
             return page
         }
         return try await base.respond(to: request, context: context)

@@ -1,3 +1,5 @@
+package import Logging
+
 /// The server's settings, validated once by the `zamin` command and passed down; no module
 /// below `zamin` reads the environment.
 package struct ServerConfig: Sendable {
@@ -9,6 +11,11 @@ package struct ServerConfig: Sendable {
     /// The citizen GETs answered in the channel pipeline (`InlineAnswerHandler`); off, every
     /// request goes through the router (the comparison the tests and benchmarks make).
     package var answersCitizenRequestsInline = true
+    /// The level of the access log's line per request (`Observability`); nil: no line.
+    package var accessLogLevel: Logger.Level?
+    /// The operators' listener with `GET /metrics` (`buildMetricsApplication`); nil: none.
+    package var metricsHost = "127.0.0.1"
+    package var metricsPort: Int?
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host
