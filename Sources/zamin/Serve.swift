@@ -1,10 +1,12 @@
 import ArgumentParser
+import CoreMetrics
 import LandAPI
 import LandService
 import Logging
 import Foundation
 import NIOCore
 import NIOPosix
+import Prometheus
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve a database over HTTP (stops cleanly on SIGINT/SIGTERM).")
@@ -15,6 +17,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
     @Option(help: "Requests each client address may file per minute (env ZAMIN_PUBLIC_POSTS_PER_MINUTE, default 10).")
     var publicPostsPerMinute: Int?
+    @Option(help: "Level of the access log's line per request: trace…critical, or off (env ZAMIN_ACCESS_LOG, default debug).")
+    var accessLogLevel: String?
+    @Option(help: "Port of the operators' listener with GET /metrics (env ZAMIN_METRICS_PORT; default: no listener, no metrics).")
+    var metricsPort: Int?
+    @Option(help: "Address of the metrics listener (env ZAMIN_METRICS_HOST, default 127.0.0.1).") var metricsHost: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -44,6 +51,26 @@ struct Serve: AsyncParsableCommand {
         config.publicPostsPerMinute = postsPerMinute
         // ZAMIN_INLINE_ANSWERS=0 sends the citizen GETs through the router too (A/B benchmarks).
         config.answersCitizenRequestsInline = environment["ZAMIN_INLINE_ANSWERS"] != "0"
+        let accessLog = accessLogLevel ?? environment["ZAMIN_ACCESS_LOG"] ?? "debug"
+        if accessLog != "off" {
+            guard let level = Logger.Level(rawValue: accessLog) else {
+                throw ValidationError("--access-log-level must be one of trace, debug, info, notice, warning, error, critical, off")
+            }
+            config.accessLogLevel = level
+        }
+        config.metricsHost = metricsHost ?? environment["ZAMIN_METRICS_HOST"] ?? "127.0.0.1"
+        if let chosen = metricsPort ?? environment["ZAMIN_METRICS_PORT"].flatMap({ Int($0) }) {
+            guard (1...65535).contains(chosen), chosen != chosenPort else {
+                throw ValidationError("--metrics-port must be 1…65535 and differ from --port")
+            }
+            config.metricsPort = chosen
+        }
+        // One registry for the process: LandAPI records into it through an explicit factory and
+        // the metrics listener exposes it; the global factory points at it too, so that metrics a
+        // library records through swift-metrics (none today) appear beside ours. Only here:
+        // MetricsSystem.bootstrap may run once per process, and tests give each app a registry.
+        let registry = config.metricsPort.map { _ in PrometheusCollectorRegistry() }
+        if let registry { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
 
         let started = ContinuousClock.now
         let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))
@@ -55,7 +82,7 @@ struct Serve: AsyncParsableCommand {
                 "startup_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 "executor": "\(onEventLoops ? "event loops" : "standard")",
             ])
-        try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
+        try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"), metrics: registry)
         await services.close()
         logger.info("stopped")
     }
