@@ -21,8 +21,10 @@ final class Observability: Sendable {
     let metrics: HTTPMetrics?
     private let accessLog: Logger
     private let accessLogLevel: Logger.Level?
-    /// Random per process, so that ids stay unique across restarts and instances.
-    private let idPrefix: String
+    /// 8 hex digits, random per process, so that ids rarely repeat across restarts and instances;
+    /// then "-" and a counter in hex. Up to 16.7 million requests an id is a small string (15
+    /// bytes, no allocation).
+    private let idPrefix: [UInt8]
     private let idCounter = Atomic<UInt64>(0)
 
     /// The longest client id kept: a UUID is 36 characters, a W3C `traceparent` 55.
@@ -40,16 +42,26 @@ final class Observability: Sendable {
         self.accessLog = accessLog
         self.accessLogLevel = accessLogLevel
         var random = SystemRandomNumberGenerator()
-        let high = String(random.next() >> 16, radix: 16)  // 48 bits: 12 hex digits at most
-        idPrefix = String(repeating: "0", count: 12 - high.utf8.count) + high + "-"
+        let prefix = random.next() >> 32
+        idPrefix = (0..<8).map { Self.hexDigits[Int(truncatingIfNeeded: prefix >> (28 - 4 * $0)) & 15] } + [UInt8(ascii: "-")]
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// `field` when it is 1…128 visible ASCII characters (no space, no control character: it goes
     /// into log lines and a response header as it is), else a new id. Two `X-Request-Id` fields
     /// arrive joined by ", " and are replaced too.
     func requestID(from field: String?) -> String {
         if let field, Self.isAcceptable(field) { return field }
-        return idPrefix + String(idCounter.wrappingAdd(1, ordering: .relaxed).oldValue, radix: 16)
+        let number = idCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        let digits = max(1, (64 - number.leadingZeroBitCount + 3) / 4)
+        return String(unsafeUninitializedCapacity: idPrefix.count + digits) { buffer in
+            for (index, byte) in idPrefix.enumerated() { buffer[index] = byte }
+            for place in 0..<digits {
+                buffer[idPrefix.count + place] = Self.hexDigits[Int(truncatingIfNeeded: number >> (4 * (digits - 1 - place))) & 15]
+            }
+            return idPrefix.count + digits
+        }
     }
 
     static func isAcceptable(_ id: String) -> Bool {
@@ -58,16 +70,19 @@ final class Observability: Sendable {
         return bytes.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
-    /// The access-log line: method, route template, status, duration and request id; never the
-    /// query string (future endpoints may carry personal data there), a header or a body.
+    /// The access-log line: method, route template, status, duration and request id, as
+    /// `key=value` pairs in the message (logfmt, in a fixed order, like a web server's access log
+    /// format); never the query string (future endpoints may carry personal data there), a
+    /// header or a body. In the message rather than in metadata: building the metadata
+    /// dictionary and sorting it in the handler doubled the line's cost (a loop of a million
+    /// lines: 2.0–2.3 µs with metadata, 0.8–1.0 µs so), and /lookup takes 30–80 µs of CPU.
+    /// None of the values can hold a space or a quote: methods and routes are tokens and paths,
+    /// ids are checked (`isAcceptable`).
     func logAccess(method: String, route: String, status: HTTPResponse.Status, nanoseconds: Int64, requestID: String) {
         guard let accessLogLevel else { return }
         accessLog.log(
-            level: accessLogLevel, "request",
-            metadata: [
-                "method": .string(method), "route": .string(route), "status": .stringConvertible(status.code),
-                "duration_us": .stringConvertible(nanoseconds / 1000), "request_id": .string(requestID),
-            ])
+            level: accessLogLevel,
+            "method=\(method) route=\(route) status=\(status.code) duration_us=\(nanoseconds / 1000) request_id=\(requestID)")
     }
 
     /// The router's way: the route template is known once the router has matched (Hummingbird's
