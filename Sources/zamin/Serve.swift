@@ -35,7 +35,8 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel ?? environment["ZAMIN_LOG_LEVEL"] ?? "info") else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        Output.bootstrapLogging(level: level)
+        let accessLog = BufferedLog()
+        Output.bootstrapLogging(level: level, accessLog: accessLog)
         let logger = Logger(label: "zamin.serve")
         guard let path = db ?? environment["ZAMIN_DB"] else {
             throw ValidationError("give the database with --db FILE (or ZAMIN_DB)")
@@ -51,9 +52,9 @@ struct Serve: AsyncParsableCommand {
         config.publicPostsPerMinute = postsPerMinute
         // ZAMIN_INLINE_ANSWERS=0 sends the citizen GETs through the router too (A/B benchmarks).
         config.answersCitizenRequestsInline = environment["ZAMIN_INLINE_ANSWERS"] != "0"
-        let accessLog = accessLogLevel ?? environment["ZAMIN_ACCESS_LOG"] ?? "debug"
-        if accessLog != "off" {
-            guard let level = Logger.Level(rawValue: accessLog) else {
+        let accessLevel = accessLogLevel ?? environment["ZAMIN_ACCESS_LOG"] ?? "debug"
+        if accessLevel != "off" {
+            guard let level = Logger.Level(rawValue: accessLevel) else {
                 throw ValidationError("--access-log-level must be one of trace, debug, info, notice, warning, error, critical, off")
             }
             config.accessLogLevel = level
@@ -82,7 +83,18 @@ struct Serve: AsyncParsableCommand {
                 "startup_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 "executor": "\(onEventLoops ? "event loops" : "standard")",
             ])
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                accessLog.flush()
+            }
+        }
+        defer {  // when runServer throws too
+            flusher.cancel()
+            accessLog.flush()
+        }
         try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"), metrics: registry)
+        accessLog.flush()  // the last requests' lines before the lines of the shutdown
         await services.close()
         logger.info("stopped")
     }
