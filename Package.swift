@@ -31,6 +31,13 @@ let package = Package(
         // Already in the graph through Hummingbird; named for the HTTP part types of LandAPI's
         // InlineAnswerHandler, a channel handler in Hummingbird's HTTP/1 pipeline.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // Observability (issue 15): metrics through swift-metrics' API, exposed in Prometheus's text
+        // format by swift-prometheus; swift-metrics is already in the graph through Hummingbird.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Already in the graph through Hummingbird; named to run the metrics listener beside the
+        // public one in one ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -71,6 +78,10 @@ let package = Package(
                 // SocketAddress of the client, for the rate limit of public POSTs.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Web")],
             swiftSettings: swiftSettings),
@@ -82,6 +93,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // `zamin serve` bootstraps swift-metrics' global factory with the Prometheus registry.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
         // Benchmarks: an executable nothing imports (`swift run -c release zamin-bench`).
@@ -114,6 +128,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
     ]

@@ -2,13 +2,17 @@ package import Hummingbird
 package import LandService
 package import Logging
 import NIOCore
+package import Prometheus
 import Synchronization
 
 /// Builds the HTTP application: what `zamin serve` runs and what the tests drive through
 /// HummingbirdTesting. `inlineAnswers`, when given, counts the requests answered in the channel
 /// pipeline (tests tell by it which way a request went; `zamin serve` counts nothing).
+/// `metrics`, when given, receives the HTTP metrics; `accessLog` writes the access log at
+/// `config.accessLogLevel` (Observability.swift).
 package func buildApplication(
-    services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil
+    services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil,
+    metrics: PrometheusCollectorRegistry? = nil, accessLog: Logger = Logger(label: "zamin.access")
 ) -> some ApplicationProtocol {
     let built = ZaminRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute, origin: config.origin)
     let serverName = "zamin"
@@ -17,23 +21,29 @@ package func buildApplication(
     let inlineRoutes = built.table.inlineRoutes
     let answersInline = config.answersCitizenRequestsInline
     let idleTimeoutSeconds = config.idleTimeoutSeconds
+    let observability = Observability.make(metrics: metrics, accessLog: accessLog, level: config.accessLogLevel)
     @Sendable func channelHandlers() -> [any RemovableChannelHandler] {
         // Date and Server are written on every answer, whichever way it went, in one place.
         // The idle closer first, so it sees the requests answered inline as activity too.
         [IdleConnectionCloser(timeout: .seconds(Int64(idleTimeoutSeconds))), ResponseHeaderStamp(serverName: serverName)]
-            + (answersInline ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers)] : [])
+            + (answersInline
+                ? [InlineAnswerHandler(routes: inlineRoutes, answered: inlineAnswers, observer: observability?.inlineObserver())] : [])
     }
     return Application(
-        router: built.responder,
+        router: ObservedRouter(base: built.responder, observability: observability),
         server: .http1(configuration: .init(additionalChannelHandlers: channelHandlers())),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         logger: logger)
 }
 
-/// Serves until SIGINT or SIGTERM, then shuts down gracefully (Hummingbird's service lifecycle).
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully (Hummingbird's service lifecycle),
+/// with the metrics listener beside it when `config.metricsPort` is set (MetricsEndpoint.swift).
 /// `zamin serve` calls this, so that only LandAPI imports Hummingbird.
-package func runServer(services: LandServices, config: ServerConfig, logger: Logger) async throws {
-    try await buildApplication(services: services, config: config, logger: logger).runService()
+package func runServer(
+    services: LandServices, config: ServerConfig, logger: Logger, metrics: PrometheusCollectorRegistry? = nil
+) async throws {
+    let application = buildApplication(services: services, config: config, logger: logger, metrics: metrics)
+    try await run(application, metrics: metrics, services: services, config: config, logger: logger)
 }
 
 /// The router of every route, inside `HeadAnsweringRouter` (HEAD answered from GET, 405 for a

@@ -32,22 +32,26 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let routes: InlineRoutes
     /// nil in production: a count every request adds to is a cache line both event loops write.
     private let answered: InlineAnswerCount?
+    /// Request id, metrics and access log of the answers written here (Observability.swift).
+    private let observer: InlineObserver?
     /// Requests handed to the router whose answer has not ended yet.
     private var routerAnswersPending = 0
     /// The body and end of a request answered here are dropped, not handed on.
     private var droppingAnsweredRequest = false
 
-    init(routes: InlineRoutes, answered: InlineAnswerCount?) {
+    init(routes: InlineRoutes, answered: InlineAnswerCount?, observer: InlineObserver? = nil) {
         self.routes = routes
         self.answered = answered
+        self.observer = observer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            let started = NIODeadline.now()
             if routerAnswersPending == 0, context.channel.isWritable, let answer = routes.answer(to: head) {
                 droppingAnsweredRequest = true
-                write(answer, context: context)
+                write(answer, to: head, since: started, context: context)
             } else {
                 droppingAnsweredRequest = false
                 routerAnswersPending += 1
@@ -71,11 +75,12 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private func write(_ answer: JSONAnswer, context: ChannelHandlerContext) {
+    private func write(_ answer: JSONAnswer, to head: HTTPRequest, since started: NIODeadline, context: ChannelHandlerContext) {
         answered?.increment()  // before the answer can reach the client, who may then read the count
         var fields = answer.headerFields
         // As Response's init appends it; Date and Server follow in `ResponseHeaderStamp`, for both ways.
         fields[.contentLength] = String(answer.bytes.count)
+        observer?.answered(head, status: answer.status, fields: &fields, since: started)
         var body = context.channel.allocator.buffer(capacity: answer.bytes.count)
         body.writeBytes(answer.bytes)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)

@@ -1,3 +1,5 @@
+package import Logging
+
 /// The server's settings, validated once by the `zamin` command and passed down; no module
 /// below `zamin` reads the environment.
 package struct ServerConfig: Sendable {
@@ -18,6 +20,11 @@ package struct ServerConfig: Sendable {
 
     /// The links' base and the clients' addresses, from the two settings above.
     package var origin: PublicOrigin { PublicOrigin(publicURL: publicURL, trustedProxies: trustedProxies) }
+    /// The level of the access log's line per request (`Observability`); nil: no line.
+    package var accessLogLevel: Logger.Level?
+    /// The operators' listener with `GET /metrics` (`buildMetricsApplication`); nil: none.
+    package var metricsHost = "127.0.0.1"
+    package var metricsPort: Int?
 
     package init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String) {
         self.host = host

@@ -1,5 +1,5 @@
 package import LandModel
-package import LandStore
+import LandStore
 package import GeoCore
 import GeoFormats
 import Logging
@@ -65,7 +65,9 @@ extension LandServices {
             requestedFloors: filing.requestedFloors, requestedZoneCode: filing.requestedZoneCode,
             description: filing.description, applicant: filing.applicant, zoningCheckJSON: verdict.json)
         do {
-            let stored = try await store.fileRequest(new, actor: actor)
+            let stored = try await storeWrites.time(.fileRequest) { () async throws(StoreError) in
+                try await store.fileRequest(new, actor: actor)
+            }
             logger.info("request filed", metadata: ["request_id": "\(stored.id)", "parcel_id": "\(filing.parcelID)"])
             return FiledRequest(request: stored, verdict: verdict)
         } catch {
@@ -105,9 +107,11 @@ extension LandServices {
     package func decide(request id: RequestID, decision: Decision, reason: String?, by actor: String) async throws(ServiceError) -> ChangeRequest {
         let holder = snapshots
         do {
-            let outcome = try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
-                guard let change = outcome.change else { return }
-                holder.publishOwnChange({ $0.replacingAttributes([change.parcelID: change.after]) }, cityVersion: outcome.cityVersion)
+            let outcome = try await storeWrites.time(.decideRequest) { () async throws(StoreError) in
+                try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
+                    guard let change = outcome.change else { return }
+                    holder.publishOwnChange({ $0.replacingAttributes([change.parcelID: change.after]) }, cityVersion: outcome.cityVersion)
+                }
             }
             logger.info(
                 "request decided",

@@ -1,7 +1,7 @@
 import Crypto
 import FoundationEssentials
 package import LandModel
-package import LandStore
+import LandStore
 package import Logging
 
 /// API keys. A key reads `zk_<key id>_<secret>`: the key id (16 hex digits) finds the row, the
@@ -137,13 +137,23 @@ extension LandServices {
     /// `APIKeys.create(databaseAt:…)`).
     package func createKey(name: String, role: KeyRole, actor: String) async throws(ServiceError) -> APIKeys.NewKey {
         let made = APIKeys.make(name: name, role: role)
-        do { try await store.insertKey(made.row, actor: actor) } catch .conflict { throw .keyNameTaken } catch { throw .store(error) }
+        do {
+            try await storeWrites.time(.createKey) { () async throws(StoreError) in try await store.insertKey(made.row, actor: actor) }
+        } catch .conflict {
+            throw .keyNameTaken
+        } catch {
+            throw .store(error)
+        }
         return made.key
     }
 
     package func revokeKey(name: String, actor: String) async throws(ServiceError) {
         let revoked: Bool
-        do { revoked = try await store.revokeKey(named: name, actor: actor) } catch { throw .store(error) }
+        do {
+            revoked = try await storeWrites.time(.revokeKey) { () async throws(StoreError) in try await store.revokeKey(named: name, actor: actor) }
+        } catch {
+            throw .store(error)
+        }
         guard revoked else { throw .keyNotFound }
     }
 }

@@ -8,6 +8,8 @@ package final class LandServices: Sendable {
     package let snapshots: SnapshotHolder
     /// Search keys of names and addresses, built once (they do not change with approvals).
     package let searchCatalog: SearchCatalog
+    /// Durations of the writes below, for LandAPI's metrics.
+    package let storeWrites = StoreWriteTimings()
     let logger: Logger
 
     private init(store: LandStore, first: CitySnapshot, cityVersion: CityVersion, logger: Logger) {

@@ -46,23 +46,25 @@ extension LandServices {
         let holder = snapshots
         let outcome: RezoningOutcome
         do {
-            outcome = try await store.rezone(
-                zone: id, parcels: memberIDs, reason: reason, actor: actor,
-                next: { before in
-                    var after = before
-                    after.code = code
-                    if let old = rules[before.code], let new = rules[code], before.nameFa == old.nameFa, before.nameEn == old.nameEn {
-                        after.nameFa = new.nameFa
-                        after.nameEn = new.nameEn
-                    }
-                    return after
-                },
-                afterCommit: { outcome in
-                    var parcels: [ParcelID: ParcelAttributes] = [:]
-                    for change in outcome.parcelChanges { parcels[change.parcelID] = change.after }
-                    holder.publishOwnChange(
-                        { $0.replacing(parcels: parcels, zones: [id: outcome.zoneChange.after]) }, cityVersion: outcome.cityVersion)
-                })
+            outcome = try await storeWrites.time(.rezone) { () async throws(StoreError) in
+                try await store.rezone(
+                    zone: id, parcels: memberIDs, reason: reason, actor: actor,
+                    next: { before in
+                        var after = before
+                        after.code = code
+                        if let old = rules[before.code], let new = rules[code], before.nameFa == old.nameFa, before.nameEn == old.nameEn {
+                            after.nameFa = new.nameFa
+                            after.nameEn = new.nameEn
+                        }
+                        return after
+                    },
+                    afterCommit: { outcome in
+                        var parcels: [ParcelID: ParcelAttributes] = [:]
+                        for change in outcome.parcelChanges { parcels[change.parcelID] = change.after }
+                        holder.publishOwnChange(
+                            { $0.replacing(parcels: parcels, zones: [id: outcome.zoneChange.after]) }, cityVersion: outcome.cityVersion)
+                    })
+            }
         } catch .notFound {
             throw .zoneNotFound
         } catch .conflict {

@@ -7,7 +7,9 @@ import Synchronization
 package final class SnapshotHolder: Sendable {
     private let current: Mutex<PublishedSnapshot>
 
-    package init(_ first: CitySnapshot, cityVersion: CityVersion) { current = Mutex(PublishedSnapshot(first, cityVersion: cityVersion)) }
+    package init(_ first: CitySnapshot, cityVersion: CityVersion) {
+        current = Mutex(PublishedSnapshot(first, cityVersion: cityVersion, version: 1, publishedAt: .now))
+    }
 
     /// The current snapshot, boxed: one retain, where a copy of the struct retains each of its
     /// arrays, dictionaries and trees (about 40) and releases them again — 2 % of /lookup's CPU
@@ -27,8 +29,7 @@ package final class SnapshotHolder: Sendable {
         let base = published
         var version = base.cityVersion
         if let cityVersion, cityVersion.number == base.cityVersion.number + 1 { version = cityVersion }
-        let next = PublishedSnapshot(edit(base.stored), cityVersion: version)
-        current.withLock { $0 = next }
+        replace(with: edit(base.stored), cityVersion: version)
     }
 
     /// Publishes the current city with another process's changes applied, when it is still the
@@ -36,8 +37,7 @@ package final class SnapshotHolder: Sendable {
     package func publishOthersChanges(_ changes: CityChanges) -> Bool {
         let base = published
         guard base.cityVersion == changes.since, changes.version.number > base.cityVersion.number else { return false }
-        let next = PublishedSnapshot(base.stored.replacing(parcels: changes.parcels, zones: changes.zones), cityVersion: changes.version)
-        current.withLock { $0 = next }
+        replace(with: base.stored.replacing(parcels: changes.parcels, zones: changes.zones), cityVersion: changes.version)
         return true
     }
 
@@ -45,9 +45,13 @@ package final class SnapshotHolder: Sendable {
     /// Runs on the store's writer, like `publishOwnChange`.
     package func publishReloaded(_ city: CitySnapshot, cityVersion: CityVersion) -> Bool {
         guard cityVersion.number >= published.cityVersion.number else { return false }
-        let next = PublishedSnapshot(city, cityVersion: cityVersion)
-        current.withLock { $0 = next }
+        replace(with: city, cityVersion: cityVersion)
         return true
+    }
+
+    private func replace(with next: CitySnapshot, cityVersion: CityVersion) {
+        let now = ContinuousClock.now
+        current.withLock { $0 = PublishedSnapshot(next, cityVersion: cityVersion, version: $0.version + 1, publishedAt: now) }
     }
 }
 
@@ -55,10 +59,17 @@ package final class PublishedSnapshot: Sendable {
     @usableFromInline let stored: CitySnapshot
     /// The version of the stored city this snapshot is complete up to (`CityVersion`).
     package let cityVersion: CityVersion
+    /// 1 for the snapshot loaded at start-up, one more for each publication after it: an operator
+    /// sees from the outside (LandAPI's metrics) that a write reached the readers.
+    package let version: Int
+    /// When it was published, on the monotonic clock (its age does not jump with the wall clock).
+    package let publishedAt: ContinuousClock.Instant
 
-    init(_ snapshot: CitySnapshot, cityVersion: CityVersion) {
+    init(_ snapshot: CitySnapshot, cityVersion: CityVersion, version: Int, publishedAt: ContinuousClock.Instant) {
         stored = snapshot
         self.cityVersion = cityVersion
+        self.version = version
+        self.publishedAt = publishedAt
     }
 
     package var snapshot: CitySnapshot { stored }

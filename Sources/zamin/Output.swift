@@ -22,9 +22,11 @@ enum Output {
         }
     }
 
-    /// Logs go to stderr; the level comes from --log-level or ZAMIN_LOG_LEVEL.
-    static func bootstrapLogging(level: Logger.Level) {
+    /// Logs go to stderr; the level comes from --log-level or ZAMIN_LOG_LEVEL. The access log
+    /// (label zamin.access), when given a `BufferedLog`, is written through it in batches.
+    static func bootstrapLogging(level: Logger.Level, accessLog: BufferedLog? = nil) {
         LoggingSystem.bootstrap { label in
+            if let accessLog, label == "zamin.access" { return BufferedLogHandler(label: label, log: accessLog, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

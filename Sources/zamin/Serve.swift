@@ -1,10 +1,12 @@
 import ArgumentParser
+import CoreMetrics
 import LandAPI
 import LandService
 import Logging
 import Foundation
 import NIOCore
 import NIOPosix
+import Prometheus
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve a database over HTTP (stops cleanly on SIGINT/SIGTERM).")
@@ -19,6 +21,11 @@ struct Serve: AsyncParsableCommand {
     var publicURL: String?
     @Option(help: "ADDR[,ADDR…]: addresses or CIDR ranges of reverse proxies whose Forwarded/X-Forwarded-* headers are believed (env ZAMIN_TRUSTED_PROXIES).")
     var trustedProxy: [String] = []
+    @Option(help: "Level of the access log's line per request: trace…critical, or off (env ZAMIN_ACCESS_LOG, default debug).")
+    var accessLogLevel: String?
+    @Option(help: "Port of the operators' listener with GET /metrics (env ZAMIN_METRICS_PORT; default: no listener, no metrics).")
+    var metricsPort: Int?
+    @Option(help: "Address of the metrics listener (env ZAMIN_METRICS_HOST, default 127.0.0.1).") var metricsHost: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -32,7 +39,8 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel ?? environment["ZAMIN_LOG_LEVEL"] ?? "info") else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        Output.bootstrapLogging(level: level)
+        let accessLog = BufferedLog()
+        Output.bootstrapLogging(level: level, accessLog: accessLog)
         let logger = Logger(label: "zamin.serve")
         guard let path = db ?? environment["ZAMIN_DB"] else {
             throw ValidationError("give the database with --db FILE (or ZAMIN_DB)")
@@ -55,6 +63,26 @@ struct Serve: AsyncParsableCommand {
         }
         // ZAMIN_INLINE_ANSWERS=0 sends the citizen GETs through the router too (A/B benchmarks).
         config.answersCitizenRequestsInline = environment["ZAMIN_INLINE_ANSWERS"] != "0"
+        let accessLevel = accessLogLevel ?? environment["ZAMIN_ACCESS_LOG"] ?? "debug"
+        if accessLevel != "off" {
+            guard let level = Logger.Level(rawValue: accessLevel) else {
+                throw ValidationError("--access-log-level must be one of trace, debug, info, notice, warning, error, critical, off")
+            }
+            config.accessLogLevel = level
+        }
+        config.metricsHost = metricsHost ?? environment["ZAMIN_METRICS_HOST"] ?? "127.0.0.1"
+        if let chosen = metricsPort ?? environment["ZAMIN_METRICS_PORT"].flatMap({ Int($0) }) {
+            guard (1...65535).contains(chosen), chosen != chosenPort else {
+                throw ValidationError("--metrics-port must be 1…65535 and differ from --port")
+            }
+            config.metricsPort = chosen
+        }
+        // One registry for the process: LandAPI records into it through an explicit factory and
+        // the metrics listener exposes it; the global factory points at it too, so that metrics a
+        // library records through swift-metrics (none today) appear beside ours. Only here:
+        // MetricsSystem.bootstrap may run once per process, and tests give each app a registry.
+        let registry = config.metricsPort.map { _ in PrometheusCollectorRegistry() }
+        if let registry { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
 
         let started = ContinuousClock.now
         let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))
@@ -68,13 +96,24 @@ struct Serve: AsyncParsableCommand {
                 "public_url": "\(config.publicURL?.description ?? "from each request")",
                 "trusted_proxies": "\(config.trustedProxies.ranges.map(\.description).joined(separator: ","))",
             ])
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                accessLog.flush()
+            }
+        }
+        defer {  // when runServer throws too
+            flusher.cancel()
+            accessLog.flush()
+        }
         // Changes other processes commit to the file (an import, a second `zamin serve`) are
         // followed while serving (LandServices.followOtherWriters), and stop with the server.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await services.followOtherWriters() }
-            try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"))
+            try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"), metrics: registry)
             group.cancelAll()
         }
+        accessLog.flush()  // the last requests' lines before the lines of the shutdown
         await services.close()
         logger.info("stopped")
     }
