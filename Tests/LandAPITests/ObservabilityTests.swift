@@ -73,11 +73,11 @@ struct ObservabilityTests {
             (.head, "/lookup?lon=51.41&lat=35.70", "/lookup", 200, false),
             (.get, "/health", "/health", 200, false),
             (.get, "/health", "/health", 200, false),
-            (.get, "/collections/parcels/items/\(parcel)", "/collections/{collectionId}/items/{featureId}", 200, false),
-            (.get, "/collections/parcels/items/NOPE-1", "/collections/{collectionId}/items/{featureId}", 404, false),
+            (.get, "/collections/parcels/items/\(parcel)", "/collections/parcels/items/{featureId}", 200, false),
+            (.get, "/collections/parcels/items/NOPE-1", "/collections/parcels/items/{featureId}", 404, false),
             (.get, "/nowhere/P-000001", "unmatched", 404, false),
             (.get, "/metrics", "unmatched", 404, false),  // not on the public port
-            (.delete, "/health", "unmatched", 404, false),  // Hummingbird's router: no route for the method is a 404
+            (.delete, "/health", "unmatched", 405, false),  // a method the path lacks: no route, a 405 with Allow
         ]
         try await observed.app.test(.live) { client in
             for (method, target, _, status, _) in requests {
@@ -181,7 +181,7 @@ struct ObservabilityTests {
         let lines = observed.accessLog.lines
         let expected: [(method: String, route: String, status: String)] = [
             ("GET", "/lookup", "200"), ("GET", "/nearest", "200"), ("GET", "/requests", "401"), ("POST", "/requests", "201"),
-            ("GET", "/collections/{collectionId}/items", "200"),
+            ("GET", "/collections/parcels/items", "200"),
         ]
         #expect(lines.count == expected.count)
         for (line, want) in zip(lines, expected) {
