@@ -181,29 +181,44 @@ struct InlineAnswerTests {
         // 3 s, not less: under the whole suite's load an event loop can be late by a second.
         let app = Self.application(services, inline: true, count: count, idleTimeoutSeconds: 3)
         try await app.test(.live) { client in
-            let idle = try RawConnection(port: client.port!)
-            let busy = try RawConnection(port: client.port!)
-            let clock = ContinuousClock()
-            let start = clock.now
-            var answered = 0
-            while clock.now - start < .milliseconds(7_000) {
-                try busy.send("GET /nearest?lon=51.41&lat=35.70&k=2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                let answer = try busy.readAnswer(toHEAD: false)
+            let port = client.port!
+            // The whole exchange on a Dispatch thread, paced by the wall clock: on the cooperative
+            // threads a resumed task can wait seconds under the whole suite's load, and this
+            // client would then really have been idle for longer than the timeout.
+            let run = try await offThePool { () throws -> (answers: [(status: Int, body: String, fields: [String])], idleClosed: Bool, health: (status: Int, body: String, fields: [String]), longestGap: Duration) in
+                let idle = try RawConnection(port: port)
+                let busy = try RawConnection(port: port)
+                let clock = ContinuousClock()
+                let start = clock.now
+                var answers: [(status: Int, body: String, fields: [String])] = []
+                var lastSent = clock.now
+                var longestGap = Duration.zero
+                while clock.now - start < .milliseconds(7_000) {
+                    longestGap = max(longestGap, clock.now - lastSent)
+                    lastSent = clock.now
+                    try busy.send("GET /nearest?lon=51.41&lat=35.70&k=2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    answers.append(try busy.readAnswer(toHEAD: false))
+                    var pause = timespec(tv_sec: 0, tv_nsec: 150_000_000)
+                    nanosleep(&pause, nil)
+                }
+                let idleClosed = try idle.isClosedByServer()
+                // The busy one is still open: a router answer on it carries the same Server and one Date.
+                try busy.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                return (answers, idleClosed, try busy.readAnswer(toHEAD: false), longestGap)
+            }
+            #expect(run.longestGap < .seconds(2), "the client itself paused \(run.longestGap): it could not tell idle from busy")
+            #expect(run.answers.count > 20)
+            for answer in run.answers {
                 #expect(answer.status == 200)
                 #expect(answer.fields.filter { $0.lowercased().hasPrefix("server:") } == ["Server: zamin"])
                 #expect(answer.fields.filter { $0.lowercased().hasPrefix("date:") }.count == 1)
-                answered += 1
-                try await Task.sleep(for: .milliseconds(150))
             }
-            #expect(count.value == answered, "every /nearest above was answered inline")
-            #expect(try idle.isClosedByServer(), "a connection silent for longer than the timeout is closed")
-            // The busy one is still open: a router answer on it carries the same Server and one Date.
-            try busy.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            let health = try busy.readAnswer(toHEAD: false)
-            #expect(health.status == 200)
-            #expect(health.fields.filter { $0.lowercased().hasPrefix("server:") } == ["Server: zamin"])
-            #expect(health.fields.filter { $0.lowercased().hasPrefix("date:") }.count == 1)
-            #expect(count.value == answered)
+            #expect(count.value == run.answers.count, "every /nearest above was answered inline")
+            #expect(run.idleClosed, "a connection silent for longer than the timeout is closed")
+            #expect(run.health.status == 200)
+            #expect(run.health.fields.filter { $0.lowercased().hasPrefix("server:") } == ["Server: zamin"])
+            #expect(run.health.fields.filter { $0.lowercased().hasPrefix("date:") }.count == 1)
+            #expect(count.value == run.answers.count)
         }
     }
 
@@ -226,76 +241,4 @@ struct InlineAnswerTests {
 
 private func withoutDate(_ fields: HTTPFields) -> [String] {
     fields.filter { $0.name != .date }.map { "\($0.name.canonicalName): \($0.value)" }
-}
-
-/// A blocking TCP connection that writes raw HTTP/1.1 and reads answers by Content-Length, so
-/// requests can be pipelined (HummingbirdTesting's client sends one at a time).
-private final class RawConnection {
-    private let socket: Int32
-    private var buffer: [UInt8] = []
-
-    struct Failure: Error { let what: String }
-
-    init(port: Int) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(what: "socket") }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(what: "connect") }
-    }
-
-    deinit { close(socket) }
-
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(what: "send") }
-            sent += n
-        }
-    }
-
-    /// Reads more bytes; false at the end of the stream.
-    private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-        guard n >= 0 else { throw Failure(what: "recv (timeout?)") }
-        buffer += chunk[..<n]
-        return n > 0
-    }
-
-    /// The next answer's status and body (as text, so that a failed comparison reads as JSON).
-    func readAnswer(toHEAD: Bool) throws -> (status: Int, body: String, fields: [String]) {
-        let separator = Array("\r\n\r\n".utf8)
-        var headEnd: Int?
-        while headEnd == nil {
-            if buffer.count >= 4 {
-                headEnd = (0...(buffer.count - 4)).first { Array(buffer[$0..<$0 + 4]) == separator }
-            }
-            if headEnd == nil { guard try fill() else { throw Failure(what: "closed before an answer") } }
-        }
-        let head = String(decoding: buffer[..<headEnd!], as: UTF8.self).split(separator: "\r\n")
-        let status = Int(head[0].split(separator: " ")[1])!
-        let length = head.dropFirst().compactMap { line -> Int? in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
-        }.first ?? 0
-        let bodyLength = toHEAD ? 0 : length
-        let start = headEnd! + 4
-        while buffer.count < start + bodyLength { guard try fill() else { throw Failure(what: "closed inside a body") } }
-        let body = String(decoding: buffer[start..<start + bodyLength], as: UTF8.self)
-        buffer.removeFirst(start + bodyLength)
-        return (status, body, head.dropFirst().map(String.init))
-    }
-
-    /// True when the server has closed the connection (and sent nothing more).
-    func isClosedByServer() throws -> Bool { buffer.isEmpty ? try !fill() : false }
 }

@@ -150,15 +150,23 @@ struct ObservabilityTests {
             var made: [String] = []
             for target in targets {
                 for value in ["bad\tid", String(repeating: "B", count: 10_240)] {
-                    let head = try RawHTTP(port: client.port!)
-                        .exchange("GET \(target) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: \(value)\r\n\r\n")
-                    let id = try #require(head.field("x-request-id"), "\(target)")
+                    let port = client.port!
+                    let answer = try await offThePool {
+                        let connection = try RawConnection(port: port)
+                        try connection.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: \(value)\r\n\r\n")
+                        return try connection.readAnswer(toHEAD: false)
+                    }
+                    let id = try #require(field("x-request-id", in: answer.fields), "\(target)")
                     #expect(id != value && id.count <= 128 && id.allSatisfy { $0.isASCII && !$0.isWhitespace }, "\(target)")
                     made.append(id)
                 }
-                let refused = try RawHTTP(port: client.port!)
-                    .exchange("GET \(target) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: bad\u{01}id\r\n\r\n")
-                #expect(refused.lines.first == "HTTP/1.1 400 Bad Request" && refused.field("x-request-id") == nil)
+                let port = client.port!
+                let refused = try await offThePool {
+                    let connection = try RawConnection(port: port)
+                    try connection.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: bad\u{01}id\r\n\r\n")
+                    return try connection.readAnswer(toHEAD: false)
+                }
+                #expect(refused.status == 400 && field("x-request-id", in: refused.fields) == nil)
             }
             return made
         }
@@ -366,68 +374,5 @@ struct Exposition {
         samples.filter { $0.name == name + "_bucket" && $0.labels.filter { $0.key != "le" } == labels }
             .map { (le: $0.labels["le"] == "+Inf" ? .infinity : Double($0.labels["le"]!)!, count: $0.value) }
             .sorted { $0.le < $1.le }
-    }
-}
-
-/// One blocking HTTP/1.1 exchange on a raw socket, for header values HTTPFields would not let
-/// a client send (a control character).
-private final class RawHTTP {
-    private let socket: Int32
-
-    struct Failure: Error { let what: String }
-
-    struct Head {
-        let lines: [Substring]
-        func field(_ name: String) -> String? {
-            lines.dropFirst().compactMap { line -> String? in
-                let parts = line.split(separator: ":", maxSplits: 1)
-                return parts.count == 2 && parts[0].lowercased() == name ? parts[1].trimmingCharacters(in: .whitespaces) : nil
-            }.first
-        }
-    }
-
-    init(port: Int) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(what: "socket") }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(what: "connect") }
-    }
-
-    deinit { close(socket) }
-
-    /// Sends `request` and reads its answer (the head, then the body by Content-Length).
-    func exchange(_ request: String) throws -> Head {
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(what: "send") }
-            sent += n
-        }
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        func fill() throws {
-            let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(what: "recv") }
-            buffer += chunk[..<n]
-        }
-        let separator = Array("\r\n\r\n".utf8)
-        var headEnd: Int?
-        while headEnd == nil {
-            try fill()
-            headEnd = buffer.count < 4 ? nil : (0...(buffer.count - 4)).first { Array(buffer[$0..<$0 + 4]) == separator }
-        }
-        let head = Head(lines: String(decoding: buffer[..<headEnd!], as: UTF8.self).split(separator: "\r\n"))
-        let length = head.field("content-length").flatMap { Int($0) } ?? 0
-        while buffer.count < headEnd! + 4 + length { try fill() }
-        return head
     }
 }
