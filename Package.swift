@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "zamin",
             dependencies: [
-                "LandAPI", "LandService",
+                "LandAPI", "LandService", "LandModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

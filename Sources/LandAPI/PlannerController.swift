@@ -66,8 +66,11 @@ struct PlannerController: Sendable {
                 writer.key("request_id"); if let id = change.requestID { writer.number(id.rawValue) } else { writer.null() }
                 // Set when the parcel's zone code followed a rezoning of its zone (that zone entry's id).
                 writer.key("zone_change_id"); if let id = change.zoneChangeID { writer.number(id) } else { writer.null() }
+                // "change", or "removal": the parcel ended then (a file sync removed it).
+                writer.key("event"); writer.string(change.isRemoval ? "removal" : "change")
+                writer.key("reason"); if let reason = change.reason { writer.string(reason) } else { writer.null() }
                 writer.key("before"); ChangeJSON.write(change.before, to: &writer)
-                writer.key("after"); ChangeJSON.write(change.after, to: &writer)
+                writer.key("after"); if change.isRemoval { writer.null() } else { ChangeJSON.write(change.after, to: &writer) }
             case .zone(let change):
                 writer.key("layer"); writer.string("zone")
                 writer.key("zone_id"); writer.string(change.zoneID.rawValue)

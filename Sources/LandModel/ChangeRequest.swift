@@ -152,8 +152,9 @@ package struct ChangeRequest: Sendable {
 }
 
 /// One edit of a parcel: the version valid in [validFrom, at) and the one that replaced it at `at`.
-/// Caused by an approved request (`requestID`) or by the rezoning of the zone the parcel lies in
-/// (`zoneChangeID`, the `ZoneChange.id`).
+/// Caused by an approved request (`requestID`), by the rezoning of the zone the parcel lies in
+/// (`zoneChangeID`, the `ZoneChange.id`), or by a file sync (`reason`); a removal ended the
+/// parcel (`after` is then empty).
 package struct ParcelChange: Sendable, Equatable {
     package var id: Int
     package var parcelID: ParcelID
@@ -163,11 +164,15 @@ package struct ParcelChange: Sendable, Equatable {
     package var zoneChangeID: Int?
     package var before: ParcelAttributes
     package var after: ParcelAttributes
+    package var isRemoval: Bool
+    package var reason: String?
 
     package init(
         id: Int, parcelID: ParcelID, validFrom: String, at: String, requestID: RequestID?, zoneChangeID: Int? = nil,
-        before: ParcelAttributes, after: ParcelAttributes
+        before: ParcelAttributes, after: ParcelAttributes, isRemoval: Bool = false, reason: String? = nil
     ) {
+        self.isRemoval = isRemoval
+        self.reason = reason
         self.id = id
         self.parcelID = parcelID
         self.validFrom = validFrom
@@ -254,4 +259,14 @@ package struct AuditRecord: Sendable, Equatable {
         self.before = before
         self.after = after
     }
+}
+
+extension Parcel {
+    /// The values a request or a rezoning edits.
+    package var attributes: ParcelAttributes { ParcelAttributes(zoneCode: zoneCode, currentUse: currentUse, floors: floors) }
+}
+
+extension Zone {
+    /// The values a rezoning edits.
+    package var attributes: ZoneAttributes { ZoneAttributes(code: code, nameFa: nameFa, nameEn: nameEn) }
 }

@@ -335,6 +335,31 @@ extension DatasetImporter {
     }
 }
 
+extension DatasetImporter {
+    /// `zamin import --sync`: reads and validates the folder as an import does, then applies
+    /// what differs from the store as edits by `import:<folder>` (LandStore.syncDataset).
+    /// Nothing is written when the folder has a problem, when there are conflicts and no
+    /// `prefer`, or with `dryRun`.
+    package func syncFolder(
+        _ folder: URL, intoDatabaseAt path: String, prefer: SyncPreference?, dryRun: Bool, logger: Logger
+    ) async throws(ServiceError) -> (report: SyncReport, readMilliseconds: Int64, syncMilliseconds: Int64) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let dataset = try readDataset(at: folder)
+        let read = clock.now - started
+        do {
+            let store = try LandStore(path: path, create: false, logger: logger)
+            let report = try await store.syncDataset(dataset, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
+            await store.close()
+            let synced = clock.now - started - read
+            return (report, read.wholeMilliseconds, synced.wholeMilliseconds)
+        } catch {
+            throw .store(error)
+        }
+    }
+}
+
 extension Duration {
     package var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
+

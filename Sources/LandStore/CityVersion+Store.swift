@@ -45,7 +45,10 @@ extension LandStore {
             try connection.readTransaction { () throws(StoreError) in
                 let now = try StoreWriter.cityVersion(connection)
                 let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 }
-                guard let since = version.changedAt, let importedAt, importedAt <= since else {
+                let reshapedAt = try connection.cached(SQL.reshapedAt, name: "reshapedAt").all { $0.string(0) }.first.flatMap { $0 }
+                // A feature added, removed or reshaped since (a sync): the snapshot's layers and
+                // indexes are built again from the store, not edited.
+                guard let since = version.changedAt, let importedAt, importedAt <= since, (reshapedAt ?? "") < since else {
                     return CityChanges(since: version, version: now, parcels: [:], zones: [:], needsWholeCity: true)
                 }
                 let parcelRows = try connection.cached(SQL.parcelsChangedSince, name: "parcelsChangedSince").bind(since, at: 1).all { row in

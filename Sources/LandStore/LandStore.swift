@@ -134,34 +134,43 @@ extension LandStore {
     }
 
     static func parcels(_ connection: Connection) throws(StoreError) -> [Parcel] {
-        try connection.cached(SQL.allParcels, name: "allParcels").all { (row) throws(StoreError) in
-            Parcel(
-                id: ParcelID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(7), what: "parcel"),
-                zoneCode: row.string(1).map(ZoneCode.init), areaSquareMeters: row.double(2) ?? 0,
-                currentUse: row.string(3).map(LandUse.init), floors: row.int(4), address: row.string(5),
-                extraPropertiesJSON: row.string(6) ?? "{}")
-        }
+        try connection.cached(SQL.allParcels, name: "allParcels").all(Self.parcel)
     }
 
     static func zones(_ connection: Connection) throws(StoreError) -> [Zone] {
-        try connection.cached(SQL.allZones, name: "allZones").all { (row) throws(StoreError) in
-            Zone(
-                id: ZoneID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(5), what: "zone"),
-                code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3),
-                extraPropertiesJSON: row.string(4) ?? "{}")
-        }
+        try connection.cached(SQL.allZones, name: "allZones").all(Self.zone)
     }
 
     static func facilities(_ connection: Connection) throws(StoreError) -> [Facility] {
-        try connection.cached(SQL.allFacilities, name: "allFacilities").all { (row) throws(StoreError) in
-            guard let wkb = row.blob(6), case .point(let location)? = try? WKB.decode(wkb) else {
-                throw StoreError.sqlite(code: 0, statement: "allFacilities", message: "facility geometry is not a point")
-            }
-            return Facility(
-                id: FacilityID(row.string(0) ?? ""), location: location,
-                category: FacilityCategory(row.string(1) ?? ""), categoryFa: row.string(2), nameFa: row.string(3),
-                nameEn: row.string(4), extraPropertiesJSON: row.string(5) ?? "{}")
+        try connection.cached(SQL.allFacilities, name: "allFacilities").all(Self.facility)
+    }
+
+    /// A row of `SQL.allParcels`' columns (and any after them).
+    static func parcel(_ row: Statement) throws(StoreError) -> Parcel {
+        Parcel(
+            id: ParcelID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(7), what: "parcel"),
+            zoneCode: row.string(1).map(ZoneCode.init), areaSquareMeters: row.double(2) ?? 0,
+            currentUse: row.string(3).map(LandUse.init), floors: row.int(4), address: row.string(5),
+            extraPropertiesJSON: row.string(6) ?? "{}")
+    }
+
+    /// A row of `SQL.allZones`' columns (and any after them).
+    static func zone(_ row: Statement) throws(StoreError) -> Zone {
+        Zone(
+            id: ZoneID(row.string(0) ?? ""), geometry: try Self.polygonal(row.blob(5), what: "zone"),
+            code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3),
+            extraPropertiesJSON: row.string(4) ?? "{}")
+    }
+
+    /// A row of `SQL.allFacilities`' columns (and any after them).
+    static func facility(_ row: Statement) throws(StoreError) -> Facility {
+        guard let wkb = row.blob(6), case .point(let location)? = try? WKB.decode(wkb) else {
+            throw StoreError.sqlite(code: 0, statement: "allFacilities", message: "facility geometry is not a point")
         }
+        return Facility(
+            id: FacilityID(row.string(0) ?? ""), location: location,
+            category: FacilityCategory(row.string(1) ?? ""), categoryFa: row.string(2), nameFa: row.string(3),
+            nameEn: row.string(4), extraPropertiesJSON: row.string(5) ?? "{}")
     }
 
     static func polygonal(_ wkb: [UInt8]?, what: String) throws(StoreError) -> Polygonal {
@@ -207,16 +216,17 @@ actor StoreWriter {
             if let existing, !replace {
                 throw StoreError.datasetAlreadyImported(name: existing.0, importedAt: existing.1)
             }
-            for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
-            for rule in dataset.rules {
-                try connection.cached(SQL.insertRule, name: "insertRule")
-                    .bind(rule.code.rawValue, at: 1).bind(rule.nameFa, at: 2).bind(rule.nameEn, at: 3)
-                    .bind(LandStore.encodeUses(rule.allowedUses), at: 4)
-                    .bind(LandStore.encodeUses(rule.conditionalUses), at: 5)
-                    .bind(rule.maxFloors, at: 6).bind(rule.maxCoveragePercent, at: 7)
-                    .bind(rule.maxDensityPercent, at: 8).bind(rule.minParcelAreaSquareMeters, at: 9)
-                    .bind(rule.notes, at: 10).run()
+            if existing != nil {
+                // A replace starts the city's history again: refused while there is history or a
+                // request to lose (an approved permit would be silently undone); --sync keeps both.
+                let (requests, historyRows) = try connection.cached(SQL.recordsAReplaceWouldLose, name: "recordsAReplaceWouldLose")
+                    .all { ($0.int(0) ?? 0, $0.int(1) ?? 0) }.first ?? (0, 0)
+                if requests > 0 || historyRows > 0 {
+                    throw StoreError.replaceWouldLoseHistory(requests: requests, historyRows: historyRows)
+                }
             }
+            for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
+            for rule in dataset.rules { try insert(rule) }
             for parcel in dataset.parcels {
                 try connection.cached(SQL.insertParcel, name: "insertParcel")
                     .bind(parcel.id.rawValue, at: 1).bind(parcel.zoneCode?.rawValue, at: 2)
@@ -237,11 +247,7 @@ actor StoreWriter {
                     .bind(facility.extraPropertiesJSON, at: 6)
                     .bind(blob: WKB.encode(.point(facility.location)), at: 7).run()
             }
-            for street in dataset.streets {
-                try connection.cached(SQL.insertStreet, name: "insertStreet")
-                    .bind(street.id, at: 1).bind(street.name, at: 2).bind(street.extraPropertiesJSON, at: 3)
-                    .bind(blob: WKB.encode(street.geometry), at: 4).run()
-            }
+            for street in dataset.streets { try insert(street) }
             let now = Timestamp.now()
             try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
                 .bind(dataset.name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
@@ -252,6 +258,26 @@ actor StoreWriter {
                 at: now, actor: actor, action: replace ? "import.replace" : "import", target: dataset.name,
                 before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)
         }
+    }
+}
+
+extension StoreWriter {
+    /// A street row; streets have no history (Sync+Store.swift).
+    func insert(_ street: Street) throws(StoreError) {
+        try connection.cached(SQL.insertStreet, name: "insertStreet")
+            .bind(street.id, at: 1).bind(street.name, at: 2).bind(street.extraPropertiesJSON, at: 3)
+            .bind(blob: WKB.encode(street.geometry), at: 4).run()
+    }
+
+    /// A zoning rule's row; the rules catalogue has no history (Sync+Store.swift).
+    func insert(_ rule: ZoningRule) throws(StoreError) {
+        try connection.cached(SQL.insertRule, name: "insertRule")
+            .bind(rule.code.rawValue, at: 1).bind(rule.nameFa, at: 2).bind(rule.nameEn, at: 3)
+            .bind(LandStore.encodeUses(rule.allowedUses), at: 4)
+            .bind(LandStore.encodeUses(rule.conditionalUses), at: 5)
+            .bind(rule.maxFloors, at: 6).bind(rule.maxCoveragePercent, at: 7)
+            .bind(rule.maxDensityPercent, at: 8).bind(rule.minParcelAreaSquareMeters, at: 9)
+            .bind(rule.notes, at: 10).run()
     }
 }
 

@@ -17,7 +17,7 @@ extension SQL {
     static let parcelVersionChain = """
         SELECT h.parcel_id, h.change_id, h.valid_from, h.valid_to,
           h.zone_code, h.current_use, h.floors, h.next_zone_code, h.next_current_use, h.next_floors,
-          p.parcel_id, p.zone_code, p.current_use, p.floors
+          p.parcel_id, p.zone_code, p.current_use, p.floors, h.event, p.valid_from
         FROM parcel_history AS h LEFT JOIN parcel AS p ON p.parcel_id = h.parcel_id
         WHERE h.valid_to >= ?1 ORDER BY h.parcel_id, h.valid_to, h.change_id
         """
@@ -25,13 +25,15 @@ extension SQL {
     static let zoneVersionChain = """
         SELECT h.zone_id, h.change_id, h.valid_from, h.valid_to,
           h.code, h.name_fa, h.name_en, h.next_code, h.next_name_fa, h.next_name_en,
-          z.zone_id, z.code, z.name_fa, z.name_en
+          z.zone_id, z.code, z.name_fa, z.name_en, h.event, z.valid_from
         FROM zone_history AS h LEFT JOIN zone AS z ON z.zone_id = h.zone_id
         WHERE h.valid_to >= ?1 ORDER BY h.zone_id, h.valid_to, h.change_id
         """
     static let requestsWithoutParcel = """
         SELECT r.request_id, r.parcel_id FROM change_request AS r
-        WHERE NOT EXISTS (SELECT 1 FROM parcel AS p WHERE p.parcel_id = r.parcel_id) ORDER BY r.request_id
+        WHERE NOT EXISTS (SELECT 1 FROM parcel AS p WHERE p.parcel_id = r.parcel_id)
+          AND NOT EXISTS (SELECT 1 FROM parcel_history AS h WHERE h.parcel_id = r.parcel_id)
+        ORDER BY r.request_id
         """
     /// An approval writes exactly one history row naming its request (`applyApproval`).
     static let approvalsWithoutOneHistoryRow = """
@@ -253,15 +255,30 @@ private struct VersionChain {
         var after: [String?]
         /// The feature's current values; nil when it has no row.
         var current: [String?]?
+        /// The version ended the feature (a sync removed it, or a subdivision or merger).
+        var isRemoval: Bool
+        /// When the feature's current version began (nil: at the import, or before migration 6).
+        var currentValidFrom: String?
     }
 
     func problems(in rows: Statement, importedAt: String?) throws(StoreError) -> [StoreProblem] {
         var problems: [StoreProblem] = []
         func report(_ id: String, _ message: String) { problems.append(StoreProblem(table: table, id: id, message: message)) }
         func end(_ last: Version) {
+            if last.isRemoval {
+                if last.current != nil {
+                    report(last.id, "has a row, but its last version (\(history) \(last.change)) removed it and nothing added it again")
+                }
+                return
+            }
             guard let current = last.current else {
                 report(last.id, "has history (\(history) \(last.change)) but no row")
                 return
+            }
+            if let start = last.currentValidFrom, start != last.validTo {
+                report(
+                    last.id,
+                    "its current version starts at \(start) but its last closed version (\(history) \(last.change)) ends at \(last.validTo)")
             }
             for (index, name) in attributes.enumerated() where current[index] != last.after[index] {
                 report(
@@ -276,22 +293,25 @@ private struct VersionChain {
                 report(version.id, "\(history) \(version.change) ends (\(version.validTo)) before it starts (\(version.validFrom))")
             }
             if let last = previous, last.id == version.id {
-                if version.validFrom != last.validTo {
+                // After a removal the feature may come back later (a sync that adds the id again).
+                if last.isRemoval ? version.validFrom < last.validTo : version.validFrom != last.validTo {
                     report(
                         version.id,
                         "\(history) \(version.change) starts at \(version.validFrom) but the version before it (\(history) \(last.change)) ends at \(last.validTo): \(version.validFrom > last.validTo ? "a gap" : "an overlap")")
                 }
-                for (index, name) in attributes.enumerated() where version.before[index] != last.after[index] {
+                for (index, name) in attributes.enumerated() where !last.isRemoval && version.before[index] != last.after[index] {
                     report(
                         version.id,
                         "\(history) \(version.change) starts from \(name) \(Self.show(version.before[index])) but \(history) \(last.change) left \(Self.show(last.after[index]))")
                 }
             } else {
                 if let last = previous { end(last) }
-                if let importedAt, version.validFrom != importedAt {
+                // A feature added after the import (a sync, later an edit or a subdivision)
+                // starts later; none starts before the import.
+                if let importedAt, version.validFrom < importedAt {
                     report(
                         version.id,
-                        "its first version since the import (\(history) \(version.change)) starts at \(version.validFrom), not at the import (\(importedAt)): \(version.validFrom > importedAt ? "a gap" : "an overlap")")
+                        "its first version since the import (\(history) \(version.change)) starts at \(version.validFrom), before the import (\(importedAt)): an overlap")
                 }
             }
             previous = version
@@ -305,7 +325,8 @@ private struct VersionChain {
         return Version(
             id: row.string(0) ?? "", change: row.int(1) ?? 0, validFrom: row.string(2) ?? "", validTo: row.string(3) ?? "",
             before: (0..<n).map { row.string(4 + $0) }, after: (0..<n).map { row.string(4 + n + $0) },
-            current: row.isNull(4 + 2 * n) ? nil : (0..<n).map { row.string(5 + 2 * n + $0) })
+            current: row.isNull(4 + 2 * n) ? nil : (0..<n).map { row.string(5 + 2 * n + $0) },
+            isRemoval: row.string(5 + 3 * n) == "removal", currentValidFrom: row.string(6 + 3 * n))
     }
 
     private static func show(_ value: String?) -> String { value ?? "NULL" }

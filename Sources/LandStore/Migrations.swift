@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6]
 
     static var latestVersion: Int { all.count }
 
@@ -146,5 +146,57 @@ enum Migrations {
           changed_at TEXT)
         """,
         "INSERT INTO city_version (singleton, version, changed_at) SELECT 1, 0, (SELECT imported_at FROM dataset WHERE singleton = 1)",
+    ]
+
+    /// Whole versions: a history row keeps every value of the version it closes, outline
+    /// included (plain WKB in `geom`), so that a file sync, an edit through OGC API – Features
+    /// Part 4, a subdivision or a merger can change any of them and nothing is lost. Rows written
+    /// before kept only the edited attributes; the others never changed then, so they are
+    /// today's, and are copied from the current rows here. `event` says whether the row's version
+    /// was followed by another (`change`) or the feature ended (`removal`: no `next_*` values, no
+    /// current row). A feature's `valid_from` is when its current version began (NULL: when the
+    /// dataset was imported, as for every feature imported before this migration). Facilities get
+    /// the same history. `city_version.reshaped_at` is the last time a change did more than edit
+    /// parcel and zone attributes in place (a feature added, removed or reshaped, a layer
+    /// synced): a follower that sees it since its own version reloads the whole city.
+    static let version6: [String] = [
+        "ALTER TABLE parcel ADD COLUMN valid_from TEXT",
+        "ALTER TABLE zone ADD COLUMN valid_from TEXT",
+        "ALTER TABLE facility ADD COLUMN valid_from TEXT",
+        "ALTER TABLE parcel_history ADD COLUMN event TEXT NOT NULL DEFAULT 'change' CHECK (event IN ('change', 'removal'))",
+        "ALTER TABLE parcel_history ADD COLUMN area_m2 REAL",
+        "ALTER TABLE parcel_history ADD COLUMN address TEXT",
+        "ALTER TABLE parcel_history ADD COLUMN extra TEXT",
+        "ALTER TABLE parcel_history ADD COLUMN geom BLOB",
+        "ALTER TABLE parcel_history ADD COLUMN reason TEXT",
+        """
+        UPDATE parcel_history SET
+          area_m2 = (SELECT p.area_m2 FROM parcel p WHERE p.parcel_id = parcel_history.parcel_id),
+          address = (SELECT p.address FROM parcel p WHERE p.parcel_id = parcel_history.parcel_id),
+          extra = (SELECT p.extra FROM parcel p WHERE p.parcel_id = parcel_history.parcel_id),
+          geom = (SELECT AsBinary(p.geom) FROM parcel p WHERE p.parcel_id = parcel_history.parcel_id)
+        """,
+        "ALTER TABLE zone_history ADD COLUMN event TEXT NOT NULL DEFAULT 'change' CHECK (event IN ('change', 'removal'))",
+        "ALTER TABLE zone_history ADD COLUMN extra TEXT",
+        "ALTER TABLE zone_history ADD COLUMN geom BLOB",
+        """
+        UPDATE zone_history SET
+          extra = (SELECT z.extra FROM zone z WHERE z.zone_id = zone_history.zone_id),
+          geom = (SELECT AsBinary(z.geom) FROM zone z WHERE z.zone_id = zone_history.zone_id)
+        """,
+        """
+        CREATE TABLE facility_history (
+          change_id INTEGER PRIMARY KEY,
+          facility_id TEXT NOT NULL,
+          valid_from TEXT NOT NULL,
+          valid_to TEXT NOT NULL,
+          event TEXT NOT NULL CHECK (event IN ('change', 'removal')),
+          category TEXT NOT NULL, category_fa TEXT, name_fa TEXT, name_en TEXT, extra TEXT NOT NULL, geom BLOB NOT NULL,
+          reason TEXT,
+          actor TEXT NOT NULL)
+        """,
+        "CREATE INDEX facility_history_facility ON facility_history (facility_id, valid_to)",
+        "CREATE INDEX facility_history_valid_to ON facility_history (valid_to)",
+        "ALTER TABLE city_version ADD COLUMN reshaped_at TEXT",
     ]
 }

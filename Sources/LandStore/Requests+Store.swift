@@ -93,7 +93,8 @@ extension LandStore {
             id: row.int(0) ?? 0, parcelID: ParcelID(row.string(1) ?? ""), validFrom: row.string(2) ?? "",
             at: row.string(3) ?? "", requestID: row.int(4).map(RequestID.init), zoneChangeID: row.int(11),
             before: ParcelAttributes(zoneCode: row.string(5).map(ZoneCode.init), currentUse: row.string(6).map(LandUse.init), floors: row.int(7)),
-            after: ParcelAttributes(zoneCode: row.string(8).map(ZoneCode.init), currentUse: row.string(9).map(LandUse.init), floors: row.int(10)))
+            after: ParcelAttributes(zoneCode: row.string(8).map(ZoneCode.init), currentUse: row.string(9).map(LandUse.init), floors: row.int(10)),
+            isRemoval: row.string(12) == "removal", reason: row.string(13))
     }
 }
 
@@ -185,7 +186,7 @@ extension StoreWriter {
         let parcelID = request.filing.parcelID
         guard let before = try parcelAttributes(parcelID) else { throw StoreError.notFound(what: "parcel \(parcelID)") }
         let after = request.filing.approvedAttributes(from: before)
-        return try changeParcel(parcelID, from: before, to: after, at: now, requestID: request.id, zoneChangeID: nil, actor: actor)
+        return try changeParcel(parcelID, to: after, at: now, requestID: request.id, zoneChangeID: nil, actor: actor)
     }
 
     /// The parcel's stored attributes, nil when there is no such parcel.
@@ -196,27 +197,18 @@ extension StoreWriter {
             }).first
     }
 
-    /// Writes `after` onto the parcel and closes its version `before` in the history, as of `now`.
-    /// Runs inside the caller's transaction.
+    /// Writes `after` onto the parcel's attributes, through the one writer of parcel versions
+    /// (Versions+Store.swift). Runs inside the caller's transaction.
     func changeParcel(
-        _ parcelID: ParcelID, from before: ParcelAttributes, to after: ParcelAttributes, at now: String,
-        requestID: RequestID?, zoneChangeID: Int?, actor: String
+        _ parcelID: ParcelID, to after: ParcelAttributes, at now: String, requestID: RequestID?, zoneChangeID: Int?, actor: String
     ) throws(StoreError) -> ParcelChange {
-        try connection.cached(SQL.updateParcelAttributes, name: "updateParcelAttributes")
-            .bind(parcelID.rawValue, at: 1).bind(after.zoneCode?.rawValue, at: 2).bind(after.currentUse?.rawValue, at: 3)
-            .bind(after.floors, at: 4).run()
-        let importedAt = try importedAt()
-        let lastChange = try connection.cached(SQL.lastParcelChange, name: "lastParcelChange")
-            .bind(parcelID.rawValue, at: 1).bind(importedAt, at: 2).all { $0.string(0) }.first.flatMap { $0 }
-        let validFrom = lastChange ?? importedAt
-        try connection.cached(SQL.insertParcelHistory, name: "insertParcelHistory")
-            .bind(parcelID.rawValue, at: 1).bind(validFrom, at: 2).bind(now, at: 3)
-            .bind(before.zoneCode?.rawValue, at: 4).bind(before.currentUse?.rawValue, at: 5).bind(before.floors, at: 6)
-            .bind(after.zoneCode?.rawValue, at: 7).bind(after.currentUse?.rawValue, at: 8).bind(after.floors, at: 9)
-            .bind(requestID?.rawValue, at: 10).bind(actor, at: 11).bind(zoneChangeID, at: 12).run()
-        return ParcelChange(
-            id: Int(connection.lastInsertedRowID), parcelID: parcelID, validFrom: validFrom, at: now, requestID: requestID,
-            zoneChangeID: zoneChangeID, before: before, after: after)
+        guard var next = try storedParcel(parcelID)?.parcel else { throw StoreError.notFound(what: "parcel \(parcelID)") }
+        next.zoneCode = after.zoneCode
+        next.currentUse = after.currentUse
+        next.floors = after.floors
+        guard let change = try writeParcelVersion(parcelID, next: next, at: now, actor: actor, requestID: requestID, zoneChangeID: zoneChangeID)
+        else { throw StoreError.notFound(what: "parcel \(parcelID)") }
+        return change
     }
 
     /// When the current dataset was imported (the start of every first version).

@@ -90,17 +90,11 @@ extension SQL {
 
     // MARK: parcel history (migration 2)
     static let parcelAttributes = "SELECT zone_code, current_use, floors FROM parcel WHERE parcel_id = ?1"
-    static let updateParcelAttributes = "UPDATE parcel SET zone_code = ?2, current_use = ?3, floors = ?4 WHERE parcel_id = ?1"
     /// When the parcel's current version began: its last change since the dataset was imported (?2).
     static let lastParcelChange = "SELECT max(valid_to) FROM parcel_history WHERE parcel_id = ?1 AND valid_to >= ?2"
-    static let insertParcelHistory = """
-        INSERT INTO parcel_history (parcel_id, valid_from, valid_to, zone_code, current_use, floors,
-          next_zone_code, next_current_use, next_floors, request_id, actor, zone_change_id)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-        """
     static let historyColumns = """
         change_id, parcel_id, valid_from, valid_to, request_id, zone_code, current_use, floors,
-          next_zone_code, next_current_use, next_floors, zone_change_id
+          next_zone_code, next_current_use, next_floors, zone_change_id, event, reason
         """
     /// The versions valid at instant ?1 that are not the current one: [valid_from, valid_to) holds ?1.
     static let parcelVersionsAt = """
@@ -130,15 +124,8 @@ extension SQL {
 
 extension SQL {
     // MARK: zone history (migration 3)
-    static let zoneAttributes = "SELECT code, name_fa, name_en FROM zone WHERE zone_id = ?1"
-    static let updateZoneAttributes = "UPDATE zone SET code = ?2, name_fa = ?3, name_en = ?4 WHERE zone_id = ?1"
     /// When the zone's current version began: its last change since the dataset was imported (?2).
     static let lastZoneChange = "SELECT max(valid_to) FROM zone_history WHERE zone_id = ?1 AND valid_to >= ?2"
-    static let insertZoneHistory = """
-        INSERT INTO zone_history (zone_id, valid_from, valid_to, code, name_fa, name_en,
-          next_code, next_name_fa, next_name_en, reason, actor)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-        """
     static let zoneHistoryColumns = """
         change_id, zone_id, valid_from, valid_to, code, name_fa, name_en, next_code, next_name_fa, next_name_en,
           reason, actor
@@ -165,5 +152,77 @@ extension SQL {
     static let zonesChangedSince = """
         SELECT zone_id, code, name_fa, name_en FROM zone
         WHERE zone_id IN (SELECT zone_id FROM zone_history WHERE valid_to >= ?1)
+        """
+
+    // MARK: whole versions (migration 6; Versions+Store.swift)
+    static let parcelByID = """
+        SELECT parcel_id, zone_code, area_m2, current_use, floors, address, extra, AsBinary(geom), valid_from
+        FROM parcel WHERE parcel_id = ?1
+        """
+    static let deleteParcel = "DELETE FROM parcel WHERE parcel_id = ?1"
+    static let insertParcelWithStart = """
+        INSERT INTO parcel (parcel_id, zone_code, area_m2, current_use, floors, address, extra, geom, valid_from)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, GeomFromWKB(?8, 4326), ?9)
+        """
+    static let insertParcelVersion = """
+        INSERT INTO parcel_history (parcel_id, valid_from, valid_to, zone_code, current_use, floors,
+          next_zone_code, next_current_use, next_floors, request_id, actor, zone_change_id,
+          event, area_m2, address, extra, geom, reason)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+        """
+    static let zoneByID = "SELECT zone_id, code, name_fa, name_en, extra, AsBinary(geom), valid_from FROM zone WHERE zone_id = ?1"
+    static let deleteZone = "DELETE FROM zone WHERE zone_id = ?1"
+    static let insertZoneWithStart = """
+        INSERT INTO zone (zone_id, code, name_fa, name_en, extra, geom, valid_from)
+        VALUES (?1, ?2, ?3, ?4, ?5, GeomFromWKB(?6, 4326), ?7)
+        """
+    static let insertZoneVersion = """
+        INSERT INTO zone_history (zone_id, valid_from, valid_to, code, name_fa, name_en,
+          next_code, next_name_fa, next_name_en, reason, actor, event, extra, geom)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+        """
+    static let facilityByID = """
+        SELECT facility_id, category, category_fa, name_fa, name_en, extra, AsBinary(geom), valid_from
+        FROM facility WHERE facility_id = ?1
+        """
+    static let deleteFacility = "DELETE FROM facility WHERE facility_id = ?1"
+    static let insertFacilityWithStart = """
+        INSERT INTO facility (facility_id, category, category_fa, name_fa, name_en, extra, geom, valid_from)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, GeomFromWKB(?7, 4326), ?8)
+        """
+    static let lastFacilityChange = "SELECT max(valid_to) FROM facility_history WHERE facility_id = ?1 AND valid_to >= ?2"
+    static let insertFacilityVersion = """
+        INSERT INTO facility_history (facility_id, valid_from, valid_to, event, category, category_fa, name_fa, name_en,
+          extra, geom, reason, actor)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        """
+    static let reshapedAt = "SELECT reshaped_at FROM city_version WHERE singleton = 1"
+    static let markReshaped = "UPDATE city_version SET reshaped_at = ?1 WHERE singleton = 1"
+    // MARK: sync (Sync+Store.swift)
+    /// Per feature, its last change since the import ?1 when that change left a current version:
+    /// who made it, the request or zone change behind it, and when.
+    static let lastParcelChanges = """
+        SELECT parcel_id, actor, request_id, zone_change_id, valid_to FROM parcel_history
+        WHERE change_id IN (SELECT max(change_id) FROM parcel_history WHERE valid_to >= ?1 GROUP BY parcel_id)
+          AND event = 'change'
+        """
+    static let lastZoneChanges = """
+        SELECT zone_id, actor, NULL, change_id, valid_to FROM zone_history
+        WHERE change_id IN (SELECT max(change_id) FROM zone_history WHERE valid_to >= ?1 GROUP BY zone_id)
+          AND event = 'change'
+        """
+    static let lastFacilityChanges = """
+        SELECT facility_id, actor, NULL, NULL, valid_to FROM facility_history
+        WHERE change_id IN (SELECT max(change_id) FROM facility_history WHERE valid_to >= ?1 GROUP BY facility_id)
+          AND event = 'change'
+        """
+    static let openRequests = """
+        SELECT parcel_id, request_id FROM change_request WHERE status IN ('submitted', 'under_review') ORDER BY request_id
+        """
+    static let allStreets = "SELECT street_id, name, extra, AsBinary(geom) FROM street ORDER BY street_id"
+    /// What `import --replace` would lose: requests, and history rows of any layer.
+    static let recordsAReplaceWouldLose = """
+        SELECT (SELECT count(*) FROM change_request),
+          (SELECT count(*) FROM parcel_history) + (SELECT count(*) FROM zone_history) + (SELECT count(*) FROM facility_history)
         """
 }

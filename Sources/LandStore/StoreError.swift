@@ -8,6 +8,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case datasetAlreadyImported(name: String, importedAt: String)
     case notFound(what: String)
     case conflict(what: String)
+    /// `import --replace` on a database whose requests or history it would lose.
+    case replaceWouldLoseHistory(requests: Int, historyRows: Int)
     // Backups (zamin backup).
     /// The backup's target exists and `force` was not given.
     case targetExists(path: String)
@@ -26,9 +28,12 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaTooNew(let found, let supported):
             return "database schema version \(found) is newer than this zamin supports (\(supported))"
         case .datasetAlreadyImported(let name, let importedAt):
-            return "the database already holds dataset '\(name)' (imported \(importedAt)); pass --replace to replace it"
+            return "the database already holds dataset '\(name)' (imported \(importedAt)); pass --sync to apply the folder as edits (with history), or --replace to replace it"
         case .notFound(let what): return "\(what) not found"
         case .conflict(let what): return "conflict: \(what)"
+        case .replaceWouldLoseHistory(let requests, let historyRows):
+            return "the database holds \(requests) request(s) and \(historyRows) history row(s) that --replace would lose "
+                + "(an approved change would be silently undone); use --sync to apply the folder as edits with history"
         case .targetExists(let path): return "\(path) exists; pass --force to replace it"
         case .fileSystem(let operation, let path, let message): return "\(operation) \(path): \(message)"
         case .backupFailed(let reason): return "backup failed: \(reason)"

@@ -60,27 +60,17 @@ extension StoreWriter {
         next: (ZoneAttributes) -> ZoneAttributes, afterCommit: (RezoningOutcome) -> Void
     ) throws(StoreError) -> RezoningOutcome {
         let outcome = try connection.transaction { () throws(StoreError) -> RezoningOutcome in
-            guard let before = try connection.cached(SQL.zoneAttributes, name: "zoneAttributes").bind(id.rawValue, at: 1)
-                .all({ row in ZoneAttributes(code: ZoneCode(row.string(0) ?? ""), nameFa: row.string(1), nameEn: row.string(2)) })
-                .first
-            else { throw StoreError.notFound(what: "zone \(id)") }
+            guard var zone = try storedZone(id)?.zone else { throw StoreError.notFound(what: "zone \(id)") }
+            let before = zone.attributes
             let after = next(before)
             guard after.code != before.code else { throw StoreError.conflict(what: "zone \(id) is \(before.code)") }
             let now = Timestamp.now()
-            try connection.cached(SQL.updateZoneAttributes, name: "updateZoneAttributes")
-                .bind(id.rawValue, at: 1).bind(after.code.rawValue, at: 2).bind(after.nameFa, at: 3).bind(after.nameEn, at: 4).run()
-            let importedAt = try importedAt()
-            let lastChange = try connection.cached(SQL.lastZoneChange, name: "lastZoneChange")
-                .bind(id.rawValue, at: 1).bind(importedAt, at: 2).all { $0.string(0) }.first.flatMap { $0 }
-            let validFrom = lastChange ?? importedAt
-            try connection.cached(SQL.insertZoneHistory, name: "insertZoneHistory")
-                .bind(id.rawValue, at: 1).bind(validFrom, at: 2).bind(now, at: 3)
-                .bind(before.code.rawValue, at: 4).bind(before.nameFa, at: 5).bind(before.nameEn, at: 6)
-                .bind(after.code.rawValue, at: 7).bind(after.nameFa, at: 8).bind(after.nameEn, at: 9)
-                .bind(reason, at: 10).bind(actor, at: 11).run()
-            let zoneChange = ZoneChange(
-                id: Int(connection.lastInsertedRowID), zoneID: id, validFrom: validFrom, at: now, before: before, after: after,
-                reason: reason, actor: actor)
+            zone.code = after.code
+            zone.nameFa = after.nameFa
+            zone.nameEn = after.nameEn
+            guard let zoneChange = try writeZoneVersion(id, next: zone, at: now, actor: actor, reason: reason) else {
+                throw StoreError.notFound(what: "zone \(id)")
+            }
             var parcelChanges: [ParcelChange] = []
             for parcelID in parcels.sorted() {
                 guard let attributes = try parcelAttributes(parcelID), attributes.zoneCode == before.code else { continue }
@@ -88,7 +78,7 @@ extension StoreWriter {
                 followed.zoneCode = after.code
                 parcelChanges.append(
                     try changeParcel(
-                        parcelID, from: attributes, to: followed, at: now, requestID: nil, zoneChangeID: zoneChange.id, actor: actor))
+                        parcelID, to: followed, at: now, requestID: nil, zoneChangeID: zoneChange.id, actor: actor))
             }
             var beforeJSON = JSONWriter()
             Self.write(before, to: &beforeJSON, reason: nil, parcels: nil)
