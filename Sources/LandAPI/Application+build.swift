@@ -9,10 +9,11 @@ import Synchronization
 /// HummingbirdTesting. `inlineAnswers`, when given, counts the requests answered in the channel
 /// pipeline (tests tell by it which way a request went; `zamin serve` counts nothing).
 /// `metrics`, when given, receives the HTTP metrics; `accessLog` writes the access log at
-/// `config.accessLogLevel` (Observability.swift).
+/// `config.accessLogLevel` (Observability.swift), or `accessLogWriter` when given.
 package func buildApplication(
     services: LandServices, config: ServerConfig, logger: Logger, inlineAnswers: InlineAnswerCount? = nil,
-    metrics: PrometheusCollectorRegistry? = nil, accessLog: Logger = Logger(label: "zamin.access")
+    metrics: PrometheusCollectorRegistry? = nil, accessLog: Logger = Logger(label: "zamin.access"),
+    accessLogWriter: (any AccessLogWriter)? = nil
 ) -> some ApplicationProtocol {
     let built = ZaminRouter(services: services, publicPostsPerMinute: config.publicPostsPerMinute, origin: config.origin)
     let serverName = "zamin"
@@ -21,7 +22,7 @@ package func buildApplication(
     let inlineRoutes = built.table.inlineRoutes
     let answersInline = config.answersCitizenRequestsInline
     let idleTimeoutSeconds = config.idleTimeoutSeconds
-    let observability = Observability.make(metrics: metrics, accessLog: accessLog, level: config.accessLogLevel)
+    let observability = Observability.make(metrics: metrics, accessLog: accessLog, writer: accessLogWriter, level: config.accessLogLevel)
     @Sendable func channelHandlers() -> [any RemovableChannelHandler] {
         // Date and Server are written on every answer, whichever way it went, in one place.
         // The idle closer first, so it sees the requests answered inline as activity too.
@@ -40,9 +41,11 @@ package func buildApplication(
 /// with the metrics listener beside it when `config.metricsPort` is set (MetricsEndpoint.swift).
 /// `zamin serve` calls this, so that only LandAPI imports Hummingbird.
 package func runServer(
-    services: LandServices, config: ServerConfig, logger: Logger, metrics: PrometheusCollectorRegistry? = nil
+    services: LandServices, config: ServerConfig, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+    accessLogWriter: (any AccessLogWriter)? = nil
 ) async throws {
-    let application = buildApplication(services: services, config: config, logger: logger, metrics: metrics)
+    let application = buildApplication(
+        services: services, config: config, logger: logger, metrics: metrics, accessLogWriter: accessLogWriter)
     try await run(application, metrics: metrics, services: services, config: config, logger: logger)
 }
 

@@ -110,7 +110,9 @@ struct Serve: AsyncParsableCommand {
         // followed while serving (LandServices.followOtherWriters), and stop with the server.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await services.followOtherWriters() }
-            try await runServer(services: services, config: config, logger: Logger(label: "zamin.http"), metrics: registry)
+            try await runServer(
+                services: services, config: config, logger: Logger(label: "zamin.http"), metrics: registry,
+                accessLogWriter: BufferedAccessLog(log: accessLog, minimumLevel: level))
             group.cancelAll()
         }
         accessLog.flush()  // the last requests' lines before the lines of the shutdown
