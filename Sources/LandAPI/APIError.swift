@@ -86,6 +86,19 @@ extension APIError {
             self.init(status: .notFound, code: "NotFound", message: .unknownZoneID)
         case .zoneCodeUnchanged:
             self.init(status: .conflict, code: "Conflict", message: .zoneCodeUnchanged, parameter: "code")
+        case .invalidFeature(let rules):
+            let rule = rules.first ?? .notAFeature(detail: "")
+            self.init(status: .badRequest, code: "InvalidParameterValue", message: .featureRule(rule), parameter: rule.field)
+        case .featureNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .unknownFeature)
+        case .featureExists(let id):
+            self.init(status: .conflict, code: "Conflict", message: .featureExists(id), parameter: "id")
+        case .versionMismatch:
+            self.init(status: .preconditionFailed, code: "PreconditionFailed", message: .preconditionFailed)
+        case .parcelOverlaps(let overlaps):
+            self.init(
+                status: .conflict, code: "Conflict",
+                message: .parcelOverlaps(overlaps.map { ($0.second.rawValue, $0.areaSquareMeters) }), parameter: "geometry")
         }
     }
 }

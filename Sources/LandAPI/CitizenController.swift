@@ -266,8 +266,7 @@ struct CitizenController: Sendable {
         }
         let limit = query.int("limit") ?? 20
         let result = snapshot.search(
-            SearchQuery(text: text, categories: categories, landUse: use, zoneCode: zoneCode, bbox: query.bbox(), limit: limit),
-            catalog: services.searchCatalog)
+            SearchQuery(text: text, categories: categories, landUse: use, zoneCode: zoneCode, bbox: query.bbox(), limit: limit))
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 1024 * result.hits.count + 256)
         out.beginFeatureCollection()
         for hit in result.hits {

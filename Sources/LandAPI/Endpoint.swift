@@ -62,9 +62,10 @@ struct EndpointInput: Sendable {
     var keyHolder: APIKeys.Holder?
 }
 
-/// A query or path parameter as declared (OpenAPI 3.0 §4.7.12) and as `QueryReader` validates it.
+/// A query, path or header parameter as declared (OpenAPI 3.0 §4.7.12); `QueryReader` validates
+/// the query's, the handler reads a header's (`If-Match`: OGCEdits.swift).
 struct EndpointParameter: Sendable {
-    enum Location: String, Sendable { case query, path }
+    enum Location: String, Sendable { case query, path, header }
 
     /// The value's type and bounds: what `/api` says and what a request is held to.
     enum Value: Sendable {
@@ -96,6 +97,8 @@ struct EndpointParameter: Sendable {
     var description: String
     /// Shown as the schema's `default`.
     var defaultValue: JSONValue?
+    /// A regular expression the value matches (a header's syntax), shown as the schema's `pattern`.
+    var pattern: String?
 
     static func query(
         _ name: String, _ value: Value, _ description: String, required: Bool = false, default defaultValue: JSONValue? = nil
@@ -114,6 +117,11 @@ struct EndpointParameter: Sendable {
         EndpointParameter(name: name, location: .path, value: .text(), isRequired: true, description: description)
     }
 
+    /// A request header the endpoint reads (OpenAPI `in: header`).
+    static func header(_ name: String, _ description: String, required: Bool) -> EndpointParameter {
+        EndpointParameter(name: name, location: .header, value: .text(), isRequired: required, description: description)
+    }
+
     /// `lang=fa|en` (Persian the default): every endpoint takes it.
     static let lang = query("lang", .oneOf(Language.allCases.map(\.rawValue)), "Language of texts: fa (default) or en; else Accept-Language")
     /// `f=json|html` on the resources that have an HTML view (OGC 17-069r4 §7.8).
@@ -125,6 +133,8 @@ struct EndpointBody: Sendable {
     var schema: JSONObject
     /// An example the API definition shows (and clients such as schemathesis start from).
     var example: JSONValue?
+    /// The media types the body may come in (the first is the one documents lead with).
+    var mediaTypes: [String] = [MediaType.json]
 }
 
 /// One response of an endpoint: status, media types and, for errors, the error body.
@@ -150,6 +160,8 @@ struct EndpointResponse: Sendable {
 enum MediaType {
     static let json = "application/json"
     static let geoJSON = "application/geo+json"
+    /// RFC 7396, PATCH bodies of OGC API – Features Part 4.
+    static let mergePatch = "application/merge-patch+json"
     static let html = "text/html"
     static let schemaJSON = "application/schema+json"
     static let openAPI = "application/vnd.oai.openapi+json;version=3.0"

@@ -4,7 +4,7 @@ import LandService
 /// Every user-facing text of the API has a key here; each language's words are one exhaustive
 /// switch (Strings+fa.swift, Strings+en.swift), so a missing translation does not compile.
 /// Services return typed reasons; only this module turns them into sentences.
-enum Message: Sendable, Equatable {
+enum Message: Sendable {
     case noSuchPath
     case methodNotAllowed
     case bodyTooLarge
@@ -84,6 +84,14 @@ enum Message: Sendable, Equatable {
     // Zone edits.
     case unknownZoneID
     case zoneCodeUnchanged
+    // Feature edits (OGC API – Features Part 4).
+    case featureRule(FeatureRule)
+    case featureExists(String)
+    case preconditionRequired
+    case preconditionFailed
+    case parcelOverlaps([(id: String, squareMeters: Double)])
+    case unsupportedPatchType
+    case invalidIfMatch
 
     func text(in language: Language) -> String {
         switch language {

@@ -65,7 +65,7 @@ struct OGCController: Sendable {
                     method: .get, path: base + "/queryables", summary: "Queryable properties of \(collection.rawValue)", tag: "ogc",
                     parameters: plain, responses: [Self.success(MediaType.schemaJSON), Self.notModified],
                     handler: { request, context, input in try queryables(collection, request, context, input.query) }),
-            ]
+            ] + editEndpoints(collection)
         }
         return endpoints
     }
@@ -393,7 +393,8 @@ struct OGCController: Sendable {
         OGCLink.write(links, to: &writer.json)
         writer.json.endObject()
         return OGCResponse.make(
-            request, body: writer.bytes, contentType: "application/geo+json", contentCRS: crs, language: language, links: links)
+            request, body: writer.bytes, contentType: "application/geo+json", contentCRS: crs, language: language, links: links,
+            version: snapshot.versionTag(of: collection, at: position))
     }
 
     /// OGC 19-079r2 §6.2 `/req/queryables/get-queryables-response`: JSON Schema 2020-12, `$id`
@@ -539,7 +540,7 @@ enum OGC {
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-    ]
+    ] + OGCController.part4ConformanceClasses
 
     static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
     static let openAPIMediaType = MediaType.openAPI

@@ -1,6 +1,7 @@
 import Gzip
 import HTTPTypes
 import Hummingbird
+import LandModel
 import LandService
 import NIOCore
 
@@ -16,9 +17,9 @@ enum OGCResponse {
     /// get equal ETags. `trailer` (e.g. `,"timeStamp":"…"}`) is appended after hashing.
     static func make(
         _ request: Request, body: [UInt8], trailer: [UInt8] = [], contentType: String, contentCRS: FeatureCRS? = nil,
-        language: Language? = nil, links: [OGCLink] = []
+        language: Language? = nil, links: [OGCLink] = [], version: VersionTag? = nil
     ) -> Response {
-        let etag = "\"" + hexDigits(contentHash(body)) + "\""
+        let etag = version.map { featureETag($0, body: body) } ?? "\"" + hexDigits(contentHash(body)) + "\""
         var headers: HTTPFields = [:]
         headers[.accessControlAllowOrigin] = "*"
         headers[.accessControlExposeHeaders] = "ETag, Content-Crs, Content-Language, Link"
@@ -42,6 +43,14 @@ enum OGCResponse {
         buffer.writeBytes(body)
         buffer.writeBytes(trailer)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// One feature's ETag: its version's tag, then the representation's hash, so that every
+    /// representation (a `crs`, a language, HTML) has a tag of its own, as a strong ETag must
+    /// (RFC 9110 §8.8.3), while `If-Match` with any of them names the version the client read
+    /// (OGCEdits.swift).
+    static func featureETag(_ version: VersionTag, body: [UInt8]) -> String {
+        "\"\(version)-" + hexDigits(contentHash(body)) + "\""
     }
 
     static let contentCRSField = HTTPField.Name("Content-Crs")!

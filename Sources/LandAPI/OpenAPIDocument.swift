@@ -69,7 +69,9 @@ struct OpenAPIDocument: Sendable {
         if let body = endpoint.body {
             var media: JSONObject = ["schema": .object(body.schema)]
             if let example = body.example { media["example"] = example }
-            operation["requestBody"] = .object(["required": true, "content": .object([MediaType.json: .object(media)])])
+            operation["requestBody"] = .object([
+                "required": true, "content": .object(JSONObject(body.mediaTypes.map { JSONMember(key: $0, value: .object(media)) })),
+            ])
         }
         var responses = JSONObject()
         for response in table.responses(of: endpoint) {
@@ -158,6 +160,7 @@ struct OpenAPIDocument: Sendable {
             schema = ["type": "string", "format": "uri", "enum": .array(FeatureCRS.all.map { .string($0.uri) })]
         }
         if let defaultValue = parameter.defaultValue { schema["default"] = defaultValue }
+        if let pattern = parameter.pattern { schema["pattern"] = .string(pattern) }
         object["schema"] = .object(schema)
         return .object(object)
     }

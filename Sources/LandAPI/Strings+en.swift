@@ -83,9 +83,32 @@ extension Message {
         case .keyNotFound: return "There is no active key with this name."
         case .unknownZoneID: return "There is no zone with this id."
         case .zoneCodeUnchanged: return "The zone already has this code."
+        case .featureRule(let rule): return Self.englishRule(rule)
+        case .featureExists(let id): return "A feature with id \(id) exists; change it with PUT or PATCH."
+        case .preconditionRequired:
+            return "If-Match is required: send the ETag of the version you read, so that nobody's change is overwritten unseen."
+        case .preconditionFailed: return "The feature changed since you read it (If-Match does not name the current version); read it again."
+        case .parcelOverlaps(let overlaps):
+            return "The parcel would overlap other parcels by more than 0.5 m²: "
+                + overlaps.map { "\($0.id) (\(SentenceNumber.english($0.squareMeters)) m²)" }.joined(separator: ", ")
+        case .unsupportedPatchType: return "PATCH takes an application/merge-patch+json body (RFC 7396) only."
+        case .invalidIfMatch: return "If-Match must be * or a list of quoted entity tags (RFC 9110)."
         case .invalidInstant: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
         case .zoningCheck(let item): return Self.englishCheck(item)
+        }
+    }
+
+    private static func englishRule(_ rule: FeatureRule) -> String {
+        switch rule {
+        case .geometryType(let layer, let expected): return "A \(layer)'s geometry must be a \(expected)."
+        case .unknownZoneCode(let code, _): return "Zone code \(code) is not in the zoning rules."
+        case .noArea: return "The polygon has no area."
+        case .missing(_, _, let property): return "The property \(property) is required."
+        case .floors(let property): return "\(property) must be a whole number from 0 to 999."
+        case .notAFeature(let detail): return "The body is not a valid GeoJSON Feature: \(detail)"
+        case .idChanged: return "A feature's id cannot change."
+        case .invalidID: return "An id is 1 to 100 characters, without control characters or spaces at its ends."
         }
     }
 

@@ -83,9 +83,34 @@ extension Message {
         case .keyNotFound: return "کلید فعالی با این نام وجود ندارد."
         case .unknownZoneID: return "پهنه‌ای با این شناسه وجود ندارد."
         case .zoneCodeUnchanged: return "این پهنه هم‌اکنون همین کد را دارد."
+        case .featureRule(let rule): return Self.persianRule(rule)
+        case .featureExists(let id): return "عارضه‌ای با شناسهٔ \(id) وجود دارد؛ برای تغییر آن از PUT یا PATCH استفاده کنید."
+        case .preconditionRequired:
+            return "سرآیند If-Match لازم است: ETag نسخه‌ای را که خوانده‌اید بفرستید تا تغییر دیگران ناخواسته بازنویسی نشود."
+        case .preconditionFailed: return "این عارضه پس از خواندن شما تغییر کرده است (If-Match با نسخهٔ کنونی یکی نیست)؛ دوباره بخوانید."
+        case .parcelOverlaps(let overlaps):
+            return "این قطعه با قطعه‌های دیگر بیش از ۰٫۵ مترمربع هم‌پوشانی دارد: "
+                + overlaps.map { "\($0.id) (\(SentenceNumber.persian($0.squareMeters)) مترمربع)" }.joined(separator: "، ")
+        case .unsupportedPatchType: return "PATCH فقط بدنهٔ application/merge-patch+json (RFC 7396) می‌پذیرد."
+        case .invalidIfMatch: return "If-Match باید * یا فهرستی از ETagها در گیومه باشد (RFC 9110)."
         case .invalidInstant: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
         case .zoningCheck(let item): return Self.persianCheck(item)
+        }
+    }
+
+    private static func persianRule(_ rule: FeatureRule) -> String {
+        switch rule {
+        case .geometryType(let layer, let expected):
+            let noun = layer == "parcel" ? "قطعه" : layer == "zone" ? "پهنه" : "مکان خدماتی"
+            return "هندسهٔ \(noun) باید \(expected) باشد."
+        case .unknownZoneCode(let code, _): return "کد پهنهٔ \(code) در فهرست ضوابط نیست."
+        case .noArea: return "چندضلعی مساحتی ندارد."
+        case .missing(_, _, let property): return "ویژگی \(property) لازم است."
+        case .floors(let property): return "\(property) باید عددی صحیح از ۰ تا ۹۹۹ باشد."
+        case .notAFeature(let detail): return "بدنه یک Feature معتبر GeoJSON نیست: \(detail)"
+        case .idChanged: return "شناسهٔ عارضه را نمی‌توان تغییر داد."
+        case .invalidID: return "شناسه باید ۱ تا ۱۰۰ نویسه باشد، بی نویسهٔ کنترلی و بی فاصله در دو سر."
         }
     }
 

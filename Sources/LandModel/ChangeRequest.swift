@@ -184,8 +184,7 @@ package struct ParcelChange: Sendable, Equatable {
     }
 }
 
-/// The attributes of a zone that an edit can change, as one version of the zone. The outline is
-/// never edited.
+/// The attributes of a zone that a rezoning changes, as one version of the zone.
 package struct ZoneAttributes: Sendable, Equatable {
     package var code: ZoneCode
     package var nameFa: String?

@@ -3,8 +3,8 @@ import SpatialIndex
 
 /// Edits of a snapshot without rebuilding it: a new value that shares every unchanged array and
 /// index. Approvals and rezonings change attributes only (a parcel's use, floors, zone code; a
-/// zone's code and names), never an outline, so the indexes are shared as they are; an edit that
-/// moved an outline would `LayerIndex.upsert` it.
+/// zone's code and names), never an outline, so the indexes are shared as they are. An edit that
+/// adds, removes or reshapes a feature builds the snapshot again (`applying`, FeatureEdits.swift).
 extension CitySnapshot {
     /// A copy with other parcels and zones (same count and order: edits never add or remove one).
     private init(_ base: CitySnapshot, parcels: [Parcel], zones: [Zone], landUses: [LandUse]) {
@@ -27,6 +27,7 @@ extension CitySnapshot {
         self.categories = base.categories
         self.landUses = landUses
         self.facilityLayer = base.facilityLayer
+        self.searchCatalog = base.searchCatalog
     }
 
     /// The snapshot with each listed parcel's zone code, use and floors replaced; unknown ids are

@@ -44,6 +44,8 @@ package struct CitySnapshot: Sendable {
     /// built from the store (start-up, a reload after another process's change) gets a new one,
     /// so what is rendered once from the facilities (LandAPI's `FacilityTexts`) can tell it is stale.
     package let facilityLayer: Int
+    /// The search keys of these layers' names, ids and addresses, by position.
+    let searchCatalog: SearchCatalog
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         self.parcels = parcels.sorted { $0.id < $1.id }
@@ -80,6 +82,7 @@ package struct CitySnapshot: Sendable {
         for rule in rules { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
         self.landUses = uses.sorted()
         self.facilityLayer = facilityLayers.add(1, ordering: .relaxed).newValue
+        self.searchCatalog = SearchCatalog(parcels: self.parcels, facilities: self.facilities)
     }
 
     /// Node size of the facility trees. Their searches are k-nearest, whose leaf items each cost a

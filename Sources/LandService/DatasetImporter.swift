@@ -2,7 +2,7 @@ package import Foundation
 package import LandModel
 import GeoCore
 import GeoFormats
-import LandStore
+package import LandStore
 package import Logging
 
 /// Reads a dataset folder (a `dataset.json` manifest, or the Tehran layout without one), maps
@@ -34,28 +34,9 @@ package struct DatasetImporter: Sendable {
             let mapping = manifest.parcels
             let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
             guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            guard case .polygonal(let geometry)? = feature.geometry else {
-                report("a parcel must be a Polygon or MultiPolygon")
-                continue
+            if let parcel = parcel(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+                parcels.append(parcel)
             }
-            let zoneCode = mapping.zoneCode.flatMap { feature.properties.text($0) }.map(ZoneCode.init)
-            if let zoneCode, !knownCodes.contains(zoneCode) {
-                report("zone code '\(zoneCode)' is not in \(manifest.rules)")
-                continue
-            }
-            guard let floors = floorsValue(feature, key: mapping.floors, roundingDown: mapping.floorsRounding == "down", report: report)
-            else { continue }
-            let area = geometry.geodesicAreaSquareMeters
-            guard area > 0, area.isFinite else {
-                report("the polygon has no area")
-                continue
-            }
-            parcels.append(
-                Parcel(
-                    id: ParcelID(id), geometry: geometry, zoneCode: zoneCode, areaSquareMeters: area,
-                    currentUse: mapping.currentUse.flatMap { feature.properties.text($0) }.map(LandUse.init),
-                    floors: floors, address: mapping.address.flatMap { feature.properties.text($0) },
-                    extraPropertiesJSON: extraJSON(feature, mapping: mapping)))
         }
 
         var zones: [Zone] = []
@@ -64,24 +45,9 @@ package struct DatasetImporter: Sendable {
             let mapping = manifest.zones
             let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
             guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            guard case .polygonal(let geometry)? = feature.geometry else {
-                report("a zone must be a Polygon or MultiPolygon")
-                continue
+            if let zone = zone(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+                zones.append(zone)
             }
-            guard let code = feature.properties.text(mapping.code ?? "code").map(ZoneCode.init) else {
-                report("the zone has no code (property '\(mapping.code ?? "code")')")
-                continue
-            }
-            guard knownCodes.contains(code) else {
-                report("zone code '\(code)' is not in \(manifest.rules)")
-                continue
-            }
-            zones.append(
-                Zone(
-                    id: ZoneID(id), geometry: geometry, code: code,
-                    nameFa: mapping.nameFa.flatMap { feature.properties.text($0) },
-                    nameEn: mapping.nameEn.flatMap { feature.properties.text($0) },
-                    extraPropertiesJSON: extraJSON(feature, mapping: mapping)))
         }
 
         var facilities: [Facility] = []
@@ -90,21 +56,7 @@ package struct DatasetImporter: Sendable {
             let mapping = manifest.facilities
             let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
             guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            guard case .point(let location)? = feature.geometry else {
-                report("a facility must be a Point")
-                continue
-            }
-            guard let category = feature.properties.text(mapping.category ?? "category") else {
-                report("the facility has no category (property '\(mapping.category ?? "category")')")
-                continue
-            }
-            facilities.append(
-                Facility(
-                    id: FacilityID(id), location: location, category: FacilityCategory(category),
-                    categoryFa: mapping.categoryFa.flatMap { feature.properties.text($0) },
-                    nameFa: mapping.nameFa.flatMap { feature.properties.text($0) },
-                    nameEn: mapping.nameEn.flatMap { feature.properties.text($0) },
-                    extraPropertiesJSON: extraJSON(feature, mapping: mapping)))
+            if let facility = facility(feature, id: id, mapping: mapping, report: report) { facilities.append(facility) }
         }
 
         var streets: [Street] = []
@@ -125,6 +77,77 @@ package struct DatasetImporter: Sendable {
         return Dataset(
             name: manifest.name ?? folder.standardizedFileURL.lastPathComponent, parcels: parcels, zones: zones,
             facilities: facilities, streets: streets, rules: rules)
+    }
+
+    // MARK: - one feature of each layer (the importer's and the API's: FeatureEdits.swift)
+
+    /// A parcel from a feature, as every parcel is read: a Polygon or MultiPolygon with an area, a
+    /// zone code of the rules, whole floors; nil when `report` was told why not.
+    private func parcel(
+        _ feature: GeoJSONFeature, id: String, mapping: DatasetManifest.LayerMapping, rulesFile: String,
+        knownCodes: Set<ZoneCode>, report: Reporter
+    ) -> Parcel? {
+        guard case .polygonal(let geometry)? = feature.geometry else {
+            report(.geometryType(layer: "parcel", expected: "Polygon or MultiPolygon"))
+            return nil
+        }
+        let zoneCode = mapping.zoneCode.flatMap { feature.properties.text($0) }.map(ZoneCode.init)
+        if let zoneCode, !knownCodes.contains(zoneCode) {
+            report(.unknownZoneCode(zoneCode, rulesFile: rulesFile))
+            return nil
+        }
+        guard let floors = floorsValue(feature, key: mapping.floors, roundingDown: mapping.floorsRounding == "down", report: report)
+        else { return nil }
+        let area = geometry.geodesicAreaSquareMeters
+        guard area > 0, area.isFinite else {
+            report(.noArea)
+            return nil
+        }
+        return Parcel(
+            id: ParcelID(id), geometry: geometry, zoneCode: zoneCode, areaSquareMeters: area,
+            currentUse: mapping.currentUse.flatMap { feature.properties.text($0) }.map(LandUse.init),
+            floors: floors, address: mapping.address.flatMap { feature.properties.text($0) },
+            extraPropertiesJSON: extraJSON(feature, mapping: mapping))
+    }
+
+    private func zone(
+        _ feature: GeoJSONFeature, id: String, mapping: DatasetManifest.LayerMapping, rulesFile: String,
+        knownCodes: Set<ZoneCode>, report: Reporter
+    ) -> Zone? {
+        guard case .polygonal(let geometry)? = feature.geometry else {
+            report(.geometryType(layer: "zone", expected: "Polygon or MultiPolygon"))
+            return nil
+        }
+        guard let code = feature.properties.text(mapping.code ?? "code").map(ZoneCode.init) else {
+            report(.missing(layer: "zone", what: "code", property: mapping.code ?? "code"))
+            return nil
+        }
+        guard knownCodes.contains(code) else {
+            report(.unknownZoneCode(code, rulesFile: rulesFile))
+            return nil
+        }
+        return Zone(
+            id: ZoneID(id), geometry: geometry, code: code,
+            nameFa: mapping.nameFa.flatMap { feature.properties.text($0) },
+            nameEn: mapping.nameEn.flatMap { feature.properties.text($0) },
+            extraPropertiesJSON: extraJSON(feature, mapping: mapping))
+    }
+
+    private func facility(_ feature: GeoJSONFeature, id: String, mapping: DatasetManifest.LayerMapping, report: Reporter) -> Facility? {
+        guard case .point(let location)? = feature.geometry else {
+            report(.geometryType(layer: "facility", expected: "Point"))
+            return nil
+        }
+        guard let category = feature.properties.text(mapping.category ?? "category") else {
+            report(.missing(layer: "facility", what: "category", property: mapping.category ?? "category"))
+            return nil
+        }
+        return Facility(
+            id: FacilityID(id), location: location, category: FacilityCategory(category),
+            categoryFa: mapping.categoryFa.flatMap { feature.properties.text($0) },
+            nameFa: mapping.nameFa.flatMap { feature.properties.text($0) },
+            nameEn: mapping.nameEn.flatMap { feature.properties.text($0) },
+            extraPropertiesJSON: extraJSON(feature, mapping: mapping))
     }
 
     // MARK: - reading files
@@ -226,10 +249,19 @@ package struct DatasetImporter: Sendable {
         func callAsFunction(_ message: String) {
             list.items.append(ImportProblem(file: file, featureIndex: feature.index, featureID: id, message: message))
         }
+
+        func callAsFunction(_ rule: FeatureRule) {
+            list.rules.append(rule)
+            self(rule.description)
+        }
     }
 
     /// The problems of one import run, shared by the per-feature reporters.
-    private final class ProblemList { var items: [ImportProblem] = [] }
+    private final class ProblemList {
+        var items: [ImportProblem] = []
+        /// The rules broken, as reported (an API body's answer names them: FeatureEdits.swift).
+        var rules: [FeatureRule] = []
+    }
 
     private func uniqueID(
         _ feature: GeoJSONFeature, mapping: DatasetManifest.LayerMapping, seen: inout Set<String>, report: Reporter
@@ -264,7 +296,7 @@ package struct DatasetImporter: Sendable {
         }
         guard let number = roundingDown ? number?.rounded(.down) : number, number >= 0, number == number.rounded(), number < 1000
         else {
-            report("'\(key)' must be a whole number of floors from 0 to 999")
+            report(.floors(property: key))
             return nil
         }
         return .some(Int(number))
@@ -332,6 +364,127 @@ extension DatasetImporter {
             datasetName: dataset.name, parcels: dataset.parcels.count, zones: dataset.zones.count,
             facilities: dataset.facilities.count, streets: dataset.streets.count, rules: dataset.rules.count,
             readMilliseconds: read.wholeMilliseconds, writeMilliseconds: (clock.now - started - read).wholeMilliseconds)
+    }
+}
+
+/// A rule one feature breaks, as the importer and the API's edits check it; `description` is the
+/// import's English line (LandAPI words it in both languages for an API answer).
+package enum FeatureRule: Sendable, Equatable, CustomStringConvertible {
+    case geometryType(layer: String, expected: String)
+    case unknownZoneCode(ZoneCode, rulesFile: String)
+    case noArea
+    case missing(layer: String, what: String, property: String)
+    case floors(property: String)
+    /// The body is not one GeoJSON Feature with a valid geometry (`detail`: the reader's words).
+    case notAFeature(detail: String)
+    /// The body's id differs from the path's (an id cannot change).
+    case idChanged
+    /// A new feature's id is empty, longer than 100 characters, or has control characters or
+    /// spaces at its ends.
+    case invalidID
+    /// The property or member this rule is about, for the API's `parameter`.
+    package var field: String {
+        switch self {
+        case .geometryType, .noArea, .notAFeature: "geometry"
+        case .unknownZoneCode: "properties.zone_code"
+        case .missing(_, _, let property): "properties.\(property)"
+        case .floors(let property): "properties.\(property)"
+        case .idChanged, .invalidID: "id"
+        }
+    }
+
+    package var description: String {
+        switch self {
+        case .geometryType(let layer, let expected): "a \(layer) must be a \(expected)"
+        case .unknownZoneCode(let code, let rulesFile): "zone code '\(code)' is not in \(rulesFile)"
+        case .noArea: "the polygon has no area"
+        case .missing(let layer, let what, let property): "the \(layer) has no \(what) (property '\(property)')"
+        case .floors(let property): "'\(property)' must be a whole number of floors from 0 to 999"
+        case .notAFeature(let detail): "not a GeoJSON Feature: \(detail)"
+        case .idChanged: "the feature's id cannot change"
+        case .invalidID: "an id is 1 to 100 characters, without control characters or spaces at its ends"
+        }
+    }
+}
+
+extension DatasetImporter {
+    /// How an API body names a feature's values: Zamin's own property names, those OGC items
+    /// answer with (so a client may PUT what it got). Derived values (`area_m2`, a version's
+    /// `valid_from` and `valid_to`) are not read, and not kept among the other properties.
+    static let bodyMappings: [VersionedLayer: DatasetManifest.LayerMapping] = [
+        .parcel: .init(file: "body", zoneCode: "zone_code", currentUse: "current_use", floors: "floors", address: "address"),
+        .zone: .init(file: "body", code: "code", nameFa: "name_fa", nameEn: "name_en"),
+        .facility: .init(file: "body", category: "category", categoryFa: "category_fa", nameFa: "name_fa", nameEn: "name_en"),
+    ]
+
+    /// One GeoJSON Feature (an OGC API – Features Part 4 body) read and checked as the importer
+    /// reads every feature of a file: the same reader (rings closed, coordinates in range, …)
+    /// and the same rules per layer. `id` receives the body's id (its `id` member, else
+    /// `properties.id`; nil when it has none) and returns the feature's: the path's, or a new
+    /// one. Throws the rules broken.
+    package func readFeature(
+        _ body: [UInt8], layer: VersionedLayer, knownCodes: Set<ZoneCode>, id: (String?) throws(FeatureInputError) -> String
+    ) throws(FeatureInputError) -> StoredFeature {
+        // Zamin's ids are text: a body's `id` is a string or null (RFC 7946 §3.2 also allows a
+        // number, which a client that read our answers never sends).
+        if case .object(let object)? = try? JSONParser.parse(body), let id = object["id"] {
+            switch id {
+            case .string, .null: break
+            default: throw FeatureInputError([.invalidID])
+            }
+        }
+        // The body inside a collection, for the one reader every imported feature goes through.
+        let wrapped = Array(#"{"type":"FeatureCollection","features":["#.utf8) + body + Array("]}".utf8)
+        let reading: FeatureCollectionReading
+        do {
+            reading = try GeoJSONReader.readFeatureCollection(wrapped)
+        } catch {
+            throw FeatureInputError([.notAFeature(detail: "\(error)")])
+        }
+        if let problem = reading.problems.first { throw FeatureInputError([.notAFeature(detail: "\(problem.reason)")]) }
+        guard reading.features.count == 1, let feature = reading.features.first else {
+            throw FeatureInputError([.notAFeature(detail: "the body must be one Feature")])
+        }
+        let mapping = Self.bodyMappings[layer]!
+        let featureID = try id(featureID(feature, mapping))
+        let list = ProblemList()
+        let report = Reporter(file: mapping.file, feature: feature, id: featureID, list: list)
+        let read: StoredFeature? =
+            switch layer {
+            case .parcel:
+                parcel(feature, id: featureID, mapping: mapping, rulesFile: "the zoning rules", knownCodes: knownCodes, report: report)
+                    .map { .parcel($0.withExtraPropertiesCompacted.withoutValidity) }
+            case .zone:
+                zone(feature, id: featureID, mapping: mapping, rulesFile: "the zoning rules", knownCodes: knownCodes, report: report)
+                    .map { .zone($0.withExtraPropertiesCompacted.withoutValidity) }
+            case .facility:
+                facility(feature, id: featureID, mapping: mapping, report: report).map { .facility($0.withExtraPropertiesCompacted.withoutValidity) }
+            }
+        guard let read, list.rules.isEmpty else { throw FeatureInputError(list.rules) }
+        // An edit names a code or a category; an empty one is none (a file's are taken as they are).
+        switch read {
+        case .zone(let zone) where zone.code.rawValue.trimmingCharacters(in: .whitespaces).isEmpty:
+            throw FeatureInputError([.missing(layer: "zone", what: "code", property: "code")])
+        case .facility(let facility) where facility.category.rawValue.trimmingCharacters(in: .whitespaces).isEmpty:
+            throw FeatureInputError([.missing(layer: "facility", what: "category", property: "category")])
+        default: return read
+        }
+    }
+}
+
+/// The rules an API body breaks (at least one).
+package struct FeatureInputError: Error, Sendable, Equatable {
+    package var rules: [FeatureRule]
+    package init(_ rules: [FeatureRule]) { self.rules = rules }
+}
+
+extension HasExtraProperties {
+    /// Without a version's `valid_from` and `valid_to`, which OGC items add to answers with
+    /// `datetime` and a client may send back.
+    var withoutValidity: Self {
+        var copy = self
+        copy.extraPropertiesJSON = ExtraProperties.dropping(["valid_from", "valid_to"], from: extraPropertiesJSON)
+        return copy
     }
 }
 

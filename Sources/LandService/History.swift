@@ -5,8 +5,10 @@ import LandStore
 
 /// The city through time. Approvals write each parcel version they end into `parcel_history`
 /// and rezonings each zone version they end into `zone_history` ([valid_from, valid_to) and the
-/// values that followed); the current version is the parcel or zone row itself. Geometry is
-/// never edited, so every past city shares today's outlines and indexes.
+/// values that followed); the current version is the parcel or zone row itself. The answers at
+/// an instant put back attributes only: they use today's outlines and today's set of features
+/// (a sync or a Part 4 edit now reshapes, adds and removes them, and keeps every outline in the
+/// history, but answering with past outlines is issue 16 point 5, not done yet).
 extension LandServices {
     /// The city as it was at `instant`: today's snapshot with every parcel and zone changed since
     /// then put back to the attributes it had at `instant` (a parcel's zone code, use, floors; a

@@ -47,4 +47,14 @@ package enum ServiceError: Error, Sendable, Equatable {
     case zoneNotFound
     /// A rezoning to the code the zone already has.
     case zoneCodeUnchanged(ZoneCode)
+    // Feature edits (OGC API – Features Part 4).
+    /// The body breaks these rules.
+    case invalidFeature([FeatureRule])
+    case featureNotFound
+    /// A feature with this id exists (a create).
+    case featureExists(String)
+    /// `If-Match` names another version than the stored one.
+    case versionMismatch
+    /// The parcel would overlap these parcels by more than the tolerance.
+    case parcelOverlaps([ParcelOverlap])
 }

@@ -6,8 +6,6 @@ import LandModel
 package final class LandServices: Sendable {
     package let store: LandStore
     package let snapshots: SnapshotHolder
-    /// Search keys of names and addresses, built once (they do not change with approvals).
-    package let searchCatalog: SearchCatalog
     /// Durations of the writes below, for LandAPI's metrics.
     package let storeWrites = StoreWriteTimings()
     let logger: Logger
@@ -15,7 +13,6 @@ package final class LandServices: Sendable {
     private init(store: LandStore, first: CitySnapshot, cityVersion: CityVersion, logger: Logger) {
         self.store = store
         self.snapshots = SnapshotHolder(first, cityVersion: cityVersion)
-        self.searchCatalog = SearchCatalog(first)
         self.logger = logger
     }
 

@@ -1,20 +1,22 @@
 package import LandModel
 package import GeoCore
 
-/// Normalised search keys (SearchText) of facility names and parcel ids and addresses, built
-/// once per dataset. Positions are those of the snapshot's arrays; approvals change a parcel's
-/// use, floors or zone, never its id or address, so the catalogue stays valid across edits.
+/// Normalised search keys (SearchText) of facility names and parcel ids and addresses, by the
+/// positions of the snapshot that holds it (`CitySnapshot.searchCatalog`): built with every
+/// snapshot built from its layers (start-up, a reload, a feature added, removed or edited), kept
+/// by attribute edits (approvals and rezonings change a parcel's use, floors or zone, never its
+/// id or address).
 package struct SearchCatalog: Sendable {
     let facilityKeys: [[String]]
     let parcelIDKeys: [String]
     let parcelAddressKeys: [String]
 
-    package init(_ snapshot: CitySnapshot) {
-        facilityKeys = snapshot.facilities.map { facility in
+    init(parcels: [Parcel], facilities: [Facility]) {
+        facilityKeys = facilities.map { facility in
             [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
         }
-        parcelIDKeys = snapshot.parcels.map { SearchText.normalized($0.id.rawValue) }
-        parcelAddressKeys = snapshot.parcels.map { SearchText.normalized($0.address ?? "") }
+        parcelIDKeys = parcels.map { SearchText.normalized($0.id.rawValue) }
+        parcelAddressKeys = parcels.map { SearchText.normalized($0.address ?? "") }
     }
 }
 
@@ -58,7 +60,8 @@ extension CitySnapshot {
     /// Facilities by name (fa or en) and category, parcels by id or address, ranked exact >
     /// prefix > contains, then facilities before parcels, then by id; Persian normalisation on
     /// both sides. Without text, lists the parcels of a land use / zone / box by id.
-    package func search(_ query: SearchQuery, catalog: SearchCatalog) -> (hits: [SearchHit], total: Int) {
+    package func search(_ query: SearchQuery) -> (hits: [SearchHit], total: Int) {
+        let catalog = searchCatalog
         let needle = query.text.map(SearchText.normalized)
         var hits: [SearchHit] = []
         if query.wantsFacilities && (needle != nil || query.categories != nil) {

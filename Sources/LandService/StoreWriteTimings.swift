@@ -8,6 +8,8 @@ package enum StoreWrite: String, Sendable, CaseIterable {
     case rezone
     case createKey = "create_key"
     case revokeKey = "revoke_key"
+    /// A feature created, replaced, patched or deleted (OGC API – Features Part 4).
+    case editFeature = "edit_feature"
 }
 
 /// Times each store write and tells whoever watches: LandAPI's metrics record them, so that

@@ -65,9 +65,11 @@ extension LandServices {
     /// dynamic features in opengeospatial/ogcapi-features#899); "was commercial at some time in
     /// 2026" is `current_use=commercial&datetime=2026-01-01T00:00:00Z/2027-01-01T00:00:00Z`.
     ///
-    /// Features are neither created nor removed after an import, and the first version reaches
-    /// back without limit, so every feature has a version at every instant: with no filter every
-    /// feature matches (C: facilities have no history and always match), and `count` is exact.
+    /// Today's features only, each with today's outline, and a first version that reaches back
+    /// without limit, so every one has a version at every instant: with no filter every feature
+    /// matches (C: facilities always match), and `count` is exact for today's set. Features a sync
+    /// or an edit removed, and the outlines they had, are in the history but not answered here
+    /// yet (issue 16 point 5).
     package func selectFeatures(
         in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], during time: TimeFilter
     ) async throws(ServiceError) -> TemporalSelection {

@@ -100,17 +100,6 @@ package struct StoreProblem: Sendable, Equatable, CustomStringConvertible {
     package var description: String { "\(table) \(id): \(message)" }
 }
 
-/// Two parcels whose interiors share more than `LandStore.overlapToleranceSquareMeters`.
-package struct ParcelOverlap: Sendable, Equatable, CustomStringConvertible {
-    package var first: ParcelID
-    package var second: ParcelID
-    package var areaSquareMeters: Double
-
-    package var description: String {
-        "parcel \(first): overlaps parcel \(second) by \((areaSquareMeters * 10).rounded() / 10) m²"
-    }
-}
-
 /// What `checkIntegrity` found, with the counts it read in the same transaction.
 package struct IntegrityReport: Sendable {
     package var schemaVersion: Int

@@ -225,4 +225,15 @@ extension SQL {
         SELECT (SELECT count(*) FROM change_request),
           (SELECT count(*) FROM parcel_history) + (SELECT count(*) FROM zone_history) + (SELECT count(*) FROM facility_history)
         """
+    // MARK: edits (Edits+Store.swift)
+    /// Parcels other than ?2 whose interiors meet outline ?1 (WKB), found through the spatial
+    /// index by the outline's box (?3–?6), with the geodesic area of the shared part.
+    static let overlapsOfOutline = """
+        SELECT p.parcel_id,
+          CASE WHEN ST_Relate(p.geom, g.geom, '2********') THEN ST_Area(ST_Intersection(p.geom, g.geom), 1) ELSE 0 END
+        FROM parcel AS p, (SELECT GeomFromWKB(?1, 4326) AS geom) AS g
+        WHERE p.parcel_id <> ?2 AND p.rowid IN (
+          SELECT pkid FROM idx_parcel_geom WHERE xmin <= ?5 AND xmax >= ?3 AND ymin <= ?6 AND ymax >= ?4)
+        ORDER BY p.parcel_id
+        """
 }

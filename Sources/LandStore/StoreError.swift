@@ -1,3 +1,5 @@
+package import LandModel
+
 /// Errors of the store layer. They carry SQLite's result code and the name of the statement,
 /// never bound values: a bound value may be an applicant's national id.
 package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -8,6 +10,10 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case datasetAlreadyImported(name: String, importedAt: String)
     case notFound(what: String)
     case conflict(what: String)
+    /// A precondition on the stored version failed (`If-Match` against another version, or none).
+    case preconditionFailed
+    /// The parcel would overlap these parcels by more than the tolerance.
+    case parcelOverlaps([ParcelOverlap])
     /// `import --replace` on a database whose requests or history it would lose.
     case replaceWouldLoseHistory(requests: Int, historyRows: Int)
     // Backups (zamin backup).
@@ -31,6 +37,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the database already holds dataset '\(name)' (imported \(importedAt)); pass --sync to apply the folder as edits (with history), or --replace to replace it"
         case .notFound(let what): return "\(what) not found"
         case .conflict(let what): return "conflict: \(what)"
+        case .preconditionFailed: return "the stored version is not the one the precondition names"
+        case .parcelOverlaps(let overlaps): return overlaps.map(\.description).joined(separator: "; ")
         case .replaceWouldLoseHistory(let requests, let historyRows):
             return "the database holds \(requests) request(s) and \(historyRows) history row(s) that --replace would lose "
                 + "(an approved change would be silently undone); use --sync to apply the folder as edits with history"

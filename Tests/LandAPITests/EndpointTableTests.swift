@@ -100,7 +100,8 @@ struct HTTPDetailsTests {
                 (.delete, "/requests/ZM-AAAA-BBBB-CCCC", "GET, HEAD, OPTIONS"),
                 (.get, "/requests/12/decision", "POST, OPTIONS"),
                 (.put, "/requests", "POST, GET, HEAD, OPTIONS"),
-                (.patch, "/collections/parcels/items/P-000001", "GET, HEAD, OPTIONS"),
+                (.post, "/collections/parcels/items/P-000001", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+                (.delete, "/collections/zones/items", "GET, POST, HEAD, OPTIONS"),
             ] {
                 let response = try await client.execute(uri: uri, method: method)
                 #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
