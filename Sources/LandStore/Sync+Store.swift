@@ -30,99 +30,25 @@ extension StoreWriter {
             let zaminChanges = try lastChangesMadeInZamin()
             let openRequests = try openRequestsByParcel()
 
-            // Parcels: the conflicts the issue names (and edits made in Zamin since).
-            let storedParcels = Dictionary(uniqueKeysWithValues: try LandStore.parcels(connection).map { ($0.id, $0) })
-            var parcelEdits: [(ParcelID, Parcel?, reason: String?)] = []
-            for parcel in dataset.parcels {
-                guard let stored = storedParcels[parcel.id] else {
-                    report.parcels.added += 1
-                    parcelEdits.append((parcel.id, parcel, nil))
-                    continue
-                }
-                guard stored != parcel else { report.parcels.unchanged += 1; continue }
-                var conflict: SyncConflict.Cause?
-                if let change = zaminChanges.parcels[parcel.id.rawValue] {
-                    conflict = change
-                } else if let request = openRequests[parcel.id], stored.geometry != parcel.geometry {
-                    conflict = .openRequest(request)
-                }
-                if let conflict {
-                    report.conflicts.append(
-                        SyncConflict(layer: .parcel, id: parcel.id.rawValue, cause: conflict, fileWould: Self.differences(stored, parcel)))
-                    if prefer == .store { report.parcels.kept += 1; continue }
-                }
-                report.parcels.changed += 1
-                parcelEdits.append((parcel.id, parcel, conflict.map(Self.overriding)))
+            // Parcels: an edit made in Zamin the file would undo, or an open request whose
+            // parcel the file would reshape or remove (issue 16 point 1).
+            let parcelEdits = Self.compare(
+                file: dataset.parcels, stored: try LandStore.parcels(connection), id: \.id, layer: .parcel, prefer: prefer,
+                counts: &report.parcels, conflicts: &report.conflicts, differences: Self.differences
+            ) { stored, file in
+                zaminChanges.parcels[stored.id.rawValue]
+                    ?? openRequests[stored.id].flatMap { file == nil || file?.geometry != stored.geometry ? .openRequest($0) : nil }
             }
-            let fileParcels = Set(dataset.parcels.map(\.id))
-            for id in storedParcels.keys.sorted() where !fileParcels.contains(id) {
-                let conflict = zaminChanges.parcels[id.rawValue] ?? openRequests[id].map(SyncConflict.Cause.openRequest)
-                if let conflict {
-                    report.conflicts.append(SyncConflict(layer: .parcel, id: id.rawValue, cause: conflict, fileWould: "remove it"))
-                    if prefer == .store { report.parcels.kept += 1; continue }
-                }
-                report.parcels.removed += 1
-                parcelEdits.append((id, nil, conflict.map(Self.overriding)))
-            }
-
             // Zones: a rezoning made in Zamin is a decision the file must not silently undo.
-            let storedZones = Dictionary(uniqueKeysWithValues: try LandStore.zones(connection).map { ($0.id, $0) })
-            var zoneEdits: [(ZoneID, Zone?, reason: String?)] = []
-            for zone in dataset.zones {
-                guard let stored = storedZones[zone.id] else {
-                    report.zones.added += 1
-                    zoneEdits.append((zone.id, zone, nil))
-                    continue
-                }
-                guard stored != zone else { report.zones.unchanged += 1; continue }
-                let conflict = zaminChanges.zones[zone.id.rawValue]
-                if let conflict {
-                    report.conflicts.append(
-                        SyncConflict(layer: .zone, id: zone.id.rawValue, cause: conflict, fileWould: Self.differences(stored, zone)))
-                    if prefer == .store { report.zones.kept += 1; continue }
-                }
-                report.zones.changed += 1
-                zoneEdits.append((zone.id, zone, conflict.map(Self.overriding)))
-            }
-            let fileZones = Set(dataset.zones.map(\.id))
-            for id in storedZones.keys.sorted() where !fileZones.contains(id) {
-                let conflict = zaminChanges.zones[id.rawValue]
-                if let conflict {
-                    report.conflicts.append(SyncConflict(layer: .zone, id: id.rawValue, cause: conflict, fileWould: "remove it"))
-                    if prefer == .store { report.zones.kept += 1; continue }
-                }
-                report.zones.removed += 1
-                zoneEdits.append((id, nil, conflict.map(Self.overriding)))
-            }
-
-            // Facilities: only files and (later) Part 4 edits change them.
-            let storedFacilities = Dictionary(uniqueKeysWithValues: try LandStore.facilities(connection).map { ($0.id, $0) })
-            var facilityEdits: [(FacilityID, Facility?, reason: String?)] = []
-            for facility in dataset.facilities {
-                guard let stored = storedFacilities[facility.id] else {
-                    report.facilities.added += 1
-                    facilityEdits.append((facility.id, facility, nil))
-                    continue
-                }
-                guard stored != facility else { report.facilities.unchanged += 1; continue }
-                let conflict = zaminChanges.facilities[facility.id.rawValue]
-                if let conflict {
-                    report.conflicts.append(SyncConflict(layer: .facility, id: facility.id.rawValue, cause: conflict, fileWould: "change it"))
-                    if prefer == .store { report.facilities.kept += 1; continue }
-                }
-                report.facilities.changed += 1
-                facilityEdits.append((facility.id, facility, conflict.map(Self.overriding)))
-            }
-            let fileFacilities = Set(dataset.facilities.map(\.id))
-            for id in storedFacilities.keys.sorted() where !fileFacilities.contains(id) {
-                let conflict = zaminChanges.facilities[id.rawValue]
-                if let conflict {
-                    report.conflicts.append(SyncConflict(layer: .facility, id: id.rawValue, cause: conflict, fileWould: "remove it"))
-                    if prefer == .store { report.facilities.kept += 1; continue }
-                }
-                report.facilities.removed += 1
-                facilityEdits.append((id, nil, conflict.map(Self.overriding)))
-            }
+            let zoneEdits = Self.compare(
+                file: dataset.zones, stored: try LandStore.zones(connection), id: \.id, layer: .zone, prefer: prefer,
+                counts: &report.zones, conflicts: &report.conflicts, differences: Self.differences
+            ) { stored, _ in zaminChanges.zones[stored.id.rawValue] }
+            // Facilities: an edit made in Zamin (OGC API – Features Part 4).
+            let facilityEdits = Self.compare(
+                file: dataset.facilities, stored: try LandStore.facilities(connection), id: \.id, layer: .facility, prefer: prefer,
+                counts: &report.facilities, conflicts: &report.conflicts, differences: { _, _ in "change it" }
+            ) { stored, _ in zaminChanges.facilities[stored.id.rawValue] }
 
             // Streets and rules have no history (no answer reads them at an instant): rows are
             // replaced, and the audit record counts them.
@@ -176,6 +102,42 @@ extension StoreWriter {
             report.applied = true
             return report
         }
+    }
+
+    /// One layer compared: the edits that bring the store to the file (nil: remove), in file
+    /// order then removals by id, each with the reason its history row gives; counts and
+    /// conflicts added to the report's. `conflict` says, for a stored feature the file would
+    /// change (`file`) or remove (nil), why that needs the user's choice; with `prefer == .store`
+    /// such a feature is kept as stored.
+    private static func compare<Feature: Equatable, ID: Hashable & Comparable & CustomStringConvertible>(
+        file: [Feature], stored: [Feature], id: KeyPath<Feature, ID>, layer: SyncConflict.Layer, prefer: SyncPreference?,
+        counts: inout SyncCounts, conflicts: inout [SyncConflict], differences: (Feature, Feature) -> String,
+        conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
+    ) -> [(ID, Feature?, reason: String?)] {
+        let storedByID = Dictionary(uniqueKeysWithValues: stored.map { ($0[keyPath: id], $0) })
+        var edits: [(ID, Feature?, reason: String?)] = []
+        func change(_ key: ID, from old: Feature, to new: Feature?) {
+            let cause = conflict(old, new)
+            if let cause {
+                conflicts.append(
+                    SyncConflict(layer: layer, id: key.description, cause: cause, fileWould: new.map { differences(old, $0) } ?? "remove it"))
+                if prefer == .store { counts.kept += 1; return }
+            }
+            if new == nil { counts.removed += 1 } else { counts.changed += 1 }
+            edits.append((key, new, cause.map(Self.overriding)))
+        }
+        for feature in file {
+            let key = feature[keyPath: id]
+            guard let old = storedByID[key] else {
+                counts.added += 1
+                edits.append((key, feature, nil))
+                continue
+            }
+            if old == feature { counts.unchanged += 1 } else { change(key, from: old, to: feature) }
+        }
+        let inFile = Set(file.map { $0[keyPath: id] })
+        for key in storedByID.keys.sorted() where !inFile.contains(key) { change(key, from: storedByID[key]!, to: nil) }
+        return edits
     }
 
     /// The reason a history row gives when the file replaced a change made in Zamin.

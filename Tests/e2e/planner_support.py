@@ -3,6 +3,7 @@ CLI, and JSON over HTTP with the standard library."""
 import json
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -51,3 +52,13 @@ def permit(parcel, floors=37, use="green"):
         "parcel_id": parcel, "kind": "construction_permit", "requested_use": use, "requested_floors": floors,
         "description": "e2e", "applicant": {"name": "Reza Karimi", "national_id": "1234567891", "phone": "09351234567"},
     }
+
+
+def wait_for(predicate, limit_seconds):
+    """Seconds until `predicate()` is true, polling every 20 ms; None past the limit."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_seconds:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return None

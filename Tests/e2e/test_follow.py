@@ -5,17 +5,8 @@ and `/health` reports the same data version on both once they have."""
 import time
 
 from conftest import Server
-from planner_support import call, copy_db, create_key, permit
+from planner_support import call, copy_db, create_key, permit, wait_for
 
-
-def wait_for(predicate, limit_seconds):
-    """Seconds until `predicate()` is true, polling every 20 ms; None past the limit."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit_seconds:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(0.02)
-    return None
 
 
 def test_two_servers_on_one_file_see_each_others_changes(tehran_db, tmp_path):

@@ -15,7 +15,7 @@ from shapely.affinity import scale
 from shapely.geometry import mapping, shape
 
 from conftest import GEODATA, ZAMIN, Server
-from planner_support import call, copy_db, create_key, permit
+from planner_support import call, copy_db, create_key, permit, wait_for
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -23,14 +23,6 @@ GEOD = pyproj.Geod(ellps="WGS84")
 def zamin(*args):
     return subprocess.run([ZAMIN, *map(str, args)], capture_output=True, text=True, timeout=300)
 
-
-def wait_for(predicate, limit_seconds):
-    started = time.monotonic()
-    while time.monotonic() - started < limit_seconds:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(0.02)
-    return None
 
 
 def counts(output, layer):
