@@ -39,13 +39,19 @@ package final class LandStore: Sendable {
             }
         }
         for target in (version + 1)...max(version + 1, Migrations.latestVersion) where target <= Migrations.latestVersion {
-            try connection.transaction { () throws(StoreError) in
+            let applied = try connection.transaction { () throws(StoreError) -> Bool in
+                // Read again under the write lock: another process opening the same file at the
+                // same moment (two `zamin serve` started together after an upgrade) may have
+                // applied this migration since the version was read above.
+                let now = try connection.cached(SQL.userVersion, name: "userVersion").all { $0.int(0) ?? 0 }.first ?? 0
+                guard now < target else { return false }
                 for (number, statement) in Migrations.all[target - 1].enumerated() {
                     try connection.execute(statement, name: "migration \(target).\(number)")
                 }
                 try connection.execute("PRAGMA user_version = \(target)", name: "set user_version")
+                return true
             }
-            logger.info("migrated database schema", metadata: ["version": "\(target)"])
+            if applied { logger.info("migrated database schema", metadata: ["version": "\(target)"]) }
         }
     }
 
