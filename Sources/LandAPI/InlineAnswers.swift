@@ -49,9 +49,9 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             let started = NIODeadline.now()
-            if routerAnswersPending == 0, context.channel.isWritable, let answer = routes.answer(to: head) {
+            if routerAnswersPending == 0, context.channel.isWritable, let (answer, route) = routes.answer(to: head) {
                 droppingAnsweredRequest = true
-                write(answer, to: head, since: started, context: context)
+                write(answer, route: route, to: head, since: started, context: context)
             } else {
                 droppingAnsweredRequest = false
                 routerAnswersPending += 1
@@ -75,12 +75,12 @@ final class InlineAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private func write(_ answer: JSONAnswer, to head: HTTPRequest, since started: NIODeadline, context: ChannelHandlerContext) {
+    private func write(_ answer: JSONAnswer, route: Int, to head: HTTPRequest, since started: NIODeadline, context: ChannelHandlerContext) {
         answered?.increment()  // before the answer can reach the client, who may then read the count
         var fields = answer.headerFields
         // As Response's init appends it; Date and Server follow in `ResponseHeaderStamp`, for both ways.
         fields[.contentLength] = String(answer.bytes.count)
-        observer?.answered(head, status: answer.status, fields: &fields, since: started)
+        observer?.answered(head, route: route, path: routes.path(of: route), status: answer.status, fields: &fields, since: started)
         var body = context.channel.allocator.buffer(capacity: answer.bytes.count)
         body.writeBytes(answer.bytes)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
@@ -99,7 +99,11 @@ struct InlineRoutes: Sendable {
         self.routes = routes
     }
 
-    func answer(to head: HTTPRequest) -> JSONAnswer? {
+    /// The path of route `index` (what the metrics and the access log call the route).
+    func path(of index: Int) -> String { routes[index].path }
+
+    /// The answer and the index of the route that made it; nil for the router to answer.
+    func answer(to head: HTTPRequest) -> (JSONAnswer, route: Int)? {
         guard head.method == .get, let target = head.path,
             head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil
         else { return nil }
@@ -107,8 +111,10 @@ struct InlineRoutes: Sendable {
         // upgrade) is for the router's loop to act on.
         if let connection = head.headerFields[.connection], connection.lowercased() != "keep-alive" { return nil }
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
-        guard let route = routes.first(where: { $0.path == path }) else { return nil }
-        return try? route.answer(Request(head: head, body: RequestBody(buffer: ByteBuffer())))
+        guard let index = routes.firstIndex(where: { $0.path == path }),
+            let answer = try? routes[index].answer(Request(head: head, body: RequestBody(buffer: ByteBuffer())))
+        else { return nil }
+        return (answer, index)
     }
 }
 
