@@ -2,7 +2,7 @@ package import Foundation
 package import LandModel
 import GeoCore
 import GeoFormats
-package import LandStore
+import LandStore
 package import Logging
 
 /// Reads a dataset folder (a `dataset.json` manifest, or the Tehran layout without one), maps

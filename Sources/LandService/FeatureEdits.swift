@@ -1,5 +1,5 @@
 package import LandModel
-package import LandStore
+import LandStore
 import Logging
 
 /// What `If-Match` asks of the stored version (RFC 9110 §13.1.1), read at the edge.

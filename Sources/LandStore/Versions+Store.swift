@@ -1,4 +1,4 @@
-package import LandModel
+import LandModel
 import GeoCore
 import GeoFormats
 
