@@ -135,6 +135,10 @@ struct EndpointBody: Sendable {
     var example: JSONValue?
     /// The media types the body may come in (the first is the one documents lead with).
     var mediaTypes: [String] = [MediaType.json]
+    /// The largest body taken (413 beyond it); the handler reads the body with this limit.
+    var maxBytes: Int = EndpointBody.defaultMaxBytes
+
+    static let defaultMaxBytes = 64 * 1024
 }
 
 /// One response of an endpoint: status, media types and, for errors, the error body.

@@ -52,8 +52,8 @@ struct EndpointTable: Sendable {
             add(.error(401, "No valid API key (Authorization: Bearer KEY)"))
             add(.error(403, "The key's role may not do this"))
         }
-        if endpoint.body != nil {
-            add(.error(413, "The body is larger than 64 KiB"))
+        if let body = endpoint.body {
+            add(.error(413, "The body is larger than \(body.maxBytes / 1024) KiB"))
             add(.error(415, "The body is not JSON (Content-Type application/json)"))
         }
         add(.error(500, "Unexpected server error (nothing internal is said)"))

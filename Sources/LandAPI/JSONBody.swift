@@ -7,19 +7,23 @@ struct JSONBody {
     let object: JSONObject
     let path: String
 
-    static func read(_ request: Request, limitBytes: Int = 64 * 1024) async throws -> JSONBody {
+    static func read(_ request: Request, limitBytes: Int = EndpointBody.defaultMaxBytes) async throws -> JSONBody {
+        let bytes = try await bytes(request, limitBytes: limitBytes)
+        guard case .object(let object)? = try? JSONParser.parse(bytes) else {
+            throw APIError(status: .badRequest, code: "InvalidParameterValue", message: .bodyNotJSONObject)
+        }
+        return JSONBody(object: object, path: "")
+    }
+
+    /// The body's bytes, at most `limitBytes` (413 beyond: the declared `EndpointBody.maxBytes`).
+    static func bytes(_ request: Request, limitBytes: Int) async throws -> [UInt8] {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limitBytes)
+            return Array(try await request.collectBody(upTo: limitBytes).readableBytesView)
         } catch {
             // NIO's too-many-bytes error (or a dropped body): either way the body cannot be read.
             throw APIError(status: .contentTooLarge, code: "ContentTooLarge", message: .bodyTooLarge)
         }
-        guard case .object(let object)? = try? JSONParser.parse(Array(buffer.readableBytesView)) else {
-            throw APIError(status: .badRequest, code: "InvalidParameterValue", message: .bodyNotJSONObject)
-        }
-        return JSONBody(object: object, path: "")
     }
 
     /// RFC 9110 §15.5.16: a body declared as JSON in another media type is a 415. No

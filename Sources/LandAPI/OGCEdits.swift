@@ -32,7 +32,8 @@ extension OGCController {
         let ifMatch = EndpointResponse.error(428, "No If-Match: send the ETag of the version you read")
         let stale = EndpointResponse.error(412, "If-Match does not name the current version: read the feature again")
         let feature = EndpointBody(
-            schema: Self.featureSchema(collection), example: nil, mediaTypes: [MediaType.geoJSON, MediaType.json])
+            schema: Self.featureSchema(collection), example: nil, mediaTypes: [MediaType.geoJSON, MediaType.json],
+            maxBytes: Self.bodyLimit)
         let conflict = EndpointResponse.error(409, collection == .parcels ? "The id is taken, or the parcel would overlap others by more than 0.5 m²" : "The id is taken")
         return [
             Endpoint(
@@ -56,7 +57,7 @@ extension OGCController {
             Endpoint(
                 method: .patch, path: item, summary: "Change some values of a feature of \(collection.rawValue) (planners, admins)", tag: "ogc",
                 access: .role(.planner), parameters: [featureID, ifMatchHeader, .lang],
-                body: EndpointBody(schema: ["type": "object"], example: nil, mediaTypes: [MediaType.mergePatch]),
+                body: EndpointBody(schema: ["type": "object"], example: nil, mediaTypes: [MediaType.mergePatch], maxBytes: Self.bodyLimit),
                 responses: [
                     EndpointResponse(status: 200, description: "Changed", mediaTypes: [MediaType.geoJSON], headers: ["ETag": "The new version's entity tag"]),
                     .error(404, "No feature with that id"), conflict, stale, ifMatch,
@@ -107,26 +108,20 @@ extension OGCController {
         let precondition = try Self.precondition(request)
         let patchBytes = try await Self.body(request)
         // RFC 7396 takes any JSON, but only an object can leave a Feature a Feature.
-        guard case .object? = try? JSONParser.parse(patchBytes), let patch = try? JSONParser.parse(patchBytes) else {
+        guard case .object(let changes)? = try? JSONParser.parse(patchBytes) else {
             throw APIError(status: .badRequest, code: "InvalidParameterValue", message: .bodyNotJSONObject)
         }
         let snapshot = services.snapshots.snapshot
         guard let position = snapshot.position(of: id, in: collection) else { throw APIError.notFound(.unknownFeature) }
         let current = try JSONParser.parse(Self.featureJSON(collection, snapshot: snapshot, position: Int(position)))
-        let merged = Self.mergePatch(current, patch)
         var writer = JSONWriter()
-        writer.value(merged)
-        // The result is checked before the version (a bad patch is a 400 whoever wrote since),
-        // and the patch applies to the version the client names: the one this server holds must
-        // be it (the store checks the stored one again inside the write).
-        do { try services.checkFeature(collection.layer, id: id, body: writer.bytes) } catch { throw APIError(error) }
-        if case .oneOf(let tags) = precondition, !tags.contains(snapshot.versionTag(of: collection, at: position)) {
-            throw APIError(error: .versionMismatch)
-        }
+        writer.value(Self.mergePatch(current, .object(changes)))
         let edited: FeatureEdited
         do {
+            // The patch applies to the version the client names: the one this server holds must be it.
             edited = try await services.replaceFeature(
-                collection.layer, id: id, body: writer.bytes, precondition: precondition, actor: holder.name, action: "feature.update")
+                collection.layer, id: id, body: writer.bytes, precondition: precondition, actor: holder.name, action: "feature.update",
+                mergedOnto: snapshot.versionTag(of: collection, at: position))
         } catch {
             throw APIError(error)
         }
@@ -177,13 +172,11 @@ extension OGCController {
         QueryParameters.percentDecoded(context.parameters.get("featureId") ?? "")
     }
 
+    /// A zone's outline can hold thousands of positions: larger than the other bodies' 64 KiB.
+    static let bodyLimit = 1024 * 1024
+
     private static func body(_ request: Request) async throws -> [UInt8] {
-        var request = request
-        do {
-            return Array(try await request.collectBody(upTo: 1024 * 1024).readableBytesView)
-        } catch {
-            throw APIError(status: .contentTooLarge, code: "ContentTooLarge", message: .bodyTooLarge)
-        }
+        try await JSONBody.bytes(request, limitBytes: bodyLimit)
     }
 
     private static func essence(_ contentType: String?) -> String? {
@@ -341,6 +334,3 @@ extension CitySnapshot {
     }
 }
 
-extension APIError {
-    init(error: ServiceError) { self.init(error) }
-}

@@ -40,25 +40,22 @@ extension LandServices {
         }
     }
 
-    /// Replaces feature `id` with `body` (whose id, if it has one, must be `id`).
+    /// Replaces feature `id` with `body` (whose id, if it has one, must be `id`). `mergedOnto`: the
+    /// version a PATCH merged its patch onto (this server's); it must be one `precondition`
+    /// names, checked after the body (a bad body is refused whoever wrote since) and before the
+    /// write, whose transaction checks the stored version again.
     package func replaceFeature(
-        _ layer: VersionedLayer, id: String, body: [UInt8], precondition: VersionPrecondition, actor: String, action: String = "feature.replace"
+        _ layer: VersionedLayer, id: String, body: [UInt8], precondition: VersionPrecondition, actor: String,
+        action: String = "feature.replace", mergedOnto: VersionTag? = nil
     ) async throws(ServiceError) -> FeatureEdited {
         let snapshot = snapshots.snapshot
         let feature = try read(body, layer: layer, snapshot: snapshot) { (given) throws(FeatureInputError) in
             guard given == nil || given == id else { throw FeatureInputError([.idChanged]) }
             return id
         }
+        if let mergedOnto, case .oneOf(let tags) = precondition, !tags.contains(mergedOnto) { throw .versionMismatch }
         return try await write(layer, id: id, next: feature, actor: actor, action: action) { (stored) throws(StoreError) in
             try Self.require(precondition, of: stored)
-        }
-    }
-
-    /// Throws what `replaceFeature` would refuse in `body` (the rules), writing nothing.
-    package func checkFeature(_ layer: VersionedLayer, id: String, body: [UInt8]) throws(ServiceError) {
-        _ = try read(body, layer: layer, snapshot: snapshots.snapshot) { (given) throws(FeatureInputError) in
-            guard given == nil || given == id else { throw FeatureInputError([.idChanged]) }
-            return id
         }
     }
 
