@@ -95,6 +95,18 @@ extension APIError {
             self.init(status: .conflict, code: "Conflict", message: .featureExists(id), parameter: "id")
         case .versionMismatch:
             self.init(status: .preconditionFailed, code: "PreconditionFailed", message: .preconditionFailed)
+        case .cadastral(let problems):
+            // An open request is the parcel's state (409); a parcel that does not exist, 404.
+            let open = problems.contains { if case .openRequest = $0 { true } else { false } }
+            let unknown = problems.contains { if case .unknownParcel = $0 { true } else { false } }
+            let (status, code): (HTTPResponse.Status, String) =
+                open ? (.conflict, "Conflict") : unknown ? (.notFound, "NotFound") : (.badRequest, "InvalidParameterValue")
+            self.init(status: status, code: code, message: .cadastral(problems), parameter: problems.first?.field)
+        case .invalidChild(let index, let rules):
+            let rule = rules.first ?? .notAFeature(detail: "")
+            self.init(
+                status: .badRequest, code: "InvalidParameterValue", message: .childRule(index: index, rule),
+                parameter: "children[\(index)].\(rule.field)")
         case .parcelOverlaps(let overlaps):
             self.init(
                 status: .conflict, code: "Conflict",

@@ -35,6 +35,7 @@ struct EndpointTable: Sendable {
                 + RequestsController(services: services, limiter: limiter, origin: origin).endpoints
                 + PlannerController(services: services).endpoints
                 + ZonesController(services: services).endpoints
+                + CadastreController(services: services).endpoints
                 + WebMapController(webMap: webMap).endpoints)
     }
 

@@ -90,6 +90,10 @@ enum Message: Sendable {
     case preconditionRequired
     case preconditionFailed
     case parcelOverlaps([(id: String, squareMeters: Double)])
+    /// Subdivisions and mergers: every problem found, children numbered from 1 for people.
+    case cadastral([CadastralProblem])
+    /// Child `index` (from 0) of a subdivision breaks a rule of the importer.
+    case childRule(index: Int, FeatureRule)
     case unsupportedPatchType
     case invalidIfMatch
 

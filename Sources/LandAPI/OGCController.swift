@@ -1,6 +1,7 @@
 import GeoCore
 import GeoFormats
 import Hummingbird
+import LandModel
 import HTTPTypes
 import LandService
 
@@ -353,17 +354,21 @@ struct OGCController: Sendable {
         let rawID = context.parameters.get("featureId") ?? ""
         let featureID = QueryParameters.percentDecoded(rawID)
         var snapshot = services.snapshots.snapshot
-        guard let position = snapshot.position(of: featureID, in: collection) else {
-            throw APIError.notFound(.unknownFeature)
-        }
+        let position: Int32
         var validity: Validity?
         if let datetime {
-            // Positions are the same in every snapshot, and every feature has a version at every
-            // instant, so the id selects this position.
+            // The feature as it was then: one that exists no more (a subdivided parcel) is found
+            // at an instant it existed, one made since is not.
             let found = try await select(collection, bbox: nil, filters: [PropertyEquals(.id, .text(featureID))], datetime: datetime)
-            guard found.selection.count == 1 else { throw APIError.notFound(.unknownFeature) }
+            guard found.selection.count == 1, let selected = found.selection.page(offset: 0, limit: 1).first else {
+                throw APIError.notFound(.unknownFeature)
+            }
             snapshot = found.snapshot
+            position = selected
             validity = found.validity(position)
+        } else {
+            guard let today = snapshot.position(of: featureID, in: collection) else { throw APIError.notFound(.unknownFeature) }
+            position = today
         }
         let base = origin.base(for: request, context: context)
         let path = "\(base)/collections/\(collection.rawValue)/items/\(QueryParameters.percentEncodedSegment(featureID))"

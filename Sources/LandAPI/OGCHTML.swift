@@ -5,6 +5,7 @@ import Darwin
 #endif
 import GeoFormats
 import Hummingbird
+import LandModel
 import LandService
 
 /// The HTML representation (OGC 17-069r4 §7.8 `/req/html/content`): plain pages with every link,

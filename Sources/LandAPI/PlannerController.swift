@@ -50,7 +50,26 @@ struct PlannerController: Sendable {
         let from = query.instant("from")
         let to = query.instant("to")
         let found: [LandChange]
-        do { found = try await services.changes(in: bbox, from: from, to: to) } catch { throw APIError(error) }
+        let links: [LineageLink]
+        do {
+            found = try await services.changes(in: bbox, from: from, to: to)
+            links = try await services.lineage(from: from, to: to)
+        } catch {
+            throw APIError(error)
+        }
+        /// A subdivision's or merger's links of parcel `id` at `at`: its children (it ended) or its parents (it began).
+        func lineage(children id: ParcelID, at: String, to writer: inout JSONWriter) {
+            let made = links.filter { $0.parent == id && $0.at == at }
+            guard let kind = made.first?.kind else { return }
+            writer.key("lineage"); writer.string(kind.rawValue)
+            writer.key("children"); ZonesController.write(made.map(\.child), to: &writer)
+        }
+        func lineage(parents id: ParcelID, at: String, to writer: inout JSONWriter) {
+            let made = links.filter { $0.child == id && $0.at == at }
+            guard let kind = made.first?.kind else { return }
+            writer.key("lineage"); writer.string(kind.rawValue)
+            writer.key("parents"); ZonesController.write(made.map(\.parent), to: &writer)
+        }
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("changes")
@@ -58,7 +77,7 @@ struct PlannerController: Sendable {
         for change in found {
             writer.beginObject()
             switch change {
-            case .parcel(let change):
+            case .parcel(let change, let outlineChanged):
                 writer.key("layer"); writer.string("parcel")
                 writer.key("parcel_id"); writer.string(change.parcelID.rawValue)
                 writer.key("at"); writer.string(change.at)
@@ -66,21 +85,44 @@ struct PlannerController: Sendable {
                 writer.key("request_id"); if let id = change.requestID { writer.number(id.rawValue) } else { writer.null() }
                 // Set when the parcel's zone code followed a rezoning of its zone (that zone entry's id).
                 writer.key("zone_change_id"); if let id = change.zoneChangeID { writer.number(id) } else { writer.null() }
-                // "change", or "removal": the parcel ended then (a file sync removed it).
+                // "change", "removal" (the parcel ended then), or "creation" (below).
                 writer.key("event"); writer.string(change.isRemoval ? "removal" : "change")
+                writer.key("outline_changed"); writer.bool(outlineChanged)
                 writer.key("reason"); if let reason = change.reason { writer.string(reason) } else { writer.null() }
                 writer.key("before"); ChangeJSON.write(change.before, to: &writer)
                 writer.key("after"); if change.isRemoval { writer.null() } else { ChangeJSON.write(change.after, to: &writer) }
-            case .zone(let change):
+                if change.isRemoval { lineage(children: change.parcelID, at: change.at, to: &writer) }
+            case .zone(let change, let outlineChanged, let isRemoval):
                 writer.key("layer"); writer.string("zone")
                 writer.key("zone_id"); writer.string(change.zoneID.rawValue)
                 writer.key("at"); writer.string(change.at)
                 writer.key("valid_from"); writer.string(change.validFrom)
                 writer.key("zone_change_id"); writer.number(change.id)
+                writer.key("event"); writer.string(isRemoval ? "removal" : "change")
+                writer.key("outline_changed"); writer.bool(outlineChanged)
                 // Public like a decision's reason; who made it (a key name) is not.
                 writer.key("reason"); if let reason = change.reason { writer.string(reason) } else { writer.null() }
                 writer.key("before"); ChangeJSON.write(change.before, to: &writer)
-                writer.key("after"); ChangeJSON.write(change.after, to: &writer)
+                writer.key("after"); if isRemoval { writer.null() } else { ChangeJSON.write(change.after, to: &writer) }
+            case .creation(.parcel(let parcel, let at)):
+                writer.key("layer"); writer.string("parcel")
+                writer.key("parcel_id"); writer.string(parcel.id.rawValue)
+                writer.key("at"); writer.string(at)
+                writer.key("valid_from"); writer.string(at)
+                writer.key("event"); writer.string("creation")
+                writer.key("outline_changed"); writer.bool(true)
+                writer.key("before"); writer.null()
+                writer.key("after"); ChangeJSON.write(parcel.attributes, to: &writer)
+                lineage(parents: parcel.id, at: at, to: &writer)
+            case .creation(.zone(let zone, let at)):
+                writer.key("layer"); writer.string("zone")
+                writer.key("zone_id"); writer.string(zone.id.rawValue)
+                writer.key("at"); writer.string(at)
+                writer.key("valid_from"); writer.string(at)
+                writer.key("event"); writer.string("creation")
+                writer.key("outline_changed"); writer.bool(true)
+                writer.key("before"); writer.null()
+                writer.key("after"); ChangeJSON.write(zone.attributes, to: &writer)
             }
             writer.endObject()
         }

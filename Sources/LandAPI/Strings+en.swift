@@ -88,6 +88,8 @@ extension Message {
         case .preconditionRequired:
             return "If-Match is required: send the ETag of the version you read, so that nobody's change is overwritten unseen."
         case .preconditionFailed: return "The feature changed since you read it (If-Match does not name the current version); read it again."
+        case .cadastral(let problems): return problems.map(Self.english).joined(separator: " ")
+        case .childRule(let index, let rule): return "Child \(index + 1): " + Self.englishRule(rule)
         case .parcelOverlaps(let overlaps):
             return "The parcel would overlap other parcels by more than 0.5 m²: "
                 + overlaps.map { "\($0.id) (\(SentenceNumber.english($0.squareMeters)) m²)" }.joined(separator: ", ")
@@ -96,6 +98,25 @@ extension Message {
         case .invalidInstant: return "The instant must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status must be submitted, under_review, approved or rejected."
         case .zoningCheck(let item): return Self.englishCheck(item)
+        }
+    }
+
+    private static func english(_ problem: CadastralProblem) -> String {
+        let n = SentenceNumber.english
+        switch problem {
+        case .tooFewChildren: return "A subdivision needs at least two children."
+        case .tooFewParcels: return "A merger needs at least two different parcels."
+        case .unknownParcel(let id): return "There is no parcel \(id)."
+        case .openRequest(let parcel, let request):
+            return "Parcel \(parcel) has an open request (\(request.rawValue)); decide it before the parcel is subdivided or merged."
+        case .childrenOverlap(let first, let second, let area):
+            return "Children \(first + 1) and \(second + 1) overlap by \(n(area)) m²."
+        case .childNotValid(let child): return "Child \(child + 1)'s outline is not a valid polygon (it crosses itself?)."
+        case .childOutsideParent(let child, let area): return "Child \(child + 1) reaches \(n(area)) m² outside the parcel."
+        case .parentNotCovered(let area): return "The children leave \(n(area)) m² of the parcel uncovered."
+        case .childTooSmall(let child, let area, let minimum, let zone):
+            return "Child \(child + 1) has \(n(area)) m², less than zone \(zone)'s minimum parcel area of \(n(minimum)) m²."
+        case .notAdjacent: return "The parcels do not form one piece: each must share an edge with another."
         }
     }
 

@@ -88,6 +88,8 @@ extension Message {
         case .preconditionRequired:
             return "سرآیند If-Match لازم است: ETag نسخه‌ای را که خوانده‌اید بفرستید تا تغییر دیگران ناخواسته بازنویسی نشود."
         case .preconditionFailed: return "این عارضه پس از خواندن شما تغییر کرده است (If-Match با نسخهٔ کنونی یکی نیست)؛ دوباره بخوانید."
+        case .cadastral(let problems): return problems.map(Self.persian).joined(separator: " ")
+        case .childRule(let index, let rule): return "قطعهٔ فرزند \(SentenceNumber.persianDigits(String(index + 1))): " + Self.persianRule(rule)
         case .parcelOverlaps(let overlaps):
             return "این قطعه با قطعه‌های دیگر بیش از ۰٫۵ مترمربع هم‌پوشانی دارد: "
                 + overlaps.map { "\($0.id) (\(SentenceNumber.persian($0.squareMeters)) مترمربع)" }.joined(separator: "، ")
@@ -96,6 +98,26 @@ extension Message {
         case .invalidInstant: return "زمان باید به قالب RFC 3339 باشد، مانند 2026-01-31T12:00:00Z."
         case .invalidStatus: return "status باید submitted، under_review، approved یا rejected باشد."
         case .zoningCheck(let item): return Self.persianCheck(item)
+        }
+    }
+
+    private static func persian(_ problem: CadastralProblem) -> String {
+        let n = SentenceNumber.persian
+        let d = { (value: Int) in SentenceNumber.persianDigits(String(value)) }
+        switch problem {
+        case .tooFewChildren: return "تفکیک دست‌کم به دو قطعه نیاز دارد."
+        case .tooFewParcels: return "تجمیع دست‌کم به دو قطعهٔ متفاوت نیاز دارد."
+        case .unknownParcel(let id): return "قطعه‌ای با شناسهٔ \(id) نیست."
+        case .openRequest(let parcel, let request):
+            return "قطعهٔ \(parcel) درخواستی باز دارد (\(d(request.rawValue)))؛ پیش از تفکیک یا تجمیع دربارهٔ آن تصمیم بگیرید."
+        case .childrenOverlap(let first, let second, let area):
+            return "قطعه‌های فرزند \(d(first + 1)) و \(d(second + 1)) \(n(area)) مترمربع هم‌پوشانی دارند."
+        case .childNotValid(let child): return "مرز قطعهٔ فرزند \(d(child + 1)) چندضلعی معتبری نیست (خودش را قطع می‌کند؟)."
+        case .childOutsideParent(let child, let area): return "قطعهٔ فرزند \(d(child + 1)) \(n(area)) مترمربع بیرون از قطعه است."
+        case .parentNotCovered(let area): return "قطعه‌های فرزند \(n(area)) مترمربع از قطعه را نمی‌پوشانند."
+        case .childTooSmall(let child, let area, let minimum, let zone):
+            return "مساحت قطعهٔ فرزند \(d(child + 1)) \(n(area)) مترمربع است، کمتر از حداقل \(n(minimum)) مترمربع پهنهٔ \(zone)."
+        case .notAdjacent: return "قطعه‌ها یکپارچه نیستند: هر کدام باید در یک ضلع با دیگری مشترک باشد."
         }
     }
 

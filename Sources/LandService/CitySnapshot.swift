@@ -48,41 +48,154 @@ package struct CitySnapshot: Sendable {
     let searchCatalog: SearchCatalog
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
-        self.parcels = parcels.sorted { $0.id < $1.id }
-        self.zones = zones.sorted { $0.id < $1.id }
-        self.facilities = facilities.sorted { $0.id < $1.id }
-        self.facilityCentred = self.facilities.map { EarthCentredPoint($0.location) }
-        self.rules = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
-        self.parcelPosition = Dictionary(uniqueKeysWithValues: self.parcels.enumerated().map { ($1.id, Int32($0)) })
-        self.zonePosition = Dictionary(uniqueKeysWithValues: self.zones.enumerated().map { ($1.id, Int32($0)) })
-        self.facilityPosition = Dictionary(uniqueKeysWithValues: self.facilities.enumerated().map { ($1.id, Int32($0)) })
-        self.parcelIndex = Self.index(self.parcels.map(\.geometry.bbox))
-        self.zoneIndex = Self.index(self.zones.map(\.geometry.bbox))
-        self.parcelOutlines = PolygonalOutlines(self.parcels.map(\.geometry), layoutOrder: parcelIndex.base.idsInLeafOrder)
-        self.zoneOutlines = PolygonalOutlines(self.zones.map(\.geometry), layoutOrder: zoneIndex.base.idsInLeafOrder)
-        self.parcelGeometryJSON = RenderedGeometries(
-            self.parcels.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
-        self.zoneGeometryJSON = RenderedGeometries(
-            self.zones.lazy.map { .polygonal($0.geometry) }, decimals: FeatureCRS.crs84.fractionDigits)
-        self.facilityTree = FacilityTree(
-            index: Self.index(self.facilities.map { BoundingBox(point: $0.location) }, nodeSize: Self.facilityNodeSize),
-            centred: facilityCentred)
+        self.init(
+            rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            parcels: ParcelLayer(parcels), zones: ZoneLayer(zones), facilities: FacilityLayer(facilities))
+    }
 
-        var byCategory: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]
-        for (position, facility) in self.facilities.enumerated() {
-            let point = facility.location
-            byCategory[facility.category, default: ([], [])].boxes += [point.lon, point.lat, point.lon, point.lat]
-            byCategory[facility.category, default: ([], [])].ids.append(Int32(position))
-        }
-        self.facilityIndexByCategory = byCategory.mapValues { [facilityCentred] in
-            FacilityTree(index: LayerIndex(boxes: $0.boxes, ids: $0.ids, nodeSize: Self.facilityNodeSize), centred: facilityCentred)
-        }
-        self.categories = byCategory.keys.sorted()
+    /// The snapshot with the given layers built anew from these features and the others shared as
+    /// they are (an edit of one layer, the versions of one layer at an instant).
+    package func replacingLayers(parcels: [Parcel]? = nil, zones: [Zone]? = nil, facilities: [Facility]? = nil) -> CitySnapshot {
+        CitySnapshot(
+            rules: rules,
+            parcels: parcels.map(ParcelLayer.init) ?? ParcelLayer(self),
+            zones: zones.map(ZoneLayer.init) ?? ZoneLayer(self),
+            facilities: facilities.map(FacilityLayer.init) ?? FacilityLayer(self),
+            sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil)
+    }
+
+    private init(
+        rules: [ZoneCode: ZoningRule], parcels: ParcelLayer, zones: ZoneLayer, facilities: FacilityLayer,
+        sharedCatalog: SearchCatalog? = nil
+    ) {
+        self.rules = rules
+        self.parcels = parcels.features
+        self.parcelPosition = parcels.position
+        self.parcelIndex = parcels.index
+        self.parcelOutlines = parcels.outlines
+        self.parcelGeometryJSON = parcels.geometryJSON
+        self.zones = zones.features
+        self.zonePosition = zones.position
+        self.zoneIndex = zones.index
+        self.zoneOutlines = zones.outlines
+        self.zoneGeometryJSON = zones.geometryJSON
+        self.facilities = facilities.features
+        self.facilityCentred = facilities.centred
+        self.facilityPosition = facilities.position
+        self.facilityTree = facilities.tree
+        self.facilityIndexByCategory = facilities.byCategory
+        self.categories = facilities.categories
+        self.facilityLayer = facilities.layer
         var uses = Set(self.parcels.compactMap(\.currentUse))
-        for rule in rules { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
+        for rule in rules.values { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
         self.landUses = uses.sorted()
-        self.facilityLayer = facilityLayers.add(1, ordering: .relaxed).newValue
-        self.searchCatalog = SearchCatalog(parcels: self.parcels, facilities: self.facilities)
+        self.searchCatalog = sharedCatalog ?? SearchCatalog(parcels: self.parcels, facilities: self.facilities)
+    }
+
+    /// A polygon layer's features by id and what is built from them.
+    private struct PolygonLayer<Feature> {
+        let features: [Feature]
+        let index: LayerIndex
+        let outlines: PolygonalOutlines
+        let geometryJSON: RenderedGeometries
+
+        init(_ features: [Feature], byID: (Feature, Feature) -> Bool, geometry: (Feature) -> Polygonal) {
+            self.features = features.sorted(by: byID)
+            let outlines = self.features.map(geometry)
+            index = CitySnapshot.index(outlines.map(\.bbox))
+            self.outlines = PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder)
+            geometryJSON = RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits)
+        }
+    }
+
+    private struct ParcelLayer {
+        let features: [Parcel]
+        let position: [ParcelID: Int32]
+        let index: LayerIndex
+        let outlines: PolygonalOutlines
+        let geometryJSON: RenderedGeometries
+
+        init(_ parcels: [Parcel]) {
+            let layer = PolygonLayer(parcels, byID: { $0.id < $1.id }, geometry: \.geometry)
+            features = layer.features
+            position = Dictionary(uniqueKeysWithValues: layer.features.enumerated().map { ($1.id, Int32($0)) })
+            index = layer.index
+            outlines = layer.outlines
+            geometryJSON = layer.geometryJSON
+        }
+
+        init(_ snapshot: CitySnapshot) {
+            features = snapshot.parcels
+            position = snapshot.parcelPosition
+            index = snapshot.parcelIndex
+            outlines = snapshot.parcelOutlines
+            geometryJSON = snapshot.parcelGeometryJSON
+        }
+    }
+
+    private struct ZoneLayer {
+        let features: [Zone]
+        let position: [ZoneID: Int32]
+        let index: LayerIndex
+        let outlines: PolygonalOutlines
+        let geometryJSON: RenderedGeometries
+
+        init(_ zones: [Zone]) {
+            let layer = PolygonLayer(zones, byID: { $0.id < $1.id }, geometry: \.geometry)
+            features = layer.features
+            position = Dictionary(uniqueKeysWithValues: layer.features.enumerated().map { ($1.id, Int32($0)) })
+            index = layer.index
+            outlines = layer.outlines
+            geometryJSON = layer.geometryJSON
+        }
+
+        init(_ snapshot: CitySnapshot) {
+            features = snapshot.zones
+            position = snapshot.zonePosition
+            index = snapshot.zoneIndex
+            outlines = snapshot.zoneOutlines
+            geometryJSON = snapshot.zoneGeometryJSON
+        }
+    }
+
+    private struct FacilityLayer {
+        let features: [Facility]
+        let centred: [EarthCentredPoint]
+        let position: [FacilityID: Int32]
+        let tree: FacilityTree
+        let byCategory: [FacilityCategory: FacilityTree]
+        let categories: [FacilityCategory]
+        let layer: Int
+
+        init(_ facilities: [Facility]) {
+            features = facilities.sorted { $0.id < $1.id }
+            centred = features.map { EarthCentredPoint($0.location) }
+            position = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1.id, Int32($0)) })
+            tree = FacilityTree(
+                index: CitySnapshot.index(features.map { BoundingBox(point: $0.location) }, nodeSize: CitySnapshot.facilityNodeSize),
+                centred: centred)
+            var grouped: [FacilityCategory: (boxes: [Double], ids: [Int32])] = [:]
+            for (position, facility) in features.enumerated() {
+                let point = facility.location
+                grouped[facility.category, default: ([], [])].boxes += [point.lon, point.lat, point.lon, point.lat]
+                grouped[facility.category, default: ([], [])].ids.append(Int32(position))
+            }
+            byCategory = grouped.mapValues { [centred] in
+                FacilityTree(index: LayerIndex(boxes: $0.boxes, ids: $0.ids, nodeSize: CitySnapshot.facilityNodeSize), centred: centred)
+            }
+            categories = grouped.keys.sorted()
+            layer = facilityLayers.add(1, ordering: .relaxed).newValue
+        }
+
+        init(_ snapshot: CitySnapshot) {
+            features = snapshot.facilities
+            centred = snapshot.facilityCentred
+            position = snapshot.facilityPosition
+            tree = snapshot.facilityTree
+            byCategory = snapshot.facilityIndexByCategory
+            categories = snapshot.categories
+            layer = snapshot.facilityLayer
+        }
     }
 
     /// Node size of the facility trees. Their searches are k-nearest, whose leaf items each cost a

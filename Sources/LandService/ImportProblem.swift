@@ -55,6 +55,10 @@ package enum ServiceError: Error, Sendable, Equatable {
     case featureExists(String)
     /// `If-Match` names another version than the stored one.
     case versionMismatch
+    /// A subdivision or merger that cannot be applied, with every reason found.
+    case cadastral([CadastralProblem])
+    /// Child `index` of a subdivision (or a merger's values, index 0) breaks these rules.
+    case invalidChild(index: Int, rules: [FeatureRule])
     /// The parcel would overlap these parcels by more than the tolerance.
     case parcelOverlaps([ParcelOverlap])
 }

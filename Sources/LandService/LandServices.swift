@@ -8,6 +8,8 @@ package final class LandServices: Sendable {
     package let snapshots: SnapshotHolder
     /// Durations of the writes below, for LandAPI's metrics.
     package let storeWrites = StoreWriteTimings()
+    /// The history read for `datetime=` answers, and the cities at instants built from it.
+    let timelines = TimelineCache()
     let logger: Logger
 
     private init(store: LandStore, first: CitySnapshot, cityVersion: CityVersion, logger: Logger) {

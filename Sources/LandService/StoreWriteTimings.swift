@@ -10,6 +10,8 @@ package enum StoreWrite: String, Sendable, CaseIterable {
     case revokeKey = "revoke_key"
     /// A feature created, replaced, patched or deleted (OGC API – Features Part 4).
     case editFeature = "edit_feature"
+    /// A subdivision or a merger of parcels.
+    case cadastralChange = "cadastral_change"
 }
 
 /// Times each store write and tells whoever watches: LandAPI's metrics record them, so that

@@ -39,6 +39,8 @@ package final class LandStore: Sendable {
             }
         }
         for target in (version + 1)...max(version + 1, Migrations.latestVersion) where target <= Migrations.latestVersion {
+            let rebuilds = Migrations.foreignKeysOff.contains(target)
+            if rebuilds { try connection.execute("PRAGMA foreign_keys = OFF", name: "foreign keys off") }
             let applied = try connection.transaction { () throws(StoreError) -> Bool in
                 // Read again under the write lock: another process opening the same file at the
                 // same moment (two `zamin serve` started together after an upgrade) may have
@@ -48,9 +50,17 @@ package final class LandStore: Sendable {
                 for (number, statement) in Migrations.all[target - 1].enumerated() {
                     try connection.execute(statement, name: "migration \(target).\(number)")
                 }
+                if rebuilds {
+                    let broken = try connection.cached("PRAGMA foreign_key_check", name: "foreign_key_check").all { $0.string(0) ?? "" }
+                    guard broken.isEmpty else {
+                        throw StoreError.sqlite(code: 0, statement: "migration \(target)", message: "foreign keys broken in \(broken)")
+                    }
+                }
                 try connection.execute("PRAGMA user_version = \(target)", name: "set user_version")
                 return true
             }
+            // Foreign keys back on whether the migration committed or not (a failed one rolled back).
+            if rebuilds { try connection.execute("PRAGMA foreign_keys = ON", name: "foreign keys on") }
             if applied { logger.info("migrated database schema", metadata: ["version": "\(target)"]) }
         }
     }

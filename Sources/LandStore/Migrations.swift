@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5, version6]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7]
 
     static var latestVersion: Int { all.count }
 
@@ -199,4 +199,64 @@ enum Migrations {
         "CREATE INDEX facility_history_valid_to ON facility_history (valid_to)",
         "ALTER TABLE city_version ADD COLUMN reshaped_at TEXT",
     ]
+
+    /// Subdivisions (تفکیک) and mergers (تجمیع): `parcel_lineage` links each parent to each
+    /// child with when and how (a planner's edit, or the approval of request `request_id`); the
+    /// parents' last versions and the children's first are in `parcel_history` and `parcel` as
+    /// for any other change. Citizens file `subdivision` and `merger` requests: `change_request`
+    /// is rebuilt with the wider kind CHECK (SQLite cannot alter a CHECK; the procedure of
+    /// https://sqlite.org/lang_altertable.html §7, with foreign keys off around the transaction,
+    /// `foreignKeysOff`) and `proposal`, what was proposed as JSON (the children's outlines and
+    /// values, or the parcels to merge).
+    static let version7: [String] = [
+        """
+        CREATE TABLE change_request_v7 (
+          request_id INTEGER PRIMARY KEY,
+          tracking_code TEXT NOT NULL UNIQUE,
+          parcel_id TEXT NOT NULL,
+          zone_code TEXT,
+          kind TEXT NOT NULL CHECK (kind IN ('land_use_change', 'construction_permit', 'subdivision', 'merger')),
+          requested_use TEXT NOT NULL,
+          requested_floors INTEGER CHECK (requested_floors >= 0),
+          requested_zone_code TEXT,
+          description TEXT NOT NULL DEFAULT '',
+          applicant_name TEXT NOT NULL,
+          applicant_national_id TEXT NOT NULL,
+          applicant_phone TEXT NOT NULL,
+          zoning_check TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('submitted', 'under_review', 'approved', 'rejected')),
+          submitted_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          decided_by TEXT,
+          decision_reason TEXT,
+          proposal TEXT)
+        """,
+        """
+        INSERT INTO change_request_v7 (request_id, tracking_code, parcel_id, zone_code, kind, requested_use,
+          requested_floors, requested_zone_code, description, applicant_name, applicant_national_id, applicant_phone,
+          zoning_check, status, submitted_at, updated_at, decided_by, decision_reason)
+        SELECT request_id, tracking_code, parcel_id, zone_code, kind, requested_use,
+          requested_floors, requested_zone_code, description, applicant_name, applicant_national_id, applicant_phone,
+          zoning_check, status, submitted_at, updated_at, decided_by, decision_reason
+        FROM change_request
+        """,
+        "DROP TABLE change_request",
+        "ALTER TABLE change_request_v7 RENAME TO change_request",
+        "CREATE INDEX change_request_status ON change_request (status, request_id)",
+        """
+        CREATE TABLE parcel_lineage (
+          parent_id TEXT NOT NULL,
+          child_id TEXT NOT NULL,
+          at TEXT NOT NULL,
+          event TEXT NOT NULL CHECK (event IN ('subdivision', 'merger')),
+          request_id INTEGER REFERENCES change_request (request_id),
+          PRIMARY KEY (parent_id, child_id))
+        """,
+        "CREATE INDEX parcel_lineage_child ON parcel_lineage (child_id)",
+        "CREATE INDEX parcel_lineage_at ON parcel_lineage (at)",
+    ]
+
+    /// Migrations that rebuild a table others refer to: run with `PRAGMA foreign_keys` off (it
+    /// cannot change inside a transaction) and `foreign_key_check` before their commit.
+    static let foreignKeysOff: Set<Int> = [7]
 }

@@ -42,13 +42,6 @@ extension LandStore {
         }
     }
 
-    /// Closed parcel versions whose validity holds `instant` (RFC 3339 UTC, the stored form).
-    package func parcelVersions(at instant: String) async throws(StoreError) -> [ParcelChange] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.parcelVersionsAt, name: "parcelVersionsAt").bind(instant, at: 1).all(Self.parcelChange)
-        }
-    }
-
     /// Parcel changes made in [from, to], oldest first, since the current dataset was imported.
     package func parcelChanges(from: String, to: String) async throws(StoreError) -> [ParcelChange] {
         let importedAt = try await datasetInfo()?.importedAt ?? ""

@@ -96,10 +96,6 @@ extension SQL {
         change_id, parcel_id, valid_from, valid_to, request_id, zone_code, current_use, floors,
           next_zone_code, next_current_use, next_floors, zone_change_id, event, reason
         """
-    /// The versions valid at instant ?1 that are not the current one: [valid_from, valid_to) holds ?1.
-    static let parcelVersionsAt = """
-        SELECT \(historyColumns) FROM parcel_history WHERE valid_from <= ?1 AND valid_to > ?1 ORDER BY change_id
-        """
     /// Changes made in [?1, ?2], after the dataset import ?3.
     static let parcelChangesBetween = """
         SELECT \(historyColumns) FROM parcel_history WHERE valid_to >= ?1 AND valid_to <= ?2 AND valid_to >= ?3
@@ -130,14 +126,37 @@ extension SQL {
         change_id, zone_id, valid_from, valid_to, code, name_fa, name_en, next_code, next_name_fa, next_name_en,
           reason, actor
         """
-    /// The zone versions valid at instant ?1 that are not the current one.
-    static let zoneVersionsAt = """
-        SELECT \(zoneHistoryColumns) FROM zone_history WHERE valid_from <= ?1 AND valid_to > ?1 ORDER BY change_id
-        """
     /// Zone changes made in [?1, ?2], after the dataset import ?3.
     static let zoneChangesBetween = """
         SELECT \(zoneHistoryColumns) FROM zone_history WHERE valid_to >= ?1 AND valid_to <= ?2 AND valid_to >= ?3
         ORDER BY valid_to, change_id
+        """
+
+    // MARK: the city through time (every version since the import: `CityTimeline`)
+    /// Columns as `allParcels`, then valid_from and valid_to: each closed version since the import
+    /// (?1) and the current version of every parcel that has one, or began after the import.
+    static let parcelTimeline = """
+        SELECT h.parcel_id, h.zone_code, h.area_m2, h.current_use, h.floors, h.address, coalesce(h.extra, '{}'),
+          coalesce(h.geom, (SELECT AsBinary(p.geom) FROM parcel p WHERE p.parcel_id = h.parcel_id)), h.valid_from, h.valid_to
+        FROM parcel_history h WHERE h.valid_to >= ?1
+        UNION ALL
+        SELECT parcel_id, zone_code, area_m2, current_use, floors, address, extra, AsBinary(geom), valid_from, NULL
+        FROM parcel WHERE valid_from > ?1 OR parcel_id IN (SELECT parcel_id FROM parcel_history WHERE valid_to >= ?1)
+        """
+    static let zoneTimeline = """
+        SELECT h.zone_id, h.code, h.name_fa, h.name_en, coalesce(h.extra, '{}'),
+          coalesce(h.geom, (SELECT AsBinary(z.geom) FROM zone z WHERE z.zone_id = h.zone_id)), h.valid_from, h.valid_to
+        FROM zone_history h WHERE h.valid_to >= ?1
+        UNION ALL
+        SELECT zone_id, code, name_fa, name_en, extra, AsBinary(geom), valid_from, NULL
+        FROM zone WHERE valid_from > ?1 OR zone_id IN (SELECT zone_id FROM zone_history WHERE valid_to >= ?1)
+        """
+    static let facilityTimeline = """
+        SELECT facility_id, category, category_fa, name_fa, name_en, extra, geom, valid_from, valid_to
+        FROM facility_history WHERE valid_to >= ?1
+        UNION ALL
+        SELECT facility_id, category, category_fa, name_fa, name_en, extra, AsBinary(geom), valid_from, NULL
+        FROM facility WHERE valid_from > ?1 OR facility_id IN (SELECT facility_id FROM facility_history WHERE valid_to >= ?1)
         """
 
     // MARK: the city's version (migration 5)
@@ -235,5 +254,30 @@ extension SQL {
         WHERE p.parcel_id <> ?2 AND p.rowid IN (
           SELECT pkid FROM idx_parcel_geom WHERE xmin <= ?5 AND xmax >= ?3 AND ymin <= ?6 AND ymax >= ?4)
         ORDER BY p.parcel_id
+        """
+
+    // MARK: subdivisions and mergers (Cadastre+Store.swift), GEOS through SpatiaLite
+    /// The geodesic area shared by outlines ?1 and ?2 (WKB).
+    static let sharedArea = """
+        SELECT coalesce(ST_Area(ST_Intersection(GeomFromWKB(?1, 4326), GeomFromWKB(?2, 4326)), 1), 0)
+        """
+    /// The geodesic area of outline ?1 outside outline ?2.
+    static let areaOutside = """
+        SELECT coalesce(ST_Area(ST_Difference(GeomFromWKB(?1, 4326), GeomFromWKB(?2, 4326)), 1), 0)
+        """
+    /// The union of outlines ?1 and ?2 and its type (POLYGON when they form one piece).
+    static let unionOf = """
+        SELECT AsBinary(u), ST_GeometryType(u) FROM (SELECT ST_Union(GeomFromWKB(?1, 4326), GeomFromWKB(?2, 4326)) AS u)
+        """
+    static let isValidOutline = "SELECT ST_IsValid(GeomFromWKB(?1, 4326))"
+    static let openRequestOfParcel = """
+        SELECT request_id FROM change_request
+        WHERE parcel_id = ?1 AND status IN ('submitted', 'under_review') AND request_id IS NOT ?2 ORDER BY request_id LIMIT 1
+        """
+    static let insertLineage = """
+        INSERT INTO parcel_lineage (parent_id, child_id, at, event, request_id) VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    static let lineageBetween = """
+        SELECT parent_id, child_id, at, event, request_id FROM parcel_lineage WHERE at >= ?1 AND at <= ?2 ORDER BY at, parent_id, child_id
         """
 }

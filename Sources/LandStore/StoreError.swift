@@ -14,6 +14,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case preconditionFailed
     /// The parcel would overlap these parcels by more than the tolerance.
     case parcelOverlaps([ParcelOverlap])
+    /// A subdivision or merger that cannot be applied, with every reason found.
+    case cadastral([CadastralProblem])
     /// `import --replace` on a database whose requests or history it would lose.
     case replaceWouldLoseHistory(requests: Int, historyRows: Int)
     // Backups (zamin backup).
@@ -39,6 +41,7 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict(let what): return "conflict: \(what)"
         case .preconditionFailed: return "the stored version is not the one the precondition names"
         case .parcelOverlaps(let overlaps): return overlaps.map(\.description).joined(separator: "; ")
+        case .cadastral(let problems): return "\(problems.count) problem(s) with the subdivision or merger"
         case .replaceWouldLoseHistory(let requests, let historyRows):
             return "the database holds \(requests) request(s) and \(historyRows) history row(s) that --replace would lose "
                 + "(an approved change would be silently undone); use --sync to apply the folder as edits with history"

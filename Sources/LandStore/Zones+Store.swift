@@ -20,13 +20,6 @@ extension LandStore {
         try await writer.rezone(zone: id, parcels: parcels, reason: reason, actor: actor, next: next, afterCommit: afterCommit)
     }
 
-    /// Closed zone versions whose validity holds `instant` (the stored form).
-    package func zoneVersions(at instant: String) async throws(StoreError) -> [ZoneChange] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.zoneVersionsAt, name: "zoneVersionsAt").bind(instant, at: 1).all(Self.zoneChange)
-        }
-    }
-
     /// Zone changes made in [from, to], oldest first, since the current dataset was imported.
     package func zoneChanges(from: String, to: String) async throws(StoreError) -> [ZoneChange] {
         let importedAt = try await datasetInfo()?.importedAt ?? ""

@@ -36,7 +36,9 @@ struct HistoryTests {
         #expect(now.parcels.first { $0.id == id }?.floors == 4)
         #expect(long.parcels.count == now.parcels.count)
         #expect(long.parcels.filter { $0.id != id } == now.parcels.filter { $0.id != id }, "no other parcel differs")
-        let changes = try await services.parcelChanges(in: nil, from: nil, to: nil)
+        let changes = try await services.changes(in: nil, from: nil, to: nil).compactMap { entry -> ParcelChange? in
+            if case .parcel(let change, let outlineChanged) = entry, !outlineChanged { change } else { nil }
+        }
         #expect(changes.map(\.after.floors) == [2, 3, 4])
         #expect(zip(changes.dropFirst(), changes).allSatisfy { $0.validFrom == $1.at }, "each version began when the previous ended")
     }

@@ -113,10 +113,13 @@ struct ChangeRequestStoreTests {
         #expect(parcels.first { $0.id == ParcelID("P-1") }?.floors == 3)
         #expect(parcels.first { $0.id == ParcelID("P-2") }?.floors == 3, "the other parcel is untouched")
 
-        // As of an instant inside each closed version, that version's values.
-        #expect(try await store.parcelVersions(at: imported).map(\.before.floors) == [2])
-        #expect(try await store.parcelVersions(at: change.at).map(\.before.floors) == [4])
-        #expect(try await store.parcelVersions(at: later.at).isEmpty, "from the last change on, the parcel row is current")
+        // The parcel's versions, each whole, with [from, to): the imported one reaches back.
+        let chain = try #require(try await store.timeline().parcels[ParcelID("P-1")])
+        #expect(chain.map(\.feature.floors) == [2, 4, 3])
+        #expect(chain.map(\.validity) == [
+            Validity(from: nil, to: change.at), Validity(from: change.at, to: later.at), Validity(from: later.at, to: nil),
+        ])
+        #expect(try await store.timeline().parcels[ParcelID("P-2")] == nil, "a parcel never changed has no versions beyond the import")
         #expect(try await store.parcelChanges(from: "", to: "9999").map(\.id) == [change.id, later.id])
         #expect(try await store.parcelChanges(from: later.at, to: "9999").map(\.id) == [later.id])
 

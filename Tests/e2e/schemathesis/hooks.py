@@ -17,7 +17,10 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
   geometry whose rings close and enclose an area, away from every parcel (no overlap), a zone
   code of the rules, a facility category; `If-Match` with the feature's current ETag (as a
   client that read it sends); a PUT body's id equal to the path's; a merge patch that keeps
-  the feature valid.
+  the feature valid;
+- subdivisions and mergers (`POST /parcels/{parcel}/subdivide`, `POST /parcels/merge`): children
+  that tile a parcel (its two halves, cut by shapely) each above its zone's minimum area, and
+  parcels that share an edge (shapely), with values the rules know.
 
 Negative cases (schemathesis means them to be refused) are never touched."""
 import json
@@ -178,6 +181,57 @@ def before_call(context, case, **kwargs):
             body.pop("requested_zone_code", None)
     if path.startswith("/collections/") and "/items" in path and case.method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
         repair_edit(case, path)
+    if path in ("/parcels/{parcel}/subdivide", "/parcels/merge") and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
+        repair_cadastral(case, path)
+
+
+def parcel_features():
+    """Parcels past the first 200 (which `POST /requests` names: a subdivision here would take
+    its parcel away) that exist now."""
+    base = os.environ["ZAMIN_BASE"]
+    with urllib.request.urlopen(base + "/collections/parcels/items?offset=200&limit=1000", timeout=10) as response:
+        return json.load(response)["features"]
+
+
+def minimum_areas():
+    """Each zone code's minimum parcel area, from the dataset the server imported."""
+    rules = os.path.join(os.path.dirname(__file__), "..", "..", "..", "GeoData", "tehran", "zoning_rules.json")
+    with open(rules, encoding="utf-8") as file:
+        return {code: zone.get("min_parcel_area_m2") or 0 for code, zone in json.load(file)["zones"].items()}
+
+
+def repair_cadastral(case, path):
+    """A parcel cut in two halves through its centroid (each above its zone's minimum area), or two
+    parcels that share an edge; values from the parcel itself."""
+    import pyproj
+    from shapely.geometry import LineString, mapping, shape
+    from shapely.ops import split
+    geod = pyproj.Geod(ellps="WGS84")
+    features = parcel_features()
+    RANDOM.shuffle(features)
+    if path == "/parcels/merge":
+        for first in features:
+            a = shape(first["geometry"])
+            for second in features:
+                if second["id"] != first["id"] and a.intersection(shape(second["geometry"])).length > 1e-6:
+                    case.body["parcels"] = [first["id"], second["id"]]
+                    case.body.pop("properties", None)
+                    return
+        return
+    for feature in features:
+        outline = shape(feature["geometry"])
+        if outline.geom_type != "Polygon":
+            continue
+        minx, miny, maxx, maxy = outline.bounds
+        cx = outline.centroid.x
+        parts = list(split(outline, LineString([(cx, miny - 1e-3), (cx, maxy + 1e-3)])).geoms)
+        minimum = minimum_areas().get(feature["properties"].get("zone_code"))
+        if minimum is None:
+            continue
+        if len(parts) == 2 and all(abs(geod.geometry_area_perimeter(p)[0]) > minimum * 1.1 for p in parts):
+            case.path_parameters["parcel"] = feature["id"]
+            case.body["children"] = [{"geometry": mapping(p)} for p in parts]
+            return
 
 
 def repair_edit(case, path):

@@ -1,0 +1,179 @@
+package import LandModel
+package import GeoCore
+import GeoFormats
+
+/// What a subdivision or merger did, for the caller to publish and answer.
+package struct CadastralOutcome: Sendable {
+    package var change: CadastralChange
+    package var cityVersion: CityVersion
+}
+
+/// Subdivisions (تفکیک) and mergers (تجمیع), issue 16 point 4: one transaction each that checks
+/// the geometry with GEOS (through SpatiaLite, as the overlap check and `zamin check` measure:
+/// geodesic areas), ends the parents and begins the children through the parcel layer's one
+/// writer (`writeParcelVersion`: the parents' last versions go whole into the history), links
+/// them in `parcel_lineage`, and writes the city's version and one audit record. The children are
+/// made inside the transaction (`makeChildren`, `makeChild`), so their ids follow the ids stored
+/// at that moment, whoever wrote just before.
+extension LandStore {
+    package func subdivide(
+        _ parent: ParcelID, reason: String?, actor: String, requestID: RequestID? = nil,
+        makeChildren: @Sendable (Parcel) throws(StoreError) -> [Parcel], afterCommit: @Sendable (CadastralOutcome) -> Void
+    ) async throws(StoreError) -> CadastralOutcome {
+        try await writer.subdivide(
+            parent, reason: reason, actor: actor, requestID: requestID, makeChildren: makeChildren, afterCommit: afterCommit)
+    }
+
+    package func merge(
+        _ parcels: [ParcelID], reason: String?, actor: String, requestID: RequestID? = nil,
+        makeChild: @Sendable (Polygonal, [Parcel]) throws(StoreError) -> Parcel, afterCommit: @Sendable (CadastralOutcome) -> Void
+    ) async throws(StoreError) -> CadastralOutcome {
+        try await writer.merge(parcels, reason: reason, actor: actor, requestID: requestID, makeChild: makeChild, afterCommit: afterCommit)
+    }
+
+    /// Lineage links made in [from, to] (the stored instant form), oldest first.
+    package func lineage(from: String, to: String) async throws(StoreError) -> [LineageLink] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.lineageBetween, name: "lineageBetween").bind(from, at: 1).bind(to, at: 2).all { row in
+                LineageLink(
+                    parent: ParcelID(row.string(0) ?? ""), child: ParcelID(row.string(1) ?? ""), at: row.string(2) ?? "",
+                    kind: CadastralKind(rawValue: row.string(3) ?? "") ?? .subdivision, requestID: row.int(4).map(RequestID.init))
+            }
+        }
+    }
+}
+
+extension StoreWriter {
+    func subdivide(
+        _ parentID: ParcelID, reason: String?, actor: String, requestID: RequestID?,
+        makeChildren: (Parcel) throws(StoreError) -> [Parcel], afterCommit: (CadastralOutcome) -> Void
+    ) throws(StoreError) -> CadastralOutcome {
+        let outcome = try connection.transaction { () throws(StoreError) -> CadastralOutcome in
+            guard let parent = try storedParcel(parentID)?.parcel else { throw StoreError.notFound(what: "parcel \(parentID)") }
+            try refuseOpenRequests(on: [parentID], except: requestID)
+            let children = try makeChildren(parent)
+            guard children.count >= 2 else { throw StoreError.cadastral([.tooFewChildren]) }
+            let problems = try tilingProblems(of: parent.geometry, by: children.map(\.geometry))
+            guard problems.isEmpty else { throw StoreError.cadastral(problems) }
+            return try replace([parent], by: children, kind: .subdivision, reason: reason, actor: actor, requestID: requestID)
+        }
+        afterCommit(outcome)
+        return outcome
+    }
+
+    func merge(
+        _ ids: [ParcelID], reason: String?, actor: String, requestID: RequestID?,
+        makeChild: (Polygonal, [Parcel]) throws(StoreError) -> Parcel, afterCommit: (CadastralOutcome) -> Void
+    ) throws(StoreError) -> CadastralOutcome {
+        let outcome = try connection.transaction { () throws(StoreError) -> CadastralOutcome in
+            var unique: [ParcelID] = []
+            for id in ids where !unique.contains(id) { unique.append(id) }
+            guard unique.count >= 2 else { throw StoreError.cadastral([.tooFewParcels]) }
+            var parents: [Parcel] = [], problems: [CadastralProblem] = []
+            for id in unique {
+                if let parcel = try storedParcel(id)?.parcel { parents.append(parcel) } else { problems.append(.unknownParcel(id)) }
+            }
+            guard problems.isEmpty else { throw StoreError.cadastral(problems) }
+            try refuseOpenRequests(on: unique, except: requestID)
+            // Parcels that share edges unite into one polygon; a corner or a gap leaves pieces.
+            var union = WKB.encode(.polygonal(parents[0].geometry)), type = "POLYGON"
+            for parent in parents.dropFirst() {
+                (union, type) = try connection.cached(SQL.unionOf, name: "unionOf")
+                    .bind(blob: union, at: 1).bind(blob: WKB.encode(.polygonal(parent.geometry)), at: 2)
+                    .all { ($0.blob(0) ?? [], $0.string(1) ?? "") }.first ?? ([], "")
+            }
+            guard type == "POLYGON", case .polygonal(let outline)? = try? WKB.decode(union) else {
+                throw StoreError.cadastral([.notAdjacent])
+            }
+            let child = try makeChild(outline, parents)
+            return try replace(parents, by: [child], kind: .merger, reason: reason, actor: actor, requestID: requestID)
+        }
+        afterCommit(outcome)
+        return outcome
+    }
+
+    /// Refuses the change when one of the parcels has a request still open (other than the one
+    /// being approved): its applicant asked about a parcel that would no longer exist.
+    private func refuseOpenRequests(on parcels: [ParcelID], except requestID: RequestID?) throws(StoreError) {
+        var problems: [CadastralProblem] = []
+        for parcel in parcels {
+            let open = try connection.cached(SQL.openRequestOfParcel, name: "openRequestOfParcel")
+                .bind(parcel.rawValue, at: 1).bind(requestID?.rawValue, at: 2).all { $0.int(0) }.first.flatMap { $0 }
+            if let open { problems.append(.openRequest(parcel: parcel, request: RequestID(open))) }
+        }
+        guard problems.isEmpty else { throw StoreError.cadastral(problems) }
+    }
+
+    /// Whether `children` tile `parent`: each a valid polygon, no two sharing more than the
+    /// tolerance, none reaching outside the parent by more, and together covering it but for at
+    /// most the tolerance — so that their union equals the parent within it.
+    private func tilingProblems(of parent: Polygonal, by children: [Polygonal]) throws(StoreError) -> [CadastralProblem] {
+        let tolerance = CadastralProblem.toleranceSquareMeters
+        let parentWKB = WKB.encode(.polygonal(parent))
+        let childWKB = children.map { WKB.encode(.polygonal($0)) }
+        var problems: [CadastralProblem] = []
+        for (index, wkb) in childWKB.enumerated() {
+            let valid = try connection.cached(SQL.isValidOutline, name: "isValidOutline").bind(blob: wkb, at: 1).all { $0.int(0) }.first
+            guard valid == 1 else {
+                problems.append(.childNotValid(child: index))
+                continue
+            }
+            let outside = try area(SQL.areaOutside, wkb, parentWKB)
+            if outside > tolerance { problems.append(.childOutsideParent(child: index, squareMeters: outside)) }
+            for other in childWKB.indices where other > index {
+                let shared = try area(SQL.sharedArea, wkb, childWKB[other])
+                if shared > tolerance { problems.append(.childrenOverlap(first: index, second: other, squareMeters: shared)) }
+            }
+        }
+        guard problems.isEmpty else { return problems }
+        var union = childWKB[0]
+        for wkb in childWKB.dropFirst() {
+            union = try connection.cached(SQL.unionOf, name: "unionOf").bind(blob: union, at: 1).bind(blob: wkb, at: 2)
+                .all { $0.blob(0) ?? [] }.first ?? []
+        }
+        let uncovered = try area(SQL.areaOutside, parentWKB, union)
+        if uncovered > tolerance { problems.append(.parentNotCovered(squareMeters: uncovered)) }
+        return problems
+    }
+
+    private func area(_ sql: String, _ first: [UInt8], _ second: [UInt8]) throws(StoreError) -> Double {
+        try connection.cached(sql, name: sql == SQL.sharedArea ? "sharedArea" : "areaOutside")
+            .bind(blob: first, at: 1).bind(blob: second, at: 2).all { $0.double(0) ?? 0 }.first ?? 0
+    }
+
+    /// Ends `parents` and begins `children` at one instant, each through the parcel layer's
+    /// writer, every parent linked to every child.
+    private func replace(
+        _ parents: [Parcel], by children: [Parcel], kind: CadastralKind, reason: String?, actor: String, requestID: RequestID?
+    ) throws(StoreError) -> CadastralOutcome {
+        let now = Timestamp.now()
+        for child in children where try storedParcel(child.id) != nil && !parents.contains(where: { $0.id == child.id }) {
+            throw StoreError.conflict(what: child.id.rawValue)
+        }
+        for parent in parents {
+            try writeParcelVersion(parent.id, next: nil, at: now, actor: actor, requestID: requestID, reason: reason)
+        }
+        for child in children {
+            try writeParcelVersion(child.id, next: child, at: now, actor: actor, requestID: requestID, reason: reason)
+            for parent in parents {
+                try connection.cached(SQL.insertLineage, name: "insertLineage")
+                    .bind(parent.id.rawValue, at: 1).bind(child.id.rawValue, at: 2).bind(now, at: 3)
+                    .bind(kind.rawValue, at: 4).bind(requestID?.rawValue, at: 5).run()
+            }
+        }
+        let version = try bumpCityVersion(at: now)
+        try markReshaped(at: now)
+        var after = JSONWriter()
+        after.beginObject()
+        after.key("children"); after.beginArray(); for child in children { after.string(child.id.rawValue) }; after.endArray()
+        after.endObject()
+        var before = JSONWriter()
+        before.beginObject()
+        before.key("parents"); before.beginArray(); for parent in parents { before.string(parent.id.rawValue) }; before.endArray()
+        before.endObject()
+        try audit(
+            at: now, actor: actor, action: kind == .subdivision ? "parcel.subdivide" : "parcel.merge",
+            target: parents.map { "parcel:\($0.id)" }.joined(separator: ","), before: before.text, after: after.text)
+        return CadastralOutcome(change: CadastralChange(kind: kind, parents: parents, children: children, at: now), cityVersion: version)
+    }
+}
