@@ -42,27 +42,38 @@ struct CadastreController: Sendable {
         ]
     }
 
+    /// `children` of a subdivision (here and in a citizen's request).
+    static let childrenSchema: JSONValue = .object([
+        "type": "array", "minItems": 2, "maxItems": 100,
+        "description": "The children, which must tile the parcel",
+        "items": .object([
+            "type": "object", "additionalProperties": .bool(false), "required": .array(["geometry"]),
+            "properties": .object([
+                "geometry": .object([
+                    "type": "object", "required": .array(["type", "coordinates"]),
+                    "description": "A GeoJSON Polygon or MultiPolygon (RFC 7946, WGS 84) inside the parcel",
+                    "properties": .object([
+                        "type": RequestSchemas.oneOf(["Polygon", "MultiPolygon"], "The geometry type"),
+                        "coordinates": .object(["type": "array"]),
+                    ]),
+                ]),
+                "properties": .object(["type": "object", "description": "zone_code, current_use, floors, address…; the parent's where absent"]),
+            ]),
+        ]),
+    ])
+
+    /// `parcels` of a merger (here and in a citizen's request).
+    static let parcelsSchema: JSONValue = .object([
+        "type": "array", "minItems": 2, "maxItems": 100, "uniqueItems": .bool(true),
+        "description": "Parcels that share edges",
+        "items": RequestSchemas.string(maxLength: 200, "A parcel's id"),
+    ])
+
     static let subdivisionBody = EndpointBody(
         schema: [
             "type": "object", "additionalProperties": .bool(false), "required": .array(["children", "reason"]),
             "properties": .object([
-                "children": .object([
-                    "type": "array", "minItems": 2, "maxItems": 100,
-                    "items": .object([
-                        "type": "object", "additionalProperties": .bool(false), "required": .array(["geometry"]),
-                        "properties": .object([
-                            "geometry": .object([
-                                "type": "object", "required": .array(["type", "coordinates"]),
-                                "description": "A GeoJSON Polygon or MultiPolygon (RFC 7946, WGS 84) inside the parcel",
-                                "properties": .object([
-                                    "type": RequestSchemas.oneOf(["Polygon", "MultiPolygon"], "The geometry type"),
-                                    "coordinates": .object(["type": "array"]),
-                                ]),
-                            ]),
-                            "properties": .object(["type": "object", "description": "zone_code, current_use, floors, address…; the parent's where absent"]),
-                        ]),
-                    ]),
-                ]),
+                "children": childrenSchema,
                 "reason": RequestSchemas.string(maxLength: 2000, "Why (e.g. the registration office's subdivision decision)"),
             ]),
         ], example: nil, maxBytes: bodyLimit)
@@ -71,10 +82,7 @@ struct CadastreController: Sendable {
         schema: [
             "type": "object", "additionalProperties": .bool(false), "required": .array(["parcels", "reason"]),
             "properties": .object([
-                "parcels": .object([
-                    "type": "array", "minItems": 2, "maxItems": 100, "uniqueItems": .bool(true),
-                    "items": RequestSchemas.string(maxLength: 200, "A parcel's id"),
-                ]),
+                "parcels": parcelsSchema,
                 "reason": RequestSchemas.string(maxLength: 2000, "Why"),
                 "properties": .object(["type": "object", "description": "The new parcel's values; the first parcel's where absent"]),
             ]),

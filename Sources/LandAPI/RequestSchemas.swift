@@ -31,8 +31,14 @@ enum RequestSchemas {
         ])
         let properties: JSONObject = [
             "parcel_id": string(maxLength: 200, "The parcel's id"),
-            "kind": oneOf(RequestKind.allCases.map(\.rawValue), "construction_permit (needs requested_floors, no requested_zone_code) or land_use_change"),
-            "requested_use": oneOf(uses, "The land use asked for"),
+            "kind": oneOf(
+                RequestKind.allCases.map(\.rawValue),
+                "construction_permit (needs requested_use and requested_floors, no requested_zone_code), land_use_change "
+                    + "(needs requested_use), subdivision (needs children, no requested_*) or merger (needs parcels, no requested_*)"),
+            "requested_use": oneOf(uses, "The land use asked for (not with subdivision or merger)"),
+            "children": CadastreController.childrenSchema,
+            "parcels": CadastreController.parcelsSchema,
+            "properties": .object(["type": "object", "description": "With merger: the merged parcel's values; the first parcel's where absent"]),
             "requested_floors": .object(["type": "integer", "minimum": 0, "maximum": 200, "nullable": .bool(true)]),
             "requested_zone_code": oneOf(zoneCodes, "With a land-use change only: the zone code asked for", nullable: true),
             "description": string(maxLength: 2000, minLength: 0, "Free text (planners only)"),
@@ -40,10 +46,13 @@ enum RequestSchemas {
         ]
         let schema: JSONObject = [
             "type": "object", "additionalProperties": .bool(false), "properties": .object(properties),
-            "required": .array(["parcel_id", "kind", "requested_use", "applicant"]),
+            "required": .array(["parcel_id", "kind", "applicant"]),
         ]
-        return EndpointBody(schema: schema, example: nil)
+        return EndpointBody(schema: schema, example: nil, maxBytes: filingMaxBytes)
     }
+
+    /// A subdivision's children are outlines: more than the 64 KiB of other bodies.
+    static let filingMaxBytes = 256 * 1024
 
     /// `POST /requests/{request}/decision`.
     static let decision = EndpointBody(

@@ -30,12 +30,15 @@ struct RequestsController: Sendable {
         let toDecision = (name: "Decision", operationID: "postRequestsRequestDecision", parameters: ["request": "$response.body#/id"])
         return [
             Endpoint(
-                method: .post, path: "/requests", summary: "File a land-use change or construction-permit request", tag: "citizens",
+                method: .post, path: "/requests",
+                summary: "File a land-use change, construction-permit, subdivision or merger request", tag: "citizens",
                 parameters: [.lang], body: RequestSchemas.filing(uses: uses, zoneCodes: zoneCodes),
                 responses: [
                     EndpointResponse(
                         status: 201, description: "Filed: id, tracking code, status and the zoning check", mediaTypes: [MediaType.json],
                         headers: ["Location": "The request's tracking page"], links: [toTrackingPage, toDecision]),
+                    .error(404, "A merger names a parcel that does not exist"),
+                    .error(409, "A subdivision's or merger's parcel has another request open"),
                     .error(429, "Too many requests from this address (Retry-After says when to try again)"),
                 ],
                 handler: { request, context, input in try await file(request, context, language: input.query.language(of: request)) }),
@@ -68,15 +71,38 @@ struct RequestsController: Sendable {
 
     func file(_ request: Request, _ context: ZaminRequestContext, language: Language) async throws -> Response {
         try limiter.admit(origin.clientAddress(for: request, context: context))
-        let body = try await JSONBody.read(request)
+        let body = try await JSONBody.read(request, limitBytes: RequestSchemas.filingMaxBytes)
         try body.onlyKnown([
             "parcel_id", "kind", "requested_use", "requested_floors", "requested_zone_code", "description", "applicant",
+            "children", "parcels", "properties",
         ])
         let parcelID = ParcelID(try body.requiredString("parcel_id"))
         guard let kind = RequestKind(rawValue: try body.requiredString("kind")) else {
             throw APIError.invalidParameter("kind", .invalidField)
         }
-        let use = LandUse(try body.requiredString("requested_use"))
+        // A subdivision proposes `children` (as POST /parcels/{id}/subdivide), a merger `parcels`,
+        // this one among them, and optionally the merged parcel's `properties` (as POST
+        // /parcels/merge); neither asks for a use, floors or a zone code.
+        var proposal: CadastralProposal?
+        switch kind {
+        case .subdivision:
+            for name in ["requested_use", "requested_floors", "requested_zone_code", "parcels", "properties"] where body.object[name] != nil {
+                throw APIError.invalidParameter(name, .unknownField)
+            }
+            proposal = .subdivision(try CadastreController.proposedChildren(body))
+        case .merger:
+            for name in ["requested_use", "requested_floors", "requested_zone_code", "children"] where body.object[name] != nil {
+                throw APIError.invalidParameter(name, .unknownField)
+            }
+            let parcels = try CadastreController.parcelIDs(body)
+            guard parcels.contains(parcelID) else { throw APIError.invalidParameter("parcels", .invalidField) }
+            proposal = .merger(parcels, values: try CadastreController.properties(body.object["properties"], name: "properties"))
+        case .landUseChange, .constructionPermit:
+            for name in ["children", "parcels", "properties"] where body.object[name] != nil {
+                throw APIError.invalidParameter(name, .unknownField)
+            }
+        }
+        let use = kind.isCadastral ? nil : LandUse(try body.requiredString("requested_use"))
         let floors = try body.integer("requested_floors", in: 0...200)
         let zoneCode = try body.string("requested_zone_code").map(ZoneCode.init)
         if kind == .constructionPermit {
@@ -97,7 +123,7 @@ struct RequestsController: Sendable {
         }
         let filing = RequestFiling(
             parcelID: parcelID, kind: kind, requestedUse: use, requestedFloors: floors, requestedZoneCode: zoneCode,
-            description: description, applicant: Applicant(name: name, nationalID: nationalID, phone: phone))
+            description: description, applicant: Applicant(name: name, nationalID: nationalID, phone: phone), proposal: proposal)
         let filed: FiledRequest
         do { filed = try await services.fileRequest(filing) } catch { throw APIError(error) }
         var writer = JSONWriter()
@@ -176,6 +202,10 @@ enum RequestJSON {
         writer.key("updated_at"); writer.string(request.updatedAt)
         writer.key("decision_reason")
         if let reason = request.decisionReason { writer.string(reason) } else { writer.null() }
+        // What a subdivision or merger proposes (outlines and values: land, not people).
+        if let proposal = filing.proposalJSON, let value = try? JSONParser.parse(Array(proposal.utf8)) {
+            writer.key("proposal"); writer.value(value)
+        }
         writer.key("zoning_check")
         // The stored record (any version) through the one verdict writer `/zoning-check` uses.
         if let record = ZoningVerdictRecord(json: filing.zoningCheckJSON) {

@@ -6,6 +6,13 @@
 package enum RequestKind: String, Sendable, CaseIterable {
     case landUseChange = "land_use_change"
     case constructionPermit = "construction_permit"
+    /// تفکیک: the parcel into the proposed children (issue 16 point 4).
+    case subdivision
+    /// تجمیع: the proposed parcels, this one among them, into one.
+    case merger
+
+    /// A subdivision or merger: its approval reshapes parcels rather than editing one's values.
+    package var isCadastral: Bool { self == .subdivision || self == .merger }
 }
 
 /// submitted → under_review → approved | rejected; approve and reject also straight from submitted.
@@ -97,12 +104,16 @@ package struct NewChangeRequest: Sendable {
     package var applicant: Applicant
     /// The zoning check's result at filing, as JSON (see `ZoningVerdict.json`).
     package var zoningCheckJSON: String
+    /// A subdivision's children or a merger's parcels as proposed, a versioned JSON record
+    /// (LandService's `CadastralProposal`); nil for the other kinds.
+    package var proposalJSON: String?
 
     package init(
         trackingCode: TrackingCode, parcelID: ParcelID, zoneCode: ZoneCode?, kind: RequestKind, requestedUse: LandUse,
         requestedFloors: Int?, requestedZoneCode: ZoneCode?, description: String, applicant: Applicant,
-        zoningCheckJSON: String
+        zoningCheckJSON: String, proposalJSON: String? = nil
     ) {
+        self.proposalJSON = proposalJSON
         self.trackingCode = trackingCode
         self.parcelID = parcelID
         self.zoneCode = zoneCode

@@ -29,16 +29,9 @@ package struct ProposedParcel: Sendable, Equatable {
 /// dataset's scheme, chosen inside that transaction.
 extension LandServices {
     package func subdivide(
-        _ parentID: ParcelID, into children: [ProposedParcel], reason: String?, actor: String, requestID: RequestID? = nil
+        _ parentID: ParcelID, into children: [ProposedParcel], reason: String?, actor: String
     ) async throws(ServiceError) -> CadastralChange {
-        let made = try checkSubdivision(parentID, into: children)
-        let holder = snapshots
-        return try await cadastralWrite { () async throws(StoreError) in
-            try await store.subdivide(
-                parentID, reason: reason, actor: actor, requestID: requestID,
-                makeChildren: { _ in Self.withNewIDs(made, in: holder.snapshot) },
-                afterCommit: { outcome in holder.publishOwnChange({ $0.applying(outcome.change) }, cityVersion: outcome.cityVersion) })
-        }
+        try await apply(.subdivision(parent: parentID, children: try checkSubdivision(parentID, into: children)), reason: reason, actor: actor)
     }
 
     /// The children of a subdivision as they would be made (ids not yet chosen), or the rules they
@@ -68,20 +61,24 @@ extension LandServices {
         return made
     }
 
-    package func merge(
-        _ parcels: [ParcelID], values: JSONObject, reason: String?, actor: String, requestID: RequestID? = nil
-    ) async throws(ServiceError) -> CadastralChange {
-        let first = try checkMerger(parcels, values: values)
+    package func merge(_ parcels: [ParcelID], values: JSONObject, reason: String?, actor: String) async throws(ServiceError) -> CadastralChange {
+        try await apply(.merger(parcels: parcels, values: try checkMerger(parcels, values: values)), reason: reason, actor: actor)
+    }
+
+    /// The plan a proposal makes of the city now: the children read and checked (`parcel`: the
+    /// request's parcel, a subdivision's parent).
+    func plan(_ proposal: CadastralProposal, parcel: ParcelID) throws(ServiceError) -> CadastralPlan {
+        switch proposal {
+        case .subdivision(let children): .subdivision(parent: parcel, children: try checkSubdivision(parcel, into: children))
+        case .merger(let parcels, let values): .merger(parcels: parcels, values: try checkMerger(parcels, values: values))
+        }
+    }
+
+    private func apply(_ plan: CadastralPlan, reason: String?, actor: String) async throws(ServiceError) -> CadastralChange {
         let holder = snapshots
         return try await cadastralWrite { () async throws(StoreError) in
-            try await store.merge(
-                parcels, reason: reason, actor: actor, requestID: requestID,
-                makeChild: { outline, _ in
-                    var child = first
-                    child.geometry = outline
-                    child.areaSquareMeters = outline.geodesicAreaSquareMeters
-                    return Self.withNewIDs([child], in: holder.snapshot)[0]
-                },
+            try await store.apply(
+                plan, reason: reason, actor: actor, newIDs: { Self.withNewIDs($0, in: holder.snapshot) },
                 afterCommit: { outcome in holder.publishOwnChange({ $0.applying(outcome.change) }, cityVersion: outcome.cityVersion) })
         }
     }
@@ -173,5 +170,43 @@ extension CitySnapshot {
         let gone = Set(change.parents.map(\.id))
         return replacingLayers(
             parcels: parcels.filter { !gone.contains($0.id) } + change.children.map(\.withExtraPropertiesCompacted))
+    }
+}
+
+/// A subdivision or merger as a citizen's request proposes it, kept with the request as a
+/// versioned JSON record (`change_request.proposal`), read back when a planner approves it:
+/// - version 1: `{"version": 1, "children": [{"geometry": …, "properties": {…}}, …]}` or
+///   `{"version": 1, "parcels": ["id", …], "properties": {…}}`.
+package enum CadastralProposal: Sendable, Equatable {
+    case subdivision([ProposedParcel])
+    case merger([ParcelID], values: JSONObject)
+
+    package var json: String {
+        var object: JSONObject = ["version": .number(1)]
+        switch self {
+        case .subdivision(let children):
+            object["children"] = .array(children.map { child in
+                .object(["geometry": child.geometry ?? .null, "properties": .object(child.properties)])
+            })
+        case .merger(let parcels, let values):
+            object["parcels"] = .array(parcels.map { .string($0.rawValue) })
+            object["properties"] = .object(values)
+        }
+        var writer = JSONWriter()
+        writer.value(.object(object))
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    package init?(json: String) {
+        guard case .object(let object)? = try? JSONParser.parse(Array(json.utf8)), object["version"]?.numberValue == 1 else { return nil }
+        if case .array(let children)? = object["children"] {
+            self = .subdivision(children.map { child in
+                ProposedParcel(geometry: child.objectValue?["geometry"], properties: child.objectValue?["properties"]?.objectValue ?? JSONObject())
+            })
+        } else if case .array(let parcels)? = object["parcels"] {
+            self = .merger(parcels.compactMap { $0.stringValue.map(ParcelID.init) }, values: object["properties"]?.objectValue ?? JSONObject())
+        } else {
+            return nil
+        }
     }
 }

@@ -9,16 +9,20 @@ import Logging
 package struct RequestFiling: Sendable {
     package var parcelID: ParcelID
     package var kind: RequestKind
-    package var requestedUse: LandUse
+    /// Required but for subdivisions and mergers (their requests keep the parcel's use).
+    package var requestedUse: LandUse?
     package var requestedFloors: Int?
     package var requestedZoneCode: ZoneCode?
     package var description: String
     package var applicant: Applicant
+    /// What a subdivision or merger proposes (nil for the other kinds).
+    package var proposal: CadastralProposal?
 
     package init(
-        parcelID: ParcelID, kind: RequestKind, requestedUse: LandUse, requestedFloors: Int?, requestedZoneCode: ZoneCode?,
-        description: String, applicant: Applicant
+        parcelID: ParcelID, kind: RequestKind, requestedUse: LandUse?, requestedFloors: Int?, requestedZoneCode: ZoneCode?,
+        description: String, applicant: Applicant, proposal: CadastralProposal? = nil
     ) {
+        self.proposal = proposal
         self.parcelID = parcelID
         self.kind = kind
         self.requestedUse = requestedUse
@@ -41,14 +45,28 @@ extension LandServices {
     package func fileRequest(_ filing: RequestFiling, actor: String = "public") async throws(ServiceError) -> FiledRequest {
         let snapshot = snapshots.snapshot
         guard let position = snapshot.parcelPosition[filing.parcelID] else { throw .unknownParcel(filing.parcelID) }
-        guard snapshot.landUses.contains(filing.requestedUse) else {
-            throw .unknownLandUse(filing.requestedUse, valid: snapshot.landUses)
-        }
         let parcel = snapshot.parcels[Int(position)]
+        // A subdivision or merger keeps the parcel's use; it is checked as its approval would make
+        // it (children read and measured, the geometry by the store, open requests), and the
+        // zoning verdict kept is the parcel's own.
+        let requestedUse: LandUse
+        if filing.kind.isCadastral {
+            guard let proposal = filing.proposal else { throw .cadastral(filing.kind == .merger ? [.tooFewParcels] : [.tooFewChildren]) }
+            let problems: [CadastralProblem]
+            let plan = try plan(proposal, parcel: filing.parcelID)
+            do { problems = try await store.problems(of: plan) } catch { throw .store(error) }
+            guard problems.isEmpty else { throw .cadastral(problems) }
+            requestedUse = parcel.currentUse ?? LandUse("")
+        } else {
+            guard let use = filing.requestedUse, snapshot.landUses.contains(use) else {
+                throw .unknownLandUse(filing.requestedUse ?? LandUse(""), valid: snapshot.landUses)
+            }
+            requestedUse = use
+        }
         let proposal = ZoningProposal(
-            use: filing.requestedUse, floors: filing.requestedFloors ?? parcel.floors ?? 1, coveragePercent: nil)
+            use: requestedUse, floors: filing.requestedFloors ?? parcel.floors ?? 1, coveragePercent: nil)
         let verdict: ZoningVerdict?
-        if let code = filing.requestedZoneCode {
+        if let code = filing.requestedZoneCode, !filing.kind.isCadastral {
             // A rezoning is checked against the rules it asks for: the parcel alone, in that zone.
             guard let rule = snapshot.rules[code] else { throw .unknownZoneCode(code, valid: snapshot.rules.keys.sorted()) }
             var rezoned = parcel
@@ -61,9 +79,11 @@ extension LandServices {
         guard let verdict else { throw .noZoningRules }
         let new = NewChangeRequest(
             trackingCode: Self.newTrackingCode(), parcelID: filing.parcelID,
-            zoneCode: snapshot.zoneCode(ofParcelAt: position), kind: filing.kind, requestedUse: filing.requestedUse,
-            requestedFloors: filing.requestedFloors, requestedZoneCode: filing.requestedZoneCode,
-            description: filing.description, applicant: filing.applicant, zoningCheckJSON: verdict.json)
+            zoneCode: snapshot.zoneCode(ofParcelAt: position), kind: filing.kind, requestedUse: requestedUse,
+            requestedFloors: filing.kind.isCadastral ? nil : filing.requestedFloors,
+            requestedZoneCode: filing.kind.isCadastral ? nil : filing.requestedZoneCode,
+            description: filing.description, applicant: filing.applicant, zoningCheckJSON: verdict.json,
+            proposalJSON: filing.proposal?.json)
         do {
             let stored = try await storeWrites.time(.fileRequest) { () async throws(StoreError) in
                 try await store.fileRequest(new, actor: actor)
@@ -106,9 +126,28 @@ extension LandServices {
     /// Returns the request as decided.
     package func decide(request id: RequestID, decision: Decision, reason: String?, by actor: String) async throws(ServiceError) -> ChangeRequest {
         let holder = snapshots
+        // A subdivision's or merger's approval makes what it proposed, read and checked against
+        // the city now (a child may have become too small for a rezoned zone, say).
+        var plan: CadastralPlan?
+        if decision == .approve {
+            let request: ChangeRequest?
+            do { request = try await store.request(id: id) } catch { throw .store(error) }
+            if let request, request.filing.kind.isCadastral, !request.status.isDecided,
+                let proposal = request.filing.proposalJSON.flatMap(CadastralProposal.init(json:))
+            {
+                plan = try self.plan(proposal, parcel: request.filing.parcelID)
+            }
+        }
         do {
             let outcome = try await storeWrites.time(.decideRequest) { () async throws(StoreError) in
-                try await store.decide(request: id, decision: decision, reason: reason, actor: actor) { outcome in
+                try await store.decide(
+                    request: id, decision: decision, reason: reason, actor: actor, plan: plan,
+                    newIDs: { Self.withNewIDs($0, in: holder.snapshot) }
+                ) { outcome in
+                    if let made = outcome.cadastral {
+                        holder.publishOwnChange({ $0.applying(made) }, cityVersion: outcome.cityVersion)
+                        return
+                    }
                     guard let change = outcome.change else { return }
                     holder.publishOwnChange({ $0.replacingAttributes([change.parcelID: change.after]) }, cityVersion: outcome.cityVersion)
                 }
@@ -117,6 +156,8 @@ extension LandServices {
                 "request decided",
                 metadata: ["request_id": "\(id)", "decision": "\(decision.rawValue)", "by": "\(actor)"])
             return outcome.request
+        } catch .cadastral(let problems) {
+            throw .cadastral(problems)
         } catch .notFound {
             throw .requestNotFound
         } catch .conflict {

@@ -8,27 +8,41 @@ package struct CadastralOutcome: Sendable {
     package var cityVersion: CityVersion
 }
 
+/// A subdivision or merger to make, the children's values read and checked by the caller
+/// (LandService); their ids are given inside the transaction (`newIDs`).
+package enum CadastralPlan: Sendable {
+    case subdivision(parent: ParcelID, children: [Parcel])
+    /// The merged parcel's values: its outline is the union the store computes.
+    case merger(parcels: [ParcelID], values: Parcel)
+}
+
 /// Subdivisions (تفکیک) and mergers (تجمیع), issue 16 point 4: one transaction each that checks
 /// the geometry with GEOS (through SpatiaLite, as the overlap check and `zamin check` measure:
 /// geodesic areas), ends the parents and begins the children through the parcel layer's one
 /// writer (`writeParcelVersion`: the parents' last versions go whole into the history), links
-/// them in `parcel_lineage`, and writes the city's version and one audit record. The children are
-/// made inside the transaction (`makeChildren`, `makeChild`), so their ids follow the ids stored
-/// at that moment, whoever wrote just before.
+/// them in `parcel_lineage`, and writes the city's version and one audit record. A request's
+/// approval makes its change in the transaction that approves it (`decide`). The children's
+/// ids are chosen inside the transaction, so they follow the ids stored at that moment.
 extension LandStore {
-    package func subdivide(
-        _ parent: ParcelID, reason: String?, actor: String, requestID: RequestID? = nil,
-        makeChildren: @Sendable (Parcel) throws(StoreError) -> [Parcel], afterCommit: @Sendable (CadastralOutcome) -> Void
+    package func apply(
+        _ plan: CadastralPlan, reason: String?, actor: String,
+        newIDs: @Sendable ([Parcel]) -> [Parcel], afterCommit: @Sendable (CadastralOutcome) -> Void
     ) async throws(StoreError) -> CadastralOutcome {
-        try await writer.subdivide(
-            parent, reason: reason, actor: actor, requestID: requestID, makeChildren: makeChildren, afterCommit: afterCommit)
+        try await writer.applyAlone(plan, reason: reason, actor: actor, newIDs: newIDs, afterCommit: afterCommit)
     }
 
-    package func merge(
-        _ parcels: [ParcelID], reason: String?, actor: String, requestID: RequestID? = nil,
-        makeChild: @Sendable (Polygonal, [Parcel]) throws(StoreError) -> Parcel, afterCommit: @Sendable (CadastralOutcome) -> Void
-    ) async throws(StoreError) -> CadastralOutcome {
-        try await writer.merge(parcels, reason: reason, actor: actor, requestID: requestID, makeChild: makeChild, afterCommit: afterCommit)
+    /// What stops `plan` now, as its transaction would find it (a request's check on filing).
+    package func problems(of plan: CadastralPlan, except requestID: RequestID? = nil) async throws(StoreError) -> [CadastralProblem] {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.readTransaction { () throws(StoreError) in
+                do throws(StoreError) {
+                    _ = try CadastralChecks(connection: connection).check(plan, except: requestID)
+                    return []
+                } catch .cadastral(let problems) {
+                    return problems
+                }
+            }
+        }
     }
 
     /// Lineage links made in [from, to] (the stored instant form), oldest first.
@@ -43,35 +57,27 @@ extension LandStore {
     }
 }
 
-extension StoreWriter {
-    func subdivide(
-        _ parentID: ParcelID, reason: String?, actor: String, requestID: RequestID?,
-        makeChildren: (Parcel) throws(StoreError) -> [Parcel], afterCommit: (CadastralOutcome) -> Void
-    ) throws(StoreError) -> CadastralOutcome {
-        let outcome = try connection.transaction { () throws(StoreError) -> CadastralOutcome in
-            guard let parent = try storedParcel(parentID)?.parcel else { throw StoreError.notFound(what: "parcel \(parentID)") }
+/// The checks of a plan on one connection (the writer's, or a reader's for a dry run).
+struct CadastralChecks {
+    let connection: Connection
+
+    /// The parents and the children's outlines (a merger's: its union), or every problem found.
+    func check(_ plan: CadastralPlan, except requestID: RequestID?) throws(StoreError) -> (parents: [Parcel], outlines: [Polygonal]) {
+        switch plan {
+        case .subdivision(let parentID, let children):
+            guard let parent = try parcel(parentID) else { throw StoreError.notFound(what: "parcel \(parentID)") }
             try refuseOpenRequests(on: [parentID], except: requestID)
-            let children = try makeChildren(parent)
             guard children.count >= 2 else { throw StoreError.cadastral([.tooFewChildren]) }
             let problems = try tilingProblems(of: parent.geometry, by: children.map(\.geometry))
             guard problems.isEmpty else { throw StoreError.cadastral(problems) }
-            return try replace([parent], by: children, kind: .subdivision, reason: reason, actor: actor, requestID: requestID)
-        }
-        afterCommit(outcome)
-        return outcome
-    }
-
-    func merge(
-        _ ids: [ParcelID], reason: String?, actor: String, requestID: RequestID?,
-        makeChild: (Polygonal, [Parcel]) throws(StoreError) -> Parcel, afterCommit: (CadastralOutcome) -> Void
-    ) throws(StoreError) -> CadastralOutcome {
-        let outcome = try connection.transaction { () throws(StoreError) -> CadastralOutcome in
+            return ([parent], children.map(\.geometry))
+        case .merger(let ids, _):
             var unique: [ParcelID] = []
             for id in ids where !unique.contains(id) { unique.append(id) }
             guard unique.count >= 2 else { throw StoreError.cadastral([.tooFewParcels]) }
             var parents: [Parcel] = [], problems: [CadastralProblem] = []
             for id in unique {
-                if let parcel = try storedParcel(id)?.parcel { parents.append(parcel) } else { problems.append(.unknownParcel(id)) }
+                if let found = try parcel(id) { parents.append(found) } else { problems.append(.unknownParcel(id)) }
             }
             guard problems.isEmpty else { throw StoreError.cadastral(problems) }
             try refuseOpenRequests(on: unique, except: requestID)
@@ -85,11 +91,12 @@ extension StoreWriter {
             guard type == "POLYGON", case .polygonal(let outline)? = try? WKB.decode(union) else {
                 throw StoreError.cadastral([.notAdjacent])
             }
-            let child = try makeChild(outline, parents)
-            return try replace(parents, by: [child], kind: .merger, reason: reason, actor: actor, requestID: requestID)
+            return (parents, [outline])
         }
-        afterCommit(outcome)
-        return outcome
+    }
+
+    private func parcel(_ id: ParcelID) throws(StoreError) -> Parcel? {
+        try connection.cached(SQL.parcelByID, name: "parcelByID").bind(id.rawValue, at: 1).all(LandStore.parcel).first
     }
 
     /// Refuses the change when one of the parcels has a request still open (other than the one
@@ -118,10 +125,10 @@ extension StoreWriter {
                 problems.append(.childNotValid(child: index))
                 continue
             }
-            let outside = try area(SQL.areaOutside, wkb, parentWKB)
+            let outside = try area(SQL.areaOutside, name: "areaOutside", wkb, parentWKB)
             if outside > tolerance { problems.append(.childOutsideParent(child: index, squareMeters: outside)) }
             for other in childWKB.indices where other > index {
-                let shared = try area(SQL.sharedArea, wkb, childWKB[other])
+                let shared = try area(SQL.sharedArea, name: "sharedArea", wkb, childWKB[other])
                 if shared > tolerance { problems.append(.childrenOverlap(first: index, second: other, squareMeters: shared)) }
             }
         }
@@ -131,24 +138,51 @@ extension StoreWriter {
             union = try connection.cached(SQL.unionOf, name: "unionOf").bind(blob: union, at: 1).bind(blob: wkb, at: 2)
                 .all { $0.blob(0) ?? [] }.first ?? []
         }
-        let uncovered = try area(SQL.areaOutside, parentWKB, union)
+        let uncovered = try area(SQL.areaOutside, name: "areaOutside", parentWKB, union)
         if uncovered > tolerance { problems.append(.parentNotCovered(squareMeters: uncovered)) }
         return problems
     }
 
-    private func area(_ sql: String, _ first: [UInt8], _ second: [UInt8]) throws(StoreError) -> Double {
-        try connection.cached(sql, name: sql == SQL.sharedArea ? "sharedArea" : "areaOutside")
-            .bind(blob: first, at: 1).bind(blob: second, at: 2).all { $0.double(0) ?? 0 }.first ?? 0
+    private func area(_ sql: String, name: String, _ first: [UInt8], _ second: [UInt8]) throws(StoreError) -> Double {
+        try connection.cached(sql, name: name).bind(blob: first, at: 1).bind(blob: second, at: 2).all { $0.double(0) ?? 0 }.first ?? 0
+    }
+}
+
+extension StoreWriter {
+    func applyAlone(
+        _ plan: CadastralPlan, reason: String?, actor: String, newIDs: ([Parcel]) -> [Parcel], afterCommit: (CadastralOutcome) -> Void
+    ) throws(StoreError) -> CadastralOutcome {
+        let outcome = try connection.transaction { () throws(StoreError) -> CadastralOutcome in
+            try apply(plan, reason: reason, actor: actor, requestID: nil, newIDs: newIDs)
+        }
+        afterCommit(outcome)
+        return outcome
+    }
+
+    /// Checks and makes `plan` inside the caller's transaction.
+    func apply(
+        _ plan: CadastralPlan, reason: String?, actor: String, requestID: RequestID?, newIDs: ([Parcel]) -> [Parcel]
+    ) throws(StoreError) -> CadastralOutcome {
+        let (parents, outlines) = try CadastralChecks(connection: connection).check(plan, except: requestID)
+        switch plan {
+        case .subdivision(_, let children):
+            return try replace(parents, by: newIDs(children), kind: .subdivision, reason: reason, actor: actor, requestID: requestID)
+        case .merger(_, var values):
+            values.geometry = outlines[0]
+            values.areaSquareMeters = outlines[0].geodesicAreaSquareMeters
+            return try replace(parents, by: newIDs([values]), kind: .merger, reason: reason, actor: actor, requestID: requestID)
+        }
     }
 
     /// Ends `parents` and begins `children` at one instant, each through the parcel layer's
     /// writer, every parent linked to every child.
-    private func replace(
+    func replace(
         _ parents: [Parcel], by children: [Parcel], kind: CadastralKind, reason: String?, actor: String, requestID: RequestID?
     ) throws(StoreError) -> CadastralOutcome {
         let now = Timestamp.now()
-        for child in children where try storedParcel(child.id) != nil && !parents.contains(where: { $0.id == child.id }) {
-            throw StoreError.conflict(what: child.id.rawValue)
+        for child in children {
+            let taken = try storedParcel(child.id) != nil
+            if taken && !parents.contains(where: { $0.id == child.id }) { throw StoreError.conflict(what: child.id.rawValue) }
         }
         for parent in parents {
             try writeParcelVersion(parent.id, next: nil, at: now, actor: actor, requestID: requestID, reason: reason)

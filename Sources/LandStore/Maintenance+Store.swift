@@ -35,17 +35,25 @@ extension SQL {
           AND NOT EXISTS (SELECT 1 FROM parcel_history AS h WHERE h.parcel_id = r.parcel_id)
         ORDER BY r.request_id
         """
-    /// An approval writes exactly one history row naming its request (`applyApproval`).
+    /// An approval writes exactly one history row naming its request (`applyApproval`); a
+    /// subdivision's or merger's, one per parcel it ended (its lineage parents, at least one).
     static let approvalsWithoutOneHistoryRow = """
-        SELECT r.request_id, r.parcel_id, count(h.change_id) FROM change_request AS r
-        LEFT JOIN parcel_history AS h ON h.request_id = r.request_id
-        WHERE r.status = 'approved' GROUP BY r.request_id HAVING count(h.change_id) <> 1 ORDER BY r.request_id
+        SELECT request_id, parcel_id, rows, expected FROM (
+          SELECT r.request_id, r.parcel_id, count(h.change_id) AS rows,
+            CASE WHEN r.kind IN ('subdivision', 'merger')
+              THEN (SELECT count(DISTINCT l.parent_id) FROM parcel_lineage AS l WHERE l.request_id = r.request_id) ELSE 1 END AS expected
+          FROM change_request AS r LEFT JOIN parcel_history AS h ON h.request_id = r.request_id
+          WHERE r.status = 'approved' GROUP BY r.request_id)
+        WHERE rows <> expected OR expected = 0 ORDER BY request_id
         """
-    /// History rows that name a request which is not approved, or is about another parcel.
+    /// History rows that name a request which is not approved, or is about another parcel (for
+    /// a merger: not one of the parcels it merged).
     static let historyOfOtherRequests = """
         SELECT h.change_id, h.parcel_id, h.request_id, r.status, r.parcel_id FROM parcel_history AS h
         JOIN change_request AS r ON r.request_id = h.request_id
-        WHERE r.status <> 'approved' OR r.parcel_id <> h.parcel_id ORDER BY h.change_id
+        WHERE r.status <> 'approved' OR (r.parcel_id <> h.parcel_id AND NOT EXISTS (
+          SELECT 1 FROM parcel_lineage AS l WHERE l.request_id = r.request_id AND l.parent_id = h.parcel_id))
+        ORDER BY h.change_id
         """
     /// Pairs of parcels whose boxes meet in the R*Tree spatial index (SpatiaLite's
     /// `idx_parcel_geom`, kept by the triggers of CreateSpatialIndex), each pair once, with the
@@ -186,7 +194,7 @@ extension LandStore {
         problems += try connection.cached(SQL.approvalsWithoutOneHistoryRow, name: "approvalsWithoutOneHistoryRow").all { row in
             StoreProblem(
                 table: "change_request", id: row.string(0) ?? "",
-                message: "approved, but \(row.int(2) ?? 0) parcel_history rows of parcel \(row.string(1) ?? "") name it (one expected)")
+                message: "approved, but \(row.int(2) ?? 0) parcel_history rows of parcel \(row.string(1) ?? "") name it (\(row.int(3) ?? 1) expected)")
         }
         problems += try connection.cached(SQL.historyOfOtherRequests, name: "historyOfOtherRequests").all { row in
             StoreProblem(

@@ -14,11 +14,15 @@ extension LandStore {
     /// Applies a decision. The status check-and-set, the parcel update, its history row and the
     /// audit record are one transaction. `afterCommit` runs on the writer, in commit order, before
     /// the next write starts: the place to publish the next in-memory snapshot.
+    /// The approval of a subdivision or merger makes `plan` (its children's values read from the
+    /// request's proposal by the caller; ids chosen by `newIDs` inside the transaction).
     package func decide(
         request id: RequestID, decision: Decision, reason: String?, actor: String,
+        plan: CadastralPlan? = nil, newIDs: @Sendable ([Parcel]) -> [Parcel] = { $0 },
         afterCommit: @Sendable (DecisionOutcome) -> Void
     ) async throws(StoreError) -> DecisionOutcome {
-        try await writer.decide(request: id, decision: decision, reason: reason, actor: actor, afterCommit: afterCommit)
+        try await writer.decide(
+            request: id, decision: decision, reason: reason, actor: actor, plan: plan, newIDs: newIDs, afterCommit: afterCommit)
     }
 
     package func request(trackingCode: TrackingCode) async throws(StoreError) -> ChangeRequest? {
@@ -75,7 +79,7 @@ extension LandStore {
             zoneCode: row.string(3).map(ZoneCode.init), kind: kind, requestedUse: LandUse(row.string(5) ?? ""),
             requestedFloors: row.int(6), requestedZoneCode: row.string(7).map(ZoneCode.init), description: row.string(8) ?? "",
             applicant: Applicant(name: row.string(9) ?? "", nationalID: nationalID, phone: phone),
-            zoningCheckJSON: row.string(12) ?? "{}")
+            zoningCheckJSON: row.string(12) ?? "{}", proposalJSON: row.string(18))
         return ChangeRequest(
             id: RequestID(row.int(0) ?? 0), filing: filing, status: status, submittedAt: row.string(14) ?? "",
             updatedAt: row.string(15) ?? "", decidedBy: row.string(16), decisionReason: row.string(17))
@@ -96,6 +100,8 @@ package struct DecisionOutcome: Sendable {
     package var request: ChangeRequest
     package var previousStatus: RequestStatus
     package var change: ParcelChange?
+    /// What the approval of a subdivision or merger made.
+    package var cadastral: CadastralChange?
     /// The city's version after an approval that changed a parcel (nil when the land did not change).
     package var cityVersion: CityVersion?
 }
@@ -110,7 +116,8 @@ extension StoreWriter {
                 .bind(filing.requestedUse.rawValue, at: 5).bind(filing.requestedFloors, at: 6)
                 .bind(filing.requestedZoneCode?.rawValue, at: 7).bind(filing.description, at: 8)
                 .bind(filing.applicant.name, at: 9).bind(filing.applicant.nationalID.digits, at: 10)
-                .bind(filing.applicant.phone.digits, at: 11).bind(filing.zoningCheckJSON, at: 12).bind(now, at: 13).run()
+                .bind(filing.applicant.phone.digits, at: 11).bind(filing.zoningCheckJSON, at: 12).bind(now, at: 13)
+                .bind(filing.proposalJSON, at: 14).run()
             let id = RequestID(Int(connection.lastInsertedRowID))
             // The audit keeps what was asked, never who asked (personal data stays in change_request).
             var after = JSONWriter()
@@ -129,7 +136,8 @@ extension StoreWriter {
     }
 
     func decide(
-        request id: RequestID, decision: Decision, reason: String?, actor: String, afterCommit: @Sendable (DecisionOutcome) -> Void
+        request id: RequestID, decision: Decision, reason: String?, actor: String, plan: CadastralPlan?,
+        newIDs: ([Parcel]) -> [Parcel], afterCommit: @Sendable (DecisionOutcome) -> Void
     ) throws(StoreError) -> DecisionOutcome {
         let outcome = try connection.transaction { () throws(StoreError) -> DecisionOutcome in
             guard let current = try connection.cached(SQL.requestByID, name: "requestByID").bind(id.rawValue, at: 1)
@@ -145,8 +153,14 @@ extension StoreWriter {
                 throw StoreError.conflict(what: "request \(id) is \(current.status.rawValue)")
             }
             var change: ParcelChange?
+            var cadastral: CadastralChange?
             var cityVersion: CityVersion?
-            if decision == .approve {
+            if decision == .approve && current.filing.kind.isCadastral {
+                guard let plan else { throw StoreError.conflict(what: "request \(id) proposes no subdivision or merger") }
+                let made = try apply(plan, reason: reason, actor: actor, requestID: id, newIDs: newIDs)
+                cadastral = made.change
+                cityVersion = made.cityVersion
+            } else if decision == .approve {
                 change = try applyApproval(of: current, at: now, actor: actor)
                 cityVersion = try bumpCityVersion(at: now)
             }
@@ -168,7 +182,8 @@ extension StoreWriter {
             decided.updatedAt = now
             decided.decidedBy = actor
             decided.decisionReason = reason
-            return DecisionOutcome(request: decided, previousStatus: current.status, change: change, cityVersion: cityVersion)
+            return DecisionOutcome(
+                request: decided, previousStatus: current.status, change: change, cadastral: cadastral, cityVersion: cityVersion)
         }
         afterCommit(outcome)
         return outcome

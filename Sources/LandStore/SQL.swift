@@ -68,13 +68,13 @@ extension SQL {
     static let requestColumns = """
         request_id, tracking_code, parcel_id, zone_code, kind, requested_use, requested_floors, requested_zone_code,
           description, applicant_name, applicant_national_id, applicant_phone, zoning_check, status, submitted_at,
-          updated_at, decided_by, decision_reason
+          updated_at, decided_by, decision_reason, proposal
         """
     static let insertRequest = """
         INSERT INTO change_request (tracking_code, parcel_id, zone_code, kind, requested_use, requested_floors,
           requested_zone_code, description, applicant_name, applicant_national_id, applicant_phone, zoning_check,
-          status, submitted_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'submitted', ?13, ?13)
+          status, submitted_at, updated_at, proposal)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'submitted', ?13, ?13, ?14)
         """
     static let requestByID = "SELECT \(requestColumns) FROM change_request WHERE request_id = ?1"
     static let requestByTrackingCode = "SELECT \(requestColumns) FROM change_request WHERE tracking_code = ?1"

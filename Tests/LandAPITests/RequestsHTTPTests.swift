@@ -137,7 +137,8 @@ struct RequestsHTTPTests {
             let unknownQuery = try await client.call(.post, "/requests?debug=1", json: permitBody())
             #expect(unknownQuery.status == .badRequest)
             #expect(unknownQuery.json["parameter"] as? String == "debug")
-            let tooLarge = try await client.call(.post, "/requests", raw: "{\"description\": \"" + String(repeating: "x", count: 70_000) + "\"}")
+            let tooLarge = try await client.call(
+                .post, "/requests", raw: "{\"description\": \"" + String(repeating: "x", count: 256 * 1024 + 1) + "\"}")  // over the filing limit (a subdivision's outlines)
             #expect(tooLarge.status == .contentTooLarge)
             let english = try await client.call(.post, "/requests?lang=en", raw: unknownParcel)
             #expect(english.json["description"] as? String == "There is no parcel with id 'P-999999'.")

@@ -157,7 +157,7 @@ struct IntegrityCheckTests {
         #expect(Self.problems(report, about: "change_request", "\(orphan.id.rawValue)").map(\.message) == ["parcel P-NONE does not exist"])
         #expect(
             Self.problems(report, about: "change_request", "\(unapplied.id.rawValue)").map(\.message)
-                == ["approved, but 0 parcel_history rows of parcel P-000040 name it (one expected)"])
+                == ["approved, but 0 parcel_history rows of parcel P-000040 name it (1 expected)"])
         #expect(report.problems.count == 2, "\(report.problems)")
     }
 

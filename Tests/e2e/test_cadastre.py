@@ -197,3 +197,63 @@ def test_cadastre(tehran_db, tmp_path):
         server.stop()
     check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_citizens_request_a_subdivision_and_a_merger(tehran_db, tmp_path):
+    """Point 4's requests: checked on filing (a bad proposal is a 400 naming the child, nothing
+    is filed), applied by the approval in the transaction that approves it."""
+    db = copy_db(tehran_db, tmp_path)
+    planner = create_key(db, "planner", "cadastre")
+    server = Server(db, tmp_path / "serve.log").start()
+    base = server.base
+    applicant = {"name": "Reza Karimi", "national_id": "1234567891", "phone": "09351234567"}
+    try:
+        items = all_items(base)
+        ids = [feature["id"] for feature in items["features"]]
+        feature, outline, (left, right) = pick_parcel(base, items)
+        parent = feature["id"]
+        filing = {"parcel_id": parent, "kind": "subdivision", "applicant": applicant,
+                  "children": [{"geometry": mapping(left)}, {"geometry": mapping(right)}]}
+        status, error = call(base, "POST", "/requests?lang=en",
+                             dict(filing, children=[{"geometry": mapping(left)}, {"geometry": mapping(translate(right, xoff=1e-4))}]))
+        assert status == 400 and error["parameter"] == "children[1].geometry", error
+        status, error = call(base, "POST", "/requests", dict(filing, requested_use="commercial"))
+        assert status == 400 and error["parameter"] == "requested_use"
+        assert call(base, "GET", "/requests?status=submitted", key=planner)[1]["requests"] == []
+
+        status, filed = call(base, "POST", "/requests", filing)
+        assert status == 201, filed
+        assert filed["kind"] == "subdivision" and len(filed["proposal"]["children"]) == 2
+        assert "applicant" not in filed  # public answer
+        # The parcel is still whole until a planner approves.
+        assert call(base, "GET", f"/collections/parcels/items/{parent}")[0] == 200
+        status, decided = call(base, "POST", f"/requests/{filed['id']}/decision", {"decision": "approve", "reason": "ok"}, key=planner)
+        assert status == 200 and decided["status"] == "approved", decided
+        children = next_ids(ids, 2)
+        assert call(base, "GET", f"/collections/parcels/items/{parent}")[0] == 404
+        served = [shape(call(base, "GET", f"/collections/parcels/items/{child}")[1]["geometry"]) for child in children]
+        assert area(unary_union(served).symmetric_difference(outline)) <= 0.05
+        changes = call(base, "GET", "/changes")[1]["changes"]
+        removal = next(c for c in changes if c.get("parcel_id") == parent)
+        assert removal["request_id"] == filed["id"] and removal["children"] == children
+
+        # A merger request for the two children, approved.
+        status, filed = call(base, "POST", "/requests", {"parcel_id": children[0], "kind": "merger", "applicant": applicant,
+                                                          "parcels": children})
+        assert status == 201, filed
+        # A second request on a parcel of an open merger request is filed, but the merger then
+        # waits for it: approving is refused while another request on its parcels is open.
+        status, other = call(base, "POST", "/requests", permit(children[1], floors=2, use=feature["properties"]["current_use"] or "residential"))
+        assert status == 201
+        status, error = call(base, "POST", f"/requests/{filed['id']}/decision", {"decision": "approve"}, key=planner)
+        assert status == 409 and error["parameter"] == "parcel", error
+        assert call(base, "POST", f"/requests/{other['id']}/decision", {"decision": "reject", "reason": "e2e"}, key=planner)[0] == 200
+        status, decided = call(base, "POST", f"/requests/{filed['id']}/decision", {"decision": "approve"}, key=planner)
+        assert status == 200 and decided["status"] == "approved", decided
+        merged = next_ids(ids + children, 1)[0]
+        status, item = call(base, "GET", f"/collections/parcels/items/{merged}")
+        assert status == 200 and area(shape(item["geometry"]).symmetric_difference(outline)) <= 0.05
+    finally:
+        server.stop()
+    check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -179,59 +179,30 @@ def before_call(context, case, **kwargs):
             if body.get("requested_floors") is None:
                 body["requested_floors"] = 3
             body.pop("requested_zone_code", None)
+        if body.get("kind") in ("subdivision", "merger"):
+            # What the planners' endpoints take, proposed by a citizen: no use, floors or code.
+            for name in ("requested_use", "requested_floors", "requested_zone_code"):
+                body.pop(name, None)
+            proposal, where = {}, {}
+            repair_cadastral_body(proposal, "/parcels/merge" if body["kind"] == "merger" else "/parcels/{parcel}/subdivide", where)
+            body.pop("children", None)
+            body.pop("parcels", None)
+            body.pop("properties", None)
+            if "parcels" in proposal:
+                body["parcels"] = proposal["parcels"]
+                body["parcel_id"] = proposal["parcels"][0]
+            elif "children" in proposal:
+                body["children"] = proposal["children"]
+                body["parcel_id"] = where["parcel"]
+        else:
+            for name in ("children", "parcels", "properties"):
+                body.pop(name, None)
+            if not body.get("requested_use"):
+                body["requested_use"] = "residential"
     if path.startswith("/collections/") and "/items" in path and case.method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
         repair_edit(case, path)
     if path in ("/parcels/{parcel}/subdivide", "/parcels/merge") and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
         repair_cadastral(case, path)
-
-
-def parcel_features():
-    """Parcels past the first 200 (which `POST /requests` names: a subdivision here would take
-    its parcel away) that exist now."""
-    base = os.environ["ZAMIN_BASE"]
-    with urllib.request.urlopen(base + "/collections/parcels/items?offset=200&limit=1000", timeout=10) as response:
-        return json.load(response)["features"]
-
-
-def minimum_areas():
-    """Each zone code's minimum parcel area, from the dataset the server imported."""
-    rules = os.path.join(os.path.dirname(__file__), "..", "..", "..", "GeoData", "tehran", "zoning_rules.json")
-    with open(rules, encoding="utf-8") as file:
-        return {code: zone.get("min_parcel_area_m2") or 0 for code, zone in json.load(file)["zones"].items()}
-
-
-def repair_cadastral(case, path):
-    """A parcel cut in two halves through its centroid (each above its zone's minimum area), or two
-    parcels that share an edge; values from the parcel itself."""
-    import pyproj
-    from shapely.geometry import LineString, mapping, shape
-    from shapely.ops import split
-    geod = pyproj.Geod(ellps="WGS84")
-    features = parcel_features()
-    RANDOM.shuffle(features)
-    if path == "/parcels/merge":
-        for first in features:
-            a = shape(first["geometry"])
-            for second in features:
-                if second["id"] != first["id"] and a.intersection(shape(second["geometry"])).length > 1e-6:
-                    case.body["parcels"] = [first["id"], second["id"]]
-                    case.body.pop("properties", None)
-                    return
-        return
-    for feature in features:
-        outline = shape(feature["geometry"])
-        if outline.geom_type != "Polygon":
-            continue
-        minx, miny, maxx, maxy = outline.bounds
-        cx = outline.centroid.x
-        parts = list(split(outline, LineString([(cx, miny - 1e-3), (cx, maxy + 1e-3)])).geoms)
-        minimum = minimum_areas().get(feature["properties"].get("zone_code"))
-        if minimum is None:
-            continue
-        if len(parts) == 2 and all(abs(geod.geometry_area_perimeter(p)[0]) > minimum * 1.1 for p in parts):
-            case.path_parameters["parcel"] = feature["id"]
-            case.body["children"] = [{"geometry": mapping(p)} for p in parts]
-            return
 
 
 def repair_edit(case, path):
@@ -260,3 +231,58 @@ def repair_edit(case, path):
         etag = current_etag(feature_path)
         if etag:
             case.headers["If-Match"] = etag
+
+
+def parcel_features():
+    """Parcels past the first 200 (which `POST /requests` names: a subdivision here would take
+    its parcel away) that exist now."""
+    base = os.environ["ZAMIN_BASE"]
+    with urllib.request.urlopen(base + "/collections/parcels/items?offset=200&limit=1000", timeout=10) as response:
+        return json.load(response)["features"]
+
+
+def minimum_areas():
+    """Each zone code's minimum parcel area, from the dataset the server imported."""
+    rules = os.path.join(os.path.dirname(__file__), "..", "..", "..", "GeoData", "tehran", "zoning_rules.json")
+    with open(rules, encoding="utf-8") as file:
+        return {code: zone.get("min_parcel_area_m2") or 0 for code, zone in json.load(file)["zones"].items()}
+
+
+def repair_cadastral(case, path):
+    path_parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    repair_cadastral_body(case.body, path, path_parameters)
+
+
+def repair_cadastral_body(body, path, path_parameters):
+    """A parcel cut in two halves through its centroid (each above its zone's minimum area), or two
+    parcels that share an edge; values from the parcel itself. The subdivided parcel's id goes
+    into `path_parameters["parcel"]`."""
+    import pyproj
+    from shapely.geometry import LineString, mapping, shape
+    from shapely.ops import split
+    geod = pyproj.Geod(ellps="WGS84")
+    features = parcel_features()
+    RANDOM.shuffle(features)
+    if path == "/parcels/merge":
+        for first in features:
+            a = shape(first["geometry"])
+            for second in features:
+                if second["id"] != first["id"] and a.intersection(shape(second["geometry"])).length > 1e-6:
+                    body["parcels"] = [first["id"], second["id"]]
+                    body.pop("properties", None)
+                    return
+        return
+    for feature in features:
+        outline = shape(feature["geometry"])
+        if outline.geom_type != "Polygon":
+            continue
+        minx, miny, maxx, maxy = outline.bounds
+        cx = outline.centroid.x
+        parts = list(split(outline, LineString([(cx, miny - 1e-3), (cx, maxy + 1e-3)])).geoms)
+        minimum = minimum_areas().get(feature["properties"].get("zone_code"))
+        if minimum is None:
+            continue
+        if len(parts) == 2 and all(abs(geod.geometry_area_perimeter(p)[0]) > minimum * 1.1 for p in parts):
+            path_parameters["parcel"] = feature["id"]
+            body["children"] = [{"geometry": mapping(p)} for p in parts]
+            return
