@@ -1,5 +1,5 @@
 package import LandModel
-package import LandStore
+import LandStore
 package import GeoFormats
 import GeoCore
 import Logging

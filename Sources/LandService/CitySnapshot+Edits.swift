@@ -1,35 +1,11 @@
 package import LandModel
-import SpatialIndex
 
 /// Edits of a snapshot without rebuilding it: a new value that shares every unchanged array and
 /// index. Approvals and rezonings change attributes only (a parcel's use, floors, zone code; a
-/// zone's code and names), never an outline, so the indexes are shared as they are. An edit that
-/// adds, removes or reshapes a feature builds the snapshot again (`applying`, FeatureEdits.swift).
+/// zone's code and names), never an outline, so the indexes are shared as they are
+/// (`replacingValues`). An edit that adds, removes or reshapes a feature builds its layer again
+/// (`replacingLayers`: `applying` in FeatureEdits.swift and Cadastre.swift).
 extension CitySnapshot {
-    /// A copy with other parcels and zones (same count and order: edits never add or remove one).
-    private init(_ base: CitySnapshot, parcels: [Parcel], zones: [Zone], landUses: [LandUse]) {
-        self.parcels = parcels
-        self.zones = zones
-        self.facilities = base.facilities
-        self.facilityCentred = base.facilityCentred
-        self.rules = base.rules
-        self.parcelPosition = base.parcelPosition
-        self.zonePosition = base.zonePosition
-        self.facilityPosition = base.facilityPosition
-        self.parcelIndex = base.parcelIndex
-        self.zoneIndex = base.zoneIndex
-        self.parcelOutlines = base.parcelOutlines
-        self.zoneOutlines = base.zoneOutlines
-        self.parcelGeometryJSON = base.parcelGeometryJSON
-        self.zoneGeometryJSON = base.zoneGeometryJSON
-        self.facilityTree = base.facilityTree
-        self.facilityIndexByCategory = base.facilityIndexByCategory
-        self.categories = base.categories
-        self.landUses = landUses
-        self.facilityLayer = base.facilityLayer
-        self.searchCatalog = base.searchCatalog
-    }
-
     /// The snapshot with each listed parcel's zone code, use and floors replaced; unknown ids are
     /// skipped.
     package func replacingAttributes(_ attributes: [ParcelID: ParcelAttributes]) -> CitySnapshot {
@@ -41,18 +17,16 @@ extension CitySnapshot {
     package func replacing(parcels parcelAttributes: [ParcelID: ParcelAttributes], zones zoneAttributes: [ZoneID: ZoneAttributes]) -> CitySnapshot {
         guard !parcelAttributes.isEmpty || !zoneAttributes.isEmpty else { return self }
         var parcels = self.parcels
-        var uses = Set(landUses)
         for (id, values) in parcelAttributes {
             guard let position = parcelPosition[id] else { continue }
             parcels[Int(position)] = parcels[Int(position)].with(values)
-            if let use = values.currentUse { uses.insert(use) }
         }
         var zones = self.zones
         for (id, values) in zoneAttributes {
             guard let position = zonePosition[id] else { continue }
             zones[Int(position)] = zones[Int(position)].with(values)
         }
-        return CitySnapshot(self, parcels: parcels, zones: zones, landUses: uses.sorted())
+        return replacingValues(parcels: parcels, zones: zones)
     }
 }
 

@@ -50,7 +50,8 @@ package struct CitySnapshot: Sendable {
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         self.init(
             rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
-            parcels: ParcelLayer(parcels), zones: ZoneLayer(zones), facilities: FacilityLayer(facilities))
+            parcels: PolygonLayer(parcels, id: \.id, geometry: \.geometry), zones: PolygonLayer(zones, id: \.id, geometry: \.geometry),
+            facilities: FacilityLayer(facilities))
     }
 
     /// The snapshot with the given layers built anew from these features and the others shared as
@@ -58,15 +59,31 @@ package struct CitySnapshot: Sendable {
     package func replacingLayers(parcels: [Parcel]? = nil, zones: [Zone]? = nil, facilities: [Facility]? = nil) -> CitySnapshot {
         CitySnapshot(
             rules: rules,
-            parcels: parcels.map(ParcelLayer.init) ?? ParcelLayer(self),
-            zones: zones.map(ZoneLayer.init) ?? ZoneLayer(self),
+            parcels: parcels.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? parcelLayer,
+            zones: zones.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? zoneLayer,
             facilities: facilities.map(FacilityLayer.init) ?? FacilityLayer(self),
             sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil)
     }
 
+    /// The snapshot with other values of the same parcels and zones (same ids, order and
+    /// outlines: an approval, a rezoning), every index shared.
+    func replacingValues(parcels: [Parcel], zones: [Zone]) -> CitySnapshot {
+        CitySnapshot(
+            rules: rules, parcels: parcelLayer.withValues(parcels), zones: zoneLayer.withValues(zones),
+            facilities: FacilityLayer(self), sharedCatalog: searchCatalog)
+    }
+
+    private var parcelLayer: PolygonLayer<Parcel, ParcelID> {
+        PolygonLayer(features: parcels, position: parcelPosition, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
+    }
+
+    private var zoneLayer: PolygonLayer<Zone, ZoneID> {
+        PolygonLayer(features: zones, position: zonePosition, index: zoneIndex, outlines: zoneOutlines, geometryJSON: zoneGeometryJSON)
+    }
+
     private init(
-        rules: [ZoneCode: ZoningRule], parcels: ParcelLayer, zones: ZoneLayer, facilities: FacilityLayer,
-        sharedCatalog: SearchCatalog? = nil
+        rules: [ZoneCode: ZoningRule], parcels: PolygonLayer<Parcel, ParcelID>, zones: PolygonLayer<Zone, ZoneID>,
+        facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil
     ) {
         self.rules = rules
         self.parcels = parcels.features
@@ -92,69 +109,34 @@ package struct CitySnapshot: Sendable {
         self.searchCatalog = sharedCatalog ?? SearchCatalog(parcels: self.parcels, facilities: self.facilities)
     }
 
-    /// A polygon layer's features by id and what is built from them.
-    private struct PolygonLayer<Feature> {
+    /// A polygon layer (parcels, zones): its features by id and what is built from them.
+    private struct PolygonLayer<Feature, ID: Hashable & Comparable> {
         let features: [Feature]
+        let position: [ID: Int32]
         let index: LayerIndex
         let outlines: PolygonalOutlines
         let geometryJSON: RenderedGeometries
 
-        init(_ features: [Feature], byID: (Feature, Feature) -> Bool, geometry: (Feature) -> Polygonal) {
-            self.features = features.sorted(by: byID)
+        init(_ features: [Feature], id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
+            self.features = features.sorted { id($0) < id($1) }
+            position = Dictionary(uniqueKeysWithValues: self.features.enumerated().map { (id($1), Int32($0)) })
             let outlines = self.features.map(geometry)
             index = CitySnapshot.index(outlines.map(\.bbox))
             self.outlines = PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder)
             geometryJSON = RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits)
         }
-    }
 
-    private struct ParcelLayer {
-        let features: [Parcel]
-        let position: [ParcelID: Int32]
-        let index: LayerIndex
-        let outlines: PolygonalOutlines
-        let geometryJSON: RenderedGeometries
-
-        init(_ parcels: [Parcel]) {
-            let layer = PolygonLayer(parcels, byID: { $0.id < $1.id }, geometry: \.geometry)
-            features = layer.features
-            position = Dictionary(uniqueKeysWithValues: layer.features.enumerated().map { ($1.id, Int32($0)) })
-            index = layer.index
-            outlines = layer.outlines
-            geometryJSON = layer.geometryJSON
+        init(features: [Feature], position: [ID: Int32], index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
+            self.features = features
+            self.position = position
+            self.index = index
+            self.outlines = outlines
+            self.geometryJSON = geometryJSON
         }
 
-        init(_ snapshot: CitySnapshot) {
-            features = snapshot.parcels
-            position = snapshot.parcelPosition
-            index = snapshot.parcelIndex
-            outlines = snapshot.parcelOutlines
-            geometryJSON = snapshot.parcelGeometryJSON
-        }
-    }
-
-    private struct ZoneLayer {
-        let features: [Zone]
-        let position: [ZoneID: Int32]
-        let index: LayerIndex
-        let outlines: PolygonalOutlines
-        let geometryJSON: RenderedGeometries
-
-        init(_ zones: [Zone]) {
-            let layer = PolygonLayer(zones, byID: { $0.id < $1.id }, geometry: \.geometry)
-            features = layer.features
-            position = Dictionary(uniqueKeysWithValues: layer.features.enumerated().map { ($1.id, Int32($0)) })
-            index = layer.index
-            outlines = layer.outlines
-            geometryJSON = layer.geometryJSON
-        }
-
-        init(_ snapshot: CitySnapshot) {
-            features = snapshot.zones
-            position = snapshot.zonePosition
-            index = snapshot.zoneIndex
-            outlines = snapshot.zoneOutlines
-            geometryJSON = snapshot.zoneGeometryJSON
+        /// The same layer with other values of its features (same order and outlines).
+        func withValues(_ features: [Feature]) -> Self {
+            Self(features: features, position: position, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
     }
 

@@ -1,4 +1,4 @@
-package import LandModel
+import LandModel
 import Synchronization
 
 /// The city's history as `datetime=` answers read it (`LandStore.timeline`), and the last few

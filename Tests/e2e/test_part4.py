@@ -159,7 +159,8 @@ def test_part4_edits(tehran_db, tmp_path):
         ten = [c for c in changes["changes"] if c.get("parcel_id") == "P-000010"]
         assert [c["after"]["floors"] for c in ten] == [7, 7, 7]
         removed = [c for c in changes["changes"] if c.get("parcel_id") == created["id"]]
-        assert [c["event"] for c in removed] == ["removal"]
+        assert [c["event"] for c in removed] == ["creation", "removal"]  # made by the POST above, then deleted
+        assert removed[0]["before"] is None and removed[1]["after"] is None
 
         # A facility and a zone through the same writer.
         status, headers, facility = request(base, "GET", "/collections/facilities/items?limit=1")
