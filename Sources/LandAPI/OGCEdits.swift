@@ -1,3 +1,4 @@
+import GeoCore
 import GeoFormats
 import Hummingbird
 import LandModel
@@ -113,9 +114,13 @@ extension OGCController {
         }
         let snapshot = services.snapshots.snapshot
         guard let position = snapshot.position(of: id, in: collection) else { throw APIError.notFound(.unknownFeature) }
-        let current = try JSONParser.parse(Self.featureJSON(collection, snapshot: snapshot, position: Int(position)))
+        // The patch applies to the stored version: its outline exactly (the answer's 7 decimals
+        // would move a vertex by up to half a centimetre on every PATCH of a value, and make a
+        // PATCH of floors a reshape).
+        var current = try JSONParser.parse(Self.featureJSON(collection, snapshot: snapshot, position: Int(position))).objectValue ?? JSONObject()
+        current["geometry"] = Self.exactGeometry(OGCFeatureWriter.geometry(snapshot: snapshot, collection: collection, position: Int(position)))
         var writer = JSONWriter()
-        writer.value(Self.mergePatch(current, .object(changes)))
+        writer.value(Self.mergePatch(.object(current), .object(changes)))
         let edited: FeatureEdited
         do {
             // The patch applies to the version the client names: the one this server holds must be it.
@@ -166,6 +171,25 @@ extension OGCController {
         writer.geometry(OGCFeatureWriter.geometry(snapshot: snapshot, collection: collection, position: position))
         writer.json.endObject()
         return writer.bytes
+    }
+
+    /// A geometry as JSON with every coordinate in its shortest round-trip form: read back, the
+    /// same doubles.
+    static func exactGeometry(_ geometry: Geometry) -> JSONValue {
+        func ring(_ ring: Ring) -> JSONValue {
+            .array(stride(from: 0, to: ring.xy.count - 1, by: 2).map { .array([.number(ring.xy[$0]), .number(ring.xy[$0 + 1])]) })
+        }
+        func polygon(_ polygon: Polygon) -> JSONValue { .array(([polygon.exterior] + polygon.holes).map(ring)) }
+        switch geometry {
+        case .point(let point):
+            return .object(["type": "Point", "coordinates": .array([.number(point.lon), .number(point.lat)])])
+        case .polygonal(let polygonal) where polygonal.isMulti:
+            return .object(["type": "MultiPolygon", "coordinates": .array(polygonal.parts.map(polygon))])
+        case .polygonal(let polygonal):
+            return .object(["type": "Polygon", "coordinates": polygon(polygonal.parts[0])])
+        case .lineString, .multiLineString:
+            return .null  // no editable layer has lines
+        }
     }
 
     private static func featureID(_ context: ZaminRequestContext) -> String {

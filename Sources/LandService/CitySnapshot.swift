@@ -66,11 +66,12 @@ package struct CitySnapshot: Sendable {
     }
 
     /// The snapshot with other values of the same parcels and zones (same ids, order and
-    /// outlines: an approval, a rezoning), every index shared.
-    func replacingValues(parcels: [Parcel], zones: [Zone]) -> CitySnapshot {
+    /// outlines: an approval, a rezoning, a PATCH of values), every index shared; the search
+    /// catalogue too unless a parcel's address changed (`searchTextChanged`).
+    func replacingValues(parcels: [Parcel], zones: [Zone], searchTextChanged: Bool = false) -> CitySnapshot {
         CitySnapshot(
             rules: rules, parcels: parcelLayer.withValues(parcels), zones: zoneLayer.withValues(zones),
-            facilities: FacilityLayer(self), sharedCatalog: searchCatalog)
+            facilities: FacilityLayer(self), sharedCatalog: searchTextChanged ? nil : searchCatalog)
     }
 
     private var parcelLayer: PolygonLayer<Parcel, ParcelID> {

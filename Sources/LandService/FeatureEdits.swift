@@ -142,6 +142,23 @@ extension CitySnapshot {
             return features.filter { !gone.contains(id($0)) } + (new.map { [$0] } ?? [])
         }
         switch (before, after) {
+        // Values only (the outline and the id kept: a PATCH of floors, say): every index is
+        // shared, the edit costs a copy of the layer's array instead of its rebuild
+        // (scripts/bench-edits, 100k parcels: 1.3 s per PATCH when the layer was rebuilt).
+        case (.parcel(let old)?, .parcel(let new)?) where old.id == new.id && old.geometry == new.geometry:
+            guard let position = parcelPosition[old.id] else { break }
+            var parcels = self.parcels
+            parcels[Int(position)] = new.withExtraPropertiesCompacted
+            return replacingValues(parcels: parcels, zones: zones, searchTextChanged: old.address != new.address)
+        case (.zone(let old)?, .zone(let new)?) where old.id == new.id && old.geometry == new.geometry:
+            guard let position = zonePosition[old.id] else { break }
+            var zones = self.zones
+            zones[Int(position)] = new.withExtraPropertiesCompacted
+            return replacingValues(parcels: parcels, zones: zones, searchTextChanged: false)
+        default:
+            break
+        }
+        switch (before, after) {
         case (.parcel(let old)?, _), (nil, .parcel(let old)?):
             let new: Parcel? = if case .parcel(let new)? = after { new.withExtraPropertiesCompacted } else { nil }
             return replacingLayers(parcels: edited(parcels, id: \.id.rawValue, removing: old, adding: new))

@@ -176,3 +176,41 @@ def test_part4_edits(tehran_db, tmp_path):
         server.stop()
     check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_own_edits_are_never_taken_for_another_process(tehran_db, tmp_path):
+    """The follower (issue 16 point 2) reads the stored version on the writer and compares it with
+    the published one read after it: this server's own edits, published in commit order, never
+    look like another process's change. When the published version was read first, an edit
+    committed in between was taken for one and the whole city reloaded (1 PATCH in 25 took 1.4 s
+    on 100k parcels, scripts/bench-edits)."""
+    db = copy_db(tehran_db, tmp_path)
+    planner = create_key(db, "planner", "follow")
+    log = tmp_path / "serve.log"
+    server = Server(db, log).start(extra_args=("--log-level", "info"))
+    base = server.base
+    try:
+        for floors in range(60):
+            _, headers, _ = request(base, "GET", "/collections/parcels/items/P-000020")
+            status, _, _ = request(base, "PATCH", "/collections/parcels/items/P-000020", {"properties": {"floors": floors % 9 + 1}},
+                                   key=planner, headers={"If-Match": headers["ETag"]}, content_type="application/merge-patch+json")
+            assert status == 200
+        # A PATCH of a value keeps the stored outline exactly, even one with more decimals than
+        # the answers' 7: the patch is merged onto the stored version, not onto the answer.
+        lon, lat = 52.9123456789, 35.9123456789
+        square = [[lon, lat], [lon + 0.0003, lat], [lon + 0.0003, lat + 0.0003], [lon, lat + 0.0003], [lon, lat]]
+        status, headers, created = request(base, "POST", "/collections/parcels/items",
+                                           {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+                                            "properties": {"current_use": "residential", "floors": 1}}, key=planner)
+        assert status == 201
+        status, _, _ = request(base, "PATCH", f"/collections/parcels/items/{created['id']}", {"properties": {"floors": 2}},
+                               key=planner, headers={"If-Match": headers["ETag"]}, content_type="application/merge-patch+json")
+        assert status == 200
+        _, _, changes = request(base, "GET", "/changes")
+        patched = [c for c in changes["changes"] if c.get("parcel_id") == created["id"] and c["event"] == "change"]
+        assert len(patched) == 1 and patched[0]["outline_changed"] is False, patched
+    finally:
+        server.stop()
+    text = log.read_text()
+    assert "feature edited" in text  # the log is written at info
+    assert "city changed by another process" not in text
