@@ -57,37 +57,43 @@ extension LandServices {
         // Features never changed: today's selection decides them.
         let plain = current.selectFeatures(in: collection, bbox: bbox, filters: filters)
         let today = plain.page(offset: 0, limit: plain.count)
-        /// Per changed feature, the latest version meeting the interval that `accepts`.
-        func latest<ID: Hashable, F>(_ versions: [ID: [DatedVersion<F>]], accepts: (F) -> Bool) -> [DatedVersion<F>] {
-            versions.values.compactMap { chain in
+        /// The layer's unchanged features of today's selection and, per changed feature, the latest
+        /// version meeting the interval that `accepts`, in a snapshot of their own layer (`rebuild`);
+        /// nil when no feature of the layer changed.
+        func select<ID: Hashable, F>(
+            _ versions: [ID: [DatedVersion<F>]], today layer: [F], id: (F) -> ID, accepts: (F) -> Bool,
+            rebuild: ([F]) -> CitySnapshot, position: (CitySnapshot, ID) -> Int32?
+        ) -> TemporalSelection? {
+            guard !versions.isEmpty else { return nil }
+            let chosen = versions.values.compactMap { chain in
                 chain.last { $0.validity.intersects(start: start, end: end) && accepts($0.feature) }
             }
+            let unchanged = today.map { layer[Int($0)] }.filter { versions[id($0)] == nil }
+            let snapshot = rebuild(unchanged + chosen.map(\.feature))
+            var validities: [Int32: Validity] = [:]
+            for version in chosen { validities[position(snapshot, id(version.feature))!] = version.validity }
+            let selection = FeatureSelection(collection: collection, positions: nil, count: unchanged.count + chosen.count)
+            return TemporalSelection(snapshot: snapshot, selection: selection, validities: validities)
         }
-        let snapshot: CitySnapshot
-        var validities: [Int32: Validity] = [:]
-        switch collection {
-        case .parcels:
-            guard !timeline.parcels.isEmpty else { break }
-            let chosen = latest(timeline.parcels) { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) }
-            let unchanged = today.map { current.parcels[Int($0)] }.filter { timeline.parcels[$0.id] == nil }
-            snapshot = current.replacingLayers(parcels: unchanged + chosen.map(\.feature))
-            for version in chosen { validities[snapshot.parcelPosition[version.feature.id]!] = version.validity }
-            return TemporalSelection(snapshot: snapshot, selection: FeatureSelection(collection: collection, positions: nil, count: snapshot.parcels.count), validities: validities)
-        case .zones:
-            guard !timeline.zones.isEmpty else { break }
-            let chosen = latest(timeline.zones) { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) }
-            let unchanged = today.map { current.zones[Int($0)] }.filter { timeline.zones[$0.id] == nil }
-            snapshot = current.replacingLayers(zones: unchanged + chosen.map(\.feature))
-            for version in chosen { validities[snapshot.zonePosition[version.feature.id]!] = version.validity }
-            return TemporalSelection(snapshot: snapshot, selection: FeatureSelection(collection: collection, positions: nil, count: snapshot.zones.count), validities: validities)
-        case .facilities:
-            guard !timeline.facilities.isEmpty else { break }
-            let chosen = latest(timeline.facilities) { (bbox?.contains($0.location) ?? true) && CitySnapshot.matches($0, filters) }
-            let unchanged = today.map { current.facilities[Int($0)] }.filter { timeline.facilities[$0.id] == nil }
-            snapshot = current.replacingLayers(facilities: unchanged + chosen.map(\.feature))
-            for version in chosen { validities[snapshot.facilityPosition[version.feature.id]!] = version.validity }
-            return TemporalSelection(snapshot: snapshot, selection: FeatureSelection(collection: collection, positions: nil, count: snapshot.facilities.count), validities: validities)
-        }
+        let changed: TemporalSelection? =
+            switch collection {
+            case .parcels:
+                select(
+                    timeline.parcels, today: current.parcels, id: \.id,
+                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) },
+                    rebuild: { current.replacingLayers(parcels: $0) }, position: { $0.parcelPosition[$1] })
+            case .zones:
+                select(
+                    timeline.zones, today: current.zones, id: \.id,
+                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) },
+                    rebuild: { current.replacingLayers(zones: $0) }, position: { $0.zonePosition[$1] })
+            case .facilities:
+                select(
+                    timeline.facilities, today: current.facilities, id: \.id,
+                    accepts: { (bbox?.contains($0.location) ?? true) && CitySnapshot.matches($0, filters) },
+                    rebuild: { current.replacingLayers(facilities: $0) }, position: { $0.facilityPosition[$1] })
+            }
+        if let changed { return changed }
         // No feature of the layer changed since the import: today's answer, every version `always`.
         return TemporalSelection(snapshot: current, selection: plain, validities: [:])
     }
