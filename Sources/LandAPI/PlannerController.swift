@@ -104,25 +104,25 @@ struct PlannerController: Sendable {
                 writer.key("reason"); if let reason = change.reason { writer.string(reason) } else { writer.null() }
                 writer.key("before"); ChangeJSON.write(change.before, to: &writer)
                 writer.key("after"); if isRemoval { writer.null() } else { ChangeJSON.write(change.after, to: &writer) }
-            case .creation(.parcel(let parcel, let at)):
-                writer.key("layer"); writer.string("parcel")
-                writer.key("parcel_id"); writer.string(parcel.id.rawValue)
-                writer.key("at"); writer.string(at)
-                writer.key("valid_from"); writer.string(at)
+            case .creation(let creation):
+                switch creation {
+                case .parcel: writer.key("layer"); writer.string("parcel"); writer.key("parcel_id")
+                case .zone: writer.key("layer"); writer.string("zone"); writer.key("zone_id")
+                }
+                writer.string(creation.id)
+                writer.key("at"); writer.string(creation.at)
+                writer.key("valid_from"); writer.string(creation.at)
                 writer.key("event"); writer.string("creation")
                 writer.key("outline_changed"); writer.bool(true)
                 writer.key("before"); writer.null()
-                writer.key("after"); ChangeJSON.write(parcel.attributes, to: &writer)
-                lineage(parents: parcel.id, at: at, to: &writer)
-            case .creation(.zone(let zone, let at)):
-                writer.key("layer"); writer.string("zone")
-                writer.key("zone_id"); writer.string(zone.id.rawValue)
-                writer.key("at"); writer.string(at)
-                writer.key("valid_from"); writer.string(at)
-                writer.key("event"); writer.string("creation")
-                writer.key("outline_changed"); writer.bool(true)
-                writer.key("before"); writer.null()
-                writer.key("after"); ChangeJSON.write(zone.attributes, to: &writer)
+                writer.key("after")
+                switch creation {
+                case .parcel(let parcel, let at):
+                    ChangeJSON.write(parcel.attributes, to: &writer)
+                    lineage(parents: parcel.id, at: at, to: &writer)
+                case .zone(let zone, _):
+                    ChangeJSON.write(zone.attributes, to: &writer)
+                }
             }
             writer.endObject()
         }
