@@ -16,15 +16,15 @@ extension CitySnapshot {
     /// skipped); outlines, positions and indexes are kept.
     package func replacing(parcels parcelAttributes: [ParcelID: ParcelAttributes], zones zoneAttributes: [ZoneID: ZoneAttributes]) -> CitySnapshot {
         guard !parcelAttributes.isEmpty || !zoneAttributes.isEmpty else { return self }
-        var parcels = self.parcels
+        var parcels: [Int32: Parcel] = [:]
         for (id, values) in parcelAttributes {
             guard let position = parcelPosition[id] else { continue }
-            parcels[Int(position)] = parcels[Int(position)].with(values)
+            parcels[position] = self.parcels[Int(position)].with(values)
         }
-        var zones = self.zones
+        var zones: [Int32: Zone] = [:]
         for (id, values) in zoneAttributes {
             guard let position = zonePosition[id] else { continue }
-            zones[Int(position)] = zones[Int(position)].with(values)
+            zones[position] = self.zones[Int(position)].with(values)
         }
         return replacingValues(parcels: parcels, zones: zones)
     }

@@ -11,8 +11,8 @@ package import GeoFormats
 /// Index ids are positions in the layer arrays (`Int32`), and the arrays are sorted by id, so
 /// sorting positions sorts by id: pages of OGC items never overlap or skip.
 package struct CitySnapshot: Sendable {
-    package let parcels: [Parcel]
-    package let zones: [Zone]
+    package let parcels: ChunkedArray<Parcel>
+    package let zones: ChunkedArray<Zone>
     package let facilities: [Facility]
     /// Each facility's location in Earth-centred coordinates, for trig-free nearest distances.
     package let facilityCentred: [EarthCentredPoint]
@@ -40,6 +40,8 @@ package struct CitySnapshot: Sendable {
     package let categories: [FacilityCategory]
     /// Land-use vocabulary: every use named by a parcel or by a rule, sorted.
     package let landUses: [LandUse]
+    /// How many parcels have each use, so that an edit keeps `landUses` current without a scan.
+    private let parcelUseCounts: [LandUse: Int]
     /// Identifies the facility layer this snapshot was built with: edits keep it, a snapshot
     /// built from the store (start-up, a reload after another process's change) gets a new one,
     /// so what is rendered once from the facilities (LandAPI's `FacilityTexts`) can tell it is stale.
@@ -62,16 +64,31 @@ package struct CitySnapshot: Sendable {
             parcels: parcels.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? parcelLayer,
             zones: zones.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? zoneLayer,
             facilities: facilities.map(FacilityLayer.init) ?? FacilityLayer(self),
-            sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil)
+            sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil,
+            parcelUseCounts: parcels == nil ? parcelUseCounts : nil)
     }
 
-    /// The snapshot with other values of the same parcels and zones (same ids, order and
-    /// outlines: an approval, a rezoning, a PATCH of values), every index shared; the search
-    /// catalogue too unless a parcel's address changed (`searchTextChanged`).
-    func replacingValues(parcels: [Parcel], zones: [Zone], searchTextChanged: Bool = false) -> CitySnapshot {
-        CitySnapshot(
+    /// The snapshot with other values of some parcels and zones, by position (same ids, order
+    /// and outlines: an approval, a rezoning, a PATCH of values), every index shared; the search
+    /// catalogue too unless a parcel's address changed (`searchTextChanged`). Costs a chunk of
+    /// each layer per changed feature (`ChunkedArray`), not the layer.
+    func replacingValues(parcels parcelChanges: [Int32: Parcel], zones zoneChanges: [Int32: Zone], searchTextChanged: Bool = false) -> CitySnapshot {
+        var parcels = self.parcels
+        var useCounts = parcelUseCounts
+        for (position, parcel) in parcelChanges {
+            if let old = parcels[Int(position)].currentUse {
+                useCounts[old, default: 0] -= 1
+                if useCounts[old] == 0 { useCounts[old] = nil }
+            }
+            if let new = parcel.currentUse { useCounts[new, default: 0] += 1 }
+            parcels[Int(position)] = parcel
+        }
+        var zones = self.zones
+        for (position, zone) in zoneChanges { zones[Int(position)] = zone }
+        return CitySnapshot(
             rules: rules, parcels: parcelLayer.withValues(parcels), zones: zoneLayer.withValues(zones),
-            facilities: FacilityLayer(self), sharedCatalog: searchTextChanged ? nil : searchCatalog)
+            facilities: FacilityLayer(self), sharedCatalog: searchTextChanged ? nil : searchCatalog,
+            parcelUseCounts: useCounts)
     }
 
     private var parcelLayer: PolygonLayer<Parcel, ParcelID> {
@@ -84,7 +101,7 @@ package struct CitySnapshot: Sendable {
 
     private init(
         rules: [ZoneCode: ZoningRule], parcels: PolygonLayer<Parcel, ParcelID>, zones: PolygonLayer<Zone, ZoneID>,
-        facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil
+        facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil, parcelUseCounts: [LandUse: Int]? = nil
     ) {
         self.rules = rules
         self.parcels = parcels.features
@@ -104,22 +121,26 @@ package struct CitySnapshot: Sendable {
         self.facilityIndexByCategory = facilities.byCategory
         self.categories = facilities.categories
         self.facilityLayer = facilities.layer
-        var uses = Set(self.parcels.compactMap(\.currentUse))
+        let useCounts = parcelUseCounts ?? self.parcels.reduce(into: [:]) { counts, parcel in
+            if let use = parcel.currentUse { counts[use, default: 0] += 1 }
+        }
+        self.parcelUseCounts = useCounts
+        var uses = Set(useCounts.keys)
         for rule in rules.values { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
         self.landUses = uses.sorted()
         self.searchCatalog = sharedCatalog ?? SearchCatalog(parcels: self.parcels, facilities: self.facilities)
     }
 
     /// A polygon layer (parcels, zones): its features by id and what is built from them.
-    private struct PolygonLayer<Feature, ID: Hashable & Comparable> {
-        let features: [Feature]
+    private struct PolygonLayer<Feature: Sendable, ID: Hashable & Comparable> {
+        let features: ChunkedArray<Feature>
         let position: [ID: Int32]
         let index: LayerIndex
         let outlines: PolygonalOutlines
         let geometryJSON: RenderedGeometries
 
-        init(_ features: [Feature], id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
-            self.features = features.sorted { id($0) < id($1) }
+        init(_ features: some Collection<Feature>, id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
+            self.features = ChunkedArray(features.sorted { id($0) < id($1) })
             position = Dictionary(uniqueKeysWithValues: self.features.enumerated().map { (id($1), Int32($0)) })
             let outlines = self.features.map(geometry)
             index = CitySnapshot.index(outlines.map(\.bbox))
@@ -127,7 +148,7 @@ package struct CitySnapshot: Sendable {
             geometryJSON = RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits)
         }
 
-        init(features: [Feature], position: [ID: Int32], index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
+        init(features: ChunkedArray<Feature>, position: [ID: Int32], index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
             self.features = features
             self.position = position
             self.index = index
@@ -136,7 +157,7 @@ package struct CitySnapshot: Sendable {
         }
 
         /// The same layer with other values of its features (same order and outlines).
-        func withValues(_ features: [Feature]) -> Self {
+        func withValues(_ features: ChunkedArray<Feature>) -> Self {
             Self(features: features, position: position, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
     }

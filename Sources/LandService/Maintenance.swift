@@ -1,5 +1,6 @@
 package import Logging
 import LandStore
+import LandModel
 
 /// What a backup copied (`zamin backup`).
 package struct BackupSummary: Sendable, Equatable {

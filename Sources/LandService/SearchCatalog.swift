@@ -11,7 +11,7 @@ package struct SearchCatalog: Sendable {
     let parcelIDKeys: [String]
     let parcelAddressKeys: [String]
 
-    init(parcels: [Parcel], facilities: [Facility]) {
+    init(parcels: some Collection<Parcel>, facilities: [Facility]) {
         facilityKeys = facilities.map { facility in
             [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
         }

@@ -60,10 +60,10 @@ extension LandServices {
         /// The layer's unchanged features of today's selection and, per changed feature, the latest
         /// version meeting the interval that `accepts`, in a snapshot of their own layer (`rebuild`);
         /// nil when no feature of the layer changed.
-        func select<ID: Hashable, F>(
-            _ versions: [ID: [DatedVersion<F>]], today layer: [F], id: (F) -> ID, accepts: (F) -> Bool,
+        func select<ID: Hashable, F, Layer: RandomAccessCollection<F>>(
+            _ versions: [ID: [DatedVersion<F>]], today layer: Layer, id: (F) -> ID, accepts: (F) -> Bool,
             rebuild: ([F]) -> CitySnapshot, position: (CitySnapshot, ID) -> Int32?
-        ) -> TemporalSelection? {
+        ) -> TemporalSelection? where Layer.Index == Int {
             guard !versions.isEmpty else { return nil }
             let chosen = versions.values.compactMap { chain in
                 chain.last { $0.validity.intersects(start: start, end: end) && accepts($0.feature) }

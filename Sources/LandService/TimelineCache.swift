@@ -75,7 +75,7 @@ extension CitySnapshot {
     /// then, or absent; the features not in it as they are here. Only the layers with a feature
     /// in the timeline are built again.
     func at(_ instant: String, in timeline: CityTimeline) -> CitySnapshot {
-        func layer<ID: Hashable, F>(_ today: [F], _ versions: [ID: [DatedVersion<F>]], id: (F) -> ID) -> [F]? {
+        func layer<ID: Hashable, F>(_ today: some Collection<F>, _ versions: [ID: [DatedVersion<F>]], id: (F) -> ID) -> [F]? {
             guard !versions.isEmpty else { return nil }
             return today.filter { versions[id($0)] == nil }
                 + versions.values.compactMap { chain in chain.last { $0.validity.holds(instant) }?.feature }
