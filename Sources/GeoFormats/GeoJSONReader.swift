@@ -24,8 +24,29 @@ package enum FeatureReadResult: Sendable {
 ///     var reader = try GeoJSONReader(bytes)
 ///     while let result = try reader.next() { … }
 package struct GeoJSONReader: Sendable {
-    private let bytes: [UInt8]
+    private let bytes: Bytes
     private var position = 0
+
+    /// The document: an array, or memory someone else owns (a mapped file), kept alive by
+    /// `owner` and never written.
+    private enum Bytes: @unchecked Sendable {
+        case array([UInt8])
+        case borrowed(UnsafeBufferPointer<UInt8>, owner: any AnyObject & Sendable)
+
+        func withBuffer<Result>(
+            _ body: (UnsafeBufferPointer<UInt8>) throws(GeoFormatError) -> Result
+        ) throws(GeoFormatError) -> Result {
+            switch self {
+            case .array(let array):
+                return try array.withUnsafeBufferPointer { (buffer) throws(GeoFormatError) -> Result in try body(buffer) }
+            case .borrowed(let buffer, let owner):
+                return try withExtendedLifetime(owner) { () throws(GeoFormatError) -> Result in try body(buffer) }
+            }
+        }
+    }
+
+    /// How far the reader has read: the bytes before it are not read again.
+    package var byteOffset: Int { position }
     private var state: State
 
     /// What the reader knows between features.
@@ -55,10 +76,21 @@ package struct GeoJSONReader: Sendable {
 
     /// Reads up to the first feature. Members before `features` are checked (`type`) or skipped.
     package init(_ bytes: [UInt8], allowsNullGeometry: Bool = false) throws(GeoFormatError) {
+        try self.init(.array(bytes), allowsNullGeometry: allowsNullGeometry)
+    }
+
+    /// Reads memory that `owner` keeps alive and nobody writes while the reader lives (a mapped
+    /// file), without copying it.
+    package init(borrowing bytes: UnsafeBufferPointer<UInt8>, owner: any AnyObject & Sendable, allowsNullGeometry: Bool = false) throws(GeoFormatError) {
+        try self.init(.borrowed(bytes, owner: owner), allowsNullGeometry: allowsNullGeometry)
+    }
+
+    private init(_ bytes: Bytes, allowsNullGeometry: Bool) throws(GeoFormatError) {
         self.bytes = bytes
         self.state = State(allowsNullGeometry: allowsNullGeometry)
         // RFC 8259 §8.1: a byte order mark may be ignored.
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+        let hasMark = try bytes.withBuffer { (buffer) throws(GeoFormatError) in buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF }
+        if hasMark { position = 3 }
         try withScanner { (scanner, state) throws(GeoFormatError) in
             guard try scanner.peek() == UInt8(ascii: "{") else {
                 throw .notFeatureCollection(.notAnObject, byteOffset: scanner.position)
@@ -120,7 +152,7 @@ package struct GeoJSONReader: Sendable {
         let start = position
         var end = start
         do {
-            let result = try bytes.withUnsafeBufferPointer { (buffer) throws(GeoFormatError) -> Result in
+            let result = try bytes.withBuffer { (buffer) throws(GeoFormatError) -> Result in
                 scanner = JSONScanner(buffer, position: start, maxDepth: JSONParser.defaultMaxDepth)
                 defer { end = scanner.position }
                 return try body(&scanner, &state)

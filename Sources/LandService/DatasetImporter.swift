@@ -12,71 +12,90 @@ package import Logging
 package struct DatasetImporter: Sendable {
     package init() {}
 
-    /// Reads and validates the folder. Throws `ServiceError.invalidDataset` with every problem.
+    /// Reads and validates the folder into memory (a sync compares it with the store). Throws
+    /// `ServiceError.invalidDataset` with every problem.
     package func readDataset(at folder: URL) throws(ServiceError) -> Dataset {
-        let list = ProblemList()
-        guard let manifest = readManifest(folder: folder, problems: &list.items) else { throw .invalidDataset(list.items) }
-
-        let rules = readRules(folder.appending(path: manifest.rules), file: manifest.rules, problems: &list.items)
-        let knownCodes = Set(rules.map(\.code))
-
-        let parcelFeatures = readFeatures(folder: folder, mapping: manifest.parcels, required: true, problems: &list.items)
-        let zoneFeatures = readFeatures(folder: folder, mapping: manifest.zones, required: true, problems: &list.items)
-        let facilityFeatures = readFeatures(folder: folder, mapping: manifest.facilities, required: true, problems: &list.items)
-        let streetFeatures = manifest.streets.map {
-            readFeatures(folder: folder, mapping: $0, required: false, problems: &list.items)
-        } ?? []
-
-        var parcels: [Parcel] = []
-        parcels.reserveCapacity(parcelFeatures.count)
-        var seen = Set<String>()
-        for feature in parcelFeatures {
-            let mapping = manifest.parcels
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            if let parcel = parcel(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
-                parcels.append(parcel)
+        let (manifest, rules, problems) = try readHeader(of: folder)
+        var parcels: [Parcel] = [], zones: [Zone] = [], facilities: [Facility] = [], streets: [Street] = []
+        let list = ProblemList(problems)
+        readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) { (feature) throws(Never) in
+            switch feature {
+            case .parcel(let parcel): parcels.append(parcel)
+            case .zone(let zone): zones.append(zone)
+            case .facility(let facility): facilities.append(facility)
+            case .street(let street): streets.append(street)
             }
         }
-
-        var zones: [Zone] = []
-        seen.removeAll()
-        for feature in zoneFeatures {
-            let mapping = manifest.zones
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            if let zone = zone(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
-                zones.append(zone)
-            }
-        }
-
-        var facilities: [Facility] = []
-        seen.removeAll()
-        for feature in facilityFeatures {
-            let mapping = manifest.facilities
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-            if let facility = facility(feature, id: id, mapping: mapping, report: report) { facilities.append(facility) }
-        }
-
-        var streets: [Street] = []
-        seen.removeAll()
-        if let mapping = manifest.streets {
-            for feature in streetFeatures {
-                let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-                guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { continue }
-                guard let geometry = feature.geometry else { continue }
-                streets.append(
-                    Street(
-                        id: id, geometry: geometry, name: mapping.name.flatMap { feature.properties.text($0) },
-                        extraPropertiesJSON: extraJSON(feature, mapping: mapping)))
-            }
-        }
-
         guard list.items.isEmpty else { throw .invalidDataset(list.items) }
         return Dataset(
             name: manifest.name ?? folder.standardizedFileURL.lastPathComponent, parcels: parcels, zones: zones,
             facilities: facilities, streets: streets, rules: rules)
+    }
+
+    /// The manifest and the rules, with the problems found in them; throws when there is no
+    /// manifest to go on.
+    private func readHeader(of folder: URL) throws(ServiceError) -> (DatasetManifest, [ZoningRule], [ImportProblem]) {
+        var problems: [ImportProblem] = []
+        guard let manifest = readManifest(folder: folder, problems: &problems) else { throw .invalidDataset(problems) }
+        let rules = readRules(folder.appending(path: manifest.rules), file: manifest.rules, problems: &problems)
+        return (manifest, rules, problems)
+    }
+
+    /// Features handed from the import's reader to its writer at a time.
+    private static let batchSize = 512
+
+    private struct ImportCancelled: Error {}
+
+    /// One feature of a layer, read and checked.
+    private enum DatasetFeature: Sendable {
+        case parcel(Parcel), zone(Zone), facility(Facility), street(Street)
+    }
+
+    /// Reads every layer file one feature at a time, each checked and mapped as it comes, and
+    /// hands each good feature to `emit`; every problem goes into `list`. The files are mapped,
+    /// not read, and the pages behind the reader are given back (`MappedFile`), so that what
+    /// stays in memory is what `emit` keeps (issue 16 point 8: an import keeps nothing).
+    private func readLayers<Failure: Error>(
+        of folder: URL, manifest: DatasetManifest, knownCodes: Set<ZoneCode>, list: ProblemList,
+        emit: (DatasetFeature) throws(Failure) -> Void
+    ) throws(Failure) {
+        var seen = Set<String>()
+        try forEachFeature(folder: folder, mapping: manifest.parcels, required: true, list: list) { (feature) throws(Failure) in
+            let mapping = manifest.parcels
+            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
+            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+            if let parcel = parcel(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+                try emit(.parcel(parcel))
+            }
+        }
+        seen.removeAll()
+        try forEachFeature(folder: folder, mapping: manifest.zones, required: true, list: list) { (feature) throws(Failure) in
+            let mapping = manifest.zones
+            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
+            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+            if let zone = zone(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+                try emit(.zone(zone))
+            }
+        }
+        seen.removeAll()
+        try forEachFeature(folder: folder, mapping: manifest.facilities, required: true, list: list) { (feature) throws(Failure) in
+            let mapping = manifest.facilities
+            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
+            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+            if let facility = facility(feature, id: id, mapping: mapping, report: report) { try emit(.facility(facility)) }
+        }
+        seen.removeAll()
+        guard let mapping = manifest.streets else { return }
+        try forEachFeature(folder: folder, mapping: mapping, required: false, list: list) { (feature) throws(Failure) in
+            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
+            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+            guard let geometry = feature.geometry else { return }
+            try emit(
+                .street(
+                    Street(
+                        id: id, geometry: geometry, name: mapping.name.flatMap { feature.properties.text($0) },
+                        extraPropertiesJSON: extraJSON(feature, mapping: mapping))))
+        }
     }
 
     // MARK: - one feature of each layer (the importer's and the API's: FeatureEdits.swift)
@@ -211,29 +230,49 @@ package struct DatasetImporter: Sendable {
         return rules
     }
 
-    private func readFeatures(
-        folder: URL, mapping: DatasetManifest.LayerMapping, required: Bool, problems: inout [ImportProblem]
-    ) -> [GeoJSONFeature] {
-        let url = folder.appending(path: mapping.file)
-        guard let bytes = try? Data(contentsOf: url) else {
-            if required { problems.append(ImportProblem(file: mapping.file, message: "cannot be read (missing?)")) }
-            return []
+    /// Each feature of a layer's file, read from a mapping of the file; problems go into `list`.
+    private func forEachFeature<Failure: Error>(
+        folder: URL, mapping: DatasetManifest.LayerMapping, required: Bool, list: ProblemList,
+        body: (GeoJSONFeature) throws(Failure) -> Void
+    ) throws(Failure) {
+        guard let file = MappedFile(path: folder.appending(path: mapping.file).path) else {
+            if required { list.items.append(ImportProblem(file: mapping.file, message: "cannot be read (missing?)")) }
+            return
         }
+        var reader: GeoJSONReader
         do {
-            let reading = try GeoJSONReader.readFeatureCollection(Array(bytes))
-            for problem in reading.problems {
-                problems.append(
-                    ImportProblem(
-                        file: mapping.file, featureIndex: problem.index, featureID: problem.id,
-                        message: problem.reason.description))
-            }
-            if reading.features.isEmpty, reading.problems.isEmpty, required {
-                problems.append(ImportProblem(file: mapping.file, message: "holds no features"))
-            }
-            return reading.features
+            reader = try GeoJSONReader(borrowing: file.bytes, owner: file)
         } catch {
-            problems.append(ImportProblem(file: mapping.file, message: "is not a GeoJSON FeatureCollection: \(error)"))
-            return []
+            list.items.append(ImportProblem(file: mapping.file, message: "is not a GeoJSON FeatureCollection: \(error)"))
+            return
+        }
+        var features = 0, problems = 0, released = 0
+        while true {
+            let result: FeatureReadResult?
+            do {
+                result = try reader.next()
+            } catch {
+                list.items.append(ImportProblem(file: mapping.file, message: "is not a GeoJSON FeatureCollection: \(error)"))
+                return
+            }
+            switch result {
+            case nil:
+                if features == 0, problems == 0, required {
+                    list.items.append(ImportProblem(file: mapping.file, message: "holds no features"))
+                }
+                return
+            case .feature(let feature)?:
+                features += 1
+                try body(feature)
+            case .problem(let problem)?:
+                problems += 1
+                list.items.append(
+                    ImportProblem(file: mapping.file, featureIndex: problem.index, featureID: problem.id, message: problem.reason.description))
+            }
+            if reader.byteOffset - released >= MappedFile.releaseStep {
+                file.release(before: reader.byteOffset)
+                released = reader.byteOffset
+            }
         }
     }
 
@@ -258,9 +297,11 @@ package struct DatasetImporter: Sendable {
 
     /// The problems of one import run, shared by the per-feature reporters.
     private final class ProblemList {
-        var items: [ImportProblem] = []
+        var items: [ImportProblem]
         /// The rules broken, as reported (an API body's answer names them: FeatureEdits.swift).
         var rules: [FeatureRule] = []
+
+        init(_ items: [ImportProblem] = []) { self.items = items }
     }
 
     private func uniqueID(
@@ -339,31 +380,87 @@ package struct ImportSummary: Sendable {
     package var facilities: Int
     package var streets: Int
     package var rules: Int
-    package var readMilliseconds: Int64
-    package var writeMilliseconds: Int64
+    /// Reading, checking and writing, which go on together.
+    package var milliseconds: Int64
 }
 
 extension DatasetImporter {
-    /// Reads and validates `folder`, then stores it in the database at `path` (created when
-    /// missing) in one transaction. On any problem nothing is written.
+    /// Reads and validates `folder` and stores it in the database at `path` (created when
+    /// missing) in one transaction, each feature written as it is read, so that the city is
+    /// never held in memory whole. On any problem nothing is written: the transaction is rolled
+    /// back, and a database this import created is removed again.
     package func importFolder(
         _ folder: URL, intoDatabaseAt path: String, replace: Bool, actor: String, logger: Logger
     ) async throws(ServiceError) -> ImportSummary {
         let clock = ContinuousClock()
         let started = clock.now
-        let dataset = try readDataset(at: folder)
-        let read = clock.now - started
+        let (manifest, rules, headerProblems) = try readHeader(of: folder)
+        let name = manifest.name ?? folder.standardizedFileURL.lastPathComponent
+        let existed = FileManager.default.fileExists(atPath: path)
+        let result: (problems: [ImportProblem], counts: [Int])
         do {
             let store = try LandStore(path: path, create: true, logger: logger)
-            try await store.importDataset(dataset, source: folder.path, replace: replace, actor: actor)
+            result = try await store.importDataset(name: name, rules: rules, source: folder.path, replace: replace, actor: actor) {
+                (rows) throws(StoreError) in
+                // Reading and checking on a thread of its own, writing here (BatchChannel).
+                let channel = BatchChannel<DatasetFeature, [ImportProblem]>(capacity: 16)
+                let reader = Thread {
+                    let list = ProblemList(headerProblems)
+                    var batch: [DatasetFeature] = []
+                    batch.reserveCapacity(Self.batchSize)
+                    do {
+                        try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) {
+                            (feature) throws(ImportCancelled) in
+                            guard list.items.isEmpty else { return }  // nothing will be written: only reading on
+                            batch.append(feature)
+                            if batch.count == Self.batchSize {
+                                guard channel.send(batch) else { throw ImportCancelled() }
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                        }
+                        if !batch.isEmpty, list.items.isEmpty { _ = channel.send(batch) }
+                    } catch {}
+                    channel.finish(list.items)
+                }
+                reader.start()
+                while true {
+                    switch channel.receive() {
+                    case .success(let batch):
+                        do throws(StoreError) {
+                            for feature in batch {
+                                switch feature {
+                                case .parcel(let parcel): try rows.insert(parcel)
+                                case .zone(let zone): try rows.insert(zone)
+                                case .facility(let facility): try rows.insert(facility)
+                                case .street(let street): try rows.insert(street)
+                                }
+                            }
+                        } catch {
+                            _ = channel.cancel()
+                            throw error
+                        }
+                    case .failure(let finished):
+                        let problems = finished.value
+                        return (problems.isEmpty, (problems, [rows.parcels, rows.zones, rows.facilities, rows.streets]))
+                    }
+                }
+            }
             await store.close()
         } catch {
+            if !existed { Self.removeDatabase(at: path) }
             throw .store(error)
         }
+        guard result.problems.isEmpty else {
+            if !existed { Self.removeDatabase(at: path) }
+            throw .invalidDataset(result.problems)
+        }
         return ImportSummary(
-            datasetName: dataset.name, parcels: dataset.parcels.count, zones: dataset.zones.count,
-            facilities: dataset.facilities.count, streets: dataset.streets.count, rules: dataset.rules.count,
-            readMilliseconds: read.wholeMilliseconds, writeMilliseconds: (clock.now - started - read).wholeMilliseconds)
+            datasetName: name, parcels: result.counts[0], zones: result.counts[1], facilities: result.counts[2],
+            streets: result.counts[3], rules: rules.count, milliseconds: (clock.now - started).wholeMilliseconds)
+    }
+
+    private static func removeDatabase(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }
 

@@ -79,6 +79,9 @@ final class Connection {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The rowid of the last row this connection inserted.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Runs several reads against one consistent snapshot of the database (a WAL read
     /// transaction), so a commit in between cannot be seen half.
     func readTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {

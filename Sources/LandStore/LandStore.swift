@@ -123,6 +123,16 @@ extension LandStore {
         try await writer.importDataset(dataset, source: source, replace: replace, actor: actor)
     }
 
+    /// A streamed import (StoreWriter.importDataset): `body` runs on the writer's thread inside
+    /// the transaction and writes each feature as it reads it; nothing is written unless it
+    /// answers `commit: true`.
+    package func importDataset<Outcome: Sendable>(
+        name: String, rules: [ZoningRule], source: String, replace: Bool, actor: String,
+        body: @escaping @Sendable (DatasetRows) throws(StoreError) -> (commit: Bool, outcome: Outcome)
+    ) async throws(StoreError) -> Outcome {
+        try await writer.importDataset(name: name, rules: rules, source: source, replace: replace, actor: actor, body: body)
+    }
+
     package func allRules() async throws(StoreError) -> [ZoningRule] {
         try await readers.read { (connection) throws(StoreError) in try Self.rules(connection) }
     }
@@ -224,62 +234,128 @@ actor StoreWriter {
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)", name: "checkpoint")
     }
 
-    func importDataset(_ dataset: Dataset, source: String, replace: Bool, actor: String) throws(StoreError) {
-        try connection.transaction { () throws(StoreError) in
-            let existing = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { row in
-                (row.string(0) ?? "", row.string(1) ?? "")
-            }.first
-            if let existing, !replace {
-                throw StoreError.datasetAlreadyImported(name: existing.0, importedAt: existing.1)
-            }
-            if existing != nil {
-                // A replace starts the city's history again: refused while there is history or a
-                // request to lose (an approved permit would be silently undone); --sync keeps both.
-                let (requests, historyRows) = try connection.cached(SQL.recordsAReplaceWouldLose, name: "recordsAReplaceWouldLose")
-                    .all { ($0.int(0) ?? 0, $0.int(1) ?? 0) }.first ?? (0, 0)
-                if requests > 0 || historyRows > 0 {
-                    throw StoreError.replaceWouldLoseHistory(requests: requests, historyRows: historyRows)
+    /// An import in one transaction: the layers are emptied, the rules written, then `body`
+    /// writes the features as it reads them (`DatasetRows`), so the city never has to be held in
+    /// memory whole (issue 16 point 8). When `body` answers `commit: false` (the folder had a
+    /// problem), everything is rolled back and nothing is written.
+    func importDataset<Outcome: Sendable>(
+        name: String, rules: [ZoningRule], source: String, replace: Bool, actor: String,
+        body: (DatasetRows) throws(StoreError) -> (commit: Bool, outcome: Outcome)
+    ) throws(StoreError) -> Outcome {
+        var outcome: Outcome?
+        // A larger page cache for the bulk load: with SQLite's 2 MB default the R*Tree fill and the
+        // id index spill and re-read pages all along (issue 16 point 8). Back to the default after.
+        try connection.execute("PRAGMA cache_size = -\(BulkLoad.cacheKibibytes)", name: "bulk cache_size")
+        defer { try? connection.execute("PRAGMA cache_size = -2000", name: "default cache_size") }
+        do {
+            try connection.transaction { () throws(StoreError) in
+                let existing = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { row in
+                    (row.string(0) ?? "", row.string(1) ?? "")
+                }.first
+                if let existing, !replace {
+                    throw StoreError.datasetAlreadyImported(name: existing.0, importedAt: existing.1)
                 }
+                if existing != nil {
+                    // A replace starts the city's history again: refused while there is history or a
+                    // request to lose (an approved permit would be silently undone); --sync keeps both.
+                    let (requests, historyRows) = try connection.cached(SQL.recordsAReplaceWouldLose, name: "recordsAReplaceWouldLose")
+                        .all { ($0.int(0) ?? 0, $0.int(1) ?? 0) }.first ?? (0, 0)
+                    if requests > 0 || historyRows > 0 {
+                        throw StoreError.replaceWouldLoseHistory(requests: requests, historyRows: historyRows)
+                    }
+                }
+                for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
+                for rule in rules { try insert(rule) }
+                let rows = try DatasetRows(connection: connection)
+                let result = try body(rows)
+                outcome = result.outcome
+                guard result.commit else { throw StoreError.abandoned }
+                try rows.bulk.finish()
+                let now = Timestamp.now()
+                try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
+                    .bind(name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
+                let summary =
+                    "{\"dataset\":\"\(name)\",\"parcels\":\(rows.parcels),\"zones\":\(rows.zones),\"facilities\":\(rows.facilities),\"streets\":\(rows.streets),\"rules\":\(rules.count)}"
+                _ = try bumpCityVersion(at: now)
+                try audit(
+                    at: now, actor: actor, action: replace ? "import.replace" : "import", target: name,
+                    before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)
             }
-            for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
-            for rule in dataset.rules { try insert(rule) }
-            for parcel in dataset.parcels {
-                try connection.cached(SQL.insertParcel, name: "insertParcel")
-                    .bind(parcel.id.rawValue, at: 1).bind(parcel.zoneCode?.rawValue, at: 2)
-                    .bind(parcel.areaSquareMeters, at: 3).bind(parcel.currentUse?.rawValue, at: 4)
-                    .bind(parcel.floors, at: 5).bind(parcel.address, at: 6).bind(parcel.extraPropertiesJSON, at: 7)
-                    .bind(blob: WKB.encode(.polygonal(parcel.geometry)), at: 8).run()
-            }
-            for zone in dataset.zones {
-                try connection.cached(SQL.insertZone, name: "insertZone")
-                    .bind(zone.id.rawValue, at: 1).bind(zone.code.rawValue, at: 2).bind(zone.nameFa, at: 3)
-                    .bind(zone.nameEn, at: 4).bind(zone.extraPropertiesJSON, at: 5)
-                    .bind(blob: WKB.encode(.polygonal(zone.geometry)), at: 6).run()
-            }
-            for facility in dataset.facilities {
-                try connection.cached(SQL.insertFacility, name: "insertFacility")
-                    .bind(facility.id.rawValue, at: 1).bind(facility.category.rawValue, at: 2)
-                    .bind(facility.categoryFa, at: 3).bind(facility.nameFa, at: 4).bind(facility.nameEn, at: 5)
-                    .bind(facility.extraPropertiesJSON, at: 6)
-                    .bind(blob: WKB.encode(.point(facility.location)), at: 7).run()
-            }
-            for street in dataset.streets { try insert(street) }
-            let now = Timestamp.now()
-            try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
-                .bind(dataset.name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
-            let summary =
-                "{\"dataset\":\"\(dataset.name)\",\"parcels\":\(dataset.parcels.count),\"zones\":\(dataset.zones.count),\"facilities\":\(dataset.facilities.count),\"streets\":\(dataset.streets.count),\"rules\":\(dataset.rules.count)}"
-            _ = try bumpCityVersion(at: now)
-            try audit(
-                at: now, actor: actor, action: replace ? "import.replace" : "import", target: dataset.name,
-                before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)
+        } catch .abandoned {
+            // Rolled back on purpose: the caller's outcome says why.
         }
+        return outcome!
+    }
+
+    /// A dataset held in memory, written through the same path as a streamed one.
+    func importDataset(_ dataset: Dataset, source: String, replace: Bool, actor: String) throws(StoreError) {
+        try importDataset(name: dataset.name, rules: dataset.rules, source: source, replace: replace, actor: actor) {
+            (rows) throws(StoreError) in
+            for parcel in dataset.parcels { try rows.insert(parcel) }
+            for zone in dataset.zones { try rows.insert(zone) }
+            for facility in dataset.facilities { try rows.insert(facility) }
+            for street in dataset.streets { try rows.insert(street) }
+            return (true, ())
+        }
+    }
+}
+
+/// Where an import writes its features, inside its transaction, as it reads them; counts them
+/// for the audit record. Used on the writer's thread only, for the length of the import.
+package final class DatasetRows {
+    private let connection: Connection
+    fileprivate let bulk: BulkLoad
+    package private(set) var parcels = 0
+    package private(set) var zones = 0
+    package private(set) var facilities = 0
+    package private(set) var streets = 0
+
+    fileprivate init(connection: Connection) throws(StoreError) {
+        self.connection = connection
+        bulk = try BulkLoad(connection)
+    }
+
+    package func insert(_ parcel: Parcel) throws(StoreError) {
+        try connection.cached(SQL.insertParcel, name: "insertParcel")
+            .bind(parcel.id.rawValue, at: 1).bind(parcel.zoneCode?.rawValue, at: 2)
+            .bind(parcel.areaSquareMeters, at: 3).bind(parcel.currentUse?.rawValue, at: 4)
+            .bind(parcel.floors, at: 5).bind(parcel.address, at: 6).bind(parcel.extraPropertiesJSON, at: 7)
+            .bind(blob: WKB.encode(.polygonal(parcel.geometry)), at: 8).run()
+        bulk.loaded("parcel", box: parcel.geometry.bbox)
+        parcels += 1
+    }
+
+    package func insert(_ zone: Zone) throws(StoreError) {
+        try connection.cached(SQL.insertZone, name: "insertZone")
+            .bind(zone.id.rawValue, at: 1).bind(zone.code.rawValue, at: 2).bind(zone.nameFa, at: 3)
+            .bind(zone.nameEn, at: 4).bind(zone.extraPropertiesJSON, at: 5)
+            .bind(blob: WKB.encode(.polygonal(zone.geometry)), at: 6).run()
+        bulk.loaded("zone", box: zone.geometry.bbox)
+        zones += 1
+    }
+
+    package func insert(_ facility: Facility) throws(StoreError) {
+        try connection.cached(SQL.insertFacility, name: "insertFacility")
+            .bind(facility.id.rawValue, at: 1).bind(facility.category.rawValue, at: 2)
+            .bind(facility.categoryFa, at: 3).bind(facility.nameFa, at: 4).bind(facility.nameEn, at: 5)
+            .bind(facility.extraPropertiesJSON, at: 6)
+            .bind(blob: WKB.encode(.point(facility.location)), at: 7).run()
+        bulk.loaded("facility", box: BoundingBox(point: facility.location))
+        facilities += 1
+    }
+
+    package func insert(_ street: Street) throws(StoreError) {
+        try StoreWriter.insert(street, into: connection)
+        bulk.loaded("street", box: street.geometry.bbox)
+        streets += 1
     }
 }
 
 extension StoreWriter {
     /// A street row; streets have no history (Sync+Store.swift).
-    func insert(_ street: Street) throws(StoreError) {
+    func insert(_ street: Street) throws(StoreError) { try Self.insert(street, into: connection) }
+
+    static func insert(_ street: Street, into connection: Connection) throws(StoreError) {
         try connection.cached(SQL.insertStreet, name: "insertStreet")
             .bind(street.id, at: 1).bind(street.name, at: 2).bind(street.extraPropertiesJSON, at: 3)
             .bind(blob: WKB.encode(street.geometry), at: 4).run()

@@ -179,6 +179,12 @@ extension LandStore {
             problems += try connection.cached(layer.orphans, name: "spatialIndexOrphans").all { row in
                 StoreProblem(table: layer.index, id: row.string(0) ?? "", message: "entry for no \(layer.table) row")
             }
+            // The tree itself (an import writes it packed: LandStore/BulkLoad.swift): each node's
+            // cells within its parent's, every entry's leaf and every node's parent recorded.
+            let structure = try connection.cached("SELECT rtreecheck('\(layer.index)')", name: "rtreecheck").all { $0.string(0) ?? "" }
+            problems += structure.filter { $0 != "ok" }.flatMap { $0.split(separator: "\n") }.map {
+                StoreProblem(table: layer.index, id: "rtreecheck", message: String($0))
+            }
         }
 
         let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 }

@@ -26,6 +26,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The copy is not a database equal to its source (`reason` says what differs), or the source
     /// is not a database to back up.
     case backupFailed(reason: String)
+    /// A write its caller gave up on (an import whose folder had a problem): rolled back.
+    case abandoned
 
     package var description: String {
         switch self {
@@ -48,6 +50,7 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .targetExists(let path): return "\(path) exists; pass --force to replace it"
         case .fileSystem(let operation, let path, let message): return "\(operation) \(path): \(message)"
         case .backupFailed(let reason): return "backup failed: \(reason)"
+        case .abandoned: return "the write was given up and rolled back"
         }
     }
 }

@@ -49,7 +49,7 @@ struct Import: AsyncParsableCommand {
             Output.line("  facilities  \(summary.facilities)")
             Output.line("  streets     \(summary.streets)")
             Output.line("  rules       \(summary.rules)")
-            Output.line("read and validated in \(summary.readMilliseconds) ms, written in \(summary.writeMilliseconds) ms")
+            Output.line("read, validated and written in \(summary.milliseconds) ms")
             Output.line("imported dataset '\(summary.datasetName)'")
         } catch .invalidDataset(let problems) {
             for problem in problems { Output.error("error: \(problem)") }

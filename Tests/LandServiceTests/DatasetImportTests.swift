@@ -13,11 +13,9 @@ import TestSupport
 struct DatasetImportTests {
     let logger = Logger(label: "test")
 
+    /// `zamin import`'s path: read, checked and written one feature at a time.
     func importFolder(_ folder: URL, into path: String, replace: Bool = false) async throws {
-        let dataset = try DatasetImporter().readDataset(at: folder)
-        let store = try LandStore(path: path, create: true, logger: logger)
-        try await store.importDataset(dataset, source: folder.path, replace: replace, actor: "test")
-        await store.close()
+        _ = try await DatasetImporter().importFolder(folder, intoDatabaseAt: path, replace: replace, actor: "test", logger: logger)
     }
 
     @Test("Tehran round trip: counts, ids, attributes and areas match the GeoJSON")
@@ -216,12 +214,26 @@ struct DatasetImportTests {
         }
     }
 
+    @Test("a refused import into a new file leaves no file; the problem near the end of a file is found")
+    func refusedImportLeavesNoFile() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let path = directory.appending(path: "new.db").path
+        let folder = try Fixtures.copyOfDataset("tehran")
+        // The last parcel: every parcel before it has been written when the problem is read.
+        try editFeatureLine(folder.appending(path: "parcels.geojson"), 6672) { line in
+            line.replacingOccurrences(of: "P-006673", with: "P-000001")
+        }
+        await #expect(throws: ServiceError.self) { try await importFolder(folder, into: path) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left == [], "files left: \(left)")
+    }
+
     @Test("importing twice is refused unless replace")
     func importTwice() async throws {
         let path = try Fixtures.temporaryDirectory().appending(path: "city.db").path
         try await importFolder(Fixtures.dataset("tehran"), into: path)
         let before = try await contents(of: path)
-        await #expect(throws: StoreError.self) { try await importFolder(Fixtures.dataset("tehran"), into: path) }
+        await #expect(throws: ServiceError.self) { try await importFolder(Fixtures.dataset("tehran"), into: path) }
         #expect(try await contents(of: path) == before)
         try await importFolder(Fixtures.dataset("tehran"), into: path, replace: true)
         #expect(try await LandStore(path: path, create: false, logger: logger).counts().parcels == 6673)
