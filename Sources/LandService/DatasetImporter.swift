@@ -586,25 +586,54 @@ extension HasExtraProperties {
 }
 
 extension DatasetImporter {
-    /// `zamin import --sync`: reads and validates the folder as an import does, then applies
-    /// what differs from the store as edits by `import:<folder>` (LandStore.syncDataset).
-    /// Nothing is written when the folder has a problem, when there are conflicts and no
-    /// `prefer`, or with `dryRun`.
+    /// `zamin import --sync`: reads and validates the folder as an import does, one feature at a
+    /// time, comparing each with the stored one (LandStore.compareDataset: only the differences
+    /// are kept), then applies what differs as edits by `import:<folder>`. Nothing is written
+    /// when the folder has a problem, when there are conflicts and no `prefer`, or with `dryRun`.
+    /// When the city changed between the comparison and the write, the folder is compared again.
     package func syncFolder(
         _ folder: URL, intoDatabaseAt path: String, prefer: SyncPreference?, dryRun: Bool, logger: Logger
     ) async throws(ServiceError) -> (report: SyncReport, readMilliseconds: Int64, syncMilliseconds: Int64) {
+        // readMilliseconds: reading, checking and comparing (they go on together); syncMilliseconds: the write.
         let clock = ContinuousClock()
         let started = clock.now
-        let dataset = try readDataset(at: folder)
-        let read = clock.now - started
-        do {
-            let store = try LandStore(path: path, create: false, logger: logger)
-            let report = try await store.syncDataset(dataset, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
-            await store.close()
-            let synced = clock.now - started - read
-            return (report, read.wholeMilliseconds, synced.wholeMilliseconds)
-        } catch {
-            throw .store(error)
+        let (manifest, rules, headerProblems) = try readHeader(of: folder)
+        let store: LandStore
+        do { store = try LandStore(path: path, create: false, logger: logger) } catch { throw .store(error) }
+        var attempts = 0
+        while true {
+            attempts += 1
+            let compared = clock.now
+            let (plan, problems): (SyncPlan?, [ImportProblem])
+            do {
+                (plan, problems) = try await store.compareDataset(rules: rules, prefer: prefer) { (comparison) throws(StoreError) in
+                    let list = ProblemList(headerProblems)
+                    try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) {
+                        (feature) throws(StoreError) in
+                        guard list.items.isEmpty else { return }  // nothing will be written: only reading on
+                        switch feature {
+                        case .parcel(let parcel): try comparison.compare(parcel)
+                        case .zone(let zone): try comparison.compare(zone)
+                        case .facility(let facility): try comparison.compare(facility)
+                        case .street(let street): comparison.add(street)
+                        }
+                    }
+                    return (list.items.isEmpty, list.items)
+                }
+            } catch {
+                throw .store(error)
+            }
+            guard let plan, problems.isEmpty else { throw .invalidDataset(problems) }
+            let read = clock.now - compared
+            do {
+                let report = try await store.applySync(plan, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
+                await store.close()
+                return (report, (compared - started + read).wholeMilliseconds, (clock.now - compared - read).wholeMilliseconds)
+            } catch .cityChangedDuringSync where attempts < 3 {
+                logger.info("the city changed while the folder was compared; comparing again", metadata: ["attempt": "\(attempts)"])
+            } catch {
+                throw .store(error)
+            }
         }
     }
 }

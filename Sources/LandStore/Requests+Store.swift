@@ -220,7 +220,9 @@ extension StoreWriter {
     }
 
     /// When the current dataset was imported (the start of every first version).
-    func importedAt() throws(StoreError) -> String {
+    func importedAt() throws(StoreError) -> String { try Self.importedAt(connection) }
+
+    static func importedAt(_ connection: Connection) throws(StoreError) -> String {
         try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 } ?? ""
     }
 

@@ -51,6 +51,10 @@ enum SQL {
         SELECT facility_id, category, category_fa, name_fa, name_en, extra, AsBinary(geom)
         FROM facility ORDER BY facility_id
         """
+    /// Every stored id of a layer, for the features a sync's folder no longer has.
+    static let parcelIDs = "SELECT parcel_id FROM parcel ORDER BY parcel_id"
+    static let zoneIDs = "SELECT zone_id FROM zone ORDER BY zone_id"
+    static let facilityIDs = "SELECT facility_id FROM facility ORDER BY facility_id"
     static let countParcels = "SELECT count(*) FROM parcel"
     static let countZones = "SELECT count(*) FROM zone"
     static let countFacilities = "SELECT count(*) FROM facility"

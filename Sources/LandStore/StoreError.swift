@@ -26,6 +26,9 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The copy is not a database equal to its source (`reason` says what differs), or the source
     /// is not a database to back up.
     case backupFailed(reason: String)
+    /// A sync's plan was made against a city that has changed since (an edit or a decision
+    /// committed in between): compare again.
+    case cityChangedDuringSync
     /// A write its caller gave up on (an import whose folder had a problem): rolled back.
     case abandoned
 
@@ -51,6 +54,7 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileSystem(let operation, let path, let message): return "\(operation) \(path): \(message)"
         case .backupFailed(let reason): return "backup failed: \(reason)"
         case .abandoned: return "the write was given up and rolled back"
+        case .cityChangedDuringSync: return "the city changed while the folder was being compared; compare again"
         }
     }
 }

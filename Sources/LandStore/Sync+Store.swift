@@ -4,144 +4,273 @@ import GeoFormats
 /// `zamin import --sync`: the dataset folder compared with the store, what differs applied as
 /// edits through the one writer of each layer (Versions+Store.swift), all in one transaction.
 ///
-/// The comparison runs inside the write transaction (BEGIN IMMEDIATE holds SQLite's write
-/// lock), so a planner's edit or an approval either committed before it — and the sync sees it,
-/// as a conflict when the file would change it — or waits until the sync has committed: no
-/// change made meanwhile is overwritten unseen.
+/// Two steps, so that the folder streams through without holding the write lock for the time it
+/// takes to read (issue 16 point 8): the folder's features are compared one by one with the
+/// stored rows in a read transaction (`compareDataset`, each stored feature read by id, only
+/// the differences kept), then the plan is applied in a write transaction (`applySync`) only if
+/// the city's version is still the one the comparison read. A planner's edit or an approval
+/// committed in between makes the write refuse (`cityChangedDuringSync`) and the caller compares
+/// again, so no change made meanwhile is overwritten unseen.
 
 extension LandStore {
-    /// Compares `dataset` with the store and, unless `dryRun`, applies the differences as edits
-    /// by `actor` (`import:<source>`). With conflicts and no `prefer`, nothing is written and the
-    /// report lists them. Throws `notFound` when the store holds no dataset to sync with.
+    /// Compares the features `body` feeds to the comparison with the store, in one read
+    /// transaction; nil plan when `body` answers `proceed: false` (the folder had a problem).
+    /// Throws `notFound` when the store holds no dataset to sync with.
+    package func compareDataset<Outcome: Sendable>(
+        rules: [ZoningRule], prefer: SyncPreference?,
+        body: (SyncComparison) throws(StoreError) -> (proceed: Bool, outcome: Outcome)
+    ) async throws(StoreError) -> (plan: SyncPlan?, outcome: Outcome) {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.readTransaction { () throws(StoreError) -> (plan: SyncPlan?, outcome: Outcome) in
+                let comparison = try SyncComparison(connection, prefer: prefer)
+                let (proceed, outcome) = try body(comparison)
+                guard proceed else { return (nil, outcome) }
+                return (try comparison.plan(rules: rules), outcome)
+            }
+        }
+    }
+
+    /// Applies a plan unless `dryRun`, nothing changes, or there are conflicts and no `prefer`;
+    /// throws `cityChangedDuringSync` when the city changed since the plan was made.
+    package func applySync(_ plan: SyncPlan, actor: String, prefer: SyncPreference?, dryRun: Bool) async throws(StoreError) -> SyncReport {
+        try await writer.applySync(plan, actor: actor, prefer: prefer, dryRun: dryRun)
+    }
+
+    /// A dataset held in memory compared and applied (tests; the same path as a folder's).
     package func syncDataset(
         _ dataset: Dataset, actor: String, prefer: SyncPreference?, dryRun: Bool
     ) async throws(StoreError) -> SyncReport {
-        try await writer.syncDataset(dataset, actor: actor, prefer: prefer, dryRun: dryRun)
+        let (plan, _) = try await compareDataset(rules: dataset.rules, prefer: prefer) { (comparison) throws(StoreError) in
+            for parcel in dataset.parcels { try comparison.compare(parcel) }
+            for zone in dataset.zones { try comparison.compare(zone) }
+            for facility in dataset.facilities { try comparison.compare(facility) }
+            for street in dataset.streets { comparison.add(street) }
+            return (true, ())
+        }
+        return try await applySync(plan!, actor: actor, prefer: prefer, dryRun: dryRun)
+    }
+}
+
+/// What a comparison found: the report and the edits that bring the store to the folder, and
+/// the city's version it was made against.
+package struct SyncPlan: Sendable {
+    package var report: SyncReport
+    let datasetName: String
+    let version: Int
+    let parcelEdits: [(ParcelID, Parcel?, reason: String?)]
+    let zoneEdits: [(ZoneID, Zone?, reason: String?)]
+    let facilityEdits: [(FacilityID, Facility?, reason: String?)]
+    let streets: [Street]
+    let rules: [ZoningRule]
+}
+
+/// The folder's features compared one at a time with the stored rows of a read transaction;
+/// keeps only what differs. Used on one thread, for the length of the comparison.
+package final class SyncComparison {
+    private let connection: Connection
+    private let prefer: SyncPreference?
+    private let datasetName: String
+    private let version: Int
+    private let zaminChanges: (parcels: [String: SyncConflict.Cause], zones: [String: SyncConflict.Cause], facilities: [String: SyncConflict.Cause])
+    private let openRequests: [ParcelID: RequestID]
+    private var report = SyncReport()
+    private var parcels = LayerComparison<Parcel, ParcelID>(layer: .parcel)
+    private var zones = LayerComparison<Zone, ZoneID>(layer: .zone)
+    private var facilities = LayerComparison<Facility, FacilityID>(layer: .facility)
+    private var streets: [Street] = []
+
+    init(_ connection: Connection, prefer: SyncPreference?) throws(StoreError) {
+        self.connection = connection
+        self.prefer = prefer
+        guard let info = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all({ $0.string(0) }).first else {
+            throw StoreError.notFound(what: "a dataset to sync with (import one first)")
+        }
+        datasetName = info ?? ""
+        version = try StoreWriter.cityVersion(connection).number
+        zaminChanges = try StoreWriter.lastChangesMadeInZamin(connection)
+        openRequests = try StoreWriter.openRequestsByParcel(connection)
+    }
+
+    package func compare(_ parcel: Parcel) throws(StoreError) {
+        let stored = try connection.cached(SQL.parcelByID, name: "parcelByID").bind(parcel.id.rawValue, at: 1).all(LandStore.parcel).first
+        let (changes, requests) = (zaminChanges.parcels, openRequests)
+        parcels.take(
+            parcel, id: parcel.id, stored: stored, prefer: prefer,
+            differences: StoreWriter.differences
+        ) { stored, file in
+            // An edit made in Zamin the file would undo, or an open request whose parcel the
+            // file would reshape or remove (issue 16 point 1).
+            changes[stored.id.rawValue]
+                ?? requests[stored.id].flatMap { file == nil || file?.geometry != stored.geometry ? .openRequest($0) : nil }
+        }
+    }
+
+    package func compare(_ zone: Zone) throws(StoreError) {
+        let stored = try connection.cached(SQL.zoneByID, name: "zoneByID").bind(zone.id.rawValue, at: 1).all(LandStore.zone).first
+        let changes = zaminChanges.zones
+        // A rezoning made in Zamin is a decision the file must not silently undo.
+        zones.take(
+            zone, id: zone.id, stored: stored, prefer: prefer,
+            differences: StoreWriter.differences
+        ) { stored, _ in changes[stored.id.rawValue] }
+    }
+
+    package func compare(_ facility: Facility) throws(StoreError) {
+        let stored = try connection.cached(SQL.facilityByID, name: "facilityByID").bind(facility.id.rawValue, at: 1)
+            .all(LandStore.facility).first
+        let changes = zaminChanges.facilities
+        // An edit made in Zamin (OGC API – Features Part 4).
+        facilities.take(
+            facility, id: facility.id, stored: stored, prefer: prefer,
+            differences: { _, _ in "change it" }
+        ) { stored, _ in changes[stored.id.rawValue] }
+    }
+
+    /// Streets have no history: the folder's replace the stored ones when they differ.
+    package func add(_ street: Street) { streets.append(street) }
+
+    /// The stored features the folder no longer has, the streets and rules, and the plan.
+    func plan(rules: [ZoningRule]) throws(StoreError) -> SyncPlan {
+        let (parcelChanges, zoneChanges, facilityChanges, requests) = (zaminChanges.parcels, zaminChanges.zones, zaminChanges.facilities, openRequests)
+        for id in try connection.cached(SQL.parcelIDs, name: "parcelIDs").all({ ParcelID($0.string(0) ?? "") }) where !parcels.seen.contains(id) {
+            guard let stored = try connection.cached(SQL.parcelByID, name: "parcelByID").bind(id.rawValue, at: 1).all(LandStore.parcel).first else { continue }
+            parcels.remove(stored, id: id, prefer: prefer) { stored, _ in
+                parcelChanges[stored.id.rawValue] ?? requests[stored.id].map { .openRequest($0) }
+            }
+        }
+        for id in try connection.cached(SQL.zoneIDs, name: "zoneIDs").all({ ZoneID($0.string(0) ?? "") }) where !zones.seen.contains(id) {
+            guard let stored = try connection.cached(SQL.zoneByID, name: "zoneByID").bind(id.rawValue, at: 1).all(LandStore.zone).first else { continue }
+            zones.remove(stored, id: id, prefer: prefer) { stored, _ in
+                zoneChanges[stored.id.rawValue]
+            }
+        }
+        for id in try connection.cached(SQL.facilityIDs, name: "facilityIDs").all({ FacilityID($0.string(0) ?? "") })
+        where !facilities.seen.contains(id) {
+            guard let stored = try connection.cached(SQL.facilityByID, name: "facilityByID").bind(id.rawValue, at: 1).all(LandStore.facility).first
+            else { continue }
+            facilities.remove(stored, id: id, prefer: prefer) { stored, _ in
+                facilityChanges[stored.id.rawValue]
+            }
+        }
+
+        // Streets and rules have no history (no answer reads them at an instant): rows are
+        // replaced, and the audit record counts them.
+        let storedStreets = Dictionary(uniqueKeysWithValues: try StoreWriter.streets(connection).map { ($0.id, $0) })
+        let fileStreets = Dictionary(streets.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for street in streets {
+            if let stored = storedStreets[street.id] {
+                if stored == street { report.streets.unchanged += 1 } else { report.streets.changed += 1 }
+            } else {
+                report.streets.added += 1
+            }
+        }
+        report.streets.removed = storedStreets.keys.filter { fileStreets[$0] == nil }.count
+        let storedRules = Dictionary(uniqueKeysWithValues: try LandStore.rules(connection).map { ($0.code, $0) })
+        let fileRules = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        for rule in rules {
+            if let stored = storedRules[rule.code] {
+                if stored == rule { report.rules.unchanged += 1 } else { report.rules.changed += 1 }
+            } else {
+                report.rules.added += 1
+            }
+        }
+        report.rules.removed = storedRules.keys.filter { fileRules[$0] == nil }.count
+        report.parcels = parcels.counts
+        report.zones = zones.counts
+        report.facilities = facilities.counts
+        report.conflicts = (parcels.conflicts + zones.conflicts + facilities.conflicts)
+            .sorted { ($0.layer.rawValue, $0.id) < ($1.layer.rawValue, $1.id) }
+        return SyncPlan(
+            report: report, datasetName: datasetName, version: version, parcelEdits: parcels.edits, zoneEdits: zones.edits,
+            facilityEdits: facilities.edits, streets: streets, rules: rules)
+    }
+}
+
+/// One layer compared feature by feature: the edits that bring the store to the file (nil:
+/// remove), in file order then removals by id, each with the reason its history row gives.
+/// `conflict` says, for a stored feature the file would change (`file`) or remove (nil), why
+/// that needs the user's choice; with `prefer == .store` such a feature is kept as stored.
+struct LayerComparison<Feature: Equatable, ID: Hashable & Comparable & CustomStringConvertible> {
+    let layer: SyncConflict.Layer
+    private(set) var edits: [(ID, Feature?, reason: String?)] = []
+    private(set) var seen = Set<ID>()
+    private(set) var counts = SyncCounts()
+    private(set) var conflicts: [SyncConflict] = []
+
+    init(layer: SyncConflict.Layer) { self.layer = layer }
+
+    mutating func take(
+        _ feature: Feature, id: ID, stored: Feature?, prefer: SyncPreference?, differences: (Feature, Feature) -> String, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
+    ) {
+        seen.insert(id)
+        guard let stored else {
+            counts.added += 1
+            edits.append((id, feature, nil))
+            return
+        }
+        if stored == feature {
+            counts.unchanged += 1
+        } else {
+            change(id, from: stored, to: feature, prefer: prefer, differences: differences, conflict: conflict)
+        }
+    }
+
+    mutating func remove(
+        _ stored: Feature, id: ID, prefer: SyncPreference?, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
+    ) {
+        change(id, from: stored, to: nil, prefer: prefer, differences: { _, _ in "" }, conflict: conflict)
+    }
+
+    private mutating func change(
+        _ id: ID, from old: Feature, to new: Feature?, prefer: SyncPreference?, differences: (Feature, Feature) -> String, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
+    ) {
+        let cause = conflict(old, new)
+        if let cause {
+            conflicts.append(
+                SyncConflict(layer: layer, id: id.description, cause: cause, fileWould: new.map { differences(old, $0) } ?? "remove it"))
+            if prefer == .store { counts.kept += 1; return }
+        }
+        if new == nil { counts.removed += 1 } else { counts.changed += 1 }
+        edits.append((id, new, cause.map(StoreWriter.overriding)))
     }
 }
 
 extension StoreWriter {
-    func syncDataset(_ dataset: Dataset, actor: String, prefer: SyncPreference?, dryRun: Bool) throws(StoreError) -> SyncReport {
-        try connection.transaction { () throws(StoreError) -> SyncReport in
-            guard let info = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all({ $0.string(0) }).first else {
-                throw StoreError.notFound(what: "a dataset to sync with (import one first)")
-            }
-            var report = SyncReport()
-            let zaminChanges = try lastChangesMadeInZamin()
-            let openRequests = try openRequestsByParcel()
-
-            // Parcels: an edit made in Zamin the file would undo, or an open request whose
-            // parcel the file would reshape or remove (issue 16 point 1).
-            let parcelEdits = Self.compare(
-                file: dataset.parcels, stored: try LandStore.parcels(connection), id: \.id, layer: .parcel, prefer: prefer,
-                counts: &report.parcels, conflicts: &report.conflicts, differences: Self.differences
-            ) { stored, file in
-                zaminChanges.parcels[stored.id.rawValue]
-                    ?? openRequests[stored.id].flatMap { file == nil || file?.geometry != stored.geometry ? .openRequest($0) : nil }
-            }
-            // Zones: a rezoning made in Zamin is a decision the file must not silently undo.
-            let zoneEdits = Self.compare(
-                file: dataset.zones, stored: try LandStore.zones(connection), id: \.id, layer: .zone, prefer: prefer,
-                counts: &report.zones, conflicts: &report.conflicts, differences: Self.differences
-            ) { stored, _ in zaminChanges.zones[stored.id.rawValue] }
-            // Facilities: an edit made in Zamin (OGC API – Features Part 4).
-            let facilityEdits = Self.compare(
-                file: dataset.facilities, stored: try LandStore.facilities(connection), id: \.id, layer: .facility, prefer: prefer,
-                counts: &report.facilities, conflicts: &report.conflicts, differences: { _, _ in "change it" }
-            ) { stored, _ in zaminChanges.facilities[stored.id.rawValue] }
-
-            // Streets and rules have no history (no answer reads them at an instant): rows are
-            // replaced, and the audit record counts them.
-            let storedStreets = Dictionary(uniqueKeysWithValues: try streets().map { ($0.id, $0) })
-            let fileStreets = Dictionary(dataset.streets.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            for street in dataset.streets {
-                if let stored = storedStreets[street.id] {
-                    if stored == street { report.streets.unchanged += 1 } else { report.streets.changed += 1 }
-                } else {
-                    report.streets.added += 1
-                }
-            }
-            report.streets.removed = storedStreets.keys.filter { fileStreets[$0] == nil }.count
-            let storedRules = Dictionary(uniqueKeysWithValues: try LandStore.rules(connection).map { ($0.code, $0) })
-            let fileRules = Dictionary(dataset.rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
-            for rule in dataset.rules {
-                if let stored = storedRules[rule.code] {
-                    if stored == rule { report.rules.unchanged += 1 } else { report.rules.changed += 1 }
-                } else {
-                    report.rules.added += 1
-                }
-            }
-            report.rules.removed = storedRules.keys.filter { fileRules[$0] == nil }.count
-
-            report.conflicts.sort { ($0.layer.rawValue, $0.id) < ($1.layer.rawValue, $1.id) }
-            guard !dryRun, report.conflicts.isEmpty || prefer != nil, report.changesAnything else { return report }
-
+    func applySync(_ plan: SyncPlan, actor: String, prefer: SyncPreference?, dryRun: Bool) throws(StoreError) -> SyncReport {
+        var report = plan.report
+        guard !dryRun, report.conflicts.isEmpty || prefer != nil, report.changesAnything else { return report }
+        return try connection.transaction { () throws(StoreError) -> SyncReport in
+            guard try cityVersion().number == plan.version else { throw StoreError.cityChangedDuringSync }
             let now = Timestamp.now()
-            for (id, next, reason) in parcelEdits {
+            for (id, next, reason) in plan.parcelEdits {
                 try writeParcelVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
             }
-            for (id, next, reason) in zoneEdits {
+            for (id, next, reason) in plan.zoneEdits {
                 try writeZoneVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
             }
-            for (id, next, reason) in facilityEdits {
+            for (id, next, reason) in plan.facilityEdits {
                 try writeFacilityVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
             }
             if !report.streets.isEmpty {
                 try connection.execute("DELETE FROM street", name: "deleteStreets")
-                for street in dataset.streets { try insert(street) }
+                for street in plan.streets { try insert(street) }
             }
             if !report.rules.isEmpty {
                 try connection.execute("DELETE FROM zoning_rule", name: "deleteRules")
-                for rule in dataset.rules { try insert(rule) }
+                for rule in plan.rules { try insert(rule) }
             }
             report.cityVersion = try bumpCityVersion(at: now).number
             try markReshaped(at: now)
             try audit(
-                at: now, actor: actor, action: "import.sync", target: info ?? dataset.name, before: nil,
-                after: Self.summary(report, dataset: dataset.name, prefer: prefer))
+                at: now, actor: actor, action: "import.sync", target: plan.datasetName, before: nil,
+                after: Self.summary(report, dataset: plan.datasetName, prefer: prefer))
             report.applied = true
             return report
         }
     }
 
-    /// One layer compared: the edits that bring the store to the file (nil: remove), in file
-    /// order then removals by id, each with the reason its history row gives; counts and
-    /// conflicts added to the report's. `conflict` says, for a stored feature the file would
-    /// change (`file`) or remove (nil), why that needs the user's choice; with `prefer == .store`
-    /// such a feature is kept as stored.
-    private static func compare<Feature: Equatable, ID: Hashable & Comparable & CustomStringConvertible>(
-        file: [Feature], stored: [Feature], id: KeyPath<Feature, ID>, layer: SyncConflict.Layer, prefer: SyncPreference?,
-        counts: inout SyncCounts, conflicts: inout [SyncConflict], differences: (Feature, Feature) -> String,
-        conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
-    ) -> [(ID, Feature?, reason: String?)] {
-        let storedByID = Dictionary(uniqueKeysWithValues: stored.map { ($0[keyPath: id], $0) })
-        var edits: [(ID, Feature?, reason: String?)] = []
-        func change(_ key: ID, from old: Feature, to new: Feature?) {
-            let cause = conflict(old, new)
-            if let cause {
-                conflicts.append(
-                    SyncConflict(layer: layer, id: key.description, cause: cause, fileWould: new.map { differences(old, $0) } ?? "remove it"))
-                if prefer == .store { counts.kept += 1; return }
-            }
-            if new == nil { counts.removed += 1 } else { counts.changed += 1 }
-            edits.append((key, new, cause.map(Self.overriding)))
-        }
-        for feature in file {
-            let key = feature[keyPath: id]
-            guard let old = storedByID[key] else {
-                counts.added += 1
-                edits.append((key, feature, nil))
-                continue
-            }
-            if old == feature { counts.unchanged += 1 } else { change(key, from: old, to: feature) }
-        }
-        let inFile = Set(file.map { $0[keyPath: id] })
-        for key in storedByID.keys.sorted() where !inFile.contains(key) { change(key, from: storedByID[key]!, to: nil) }
-        return edits
-    }
-
     /// The reason a history row gives when the file replaced a change made in Zamin.
-    private static func overriding(_ cause: SyncConflict.Cause) -> String {
+    static func overriding(_ cause: SyncConflict.Cause) -> String {
         switch cause {
         case .changedInZamin(_, let requestID?, _, _): "sync --prefer file: the file replaced the values of request \(requestID)"
         case .changedInZamin(_, _, let zoneChangeID?, _): "sync --prefer file: the file replaced zone change \(zoneChangeID)"
@@ -175,10 +304,10 @@ extension StoreWriter {
     /// For each feature whose current version was made in Zamin (an approval, a rezoning, an edit:
     /// any actor but a file's `import:…`), who made it. Only changes since the dataset was
     /// imported count (older rows belong to a dataset that was replaced).
-    private func lastChangesMadeInZamin() throws(StoreError) -> (
+    static func lastChangesMadeInZamin(_ connection: Connection) throws(StoreError) -> (
         parcels: [String: SyncConflict.Cause], zones: [String: SyncConflict.Cause], facilities: [String: SyncConflict.Cause]
     ) {
-        let importedAt = try importedAt()
+        let importedAt = try importedAt(connection)
         func read(_ sql: String, name: String) throws(StoreError) -> [String: SyncConflict.Cause] {
             let rows = try connection.cached(sql, name: name).bind(importedAt, at: 1).all { row in
                 (row.string(0) ?? "", row.string(1) ?? "", row.int(2).map(RequestID.init), row.int(3), row.string(4) ?? "")
@@ -195,14 +324,14 @@ extension StoreWriter {
         )
     }
 
-    private func openRequestsByParcel() throws(StoreError) -> [ParcelID: RequestID] {
+    static func openRequestsByParcel(_ connection: Connection) throws(StoreError) -> [ParcelID: RequestID] {
         let rows = try connection.cached(SQL.openRequests, name: "openRequests").all { row in
             (ParcelID(row.string(0) ?? ""), RequestID(row.int(1) ?? 0))
         }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 
-    private func streets() throws(StoreError) -> [Street] {
+    static func streets(_ connection: Connection) throws(StoreError) -> [Street] {
         try connection.cached(SQL.allStreets, name: "allStreets").all { (row) throws(StoreError) in
             guard let wkb = row.blob(3), let geometry = try? WKB.decode(wkb) else {
                 throw StoreError.sqlite(code: 0, statement: "allStreets", message: "street geometry is unreadable")

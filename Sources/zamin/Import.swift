@@ -94,7 +94,7 @@ struct Import: AsyncParsableCommand {
             for conflict in report.conflicts { Output.line("  \(conflict)") }
         }
         Output.line(
-            "read and validated in \(result.readMilliseconds) ms, compared\(report.applied ? " and written" : "") in \(result.syncMilliseconds) ms")
+            "read, validated and compared in \(result.readMilliseconds) ms\(report.applied ? ", written in \(result.syncMilliseconds) ms" : "")")
         if dryRun {
             Output.line("dry run: the database was not changed")
         } else if !report.conflicts.isEmpty && preference == nil {
