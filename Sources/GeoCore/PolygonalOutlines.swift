@@ -17,6 +17,20 @@ package struct PolygonalOutlines: Sendable {
     /// Offset of feature i's record in `records`, by feature (the caller's positions 0..<count).
     let starts: [UInt32]
     let records: [Double]
+    /// Outlines replaced since the flat arrays were built (an edit that reshapes a feature), each
+    /// as a one-feature value: an edit costs one record, not a copy of the layer's. The owner
+    /// builds the arrays again once `replacedCount` grows (compaction).
+    private var replaced: [Int32: PolygonalOutlines] = [:]
+
+    /// The same outlines with feature `position`'s replaced by `outline`.
+    package func replacing(_ position: Int32, with outline: Polygonal) -> PolygonalOutlines {
+        var copy = self
+        copy.replaced[position] = PolygonalOutlines([outline], layoutOrder: [0])
+        return copy
+    }
+
+    /// Outlines held outside the flat arrays.
+    package var replacedCount: Int { replaced.count }
 
     /// Outlines of `features` (position i holds `features[i]`), their records laid out in
     /// `layoutOrder` — a permutation of the positions (any order gives the same answers; the
@@ -62,7 +76,8 @@ package struct PolygonalOutlines: Sendable {
 
     /// Whether feature `position` contains (x, y): `Polygonal.contains`'s half-open rule.
     package func contains(_ position: Int32, x: Double, y: Double) -> Bool {
-        records.withUnsafeBufferPointer { records in
+        if !replaced.isEmpty, let outline = replaced[position] { return outline.contains(0, x: x, y: y) }
+        return records.withUnsafeBufferPointer { records in
             var at = Int(starts[Int(position)])
             let parts = Int(records[at])
             at += 1
@@ -77,7 +92,8 @@ package struct PolygonalOutlines: Sendable {
 
     /// Whether feature `position`'s polygon meets the closed box: `Polygonal.intersects`.
     package func intersects(_ position: Int32, minX: Double, minY: Double, maxX: Double, maxY: Double) -> Bool {
-        records.withUnsafeBufferPointer { records in
+        if !replaced.isEmpty, let outline = replaced[position] { return outline.intersects(0, minX: minX, minY: minY, maxX: maxX, maxY: maxY) }
+        return records.withUnsafeBufferPointer { records in
             var at = Int(starts[Int(position)])
             let parts = Int(records[at])
             at += 1

@@ -13,6 +13,22 @@ package struct RenderedGeometries: Sendable {
     /// Decimals every coordinate was written with.
     package let decimals: Int
     private let texts: PackedTexts
+    /// Texts of geometries replaced since `texts` was written (an edit that reshapes a feature):
+    /// an edit renders one geometry, not the layer. The owner renders the layer again once
+    /// `replacedCount` grows (compaction).
+    private var replaced: [Int: [UInt8]] = [:]
+
+    /// The same texts with geometry `index`'s replaced by `geometry`'s.
+    package func replacing(_ index: Int, with geometry: Geometry) -> RenderedGeometries {
+        var copy = self
+        var writer = GeoJSONWriter(decimals: decimals)
+        writer.geometry(geometry)
+        copy.replaced[index] = writer.json.bytes
+        return copy
+    }
+
+    /// Texts held outside the packed array.
+    package var replacedCount: Int { replaced.count }
 
     package init(_ geometries: some Sequence<Geometry>, decimals: Int) {
         self.decimals = decimals
@@ -33,6 +49,7 @@ package struct RenderedGeometries: Sendable {
 
     /// Calls `body` with geometry `index`'s JSON text.
     package func withJSON<Result>(of index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try texts.withText(index, body)
+        if !replaced.isEmpty, let text = replaced[index] { return try text.withUnsafeBufferPointer(body) }
+        return try texts.withText(index, body)
     }
 }

@@ -91,6 +91,30 @@ package struct CitySnapshot: Sendable {
             parcelUseCounts: useCounts)
     }
 
+    /// The snapshot with parcel `position` replaced by `parcel`, outline included (same id): the
+    /// layer's overlays take the new outline (`PolygonLayer.reshaping`); the other layers, the
+    /// positions and, unless the address changed, the search catalogue are shared.
+    func reshaping(parcel position: Int32, to parcel: Parcel) -> CitySnapshot {
+        var useCounts = parcelUseCounts
+        let old = parcels[Int(position)]
+        if let use = old.currentUse {
+            useCounts[use, default: 0] -= 1
+            if useCounts[use] == 0 { useCounts[use] = nil }
+        }
+        if let use = parcel.currentUse { useCounts[use, default: 0] += 1 }
+        return CitySnapshot(
+            rules: rules, parcels: parcelLayer.reshaping(position, to: parcel, geometry: \.geometry), zones: zoneLayer,
+            facilities: FacilityLayer(self), sharedCatalog: old.address == parcel.address ? searchCatalog : nil,
+            parcelUseCounts: useCounts)
+    }
+
+    /// The snapshot with zone `position` replaced by `zone`, outline included (same id).
+    func reshaping(zone position: Int32, to zone: Zone) -> CitySnapshot {
+        CitySnapshot(
+            rules: rules, parcels: parcelLayer, zones: zoneLayer.reshaping(position, to: zone, geometry: \.geometry),
+            facilities: FacilityLayer(self), sharedCatalog: searchCatalog, parcelUseCounts: parcelUseCounts)
+    }
+
     private var parcelLayer: PolygonLayer<Parcel, ParcelID> {
         PolygonLayer(features: parcels, position: parcelPosition, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
     }
@@ -159,6 +183,32 @@ package struct CitySnapshot: Sendable {
         /// The same layer with other values of its features (same order and outlines).
         func withValues(_ features: ChunkedArray<Feature>) -> Self {
             Self(features: features, position: position, index: index, outlines: outlines, geometryJSON: geometryJSON)
+        }
+
+        /// The same layer with feature `position` replaced by `feature`, whose outline may differ
+        /// (same id, so the same position): the index, the flat outlines and the rendered texts
+        /// take the new outline in their overlays, and are built again from the features once
+        /// an overlay holds `LayerIndex.compactionThreshold` of them (issue 16 point 8: an edit
+        /// must not grow memory without bound). 100k parcels: 1.3–1.9 s per reshape when every
+        /// reshape rebuilt the layer.
+        func reshaping(_ position: Int32, to feature: Feature, geometry: (Feature) -> Polygonal) -> Self {
+            var features = self.features
+            features[Int(position)] = feature
+            let outline = geometry(feature)
+            var index = self.index
+            let box = outline.bbox
+            index.upsert(id: position, minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat)
+            var outlines = self.outlines.replacing(position, with: outline)
+            var geometryJSON = self.geometryJSON.replacing(Int(position), with: .polygonal(outline))
+            if index.needsCompaction || outlines.replacedCount > LayerIndex.compactionThreshold
+                || geometryJSON.replacedCount > LayerIndex.compactionThreshold
+            {
+                index = index.compacted()
+                let all = features.map(geometry)
+                outlines = PolygonalOutlines(all, layoutOrder: index.base.idsInLeafOrder)
+                geometryJSON = RenderedGeometries(all.lazy.map { .polygonal($0) }, decimals: geometryJSON.decimals)
+            }
+            return Self(features: features, position: self.position, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
     }
 

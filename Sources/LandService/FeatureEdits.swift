@@ -133,9 +133,10 @@ extension LandServices {
 }
 
 extension CitySnapshot {
-    /// The snapshot with one feature added, replaced or removed: its layer built again (positions
-    /// shift when a feature comes or goes, and an outline moves in the indexes), the other layers
-    /// shared. (Issue 16 point 8 asks for an overlay that avoids rebuilding a large layer per edit.)
+    /// The snapshot with one feature added, replaced or removed. A new value or a new outline of
+    /// the same feature costs a chunk of its layer and an entry in the indexes' overlays; a
+    /// feature that comes or goes still builds its layer again (positions shift), the other
+    /// layers shared.
     func applying(before: StoredFeature?, after: StoredFeature?) -> CitySnapshot {
         func edited<F>(_ features: some Collection<F>, id: (F) -> String, removing old: F?, adding new: F?) -> [F] {
             let gone = [old, new].compactMap { $0.map(id) }
@@ -152,6 +153,13 @@ extension CitySnapshot {
         case (.zone(let old)?, .zone(let new)?) where old.id == new.id && old.geometry == new.geometry:
             guard let position = zonePosition[old.id] else { break }
             return replacingValues(parcels: [:], zones: [position: new.withExtraPropertiesCompacted])
+        // A new outline, same id: the indexes take it in their overlays (CitySnapshot.reshaping).
+        case (.parcel(let old)?, .parcel(let new)?) where old.id == new.id:
+            guard let position = parcelPosition[old.id] else { break }
+            return reshaping(parcel: position, to: new.withExtraPropertiesCompacted)
+        case (.zone(let old)?, .zone(let new)?) where old.id == new.id:
+            guard let position = zonePosition[old.id] else { break }
+            return reshaping(zone: position, to: new.withExtraPropertiesCompacted)
         default:
             break
         }

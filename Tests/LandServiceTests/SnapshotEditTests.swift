@@ -1,5 +1,9 @@
+import Foundation
+import GeoCore
+import GeoFormats
 import LandModel
-import LandService
+// @testable for `applying(before:after:)`, the path every Part 4 edit publishes through.
+@testable import LandService
 import Testing
 import TestSupport
 
@@ -61,5 +65,58 @@ struct SnapshotEditTests {
         let back = observed.replacingAttributes([parcel.id: ParcelAttributes(zoneCode: parcel.zoneCode, currentUse: parcel.currentUse, floors: 1)])
         #expect(back.landUses == first.landUses, "a use no parcel has any more leaves the vocabulary")
         #expect(Array(first.parcels) == Array(services.snapshots.snapshot.parcels), "the first snapshot is untouched")
+    }
+
+    /// `polygonal` scaled about its first vertex by `factor` (a reshape that keeps the id).
+    static func scaled(_ polygonal: Polygonal, by factor: Double) -> Polygonal {
+        let x0 = polygonal.parts[0].exterior.xy[0], y0 = polygonal.parts[0].exterior.xy[1]
+        func ring(_ ring: Ring) -> Ring {
+            Ring(xy: ring.xy.enumerated().map { index, value in index % 2 == 0 ? x0 + (value - x0) * factor : y0 + (value - y0) * factor })
+        }
+        return Polygonal(parts: polygonal.parts.map { Polygon(exterior: ring($0.exterior), holes: $0.holes.map(ring)) }, isMulti: polygonal.isMulti)
+    }
+
+    @Test("reshapes through the overlays answer lookups, windows and geometry texts as brute force does, across compaction")
+    func reshapesAgainstBruteForce() async throws {
+        let services = try await TestCity.shared()
+        var snapshot = services.snapshots.snapshot
+        var random = SeededRandom(seed: 8)
+        func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * Double(random.next() % 1_000_000) / 1_000_000 }
+        let extent = snapshot.parcels.dropFirst().reduce(snapshot.parcels[0].geometry.bbox) { $0.union($1.geometry.bbox) }
+        for step in 1...1_100 {  // past LayerIndex.compactionThreshold (1,024) reshapes
+            let position = Int(random.next() % UInt64(snapshot.parcels.count))
+            var parcel = snapshot.parcels[position]
+            let old = StoredFeature.parcel(parcel)
+            parcel.geometry = Self.scaled(parcel.geometry, by: uniform(0.5, 1.5))
+            snapshot = snapshot.applying(before: old, after: .parcel(parcel))
+            #expect(snapshot.parcels[position].geometry == parcel.geometry)
+            guard step % 550 == 0 else { continue }
+            let outlines = Array(snapshot.parcels.map(\.geometry))
+            for _ in 0..<120 {
+                let point = Coordinate(uncheckedLon: uniform(extent.minLon, extent.maxLon), lat: uniform(extent.minLat, extent.maxLat))
+                // Overlapping parcels (reshapes grow some): the smallest id, i.e. position, wins.
+                let expected = outlines.indices.first { index in
+                    outlines[index].parts.contains { BruteForce.evenOddContains([$0.exterior] + $0.holes, x: point.lon, y: point.lat) }
+                }
+                #expect(snapshot.parcel(at: point).map(Int.init) == expected, "step \(step), point \(point)")
+                let size = uniform(0.0002, 0.003)
+                let window = BoundingBox(uncheckedMinLon: point.lon, minLat: point.lat, maxLon: point.lon + size, maxLat: point.lat + size)
+                let inWindow = outlines.indices.filter { index in
+                    outlines[index].parts.contains {
+                        BruteForce.polygonIntersectsBox($0, minX: window.minLon, minY: window.minLat, maxX: window.maxLon, maxY: window.maxLat)
+                    }
+                }
+                #expect(snapshot.parcels(intersecting: window).map(Int.init).sorted() == inWindow, "step \(step), window \(window)")
+            }
+            // The rendered text of each parcel is its outline (7 decimals), read back by Foundation.
+            for index in stride(from: 0, to: outlines.count, by: 97) {
+                let text = snapshot.parcelGeometryJSON.withJSON(of: index) { Data($0) }
+                let json = try JSONSerialization.jsonObject(with: text) as! [String: Any]
+                let first = ((json["coordinates"] as! [Any])[0] as! [Any])
+                let ring = (outlines[index].isMulti ? (first[0] as! [[Double]]) : (first as! [[Double]])).flatMap { $0 }
+                let exterior = outlines[index].parts[0].exterior.xy
+                #expect(ring.count == exterior.count && zip(ring, exterior).allSatisfy { abs($0 - $1) <= 0.5e-7 + 1e-12 }, "parcel \(index)")
+            }
+        }
     }
 }
