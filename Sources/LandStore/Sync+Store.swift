@@ -155,26 +155,8 @@ package final class SyncComparison {
 
         // Streets and rules have no history (no answer reads them at an instant): rows are
         // replaced, and the audit record counts them.
-        let storedStreets = Dictionary(uniqueKeysWithValues: try StoreWriter.streets(connection).map { ($0.id, $0) })
-        let fileStreets = Dictionary(streets.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for street in streets {
-            if let stored = storedStreets[street.id] {
-                if stored == street { report.streets.unchanged += 1 } else { report.streets.changed += 1 }
-            } else {
-                report.streets.added += 1
-            }
-        }
-        report.streets.removed = storedStreets.keys.filter { fileStreets[$0] == nil }.count
-        let storedRules = Dictionary(uniqueKeysWithValues: try LandStore.rules(connection).map { ($0.code, $0) })
-        let fileRules = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
-        for rule in rules {
-            if let stored = storedRules[rule.code] {
-                if stored == rule { report.rules.unchanged += 1 } else { report.rules.changed += 1 }
-            } else {
-                report.rules.added += 1
-            }
-        }
-        report.rules.removed = storedRules.keys.filter { fileRules[$0] == nil }.count
+        report.streets = Self.replacementCounts(file: streets, stored: try StoreWriter.streets(connection), key: \.id)
+        report.rules = Self.replacementCounts(file: rules, stored: try LandStore.rules(connection), key: \.code)
         report.parcels = parcels.counts
         report.zones = zones.counts
         report.facilities = facilities.counts
@@ -183,6 +165,24 @@ package final class SyncComparison {
         return SyncPlan(
             report: report, datasetName: datasetName, version: version, parcelEdits: parcels.edits, zoneEdits: zones.edits,
             facilityEdits: facilities.edits, streets: streets, rules: rules)
+    }
+}
+
+extension SyncComparison {
+    /// Added, changed, removed and unchanged rows of a table a sync replaces whole.
+    static func replacementCounts<Row: Equatable, Key: Hashable>(file: [Row], stored: [Row], key: (Row) -> Key) -> SyncCounts {
+        var counts = SyncCounts()
+        let storedByKey = Dictionary(stored.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let fileKeys = Set(file.map(key))
+        for row in file {
+            if let old = storedByKey[key(row)] {
+                if old == row { counts.unchanged += 1 } else { counts.changed += 1 }
+            } else {
+                counts.added += 1
+            }
+        }
+        counts.removed = storedByKey.keys.filter { !fileKeys.contains($0) }.count
+        return counts
     }
 }
 
