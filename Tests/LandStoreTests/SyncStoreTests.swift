@@ -105,6 +105,29 @@ struct SyncStoreTests {
         #expect(check.problems.isEmpty, "\(check.problems)")
     }
 
+    @Test("a plan compared before an approval committed is refused, and compared again it shows the approval as a conflict")
+    func changedBetweenCompareAndWrite() async throws {
+        let store = try await City.store()
+        let dataset = try await Self.file { parcels in parcels[1].floors = 9 }
+        let (plan, _) = try await store.compareDataset(rules: dataset.rules, prefer: nil) { (comparison) throws(StoreError) in
+            for parcel in dataset.parcels { try comparison.compare(parcel) }
+            for zone in dataset.zones { try comparison.compare(zone) }
+            return (true, ())
+        }
+        #expect(plan?.report.parcels == counts(changed: 1, unchanged: 1) && plan?.report.conflicts.isEmpty == true)
+        // Between the comparison and the write, a planner approves a request on P-2 (floors 4).
+        let filed = try await store.fileRequest(City.filing("P-2", code: "ZM-RACE"), actor: "public")
+        _ = try await store.decide(request: filed.id, decision: .approve, reason: nil, actor: "planner:x", afterCommit: { _ in })
+        await #expect(throws: StoreError.cityChangedDuringSync) {
+            _ = try await store.applySync(plan!, actor: "import:test", prefer: nil, dryRun: false)
+        }
+        #expect(try await store.allParcels().first { $0.id.rawValue == "P-2" }?.floors == 4, "the approval stands")
+        // Compared again: the file would undo the approval — a conflict, and nothing written.
+        let again = try await store.syncDataset(dataset, actor: "import:test", prefer: nil, dryRun: false)
+        #expect(!again.applied && again.conflicts.map(\.id) == ["P-2"])
+        #expect(try await store.allParcels().first { $0.id.rawValue == "P-2" }?.floors == 4)
+    }
+
     @Test("an approved value the file would set back is a conflict: refused, kept with prefer store, replaced with prefer file")
     func approvedConflict() async throws {
         let store = try await City.store()
