@@ -73,16 +73,9 @@ package struct CitySnapshot: Sendable {
     /// catalogue too unless a parcel's address changed (`searchTextChanged`). Costs a chunk of
     /// each layer per changed feature (`ChunkedArray`), not the layer.
     func replacingValues(parcels parcelChanges: [Int32: Parcel], zones zoneChanges: [Int32: Zone], searchTextChanged: Bool = false) -> CitySnapshot {
+        let useCounts = useCounts(after: parcelChanges.map { (self.parcels[Int($0.key)], $0.value) })
         var parcels = self.parcels
-        var useCounts = parcelUseCounts
-        for (position, parcel) in parcelChanges {
-            if let old = parcels[Int(position)].currentUse {
-                useCounts[old, default: 0] -= 1
-                if useCounts[old] == 0 { useCounts[old] = nil }
-            }
-            if let new = parcel.currentUse { useCounts[new, default: 0] += 1 }
-            parcels[Int(position)] = parcel
-        }
+        for (position, parcel) in parcelChanges { parcels[Int(position)] = parcel }
         var zones = self.zones
         for (position, zone) in zoneChanges { zones[Int(position)] = zone }
         return CitySnapshot(
@@ -95,17 +88,24 @@ package struct CitySnapshot: Sendable {
     /// layer's overlays take the new outline (`PolygonLayer.reshaping`); the other layers, the
     /// positions and, unless the address changed, the search catalogue are shared.
     func reshaping(parcel position: Int32, to parcel: Parcel) -> CitySnapshot {
-        var useCounts = parcelUseCounts
         let old = parcels[Int(position)]
-        if let use = old.currentUse {
-            useCounts[use, default: 0] -= 1
-            if useCounts[use] == 0 { useCounts[use] = nil }
-        }
-        if let use = parcel.currentUse { useCounts[use, default: 0] += 1 }
         return CitySnapshot(
             rules: rules, parcels: parcelLayer.reshaping(position, to: parcel, geometry: \.geometry), zones: zoneLayer,
             facilities: FacilityLayer(self), sharedCatalog: old.address == parcel.address ? searchCatalog : nil,
-            parcelUseCounts: useCounts)
+            parcelUseCounts: useCounts(after: [(old, parcel)]))
+    }
+
+    /// `parcelUseCounts` once each parcel `old` has become `new`.
+    private func useCounts(after changes: [(old: Parcel, new: Parcel)]) -> [LandUse: Int] {
+        var counts = parcelUseCounts
+        for (old, new) in changes {
+            if let use = old.currentUse {
+                counts[use, default: 0] -= 1
+                if counts[use] == 0 { counts[use] = nil }
+            }
+            if let use = new.currentUse { counts[use, default: 0] += 1 }
+        }
+        return counts
     }
 
     /// The snapshot with zone `position` replaced by `zone`, outline included (same id).
