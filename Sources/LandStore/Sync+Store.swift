@@ -67,99 +67,78 @@ package struct SyncPlan: Sendable {
 /// The folder's features compared one at a time with the stored rows of a read transaction;
 /// keeps only what differs. Used on one thread, for the length of the comparison.
 package final class SyncComparison {
-    private let connection: Connection
-    private let prefer: SyncPreference?
     private let datasetName: String
     private let version: Int
-    private let zaminChanges: (parcels: [String: SyncConflict.Cause], zones: [String: SyncConflict.Cause], facilities: [String: SyncConflict.Cause])
-    private let openRequests: [ParcelID: RequestID]
-    private var report = SyncReport()
-    private var parcels = LayerComparison<Parcel, ParcelID>(layer: .parcel)
-    private var zones = LayerComparison<Zone, ZoneID>(layer: .zone)
-    private var facilities = LayerComparison<Facility, FacilityID>(layer: .facility)
+    private let connection: Connection
+    private var parcels: LayerComparison<Parcel, ParcelID>
+    private var zones: LayerComparison<Zone, ZoneID>
+    private var facilities: LayerComparison<Facility, FacilityID>
     private var streets: [Street] = []
 
     init(_ connection: Connection, prefer: SyncPreference?) throws(StoreError) {
         self.connection = connection
-        self.prefer = prefer
         guard let info = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all({ $0.string(0) }).first else {
             throw StoreError.notFound(what: "a dataset to sync with (import one first)")
         }
         datasetName = info ?? ""
         version = try StoreWriter.cityVersion(connection).number
-        zaminChanges = try StoreWriter.lastChangesMadeInZamin(connection)
-        openRequests = try StoreWriter.openRequestsByParcel(connection)
-    }
-
-    package func compare(_ parcel: Parcel) throws(StoreError) {
-        let stored = try connection.cached(SQL.parcelByID, name: "parcelByID").bind(parcel.id.rawValue, at: 1).all(LandStore.parcel).first
-        let (changes, requests) = (zaminChanges.parcels, openRequests)
-        parcels.take(
-            parcel, id: parcel.id, stored: stored, prefer: prefer,
+        let changes = try StoreWriter.lastChangesMadeInZamin(connection)
+        let requests = try StoreWriter.openRequestsByParcel(connection)
+        parcels = LayerComparison(
+            layer: .parcel, prefer: prefer,
+            stored: { (id) throws(StoreError) in
+                try connection.cached(SQL.parcelByID, name: "parcelByID").bind(id.rawValue, at: 1).all(LandStore.parcel).first
+            },
+            storedIDs: { () throws(StoreError) in try connection.cached(SQL.parcelIDs, name: "parcelIDs").all { ParcelID($0.string(0) ?? "") } },
             differences: StoreWriter.differences
         ) { stored, file in
             // An edit made in Zamin the file would undo, or an open request whose parcel the
             // file would reshape or remove (issue 16 point 1).
-            changes[stored.id.rawValue]
+            changes.parcels[stored.id.rawValue]
                 ?? requests[stored.id].flatMap { file == nil || file?.geometry != stored.geometry ? .openRequest($0) : nil }
         }
-    }
-
-    package func compare(_ zone: Zone) throws(StoreError) {
-        let stored = try connection.cached(SQL.zoneByID, name: "zoneByID").bind(zone.id.rawValue, at: 1).all(LandStore.zone).first
-        let changes = zaminChanges.zones
         // A rezoning made in Zamin is a decision the file must not silently undo.
-        zones.take(
-            zone, id: zone.id, stored: stored, prefer: prefer,
+        zones = LayerComparison(
+            layer: .zone, prefer: prefer,
+            stored: { (id) throws(StoreError) in
+                try connection.cached(SQL.zoneByID, name: "zoneByID").bind(id.rawValue, at: 1).all(LandStore.zone).first
+            },
+            storedIDs: { () throws(StoreError) in try connection.cached(SQL.zoneIDs, name: "zoneIDs").all { ZoneID($0.string(0) ?? "") } },
             differences: StoreWriter.differences
-        ) { stored, _ in changes[stored.id.rawValue] }
+        ) { stored, _ in changes.zones[stored.id.rawValue] }
+        // An edit made in Zamin (OGC API – Features Part 4).
+        facilities = LayerComparison(
+            layer: .facility, prefer: prefer,
+            stored: { (id) throws(StoreError) in
+                try connection.cached(SQL.facilityByID, name: "facilityByID").bind(id.rawValue, at: 1).all(LandStore.facility).first
+            },
+            storedIDs: { () throws(StoreError) in
+                try connection.cached(SQL.facilityIDs, name: "facilityIDs").all { FacilityID($0.string(0) ?? "") }
+            },
+            differences: { _, _ in "change it" }
+        ) { stored, _ in changes.facilities[stored.id.rawValue] }
     }
 
-    package func compare(_ facility: Facility) throws(StoreError) {
-        let stored = try connection.cached(SQL.facilityByID, name: "facilityByID").bind(facility.id.rawValue, at: 1)
-            .all(LandStore.facility).first
-        let changes = zaminChanges.facilities
-        // An edit made in Zamin (OGC API – Features Part 4).
-        facilities.take(
-            facility, id: facility.id, stored: stored, prefer: prefer,
-            differences: { _, _ in "change it" }
-        ) { stored, _ in changes[stored.id.rawValue] }
-    }
+    package func compare(_ parcel: Parcel) throws(StoreError) { try parcels.take(parcel, id: parcel.id) }
+    package func compare(_ zone: Zone) throws(StoreError) { try zones.take(zone, id: zone.id) }
+    package func compare(_ facility: Facility) throws(StoreError) { try facilities.take(facility, id: facility.id) }
 
     /// Streets have no history: the folder's replace the stored ones when they differ.
     package func add(_ street: Street) { streets.append(street) }
 
     /// The stored features the folder no longer has, the streets and rules, and the plan.
     func plan(rules: [ZoningRule]) throws(StoreError) -> SyncPlan {
-        let (parcelChanges, zoneChanges, facilityChanges, requests) = (zaminChanges.parcels, zaminChanges.zones, zaminChanges.facilities, openRequests)
-        for id in try connection.cached(SQL.parcelIDs, name: "parcelIDs").all({ ParcelID($0.string(0) ?? "") }) where !parcels.seen.contains(id) {
-            guard let stored = try connection.cached(SQL.parcelByID, name: "parcelByID").bind(id.rawValue, at: 1).all(LandStore.parcel).first else { continue }
-            parcels.remove(stored, id: id, prefer: prefer) { stored, _ in
-                parcelChanges[stored.id.rawValue] ?? requests[stored.id].map { .openRequest($0) }
-            }
-        }
-        for id in try connection.cached(SQL.zoneIDs, name: "zoneIDs").all({ ZoneID($0.string(0) ?? "") }) where !zones.seen.contains(id) {
-            guard let stored = try connection.cached(SQL.zoneByID, name: "zoneByID").bind(id.rawValue, at: 1).all(LandStore.zone).first else { continue }
-            zones.remove(stored, id: id, prefer: prefer) { stored, _ in
-                zoneChanges[stored.id.rawValue]
-            }
-        }
-        for id in try connection.cached(SQL.facilityIDs, name: "facilityIDs").all({ FacilityID($0.string(0) ?? "") })
-        where !facilities.seen.contains(id) {
-            guard let stored = try connection.cached(SQL.facilityByID, name: "facilityByID").bind(id.rawValue, at: 1).all(LandStore.facility).first
-            else { continue }
-            facilities.remove(stored, id: id, prefer: prefer) { stored, _ in
-                facilityChanges[stored.id.rawValue]
-            }
-        }
-
+        try parcels.removeUnseen()
+        try zones.removeUnseen()
+        try facilities.removeUnseen()
+        var report = SyncReport()
+        report.parcels = parcels.counts
+        report.zones = zones.counts
+        report.facilities = facilities.counts
         // Streets and rules have no history (no answer reads them at an instant): rows are
         // replaced, and the audit record counts them.
         report.streets = Self.replacementCounts(file: streets, stored: try StoreWriter.streets(connection), key: \.id)
         report.rules = Self.replacementCounts(file: rules, stored: try LandStore.rules(connection), key: \.code)
-        report.parcels = parcels.counts
-        report.zones = zones.counts
-        report.facilities = facilities.counts
         report.conflicts = (parcels.conflicts + zones.conflicts + facilities.conflicts)
             .sorted { ($0.layer.rawValue, $0.id) < ($1.layer.rawValue, $1.id) }
         return SyncPlan(
@@ -192,38 +171,38 @@ extension SyncComparison {
 /// that needs the user's choice; with `prefer == .store` such a feature is kept as stored.
 struct LayerComparison<Feature: Equatable, ID: Hashable & Comparable & CustomStringConvertible> {
     let layer: SyncConflict.Layer
+    let prefer: SyncPreference?
+    /// The stored feature of an id, and every stored id.
+    let stored: (ID) throws(StoreError) -> Feature?
+    let storedIDs: () throws(StoreError) -> [ID]
+    /// The fields the file would change, for a conflict's line.
+    let differences: (Feature, Feature) -> String
+    let conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
     private(set) var edits: [(ID, Feature?, reason: String?)] = []
     private(set) var seen = Set<ID>()
     private(set) var counts = SyncCounts()
     private(set) var conflicts: [SyncConflict] = []
 
-    init(layer: SyncConflict.Layer) { self.layer = layer }
-
-    mutating func take(
-        _ feature: Feature, id: ID, stored: Feature?, prefer: SyncPreference?, differences: (Feature, Feature) -> String, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
-    ) {
+    /// The file's feature `id`, compared with the stored one.
+    mutating func take(_ feature: Feature, id: ID) throws(StoreError) {
         seen.insert(id)
-        guard let stored else {
+        guard let old = try stored(id) else {
             counts.added += 1
             edits.append((id, feature, nil))
             return
         }
-        if stored == feature {
-            counts.unchanged += 1
-        } else {
-            change(id, from: stored, to: feature, prefer: prefer, differences: differences, conflict: conflict)
+        if old == feature { counts.unchanged += 1 } else { change(id, from: old, to: feature) }
+    }
+
+    /// The stored features the file did not have, removed (by id).
+    mutating func removeUnseen() throws(StoreError) {
+        for id in try storedIDs() where !seen.contains(id) {
+            guard let old = try stored(id) else { continue }
+            change(id, from: old, to: nil)
         }
     }
 
-    mutating func remove(
-        _ stored: Feature, id: ID, prefer: SyncPreference?, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
-    ) {
-        change(id, from: stored, to: nil, prefer: prefer, differences: { _, _ in "" }, conflict: conflict)
-    }
-
-    private mutating func change(
-        _ id: ID, from old: Feature, to new: Feature?, prefer: SyncPreference?, differences: (Feature, Feature) -> String, conflict: (_ stored: Feature, _ file: Feature?) -> SyncConflict.Cause?
-    ) {
+    private mutating func change(_ id: ID, from old: Feature, to new: Feature?) {
         let cause = conflict(old, new)
         if let cause {
             conflicts.append(
