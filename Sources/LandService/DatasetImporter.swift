@@ -59,42 +59,41 @@ package struct DatasetImporter: Sendable {
         of folder: URL, manifest: DatasetManifest, knownCodes: Set<ZoneCode>, list: ProblemList,
         emit: (DatasetFeature) throws(Failure) -> Void
     ) throws(Failure) {
-        var seen = Set<String>()
-        try forEachFeature(folder: folder, mapping: manifest.parcels, required: true, list: list) { (feature) throws(Failure) in
-            let mapping = manifest.parcels
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
-            if let parcel = parcel(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+        try forEachIdentifiedFeature(folder: folder, mapping: manifest.parcels, required: true, list: list) { (feature, id, report) throws(Failure) in
+            if let parcel = parcel(feature, id: id, mapping: manifest.parcels, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
                 try emit(.parcel(parcel))
             }
         }
-        seen.removeAll()
-        try forEachFeature(folder: folder, mapping: manifest.zones, required: true, list: list) { (feature) throws(Failure) in
-            let mapping = manifest.zones
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
-            if let zone = zone(feature, id: id, mapping: mapping, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
+        try forEachIdentifiedFeature(folder: folder, mapping: manifest.zones, required: true, list: list) { (feature, id, report) throws(Failure) in
+            if let zone = zone(feature, id: id, mapping: manifest.zones, rulesFile: manifest.rules, knownCodes: knownCodes, report: report) {
                 try emit(.zone(zone))
             }
         }
-        seen.removeAll()
-        try forEachFeature(folder: folder, mapping: manifest.facilities, required: true, list: list) { (feature) throws(Failure) in
-            let mapping = manifest.facilities
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
-            if let facility = facility(feature, id: id, mapping: mapping, report: report) { try emit(.facility(facility)) }
+        try forEachIdentifiedFeature(folder: folder, mapping: manifest.facilities, required: true, list: list) { (feature, id, report) throws(Failure) in
+            if let facility = facility(feature, id: id, mapping: manifest.facilities, report: report) { try emit(.facility(facility)) }
         }
-        seen.removeAll()
         guard let mapping = manifest.streets else { return }
-        try forEachFeature(folder: folder, mapping: mapping, required: false, list: list) { (feature) throws(Failure) in
-            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
-            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+        try forEachIdentifiedFeature(folder: folder, mapping: mapping, required: false, list: list) { (feature, id, _) throws(Failure) in
             guard let geometry = feature.geometry else { return }
             try emit(
                 .street(
                     Street(
                         id: id, geometry: geometry, name: mapping.name.flatMap { feature.properties.text($0) },
                         extraPropertiesJSON: extraJSON(feature, mapping: mapping))))
+        }
+    }
+
+    /// Each feature of a layer's file with an id no feature before it in the file had; a feature
+    /// without one, or with a repeated one, is reported and skipped.
+    private func forEachIdentifiedFeature<Failure: Error>(
+        folder: URL, mapping: DatasetManifest.LayerMapping, required: Bool, list: ProblemList,
+        body: (GeoJSONFeature, String, Reporter) throws(Failure) -> Void
+    ) throws(Failure) {
+        var seen = Set<String>()
+        try forEachFeature(folder: folder, mapping: mapping, required: required, list: list) { (feature) throws(Failure) in
+            let report = Reporter(file: mapping.file, feature: feature, id: featureID(feature, mapping), list: list)
+            guard let id = uniqueID(feature, mapping: mapping, seen: &seen, report: report) else { return }
+            try body(feature, id, report)
         }
     }
 
