@@ -38,6 +38,9 @@ let package = Package(
         // Already in the graph through Hummingbird; named to run the metrics listener beside the
         // public one in one ServiceGroup.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // PostgreSQL + PostGIS as the store of several nodes (issue 17): the wire protocol, LISTEN and
+        // NOTIFY; LandStore alone imports it, as it alone imports SQLite.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -59,6 +62,9 @@ let package = Package(
             dependencies: [
                 "CSQLite", "LandModel", "GeoFormats", "GeoCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -88,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "zamin",
             dependencies: [
-                "LandAPI", "LandService", "LandModel",
+                "LandAPI", "LandService", "LandModel", "LandStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -24,3 +24,38 @@ require_swift() {
 build_release() {
   (cd "$ROOT" && swift build -c release --product zamin)
 }
+
+# PostgreSQL 15 + PostGIS 3 from Debian's packages (issue 17): the store of several nodes.
+POSTGRES_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
+
+# start_postgres DIR : a throwaway cluster in DIR (initdb, trust auth, 127.0.0.1 only, a free
+# port), started with pg_ctl and stopped by its postmaster's PID by stop_postgres (call it from
+# an EXIT trap). Sets POSTGRES_PID, POSTGRES_PORT and POSTGRES_ADMIN_URL (the `postgres`
+# database as its superuser). As root the cluster runs as the system user postgres, which
+# PostgreSQL requires.
+start_postgres() {
+  local dir=$1 bin
+  bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  local as=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    as=(runuser -u postgres --)
+    chmod 755 "$dir"; chown postgres "$dir"
+  fi
+  POSTGRES_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+    "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c max_connections=200 -c fsync=on" start >/dev/null
+  POSTGRES_PID=$(head -1 "$dir/data/postmaster.pid")
+  POSTGRES_BIN=$bin
+  POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres"
+  echo "postgres: cluster $dir/data, postmaster PID $POSTGRES_PID, 127.0.0.1:$POSTGRES_PORT"
+}
+
+# stop_postgres : fast shutdown of the cluster start_postgres started, by its PID; SIGKILL after 60 s.
+stop_postgres() {
+  [ -n "${POSTGRES_PID:-}" ] || return 0
+  kill -INT "$POSTGRES_PID" 2>/dev/null || return 0
+  for _ in $(seq 600); do kill -0 "$POSTGRES_PID" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$POSTGRES_PID" 2>/dev/null || true
+}

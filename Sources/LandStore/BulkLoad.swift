@@ -32,6 +32,11 @@ final class BulkLoad {
     /// Drops the per-row triggers (inside the caller's transaction).
     init(_ connection: Connection) throws(StoreError) {
         self.connection = connection
+        // PostgreSQL: GiST indexes are kept by the server; nothing to drop or pack.
+        guard connection.dialect == .sqlite else {
+            triggers = []
+            return
+        }
         let names = Self.geometryTables.flatMap { ["gii_\($0)_geom", "tmi_\($0)_geom"] }
         let quoted = names.map { "'\($0)'" }.joined(separator: ", ")
         triggers = try connection.cached(
@@ -42,6 +47,7 @@ final class BulkLoad {
 
     /// Notes the row just inserted into `table`, for its spatial index.
     func loaded(_ table: String, box: BoundingBox) {
+        guard !triggers.isEmpty else { return }
         entries[table, default: []].append(PackedEntry(id: connection.lastInsertRowID, box: box))
     }
 

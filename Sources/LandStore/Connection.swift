@@ -1,99 +1,111 @@
-import CSQLite
+/// One store contract, two implementations (issue 17 point 1). The store's logic — imports, edits
+/// with history, requests, sync, keys, audit — is written once, against `Connection` and
+/// `Statement`; a `DatabaseSession` is what reaches a database: `SQLiteSession` (the embedded
+/// file, the default) or `PostgresSession` (PostgreSQL + PostGIS, for several nodes). Nothing
+/// above LandStore knows which one it has.
+protocol DatabaseSession: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Runs SQL without parameters or result rows (DDL, BEGIN/COMMIT, PRAGMAs).
+    func execute(_ sql: String, name: String) throws(StoreError)
+    /// Prepares SQL already in this session's dialect.
+    func prepare(_ sql: String, name: String) throws(StoreError) -> any PreparedStatement
+    /// Rows changed by the last statement.
+    var changes: Int { get }
+    /// The integer key of the last row inserted into a table that has one.
+    var lastInsertRowID: Int64 { get }
+}
 
-/// One SQLite connection. Not Sendable: a connection is used by one task at a time (the writer
-/// actor owns one, the reader pool hands each out to one borrower). The handle never leaves
-/// this file's types; `deinit` alone closes it.
+/// A statement of one session: values bound by index (never interpolated into SQL), rows read by
+/// stepping.
+protocol PreparedStatement: AnyObject {
+    func reset()
+    func bind(_ value: String?, at index: Int32)
+    func bind(_ value: Int?, at index: Int32)
+    func bind(_ value: Double?, at index: Int32)
+    func bind(blob: [UInt8]?, at index: Int32)
+    /// Steps once; true while a row is available.
+    func step() throws(StoreError) -> Bool
+    func isNull(_ column: Int32) -> Bool
+    func string(_ column: Int32) -> String?
+    func int(_ column: Int32) -> Int?
+    func double(_ column: Int32) -> Double?
+    func blob(_ column: Int32) -> [UInt8]?
+}
+
+/// One connection of the store, over either session. Not Sendable: a connection is used by one
+/// task at a time (the writer actor owns one, the reader pool hands each out to one borrower).
 final class Connection {
-    let handle: OpaquePointer
-    private var statementCache: [String: Statement] = [:]
+    let session: any DatabaseSession
+    /// Where the connection goes, for messages: a file's path, or a PostgreSQL URL without its password.
     let path: String
+    private var statementCache: [String: Statement] = [:]
 
     enum Mode { case readWrite, readOnly }
 
-    init(path: String, mode: Mode, create: Bool = false) throws(StoreError) {
-        var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
-        switch mode {
-        case .readWrite: flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
-        case .readOnly: flags |= SQLITE_OPEN_READONLY
-        }
-        var db: OpaquePointer?
-        let code = sqlite3_open_v2(path, &db, flags, nil)
-        guard code == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(db)
-            throw .cannotOpen(path: path, message: message)
-        }
-        self.handle = db
+    /// A connection to the SQLite file at `path`.
+    convenience init(path: String, mode: Mode, create: Bool = false) throws(StoreError) {
+        self.init(session: try SQLiteSession(path: path, mode: mode, create: create), path: path)
+    }
+
+    init(session: any DatabaseSession, path: String) {
+        self.session = session
         self.path = path
-        sqlite3_extended_result_codes(db, 1)
-        // Readers and the writer wait for each other's short locks instead of failing at once.
-        sqlite3_busy_timeout(db, 10_000)
     }
 
-    deinit {
-        statementCache.removeAll()
-        sqlite3_close_v2(handle)
-    }
+    var dialect: SQLDialect { session.dialect }
 
-    /// Loads mod_spatialite (Debian: libsqlite3-mod-spatialite) through sqlite3_load_extension,
-    /// then switches extension loading off again so SQL cannot load anything else.
+    /// The SQLite session, for what only SQLite has (SpatiaLite, the online backup API, R*Tree
+    /// tables); nil on PostgreSQL.
+    var sqlite: SQLiteSession? { session as? SQLiteSession }
+
     func loadSpatiaLite() throws(StoreError) {
-        zamin_sqlite_enable_load_extension(handle, 1)
-        defer { zamin_sqlite_enable_load_extension(handle, 0) }
-        var error: UnsafeMutablePointer<CChar>?
-        var code = SQLITE_ERROR
-        for name in ["mod_spatialite", "mod_spatialite.so", "/usr/lib/x86_64-linux-gnu/mod_spatialite.so"] {
-            code = sqlite3_load_extension(handle, name, nil, &error)
-            if code == SQLITE_OK { return }
-        }
-        let message = error.map { String(cString: $0) } ?? "unknown error"
-        sqlite3_free(error)
-        throw .spatiaLiteMissing(message: message)
+        try sqlite?.loadSpatiaLite()
     }
 
     /// Runs SQL with no parameters and no result rows (PRAGMAs, DDL, BEGIN/COMMIT).
     func execute(_ sql: String, name: String = "exec") throws(StoreError) {
-        var error: UnsafeMutablePointer<CChar>?
-        let code = sqlite3_exec(handle, sql, nil, nil, &error)
-        guard code == SQLITE_OK else {
-            let message = error.map { String(cString: $0) } ?? ""
-            sqlite3_free(error)
-            throw .sqlite(code: code, statement: name, message: message)
-        }
+        try session.execute(sql, name: name)
     }
 
-    /// A statement prepared once per connection and reused (reset and cleared on each use).
+    /// A statement prepared once per connection and reused (reset and cleared on each use). `sql`
+    /// is in SQLite's dialect, the one every statement of `SQL` is written in; a PostgreSQL
+    /// session gets it translated (`SQLDialect.translate`).
     func cached(_ sql: String, name: String) throws(StoreError) -> Statement {
         if let statement = statementCache[sql] {
-            statement.reset()
+            statement.prepared.reset()
             return statement
         }
-        let statement = try Statement(connection: self, sql: sql, name: name)
+        let statement = Statement(prepared: try session.prepare(dialect.translate(sql), name: name), name: name)
         statementCache[sql] = statement
         return statement
     }
 
-    func error(_ code: Int32, statement: String) -> StoreError {
-        .sqlite(code: code, statement: statement, message: String(cString: sqlite3_errmsg(handle)))
-    }
-
-    var changes: Int { Int(sqlite3_changes(handle)) }
+    var changes: Int { session.changes }
 
     /// The rowid of the last row this connection inserted.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastInsertRowID: Int64 { session.lastInsertRowID }
 
     /// Runs several reads against one consistent snapshot of the database (a WAL read
-    /// transaction), so a commit in between cannot be seen half.
+    /// transaction; on PostgreSQL, REPEATABLE READ), so a commit in between cannot be seen half.
     func readTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN DEFERRED", name: "begin read")
+        try execute(dialect.beginRead, name: "begin read")
         defer { try? execute("COMMIT", name: "end read") }
         return try body()
     }
 
-    /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; any error rolls back, so a failed write
-    /// leaves the database exactly as it was.
+    /// Runs `body` as the store's one writer: SQLite's BEGIN IMMEDIATE, or on PostgreSQL a
+    /// transaction holding Zamin's advisory lock, so that writers of every node follow each
+    /// other as one SQLite writer does; any error rolls back, so a failed write leaves the
+    /// database exactly as it was.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN IMMEDIATE", name: "begin")
+        for (index, statement) in dialect.beginWrite.enumerated() {
+            do {
+                try execute(statement, name: "begin")
+            } catch {
+                if index > 0 { try? execute("ROLLBACK", name: "rollback") }
+                throw error
+            }
+        }
         do {
             let result = try body()
             try execute("COMMIT", name: "commit")
@@ -102,5 +114,60 @@ final class Connection {
             try? execute("ROLLBACK", name: "rollback")
             throw error
         }
+    }
+}
+
+/// A statement as the store's code uses it: bind by index, step, read columns by index.
+final class Statement {
+    let prepared: any PreparedStatement
+    let name: String
+
+    init(prepared: any PreparedStatement, name: String) {
+        self.prepared = prepared
+        self.name = name
+    }
+
+    @discardableResult
+    func bind(_ value: String?, at index: Int32) -> Statement {
+        prepared.bind(value, at: index)
+        return self
+    }
+
+    @discardableResult
+    func bind(_ value: Int?, at index: Int32) -> Statement {
+        prepared.bind(value, at: index)
+        return self
+    }
+
+    @discardableResult
+    func bind(_ value: Double?, at index: Int32) -> Statement {
+        prepared.bind(value, at: index)
+        return self
+    }
+
+    @discardableResult
+    func bind(blob: [UInt8]?, at index: Int32) -> Statement {
+        prepared.bind(blob: blob, at: index)
+        return self
+    }
+
+    func step() throws(StoreError) -> Bool { try prepared.step() }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(StoreError) {
+        while try step() {}
+    }
+
+    func isNull(_ column: Int32) -> Bool { prepared.isNull(column) }
+    func string(_ column: Int32) -> String? { prepared.string(column) }
+    func int(_ column: Int32) -> Int? { prepared.int(column) }
+    func double(_ column: Int32) -> Double? { prepared.double(column) }
+    func blob(_ column: Int32) -> [UInt8]? { prepared.blob(column) }
+
+    /// Collects every row with `makeRow`.
+    func all<T>(_ makeRow: (Statement) throws(StoreError) -> T) throws(StoreError) -> [T] {
+        var rows: [T] = []
+        while try step() { rows.append(try makeRow(self)) }
+        return rows
     }
 }

@@ -11,9 +11,31 @@ package final class LandStore: Sendable {
     let writer: StoreWriter
     let readers: ReaderPool
 
-    /// Opens (creating when asked) and migrates the database.
-    package init(path: String, create: Bool, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+    /// Which database the store is on.
+    package var isPostgres: Bool { postgres != nil }
+    /// The PostgreSQL database, nil for a SQLite file.
+    package let postgres: PostgresLocation?
+
+    private init(path: String, postgres: PostgresLocation?, writer: sending Connection, readers: ReaderPool) {
         self.path = path
+        self.postgres = postgres
+        self.writer = StoreWriter(connection: writer)
+        self.readers = readers
+    }
+
+    /// Whether `location` names a PostgreSQL database (a `postgres://` URL) rather than a file.
+    package static func isPostgresURL(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// Opens (creating when asked) and migrates the database: the SQLite file at `path`, or the
+    /// PostgreSQL database when `path` is a `postgres://` URL (`create` does not apply: the
+    /// database exists, its tables are made by the migrations).
+    package convenience init(path: String, create: Bool, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+        if Self.isPostgresURL(path) {
+            try self.init(postgres: PostgresLocation(url: path), readerCount: readerCount, logger: logger)
+            return
+        }
         let connection = try Connection(path: path, mode: .readWrite, create: create)
         try connection.loadSpatiaLite()
         // WAL: readers never block the writer. synchronous=FULL: an acknowledged write survives
@@ -22,8 +44,45 @@ package final class LandStore: Sendable {
         try connection.execute("PRAGMA synchronous = FULL")
         try connection.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(connection, logger: logger)
-        self.writer = StoreWriter(connection: connection)
-        self.readers = try ReaderPool(path: path, count: readerCount)
+        self.init(path: path, postgres: nil, writer: connection, readers: try ReaderPool(path: path, count: readerCount))
+    }
+
+    /// Opens and migrates a PostgreSQL + PostGIS database (issue 17): one writer connection and
+    /// `readerCount` readers, as on SQLite.
+    package convenience init(postgres location: PostgresLocation, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+        let connection = Connection(session: try PostgresSession(location, logger: logger), path: location.description)
+        try Self.migratePostgres(connection, logger: logger)
+        var readers: [Connection] = []
+        for _ in 0..<max(1, readerCount) {
+            readers.append(Connection(session: try PostgresSession(location, logger: logger), path: location.description))
+        }
+        self.init(path: location.description, postgres: location, writer: connection, readers: ReaderPool(connections: readers))
+    }
+
+    /// PostgreSQL's migrations (`PostgresSchema`): each in one transaction under the writers'
+    /// advisory lock, so that nodes started together migrate once.
+    static func migratePostgres(_ connection: Connection, logger: Logger) throws(StoreError) {
+        try connection.execute("CREATE TABLE IF NOT EXISTS zamin_schema (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), version BIGINT NOT NULL)", name: "zamin_schema")
+        func version() throws(StoreError) -> Int {
+            try connection.cached("SELECT version FROM zamin_schema WHERE singleton = 1", name: "schemaVersion").all { $0.int(0) ?? 0 }.first ?? 0
+        }
+        let found = try version()
+        guard found <= PostgresSchema.latestVersion else {
+            throw .schemaTooNew(found: found, supported: PostgresSchema.latestVersion)
+        }
+        for target in (found + 1)..<(PostgresSchema.latestVersion + 1) {
+            let applied = try connection.transaction { () throws(StoreError) -> Bool in
+                guard try version() < target else { return false }
+                for (number, statement) in PostgresSchema.all[target - 1].enumerated() {
+                    try connection.execute(statement, name: "migration \(target).\(number)")
+                }
+                try connection.execute(
+                    "INSERT INTO zamin_schema (singleton, version) VALUES (1, \(target)) ON CONFLICT (singleton) DO UPDATE SET version = \(target)",
+                    name: "set schema version")
+                return true
+            }
+            if applied { logger.info("migrated database schema", metadata: ["version": "\(target)", "store": "postgres"]) }
+        }
     }
 
     static func migrate(_ connection: Connection, logger: Logger) throws(StoreError) {
@@ -231,6 +290,7 @@ actor StoreWriter {
     init(connection: Connection) { self.connection = connection }
 
     func checkpoint() {
+        guard connection.dialect == .sqlite else { return }
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)", name: "checkpoint")
     }
 
@@ -246,8 +306,10 @@ actor StoreWriter {
         // A larger page cache for the bulk load: with SQLite's 2 MB default the tables and the id
         // indexes spill and re-read pages all along (1M parcels: 17.5–19.4 s and 169 MB against
         // 14.5–14.8 s and 237 MB with 64 MB; issue 16 point 8). Back to the default after.
-        try connection.execute("PRAGMA cache_size = -\(BulkLoad.cacheKibibytes)", name: "bulk cache_size")
-        defer { try? connection.execute("PRAGMA cache_size = -2000", name: "default cache_size") }
+        if connection.dialect == .sqlite {
+            try connection.execute("PRAGMA cache_size = -\(BulkLoad.cacheKibibytes)", name: "bulk cache_size")
+        }
+        defer { if connection.dialect == .sqlite { try? connection.execute("PRAGMA cache_size = -2000", name: "default cache_size") } }
         do {
             try connection.transaction { () throws(StoreError) in
                 let existing = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { row in
@@ -265,6 +327,8 @@ actor StoreWriter {
                         throw StoreError.replaceWouldLoseHistory(requests: requests, historyRows: historyRows)
                     }
                 }
+                // PostgreSQL: an import logs no row of the change log; nodes reload the whole city.
+                if connection.dialect == .postgres { try connection.execute("SET LOCAL zamin.bulk = 'on'", name: "bulk import") }
                 for statement in SQL.deleteLayers { try connection.execute(statement, name: "deleteLayers") }
                 for rule in rules { try insert(rule) }
                 let rows = try DatasetRows(connection: connection)

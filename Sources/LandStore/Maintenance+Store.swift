@@ -161,29 +161,33 @@ extension LandStore {
         }
         var problems: [StoreProblem] = []
 
-        let integrity = try connection.cached(SQL.integrityCheck, name: "integrityCheck").all { $0.string(0) ?? "" }
-        if integrity != ["ok"] {
-            problems += integrity.map { StoreProblem(table: "database", id: "integrity_check", message: $0) }
-        }
-        problems += try connection.cached(SQL.foreignKeyCheck, name: "foreignKeyCheck").all { row in
-            StoreProblem(
-                table: row.string(0) ?? "", id: row.string(1) ?? "?",
-                message: "refers to a \(row.string(2) ?? "") row that does not exist (foreign key \(row.int(3) ?? 0))")
-        }
-        for layer in SQL.spatialIndexChecks {
-            problems += try connection.cached(layer.missing, name: "spatialIndexMissing").all { row in
+        // The file's own checks (SQLite's integrity_check, foreign keys, SpatiaLite's R*Trees);
+        // PostgreSQL keeps its constraints and GiST indexes itself.
+        if connection.dialect == .sqlite {
+            let integrity = try connection.cached(SQL.integrityCheck, name: "integrityCheck").all { $0.string(0) ?? "" }
+            if integrity != ["ok"] {
+                problems += integrity.map { StoreProblem(table: "database", id: "integrity_check", message: $0) }
+            }
+            problems += try connection.cached(SQL.foreignKeyCheck, name: "foreignKeyCheck").all { row in
                 StoreProblem(
-                    table: layer.table, id: row.string(0) ?? "",
-                    message: "its box is missing from the spatial index \(layer.index) or smaller than its geometry")
+                    table: row.string(0) ?? "", id: row.string(1) ?? "?",
+                    message: "refers to a \(row.string(2) ?? "") row that does not exist (foreign key \(row.int(3) ?? 0))")
             }
-            problems += try connection.cached(layer.orphans, name: "spatialIndexOrphans").all { row in
-                StoreProblem(table: layer.index, id: row.string(0) ?? "", message: "entry for no \(layer.table) row")
-            }
-            // The tree itself (an import writes it packed: LandStore/BulkLoad.swift): each node's
-            // cells within its parent's, every entry's leaf and every node's parent recorded.
-            let structure = try connection.cached("SELECT rtreecheck('\(layer.index)')", name: "rtreecheck").all { $0.string(0) ?? "" }
-            problems += structure.filter { $0 != "ok" }.flatMap { $0.split(separator: "\n") }.map {
-                StoreProblem(table: layer.index, id: "rtreecheck", message: String($0))
+            for layer in SQL.spatialIndexChecks {
+                problems += try connection.cached(layer.missing, name: "spatialIndexMissing").all { row in
+                    StoreProblem(
+                        table: layer.table, id: row.string(0) ?? "",
+                        message: "its box is missing from the spatial index \(layer.index) or smaller than its geometry")
+                }
+                problems += try connection.cached(layer.orphans, name: "spatialIndexOrphans").all { row in
+                    StoreProblem(table: layer.index, id: row.string(0) ?? "", message: "entry for no \(layer.table) row")
+                }
+                // The tree itself (an import writes it packed: LandStore/BulkLoad.swift): each node's
+                // cells within its parent's, every entry's leaf and every node's parent recorded.
+                let structure = try connection.cached("SELECT rtreecheck('\(layer.index)')", name: "rtreecheck").all { $0.string(0) ?? "" }
+                problems += structure.filter { $0 != "ok" }.flatMap { $0.split(separator: "\n") }.map {
+                    StoreProblem(table: layer.index, id: "rtreecheck", message: String($0))
+                }
             }
         }
 
@@ -230,7 +234,7 @@ extension LandStore {
             (requests: row.int(0) ?? 0, approved: row.int(1) ?? 0, parcelVersions: row.int(2) ?? 0, zoneVersions: row.int(3) ?? 0)
         }.first ?? (0, 0, 0, 0)
         return IntegrityReport(
-            schemaVersion: try count(SQL.userVersion),
+            schemaVersion: try count(connection.dialect == .sqlite ? SQL.userVersion : "SELECT version FROM zamin_schema WHERE singleton = 1"),
             counts: StoreCounts(
                 parcels: try count(SQL.countParcels), zones: try count(SQL.countZones),
                 facilities: try count(SQL.countFacilities), streets: try count(SQL.countStreets), rules: try count(SQL.countRules)),

@@ -12,8 +12,11 @@ final class OnlineBackup {
 
     init(from source: Connection, to destination: Connection) throws(StoreError) {
         // On failure sqlite3_backup_init returns NULL and leaves the error on the destination.
-        guard let handle = sqlite3_backup_init(destination.handle, "main", source.handle, "main") else {
-            throw destination.error(sqlite3_errcode(destination.handle), statement: "backup_init")
+        guard let sourceSession = source.sqlite, let destinationSession = destination.sqlite else {
+            throw .backupFailed(reason: "the online backup API is SQLite's")
+        }
+        guard let handle = sqlite3_backup_init(destinationSession.handle, "main", sourceSession.handle, "main") else {
+            throw destinationSession.error(sqlite3_errcode(destinationSession.handle), statement: "backup_init")
         }
         self.handle = handle
         self.source = source

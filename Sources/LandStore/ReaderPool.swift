@@ -15,13 +15,17 @@ final class ReaderPool: @unchecked Sendable {
     private let state: Mutex<State>
     private let executor = DispatchTaskExecutor(label: "zamin.store.readers")
 
-    init(path: String, count: Int) throws(StoreError) {
+    convenience init(path: String, count: Int) throws(StoreError) {
         var connections: [Connection] = []
         for _ in 0..<max(1, count) {
             let connection = try Connection(path: path, mode: .readOnly)
             try connection.loadSpatiaLite()
             connections.append(connection)
         }
+        self.init(connections: connections)
+    }
+
+    init(connections: [Connection]) {
         self.connections = connections
         self.state = Mutex(State(free: Array(connections.indices)))
     }

@@ -247,5 +247,5 @@ extension JSONWriter {
 }
 
 extension Connection {
-    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastInsertedRowID: Int64 { lastInsertRowID }
 }

@@ -6,6 +6,12 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, message: String)
     case spatiaLiteMissing(message: String)
     case sqlite(code: Int32, statement: String, message: String)
+    /// PostgreSQL answered with an error: its SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html)
+    /// and message.
+    case postgres(state: String, statement: String, message: String)
+    /// The database cannot be reached (PostgreSQL stopped, the connection lost): a write is not
+    /// made and may be tried again later (503 with Retry-After at the API's edge).
+    case unavailable(message: String)
     case schemaTooNew(found: Int, supported: Int)
     case datasetAlreadyImported(name: String, importedAt: String)
     case notFound(what: String)
@@ -38,6 +44,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .spatiaLiteMissing(let message):
             return "cannot load SpatiaLite (mod_spatialite): \(message); install the Debian package libsqlite3-mod-spatialite"
         case .sqlite(let code, let statement, let message): return "SQLite error \(code) in \(statement): \(message)"
+        case .postgres(let state, let statement, let message): return "PostgreSQL error \(state) in \(statement): \(message)"
+        case .unavailable(let message): return "the database is unavailable: \(message)"
         case .schemaTooNew(let found, let supported):
             return "database schema version \(found) is newer than this zamin supports (\(supported))"
         case .datasetAlreadyImported(let name, let importedAt):

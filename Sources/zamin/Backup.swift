@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import LandService
+import LandStore
 import Logging
 
 /// `zamin backup`: a consistent copy of a database, also of one a server is writing to.
@@ -12,7 +14,7 @@ struct Backup: AsyncParsableCommand {
             Check it with `zamin check --db OUT`.
             """)
 
-    @Option(help: "The database to copy.") var db: String
+    @OptionGroup var store: StoreOptions
     @Flag(help: "Replace OUT when it exists.") var force = false
     @Option(help: "Pages copied per step (1 MiB at SQLite's 4 KiB pages).") var pagesPerStep = 256
     @Option(help: "Pause between steps in milliseconds, so a running server's own disk work is not starved.")
@@ -27,6 +29,8 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         Output.bootstrapLogging(level: .warning)
         let started = ContinuousClock.now
+        let db = try store.location()
+        if LandStore.isPostgresURL(db) { return try postgresDump(db, started: started) }
         do {
             let copy = try await Maintenance.backup(
                 databaseAt: db, to: out, force: force, pagesPerStep: pagesPerStep, pauseMilliseconds: pauseMs)
@@ -36,5 +40,36 @@ struct Backup: AsyncParsableCommand {
             Output.error("backup refused: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// PostgreSQL: `pg_dump --format=custom` (Debian's postgresql-client), which reads one
+    /// snapshot of the database, so writes made meanwhile are not half in it; restore with
+    /// `pg_restore`. Written to OUT.partial and renamed when pg_dump succeeded.
+    private func postgresDump(_ url: String, started: ContinuousClock.Instant) throws {
+        let location = try PostgresLocation(url: url)
+        if FileManager.default.fileExists(atPath: out) && !force {
+            Output.error("backup refused: \(out) exists; pass --force to replace it")
+            throw ExitCode(1)
+        }
+        let partial = out + ".partial"
+        let dump = Process()
+        dump.executableURL = URL(filePath: "/usr/bin/pg_dump")
+        dump.arguments = [
+            "--format=custom", "--host", location.host, "--port", "\(location.port)", "--username", location.user,
+            "--dbname", location.database, "--file", partial,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        if let password = location.password { environment["PGPASSWORD"] = password }
+        dump.environment = environment
+        try dump.run()
+        dump.waitUntilExit()
+        guard dump.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            Output.error("backup refused: pg_dump exited with \(dump.terminationStatus)")
+            throw ExitCode(1)
+        }
+        if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+        try FileManager.default.moveItem(atPath: partial, toPath: out)
+        Output.line("backed up \(location) to \(out) with pg_dump in \((ContinuousClock.now - started).wholeMilliseconds) ms; restore with pg_restore")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LandService
+import LandStore
 import Logging
 import Foundation
 
@@ -12,21 +13,26 @@ struct Check: AsyncParsableCommand {
             was checked, and exits 0, when all is well. It changes nothing in the file.
             """)
 
-    @Option(help: "The database file.") var db: String
+    @OptionGroup var store: StoreOptions
     @Flag(help: "The dataset's parcels are outlines that may overlap (building footprints, as GeoData/helsinki): list overlaps as notes instead of problems.")
     var parcelsMayOverlap = false
 
     func run() async throws {
         Output.bootstrapLogging(level: .warning)
-        guard FileManager.default.fileExists(atPath: db) else {
+        let location = try store.location()
+        let db = StoreOptions.shown(location)
+        guard LandStore.isPostgresURL(location) || FileManager.default.fileExists(atPath: location) else {
             Output.error("cannot check \(db): no such file")
             throw ExitCode(2)
         }
         let report: DatabaseCheckReport
         do {
-            report = try await Maintenance.check(databaseAt: db, parcelsMayOverlap: parcelsMayOverlap, logger: Logger(label: "zamin.check"))
-        } catch .store(let error) {
-            Output.error("cannot check \(db): \(error)")
+            report = try await Maintenance.check(databaseAt: location, parcelsMayOverlap: parcelsMayOverlap, logger: Logger(label: "zamin.check"))
+        } catch {
+            switch error {
+            case .store(let error): Output.error("cannot check \(db): \(error)")
+            default: Output.error("cannot check \(db): \(error)")
+            }
             throw ExitCode(2)
         }
         for problem in report.problems { Output.line(problem) }

@@ -22,7 +22,7 @@ struct Import: AsyncParsableCommand {
             what a sync would do.
             """)
 
-    @Option(help: "The database file (created when missing).") var db: String
+    @OptionGroup var store: StoreOptions
     @Flag(help: "Replace the dataset the database already holds (refused once it holds requests or history: use --sync).")
     var replace = false
     @Flag(help: "Apply what differs between the folder and the database as edits, with history.") var sync = false
@@ -38,8 +38,9 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         Output.bootstrapLogging(level: .warning)
-        if sync { return try await runSync() }
-        Output.line("importing \(folder) into \(db)")
+        let db = try store.location()
+        if sync { return try await runSync(db) }
+        Output.line("importing \(folder) into \(StoreOptions.shown(db))")
         do {
             let summary = try await DatasetImporter().importFolder(
                 URL(filePath: folder), intoDatabaseAt: db, replace: replace, actor: "cli:import",
@@ -61,8 +62,8 @@ struct Import: AsyncParsableCommand {
         }
     }
 
-    func runSync() async throws {
-        Output.line("\(dryRun ? "comparing" : "syncing") \(folder) with \(db)")
+    func runSync(_ db: String) async throws {
+        Output.line("\(dryRun ? "comparing" : "syncing") \(folder) with \(StoreOptions.shown(db))")
         let preference = prefer.flatMap(SyncPreference.init(rawValue:))
         let result: (report: SyncReport, readMilliseconds: Int64, syncMilliseconds: Int64)
         do {

@@ -13,7 +13,7 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key and print it once; only a salted hash is stored.")
 
-        @Option(help: "The database file.") var db: String
+        @OptionGroup var store: StoreOptions
         @Option(help: "planner or admin.") var role: String
         @Option(help: "A unique name for the key's holder; it is what the audit log records.") var name: String
 
@@ -26,9 +26,10 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             Output.bootstrapLogging(level: .warning)
+            let location = try store.location()
             do {
                 let key = try await APIKeys.create(
-                    databaseAt: db, name: name, roleName: role, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
+                    databaseAt: location, name: name, roleName: role, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
                 Output.line(key.token)
                 Output.error("created \(role) key '\(name)' (id \(key.keyID)); it is shown only this once")
             } catch .keyNameTaken {
@@ -44,12 +45,13 @@ struct Keys: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys: id, name, role, created, revoked (never secrets).")
 
-        @Option(help: "The database file.") var db: String
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
             Output.bootstrapLogging(level: .warning)
+            let location = try store.location()
             do {
-                for key in try await APIKeys.list(databaseAt: db, logger: Logger(label: "zamin.keys")) {
+                for key in try await APIKeys.list(databaseAt: location, logger: Logger(label: "zamin.keys")) {
                     Output.line("\(key.keyID)\t\(key.name)\t\(key.role)\t\(key.createdAt)\t\(key.revokedAt.map { "revoked \($0)" } ?? "active")")
                 }
             } catch {
@@ -62,13 +64,14 @@ struct Keys: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by name; it stops working at once.")
 
-        @Option(help: "The database file.") var db: String
+        @OptionGroup var store: StoreOptions
         @Option(help: "The key's name.") var name: String
 
         func run() async throws {
             Output.bootstrapLogging(level: .warning)
+            let location = try store.location()
             do {
-                try await APIKeys.revoke(databaseAt: db, name: name, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
+                try await APIKeys.revoke(databaseAt: location, name: name, actor: "cli:keys", logger: Logger(label: "zamin.keys"))
                 Output.line("revoked key '\(name)'")
             } catch .keyNotFound {
                 Output.error("no active key named '\(name)'")

@@ -2,6 +2,7 @@ import ArgumentParser
 import CoreMetrics
 import LandAPI
 import LandService
+import LandStore
 import Logging
 import Foundation
 import NIOCore
@@ -11,7 +12,7 @@ import Prometheus
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve a database over HTTP (stops cleanly on SIGINT/SIGTERM).")
 
-    @Option(help: "The database made by `zamin import` (env ZAMIN_DB).") var db: String?
+    @OptionGroup var store: StoreOptions
     @Option(help: "Address to listen on (env ZAMIN_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Port (env ZAMIN_PORT, default 8080).") var port: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
@@ -42,10 +43,8 @@ struct Serve: AsyncParsableCommand {
         let accessLog = BufferedLog()
         Output.bootstrapLogging(level: level, accessLog: accessLog)
         let logger = Logger(label: "zamin.serve")
-        guard let path = db ?? environment["ZAMIN_DB"] else {
-            throw ValidationError("give the database with --db FILE (or ZAMIN_DB)")
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
+        let path = try store.location()
+        guard LandStore.isPostgresURL(path) || FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no database at \(path): create it with `zamin import --db \(path) DIR`")
         }
         let chosenPort = port ?? environment["ZAMIN_PORT"].flatMap { Int($0) } ?? 8080

@@ -1,13 +1,13 @@
 import CSQLite
 
-/// A prepared statement of one connection; `deinit` finalizes it. Values are bound by index
-/// (`?1`), never interpolated into SQL.
-final class Statement {
+/// A prepared statement of one SQLite connection; `deinit` finalizes it. Values are bound by
+/// index (`?1`), never interpolated into SQL.
+final class SQLiteStatement: PreparedStatement {
     private let handle: OpaquePointer
-    private unowned let connection: Connection
+    private unowned let connection: SQLiteSession
     let name: String
 
-    init(connection: Connection, sql: String, name: String) throws(StoreError) {
+    init(session connection: SQLiteSession, sql: String, name: String) throws(StoreError) {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw connection.error(code, statement: name) }
@@ -23,26 +23,19 @@ final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
-    @discardableResult
-    func bind(_ value: String?, at index: Int32) -> Statement {
+    func bind(_ value: String?, at index: Int32) {
         if let value { sqlite3_bind_text(handle, index, value, -1, zamin_sqlite_transient()) } else { sqlite3_bind_null(handle, index) }
-        return self
     }
 
-    @discardableResult
-    func bind(_ value: Int?, at index: Int32) -> Statement {
+    func bind(_ value: Int?, at index: Int32) {
         if let value { sqlite3_bind_int64(handle, index, Int64(value)) } else { sqlite3_bind_null(handle, index) }
-        return self
     }
 
-    @discardableResult
-    func bind(_ value: Double?, at index: Int32) -> Statement {
+    func bind(_ value: Double?, at index: Int32) {
         if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
-        return self
     }
 
-    @discardableResult
-    func bind(blob: [UInt8]?, at index: Int32) -> Statement {
+    func bind(blob: [UInt8]?, at index: Int32) {
         if let blob {
             blob.withUnsafeBytes { raw in
                 _ = sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), zamin_sqlite_transient())
@@ -50,7 +43,6 @@ final class Statement {
         } else {
             sqlite3_bind_null(handle, index)
         }
-        return self
     }
 
     /// Steps once; true while a row is available.
@@ -61,11 +53,6 @@ final class Statement {
         case SQLITE_DONE: return false
         default: throw connection.error(code, statement: name)
         }
-    }
-
-    /// Runs a statement that returns no rows.
-    func run() throws(StoreError) {
-        while try step() {}
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
@@ -87,12 +74,5 @@ final class Statement {
         guard let pointer = sqlite3_column_blob(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
-    }
-
-    /// Collects every row with `makeRow`.
-    func all<T>(_ makeRow: (Statement) throws(StoreError) -> T) throws(StoreError) -> [T] {
-        var rows: [T] = []
-        while try step() { rows.append(try makeRow(self)) }
-        return rows
     }
 }

@@ -1,0 +1,287 @@
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// Where a PostgreSQL store is: `postgres://user[:password]@host[:port]/database`, as libpq and
+/// `psql` take it (https://www.postgresql.org/docs/15/libpq-connect.html §34.1.1). Only TCP; TLS
+/// off (a node and its database on one host or a private network; say so in the README).
+package struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+
+    /// Parses a `postgres://` or `postgresql://` URL; nil names what is wrong.
+    package init(url: String) throws(StoreError) {
+        var rest = Substring(url)
+        guard let scheme = ["postgresql://", "postgres://"].first(where: { rest.hasPrefix($0) }) else {
+            throw .cannotOpen(path: "postgres URL", message: "a PostgreSQL URL starts with postgres:// (postgres://user@host:port/database)")
+        }
+        rest = rest.dropFirst(scheme.count)
+        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
+        var user = "postgres"
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                user = Self.percentDecoded(credentials[..<colon])
+                password = Self.percentDecoded(credentials[credentials.index(after: colon)...])
+            } else {
+                user = Self.percentDecoded(credentials)
+            }
+        }
+        let hostPort: Substring
+        var database = user
+        if let slash = rest.firstIndex(of: "/") {
+            hostPort = rest[..<slash]
+            let name = rest[rest.index(after: slash)...]
+            if !name.isEmpty { database = Self.percentDecoded(name) }
+        } else {
+            hostPort = rest
+        }
+        var host = String(hostPort)
+        var port = 5432
+        if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
+            host = String(hostPort[..<colon])
+            guard let number = Int(hostPort[hostPort.index(after: colon)...]), (1...65_535).contains(number) else {
+                throw .cannotOpen(path: "postgres URL", message: "the port of a PostgreSQL URL is a number from 1 to 65535")
+            }
+            port = number
+        }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else {
+            throw .cannotOpen(path: "postgres URL", message: "a PostgreSQL URL names its host (postgres://user@127.0.0.1:5432/zamin)")
+        }
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+    }
+
+    /// The URL without its password: for logs, messages and `/health`.
+    package var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.first {
+            utf8 = utf8.dropFirst()
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The event loops of the store's PostgreSQL connections: their own, so that the threads that
+/// wait for an answer (the writer's and the readers' dispatch queues) are never one of them.
+enum PostgresEventLoops {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+}
+
+/// Waits for a future from a thread that is not its event loop's: the store's code is synchronous
+/// and runs on dispatch queues of its own (BlockingExecutors), as SQLite's calls do.
+func waitFor<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+    precondition(!future.eventLoop.inEventLoop, "a store call waited on its own event loop")
+    let done = DispatchSemaphore(value: 0)
+    let outcome = Mutex<Result<T, any Error>?>(nil)
+    future.whenComplete { result in
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.withLock { $0! }.get()
+}
+
+/// One PostgreSQL connection, the `DatabaseSession` of several nodes' store.
+final class PostgresSession: DatabaseSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    var changes = 0
+    var lastInsertRowID: Int64 = 0
+    var dialect: SQLDialect { .postgres }
+
+    init(_ location: PostgresLocation, logger: Logger) throws(StoreError) {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .notice)
+        self.logger = quiet
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+        do {
+            connection = try waitFor(
+                PostgresConnection.connect(
+                    on: PostgresEventLoops.group.next(), configuration: configuration, id: Self.nextID(), logger: quiet))
+        } catch {
+            throw .unavailable(message: "cannot connect to \(location): \(Self.message(of: error))")
+        }
+    }
+
+    deinit {
+        // PostgresNIO requires a connection to be closed before it is released.
+        let closing: EventLoopFuture<Void> = connection.close()
+        _ = try? waitFor(closing)
+    }
+
+    private static let ids = Atomic<Int>(0)
+    private static func nextID() -> Int { ids.add(1, ordering: .relaxed).newValue }
+
+    func execute(_ sql: String, name: String) throws(StoreError) {
+        do {
+            _ = try waitFor(connection.simpleQuery(sql))
+        } catch {
+            throw Self.storeError(error, statement: name)
+        }
+    }
+
+    func prepare(_ sql: String, name: String) throws(StoreError) -> any PreparedStatement {
+        PostgresStatement(session: self, sql: sql, name: name)
+    }
+
+    func run(_ sql: String, bindings: PostgresBindings, name: String) throws(StoreError) -> PostgresQueryResult {
+        do {
+            return try waitFor(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+        } catch {
+            throw Self.storeError(error, statement: name)
+        }
+    }
+
+    /// The server's message and SQLSTATE, never the statement's bound values (an applicant's
+    /// national id may be one); a lost connection is `unavailable` (503 at the API's edge).
+    static func storeError(_ error: any Error, statement: String) -> StoreError {
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                return .postgres(state: state, statement: statement, message: error.serverInfo?[.message] ?? "")
+            }
+            return .unavailable(message: "PostgreSQL connection lost in \(statement): \(message(of: error))")
+        }
+        return .unavailable(message: "PostgreSQL error in \(statement): \(message(of: error))")
+    }
+
+    static func message(of error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return String(describing: underlying) }
+            return "\(error.code)"
+        }
+        return String(describing: error)
+    }
+}
+
+/// A statement of a PostgreSQL session: the values are kept until the first step, which runs
+/// the query (extended protocol, binary values) and holds its rows.
+final class PostgresStatement: PreparedStatement {
+    private enum Value {
+        case text(String), integer(Int), real(Double), bytes([UInt8]), null
+    }
+
+    private unowned let session: PostgresSession
+    private let sql: String
+    private let name: String
+    private let isInsert: Bool
+    private var values: [Value] = []
+    private var rows: [PostgresRandomAccessRow]?
+    private var position = -1
+
+    init(session: PostgresSession, sql: String, name: String) {
+        self.session = session
+        self.sql = sql
+        self.name = name
+        isInsert = sql.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("INSERT")
+    }
+
+    func reset() {
+        values.removeAll(keepingCapacity: true)
+        rows = nil
+        position = -1
+    }
+
+    private func set(_ value: Value, at index: Int32) {
+        let slot = Int(index) - 1
+        while values.count <= slot { values.append(.null) }
+        values[slot] = value
+    }
+
+    func bind(_ value: String?, at index: Int32) { set(value.map(Value.text) ?? .null, at: index) }
+    func bind(_ value: Int?, at index: Int32) { set(value.map(Value.integer) ?? .null, at: index) }
+    func bind(_ value: Double?, at index: Int32) { set(value.map(Value.real) ?? .null, at: index) }
+    func bind(blob: [UInt8]?, at index: Int32) { set(blob.map(Value.bytes) ?? .null, at: index) }
+
+    func step() throws(StoreError) -> Bool {
+        if rows == nil {
+            var bindings = PostgresBindings(capacity: values.count)
+            for value in values {
+                switch value {
+                case .text(let text): bindings.append(text)
+                case .integer(let integer): bindings.append(integer)
+                case .real(let real): bindings.append(real)
+                case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+                case .null: bindings.appendNull()
+                }
+            }
+            let result = try session.run(sql, bindings: bindings, name: name)
+            rows = result.rows.map { $0.makeRandomAccess() }
+            session.changes = result.metadata.rows ?? 0
+            if isInsert, let first = rows?.first, let key = try? first[0].decode(Int.self) {
+                session.lastInsertRowID = Int64(key)
+            }
+        }
+        position += 1
+        return position < rows!.count
+    }
+
+    private func cell(_ column: Int32) -> PostgresCell? {
+        guard let rows, position >= 0, position < rows.count, Int(column) < rows[position].count else { return nil }
+        let cell = rows[position][Int(column)]
+        return cell.bytes == nil ? nil : cell
+    }
+
+    func isNull(_ column: Int32) -> Bool { cell(column) == nil }
+
+    func string(_ column: Int32) -> String? {
+        guard let cell = cell(column) else { return nil }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return (try? cell.decode(Int.self)).map(String.init)
+        case .float4, .float8: return (try? cell.decode(Double.self)).map { "\($0)" }
+        case .bool: return (try? cell.decode(Bool.self)).map { $0 ? "1" : "0" }
+        default: return try? cell.decode(String.self)
+        }
+    }
+
+    func int(_ column: Int32) -> Int? {
+        guard let cell = cell(column) else { return nil }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return try? cell.decode(Int.self)
+        case .bool: return (try? cell.decode(Bool.self)).map { $0 ? 1 : 0 }
+        case .float4, .float8: return (try? cell.decode(Double.self)).map { Int($0) }
+        default: return (try? cell.decode(String.self)).flatMap { Int($0) }
+        }
+    }
+
+    func double(_ column: Int32) -> Double? {
+        guard let cell = cell(column) else { return nil }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return (try? cell.decode(Int.self)).map(Double.init)
+        case .float4, .float8: return try? cell.decode(Double.self)
+        default: return (try? cell.decode(String.self)).flatMap { Double($0) }
+        }
+    }
+
+    func blob(_ column: Int32) -> [UInt8]? {
+        guard var bytes = cell(column)?.bytes else { return nil }
+        return bytes.readBytes(length: bytes.readableBytes)
+    }
+}
