@@ -45,7 +45,7 @@ start_postgres() {
   POSTGRES_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c max_connections=200 -c fsync=on" start >/dev/null
+    "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c max_connections=1000 -c fsync=on" start >/dev/null
   POSTGRES_PID=$(head -1 "$dir/data/postmaster.pid")
   POSTGRES_BIN=$bin
   POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres"

@@ -8,16 +8,28 @@ struct HealthController: Sendable {
 
     var endpoint: Endpoint {
         Endpoint(
-            method: .get, path: "/health", summary: "Liveness and layer sizes", tag: "operations", parameters: [.lang],
-            responses: [.ok(MediaType.json)], handler: { _, _, _ in health() })
+            method: .get, path: "/health", summary: "Liveness, layer sizes and how current the node is", tag: "operations",
+            parameters: [
+                .lang,
+                .query(
+                    "ready", .oneOf(["", "true"]),
+                    "Readiness (issue 17): 503 until the node has caught up with the store after start-up, and while it "
+                        + "cannot reach the store or lags it by more than 5 s"),
+            ],
+            responses: [.ok(MediaType.json), .error(503, "Not ready: still catching up with the store, or cannot reach it")],
+            handler: { _, _, input in health(readiness: input.query.string("ready") != nil) })
     }
 
-    func health() -> Response {
+    /// A node lagging its store by more than this is not ready (a load balancer sends elsewhere).
+    static let readyLagMilliseconds: Int64 = 5_000
+
+    func health(readiness: Bool = false) -> Response {
         let health = services.health
+        let ready = health.caughtUp && health.storeReachable && health.lagMilliseconds <= Self.readyLagMilliseconds
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("status")
-        writer.string("ok")
+        writer.string(readiness && !ready ? "catching_up" : "ok")
         writer.key("parcels")
         writer.number(health.parcels)
         writer.key("zones")
@@ -30,8 +42,20 @@ struct HealthController: Sendable {
         writer.number(health.dataVersion)
         writer.key("data_changed_at")
         if let changedAt = health.dataChangedAt { writer.string(changedAt) } else { writer.null() }
+        // How current this node is (issue 17 point 3): the newest version it read from the store,
+        // how long it has been behind, whether it caught up since start-up.
+        writer.key("store")
+        writer.string(health.store)
+        writer.key("store_version")
+        writer.number(health.storeVersion)
+        writer.key("lag_ms")
+        writer.number(Int(health.lagMilliseconds))
+        writer.key("store_reachable")
+        writer.bool(health.storeReachable)
+        writer.key("ready")
+        writer.bool(ready)
         writer.endObject()
-        return JSONResponse.make(writer.bytes, contentType: "application/json")
+        return JSONResponse.make(writer.bytes, status: readiness && !ready ? .serviceUnavailable : .ok, contentType: "application/json")
     }
 }
 

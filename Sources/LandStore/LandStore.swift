@@ -23,6 +23,12 @@ package final class LandStore: Sendable {
         self.readers = readers
     }
 
+    /// On PostgreSQL, what wakes a node when another commits a change (LISTEN/NOTIFY); nil on SQLite,
+    /// where the follower polls the file's version.
+    package func changeListener(logger: Logger) -> ChangeListener? {
+        postgres.map { ChangeListener(location: $0, logger: logger) }
+    }
+
     /// Whether `location` names a PostgreSQL database (a `postgres://` URL) rather than a file.
     package static func isPostgresURL(_ location: String) -> Bool {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")

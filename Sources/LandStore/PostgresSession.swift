@@ -1,5 +1,5 @@
 import Dispatch
-import Logging
+package import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
@@ -184,8 +184,10 @@ final class PostgresSession: DatabaseSession {
 /// A statement of a PostgreSQL session: the values are kept until the first step, which runs
 /// the query (extended protocol, binary values) and holds its rows.
 final class PostgresStatement: PreparedStatement {
+    /// A bound value; a NULL keeps the type it was bound as, so that PostgreSQL can tell the
+    /// parameter's type in `$1 IS NULL OR at >= $1` (an untyped NULL there is error 42P08).
     private enum Value {
-        case text(String), integer(Int), real(Double), bytes([UInt8]), null
+        case text(String?), integer(Int?), real(Double?), bytes([UInt8]?)
     }
 
     private unowned let session: PostgresSession
@@ -211,14 +213,14 @@ final class PostgresStatement: PreparedStatement {
 
     private func set(_ value: Value, at index: Int32) {
         let slot = Int(index) - 1
-        while values.count <= slot { values.append(.null) }
+        while values.count <= slot { values.append(.text(nil)) }
         values[slot] = value
     }
 
-    func bind(_ value: String?, at index: Int32) { set(value.map(Value.text) ?? .null, at: index) }
-    func bind(_ value: Int?, at index: Int32) { set(value.map(Value.integer) ?? .null, at: index) }
-    func bind(_ value: Double?, at index: Int32) { set(value.map(Value.real) ?? .null, at: index) }
-    func bind(blob: [UInt8]?, at index: Int32) { set(blob.map(Value.bytes) ?? .null, at: index) }
+    func bind(_ value: String?, at index: Int32) { set(.text(value), at: index) }
+    func bind(_ value: Int?, at index: Int32) { set(.integer(value), at: index) }
+    func bind(_ value: Double?, at index: Int32) { set(.real(value), at: index) }
+    func bind(blob: [UInt8]?, at index: Int32) { set(.bytes(blob), at: index) }
 
     func step() throws(StoreError) -> Bool {
         if rows == nil {
@@ -228,8 +230,7 @@ final class PostgresStatement: PreparedStatement {
                 case .text(let text): bindings.append(text)
                 case .integer(let integer): bindings.append(integer)
                 case .real(let real): bindings.append(real)
-                case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
-                case .null: bindings.appendNull()
+                case .bytes(let bytes): bindings.append(bytes.map { ByteBuffer(bytes: $0) })
                 }
             }
             let result = try session.run(sql, bindings: bindings, name: name)
@@ -284,4 +285,59 @@ final class PostgresStatement: PreparedStatement {
         guard var bytes = cell(column)?.bytes else { return nil }
         return bytes.readBytes(length: bytes.readableBytes)
     }
+}
+
+/// `LISTEN zamin_changes` on a connection of its own (issue 17 point 3): each notification (sent
+/// by the change-log triggers when a transaction that wrote the city commits) raises a flag the
+/// node's follower reads, so it looks for changes at once instead of at its next poll. A
+/// notification sent while the connection is down is not replayed: the follower's poll stays,
+/// and a lost connection is opened again on the next `takeNotification`.
+package final class ChangeListener: Sendable {
+    private let location: PostgresLocation
+    private let logger: Logger
+    private let notified = Atomic<Bool>(false)
+    private let state = Mutex<(session: PostgresSessionBox?, connecting: Bool)>((nil, false))
+
+    package init(location: PostgresLocation, logger: Logger) {
+        self.location = location
+        self.logger = logger
+    }
+
+    /// True once after each notification (and after the listener connected again, when one may
+    /// have been missed).
+    package func takeNotification() -> Bool {
+        ensureListening()
+        return notified.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
+    private func ensureListening() {
+        let start: Bool = state.withLock { state in
+            if let session = state.session, !session.connection.isClosed { return false }
+            if state.connecting { return false }
+            state.connecting = true
+            return true
+        }
+        guard start else { return }
+        DispatchQueue.global().async { [self] in
+            defer { state.withLock { $0.connecting = false } }
+            do {
+                let session = try PostgresSession(location, logger: logger)
+                _ = session.connection.addListener(channel: PostgresSchema.changeChannel) { [self] _, _ in
+                    notified.store(true, ordering: .releasing)
+                }
+                // Anything committed while no one listened is found by the follower's next look.
+                notified.store(true, ordering: .releasing)
+                state.withLock { $0.session = PostgresSessionBox(session) }
+            } catch {
+                logger.warning("cannot LISTEN for changes; polling only", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// A session held by `ChangeListener` under its lock; its connection is only used to listen.
+final class PostgresSessionBox: @unchecked Sendable {
+    let session: PostgresSession
+    var connection: PostgresConnection { session.connection }
+    init(_ session: PostgresSession) { self.session = session }
 }

@@ -56,6 +56,14 @@ enum SQLDialect: Sendable {
             if character == "?" {
                 characters.removeFirst()
                 out.append("$")
+                // `?N IS NULL`: a NULL bound there has no type PostgreSQL can tell (42P08).
+                let digits = characters.prefix(while: { $0.isNumber })
+                if !digits.isEmpty, characters.dropFirst(digits.count).hasPrefix(" IS NULL") {
+                    out += digits + "::text"
+                    characters = characters.dropFirst(digits.count)
+                    previous = "t"
+                    continue
+                }
                 previous = "$"
                 continue
             }
@@ -63,6 +71,18 @@ enum SQLDialect: Sendable {
                 if characters.hasPrefix("GeomFromWKB(") {
                     out += "ST_GeomFromWKB("
                     characters = characters.dropFirst("GeomFromWKB(".count)
+                    previous = "("
+                    continue
+                }
+                if characters.hasPrefix("HausdorffDistance(") {
+                    out += "ST_HausdorffDistance("
+                    characters = characters.dropFirst("HausdorffDistance(".count)
+                    previous = "("
+                    continue
+                }
+                if characters.hasPrefix("GeomFromText(") {
+                    out += "ST_GeomFromText("
+                    characters = characters.dropFirst("GeomFromText(".count)
                     previous = "("
                     continue
                 }

@@ -51,9 +51,7 @@ struct RequestCity: Sendable {
 
     static func make(publicPostsPerMinute: Int = 10_000, dataset: String = "tehran") async throws -> RequestCity {
         let recorder = LogRecorder()
-        let path = try Fixtures.temporaryDirectory().appending(path: "\(dataset).db").path
-        _ = try await DatasetImporter().importFolder(
-            Fixtures.dataset(dataset), intoDatabaseAt: path, replace: false, actor: "test", logger: recorder.logger)
+        let path = try await TestDatabase.imported(dataset)
         let services = try await LandServices.open(databaseAt: path, logger: recorder.logger)
         return RequestCity(services: services, publicPostsPerMinute: publicPostsPerMinute, recorder: recorder, path: path)
     }

@@ -77,7 +77,7 @@ struct DatasetImportTests {
 
     @Test("Helsinki imports through its dataset.json manifest")
     func helsinkiManifest() async throws {
-        let path = try Fixtures.temporaryDirectory().appending(path: "helsinki.db").path
+        let path = try TestDatabase.fresh("helsinki")
         let folder = Fixtures.dataset("helsinki")
         try await importFolder(folder, into: path)
         let store = try LandStore(path: path, create: false, logger: logger)
@@ -130,7 +130,7 @@ struct DatasetImportTests {
     func expectRefused(
         _ expectedFragments: [String], mutate: (URL) throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let path = try Fixtures.temporaryDirectory().appending(path: "city.db").path
+        let path = try TestDatabase.fresh()
         try await importFolder(Fixtures.dataset("tehran"), into: path)
         let before = try await contents(of: path)
         let folder = try Fixtures.copyOfDataset("tehran")
@@ -230,7 +230,7 @@ struct DatasetImportTests {
 
     @Test("importing twice is refused unless replace")
     func importTwice() async throws {
-        let path = try Fixtures.temporaryDirectory().appending(path: "city.db").path
+        let path = try TestDatabase.fresh()
         try await importFolder(Fixtures.dataset("tehran"), into: path)
         let before = try await contents(of: path)
         await #expect(throws: ServiceError.self) { try await importFolder(Fixtures.dataset("tehran"), into: path) }
@@ -245,7 +245,7 @@ struct ConcurrentReadTests {
     @Test("readers see the whole old dataset or the whole new one while the writer commits, never an error")
     func readersDuringReplace() async throws {
         let logger = Logger(label: "test")
-        let path = try Fixtures.temporaryDirectory().appending(path: "city.db").path
+        let path = try TestDatabase.fresh()
         let tehran = try DatasetImporter().readDataset(at: Fixtures.dataset("tehran"))
         let helsinki = try DatasetImporter().readDataset(at: Fixtures.dataset("helsinki"))
         let store = try LandStore(path: path, create: true, logger: logger)

@@ -19,7 +19,7 @@ struct ChangeRequestStoreTests {
     }
 
     static func store() async throws -> LandStore {
-        let path = try Fixtures.temporaryDirectory().appending(path: "city.db").path
+        let path = try TestDatabase.fresh()
         let store = try LandStore(path: path, create: true, logger: logger)
         let rule = ZoningRule(
             code: ZoneCode("R1"), nameFa: nil, nameEn: nil, allowedUses: [LandUse("residential")],

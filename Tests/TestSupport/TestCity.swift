@@ -6,11 +6,8 @@ import Logging
 /// Each call makes its own copy, so tests never share files.
 package enum TestCity {
     package static func services(_ dataset: String = "tehran") async throws -> LandServices {
-        let path = try Fixtures.temporaryDirectory().appending(path: "\(dataset).db").path
-        let logger = Logger(label: "test")
-        _ = try await DatasetImporter().importFolder(
-            Fixtures.dataset(dataset), intoDatabaseAt: path, replace: false, actor: "test", logger: logger)
-        return try await LandServices.open(databaseAt: path, logger: logger)
+        let path = try await TestDatabase.imported(dataset)
+        return try await LandServices.open(databaseAt: path, logger: Logger(label: "test"))
     }
 
     /// One read-only city per dataset per test process, for suites that only read: importing

@@ -33,7 +33,7 @@ class Server:
         env = dict(os.environ, **(extra_env or {}))
         self.log_file = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [ZAMIN, "serve", "--db", str(self.db), "--port", str(self.port), *extra_args],
+            [ZAMIN, "serve", *database_args(self.db), "--port", str(self.port), *extra_args],
             stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -60,6 +60,11 @@ class Server:
                 self.process.wait()
         self.log_file.close()
         return self.process.returncode
+
+
+def database_args(db):
+    """`--postgres URL` for a PostgreSQL database (test_nodes.py), `--db FILE` for a file."""
+    return ["--postgres", db] if str(db).startswith("postgres://") else ["--db", str(db)]
 
 
 def import_dataset(db: Path, folder: Path, replace=False):
