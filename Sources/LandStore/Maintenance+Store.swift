@@ -43,7 +43,7 @@ extension SQL {
             CASE WHEN r.kind IN ('subdivision', 'merger')
               THEN (SELECT count(DISTINCT l.parent_id) FROM parcel_lineage AS l WHERE l.request_id = r.request_id) ELSE 1 END AS expected
           FROM change_request AS r LEFT JOIN parcel_history AS h ON h.request_id = r.request_id
-          WHERE r.status = 'approved' GROUP BY r.request_id)
+          WHERE r.status = 'approved' GROUP BY r.request_id) AS approvals
         WHERE rows <> expected OR expected = 0 ORDER BY request_id
         """
     /// History rows that name a request which is not approved, or is about another parcel (for
