@@ -44,17 +44,22 @@ start_postgres() {
   fi
   POSTGRES_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c max_connections=1000 -c fsync=on" start >/dev/null
+  # The options are kept beside the cluster: a fault test stops and starts it again with them
+  # (Tests/e2e/test_faults.py).
+  echo "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c max_connections=1000 -c fsync=on" > "$dir/options"
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "$(cat "$dir/options")" start >/dev/null
   POSTGRES_PID=$(head -1 "$dir/data/postmaster.pid")
+  POSTGRES_DIR=$dir
   POSTGRES_BIN=$bin
   POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres"
   echo "postgres: cluster $dir/data, postmaster PID $POSTGRES_PID, 127.0.0.1:$POSTGRES_PORT"
 }
 
-# stop_postgres : fast shutdown of the cluster start_postgres started, by its PID; SIGKILL after 60 s.
+# stop_postgres : fast shutdown of the cluster start_postgres started, by its PID (read again from
+# postmaster.pid: a fault test may have restarted it); SIGKILL after 60 s.
 stop_postgres() {
   [ -n "${POSTGRES_PID:-}" ] || return 0
+  if [ -f "$POSTGRES_DIR/data/postmaster.pid" ]; then POSTGRES_PID=$(head -1 "$POSTGRES_DIR/data/postmaster.pid"); fi
   kill -INT "$POSTGRES_PID" 2>/dev/null || return 0
   for _ in $(seq 600); do kill -0 "$POSTGRES_PID" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$POSTGRES_PID" 2>/dev/null || true

@@ -54,11 +54,19 @@ struct APIError: HTTPResponseError, Sendable {
 }
 
 extension APIError {
+    /// What a 503 of an unreachable database asks the client to wait (RFC 9110 §10.2.3).
+    static let storeRetryAfterSeconds = 5
+
     /// One exhaustive mapping of service errors: a new case must choose its status here.
     init(_ error: ServiceError) {
         switch error {
         case .invalidDataset:
             self.init(status: .badRequest, code: "InvalidParameterValue", message: .invalidDataset)
+        case .store where error.isStoreUnavailable:
+            // Issue 17 point 5: the database is down or restarting; nothing was written. Reads the
+            // snapshot answers do not get here.
+            self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .storeUnavailable)
+            extraHeaders[.retryAfter] = String(Self.storeRetryAfterSeconds)
         case .store:
             self.init(status: .serviceUnavailable, code: "NoApplicableCode", message: .internalError)
         case .unknownParcel(let id):

@@ -10,6 +10,8 @@ enum Message: Sendable {
     case bodyTooLarge
     case badRequest
     case internalError
+    /// The database is unreachable (503 with Retry-After).
+    case storeUnavailable
     case invalidDataset
     // OGC API – Features (OGC 17-069r4 §7.5.1, OGC 18-058r1 §7.2)
     case invalidBoundingBox

@@ -9,6 +9,7 @@ extension Message {
         case .bodyTooLarge: return "The request body is too large."
         case .badRequest: return "The request is not valid."
         case .internalError: return "The server could not answer this request. Please try again later."
+        case .storeUnavailable: return "The city's database cannot be reached just now. Please try again in a few seconds."
         case .invalidDataset: return "The dataset is not valid."
         case .invalidBoundingBox: return "bbox must be 4 (or 6) finite numbers separated by commas, each minimum no larger than its maximum, within the range of the CRS."
         case .invalidLimit: return "limit must be a whole number of at least 1."

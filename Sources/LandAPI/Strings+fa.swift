@@ -9,6 +9,7 @@ extension Message {
         case .bodyTooLarge: return "بدنهٔ درخواست بیش از حد بزرگ است."
         case .badRequest: return "درخواست معتبر نیست."
         case .internalError: return "سرور نتوانست به این درخواست پاسخ دهد. لطفاً بعداً دوباره تلاش کنید."
+        case .storeUnavailable: return "پایگاه داده شهر هم‌اکنون در دسترس نیست. لطفاً چند ثانیه دیگر دوباره تلاش کنید."
         case .invalidDataset: return "مجموعه‌داده معتبر نیست."
         case .invalidBoundingBox: return "bbox باید ۴ (یا ۶) عدد متناهی جداشده با ویرگول باشد، هر کمینه بزرگ‌تر از بیشینهٔ خود نباشد و در محدودهٔ دستگاه مختصات باشد."
         case .invalidLimit: return "limit باید عددی صحیح و دست‌کم ۱ باشد."

@@ -26,6 +26,12 @@ package struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
 
 /// Errors of the service layer. Each case is mapped to an HTTP status once, in LandAPI.
 package enum ServiceError: Error, Sendable, Equatable {
+    /// The store cannot be reached now (PostgreSQL stopped or restarting): try again later.
+    package var isStoreUnavailable: Bool {
+        if case .store(.unavailable) = self { return true }
+        return false
+    }
+
     case invalidDataset([ImportProblem])
     case store(StoreError)
     // Change requests and keys (issue 7).

@@ -20,10 +20,16 @@ package final class LandServices: Sendable {
         self.logger = logger
     }
 
-    /// Opens the database at `path` and loads the city.
-    package static func open(databaseAt path: String, logger: Logger) async throws(ServiceError) -> LandServices {
+    /// Opens the database at `path` (a file, or a `postgres://` URL) and loads the city; with
+    /// `readReplica` (PostgreSQL), loads and follows it from that replica.
+    package static func open(databaseAt path: String, readReplica: String? = nil, logger: Logger) async throws(ServiceError) -> LandServices {
         do {
-            let store = try LandStore(path: path, create: false, logger: logger)
+            let store =
+                if let readReplica {
+                    try LandStore(postgres: PostgresLocation(url: path), replica: PostgresLocation(url: readReplica), logger: logger)
+                } else {
+                    try LandStore(path: path, create: false, logger: logger)
+                }
             return try await open(store: store, logger: logger)
         } catch {
             throw .store(error)
@@ -72,7 +78,7 @@ package final class LandServices: Sendable {
             // writer, after every own change before it was published. Read before, an own edit
             // committed in between looked like another process's, and reloaded the whole city
             // (scripts/bench-edits: 1 PATCH in 25 took 1.4 s on 100k parcels instead of 30 ms).
-            guard let stored = try? await store.cityVersion() else {
+            guard let stored = try? await store.followedVersion() else {
                 following.withLock { $0.storeReachable = false }
                 continue
             }

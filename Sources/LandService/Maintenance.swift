@@ -49,7 +49,8 @@ package enum Maintenance {
         databaseAt path: String, parcelsMayOverlap: Bool, logger: Logger
     ) async throws(ServiceError) -> DatabaseCheckReport {
         do {
-            let version = try LandStore.schemaVersion(ofDatabaseAt: path)
+            // PostgreSQL: the schema version is read with the other checks (`checkIntegrity`).
+            let version = LandStore.isPostgresURL(path) ? LandStore.currentSchemaVersion : try LandStore.schemaVersion(ofDatabaseAt: path)
             guard version == LandStore.currentSchemaVersion else {
                 return DatabaseCheckReport(
                     problems: [

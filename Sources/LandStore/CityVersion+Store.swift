@@ -41,7 +41,7 @@ extension LandStore {
     /// so the changes at or after the instant of `version` are all those it lacks (a change made
     /// in the same millisecond is read again: applying current attributes twice changes nothing).
     package func cityChanges(since version: CityVersion) async throws(StoreError) -> CityChanges {
-        try await readers.read { (connection) throws(StoreError) in
+        try await cityReaders.read { (connection) throws(StoreError) in
             try connection.readTransaction { () throws(StoreError) in
                 let now = try StoreWriter.cityVersion(connection)
                 let importedAt = try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 }
@@ -75,13 +75,21 @@ extension LandStore {
     /// The whole city and its version, in one read transaction (a consistent state, whatever is
     /// committed meanwhile).
     package func loadCity() async throws(StoreError) -> StoredCity {
-        try await readers.read { (connection) throws(StoreError) in
+        try await cityReaders.read { (connection) throws(StoreError) in
             try connection.readTransaction { () throws(StoreError) in
                 StoredCity(
                     rules: try Self.rules(connection), parcels: try Self.parcels(connection), zones: try Self.zones(connection),
                     facilities: try Self.facilities(connection), version: try StoreWriter.cityVersion(connection))
             }
         }
+    }
+
+    /// The version the follower compares with the published one: the writer's (`cityVersion`),
+    /// or with a read replica, the replica's, which changes only once it has replayed a change
+    /// (its lag can only delay what the follower sees, never make it skip a change).
+    package func followedVersion() async throws(StoreError) -> CityVersion {
+        guard hasReadReplica else { return try await cityVersion() }
+        return try await cityReaders.read { (connection) throws(StoreError) in try StoreWriter.cityVersion(connection) }
     }
 
     /// Runs `body` on the writer, in order with every write and its `afterCommit`: where the

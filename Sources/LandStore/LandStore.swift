@@ -10,17 +10,27 @@ package final class LandStore: Sendable {
     package let path: String
     let writer: StoreWriter
     let readers: ReaderPool
+    /// Where the city is loaded from and followed (`loadCity`, `cityChanges`, `followedVersion`):
+    /// a PostgreSQL read replica when one is named (`--postgres-read`), else `readers`. Requests,
+    /// keys and the audit are read from `readers`, so a node reads its own writes at once.
+    let cityReaders: ReaderPool
+    /// Whether `cityReaders` is a replica (the follower then polls it, not the writer).
+    package let hasReadReplica: Bool
 
     /// Which database the store is on.
     package var isPostgres: Bool { postgres != nil }
     /// The PostgreSQL database, nil for a SQLite file.
     package let postgres: PostgresLocation?
 
-    private init(path: String, postgres: PostgresLocation?, writer: sending Connection, readers: ReaderPool) {
+    private init(
+        path: String, postgres: PostgresLocation?, writer: sending Connection, readers: ReaderPool, replica: ReaderPool? = nil
+    ) {
         self.path = path
         self.postgres = postgres
         self.writer = StoreWriter(connection: writer)
         self.readers = readers
+        self.cityReaders = replica ?? readers
+        self.hasReadReplica = replica != nil
     }
 
     /// On PostgreSQL, what wakes a node when another commits a change (LISTEN/NOTIFY); nil on SQLite,
@@ -55,14 +65,23 @@ package final class LandStore: Sendable {
 
     /// Opens and migrates a PostgreSQL + PostGIS database (issue 17): one writer connection and
     /// `readerCount` readers, as on SQLite.
-    package convenience init(postgres location: PostgresLocation, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+    /// `replica`: a streaming replica of the same database (issue 17 point 5), from which the
+    /// city is loaded and followed; writes, LISTEN and the other reads go to `location`.
+    package convenience init(
+        postgres location: PostgresLocation, replica: PostgresLocation? = nil, readerCount: Int = 4, logger: Logger
+    ) throws(StoreError) {
         let connection = Connection(session: try PostgresSession(location, logger: logger), path: location.description)
         try Self.migratePostgres(connection, logger: logger)
-        var readers: [Connection] = []
-        for _ in 0..<max(1, readerCount) {
-            readers.append(Connection(session: try PostgresSession(location, logger: logger), path: location.description))
+        func pool(_ location: PostgresLocation, _ count: Int) throws(StoreError) -> ReaderPool {
+            var readers: [Connection] = []
+            for _ in 0..<max(1, count) {
+                readers.append(Connection(session: try PostgresSession(location, logger: logger), path: location.description))
+            }
+            return ReaderPool(connections: readers)
         }
-        self.init(path: location.description, postgres: location, writer: connection, readers: ReaderPool(connections: readers))
+        self.init(
+            path: location.description, postgres: location, writer: connection, readers: try pool(location, readerCount),
+            replica: try replica.map { (replica) throws(StoreError) in try pool(replica, 2) })
     }
 
     /// PostgreSQL's migrations (`PostgresSchema`): each in one transaction under the writers'
@@ -203,15 +222,15 @@ extension LandStore {
     }
 
     package func allParcels() async throws(StoreError) -> [Parcel] {
-        try await readers.read { (connection) throws(StoreError) in try Self.parcels(connection) }
+        try await readers.read { (connection) throws(StoreError) in try connection.readTransaction { () throws(StoreError) in try Self.parcels(connection) } }
     }
 
     package func allZones() async throws(StoreError) -> [Zone] {
-        try await readers.read { (connection) throws(StoreError) in try Self.zones(connection) }
+        try await readers.read { (connection) throws(StoreError) in try connection.readTransaction { () throws(StoreError) in try Self.zones(connection) } }
     }
 
     package func allFacilities() async throws(StoreError) -> [Facility] {
-        try await readers.read { (connection) throws(StoreError) in try Self.facilities(connection) }
+        try await readers.read { (connection) throws(StoreError) in try connection.readTransaction { () throws(StoreError) in try Self.facilities(connection) } }
     }
 
     static func rules(_ connection: Connection) throws(StoreError) -> [ZoningRule] {
@@ -341,6 +360,7 @@ actor StoreWriter {
                 let result = try body(rows)
                 outcome = result.outcome
                 guard result.commit else { throw StoreError.abandoned }
+                try rows.flush()
                 try rows.bulk.finish()
                 let now = Timestamp.now()
                 try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
@@ -376,6 +396,10 @@ actor StoreWriter {
 package final class DatasetRows {
     private let connection: Connection
     fileprivate let bulk: BulkLoad
+    private let parcelRows: RowInserter
+    private let zoneRows: RowInserter
+    private let facilityRows: RowInserter
+    private let streetRows: RowInserter
     package private(set) var parcels = 0
     package private(set) var zones = 0
     package private(set) var facilities = 0
@@ -384,41 +408,140 @@ package final class DatasetRows {
     fileprivate init(connection: Connection) throws(StoreError) {
         self.connection = connection
         bulk = try BulkLoad(connection)
+        parcelRows = RowInserter(connection, SQL.insertParcel, name: "insertParcel")
+        zoneRows = RowInserter(connection, SQL.insertZone, name: "insertZone")
+        facilityRows = RowInserter(connection, SQL.insertFacility, name: "insertFacility")
+        streetRows = RowInserter(connection, SQL.insertStreet, name: "insertStreet")
     }
 
     package func insert(_ parcel: Parcel) throws(StoreError) {
-        try connection.cached(SQL.insertParcel, name: "insertParcel")
-            .bind(parcel.id.rawValue, at: 1).bind(parcel.zoneCode?.rawValue, at: 2)
-            .bind(parcel.areaSquareMeters, at: 3).bind(parcel.currentUse?.rawValue, at: 4)
-            .bind(parcel.floors, at: 5).bind(parcel.address, at: 6).bind(parcel.extraPropertiesJSON, at: 7)
-            .bind(blob: WKB.encode(.polygonal(parcel.geometry)), at: 8).run()
+        try parcelRows.insert([
+            .text(parcel.id.rawValue), .text(parcel.zoneCode?.rawValue), .real(parcel.areaSquareMeters),
+            .text(parcel.currentUse?.rawValue), .integer(parcel.floors), .text(parcel.address), .text(parcel.extraPropertiesJSON),
+            .blob(WKB.encode(.polygonal(parcel.geometry))),
+        ])
         bulk.loaded("parcel", box: parcel.geometry.bbox)
         parcels += 1
     }
 
     package func insert(_ zone: Zone) throws(StoreError) {
-        try connection.cached(SQL.insertZone, name: "insertZone")
-            .bind(zone.id.rawValue, at: 1).bind(zone.code.rawValue, at: 2).bind(zone.nameFa, at: 3)
-            .bind(zone.nameEn, at: 4).bind(zone.extraPropertiesJSON, at: 5)
-            .bind(blob: WKB.encode(.polygonal(zone.geometry)), at: 6).run()
+        try zoneRows.insert([
+            .text(zone.id.rawValue), .text(zone.code.rawValue), .text(zone.nameFa), .text(zone.nameEn),
+            .text(zone.extraPropertiesJSON), .blob(WKB.encode(.polygonal(zone.geometry))),
+        ])
         bulk.loaded("zone", box: zone.geometry.bbox)
         zones += 1
     }
 
     package func insert(_ facility: Facility) throws(StoreError) {
-        try connection.cached(SQL.insertFacility, name: "insertFacility")
-            .bind(facility.id.rawValue, at: 1).bind(facility.category.rawValue, at: 2)
-            .bind(facility.categoryFa, at: 3).bind(facility.nameFa, at: 4).bind(facility.nameEn, at: 5)
-            .bind(facility.extraPropertiesJSON, at: 6)
-            .bind(blob: WKB.encode(.point(facility.location)), at: 7).run()
+        try facilityRows.insert([
+            .text(facility.id.rawValue), .text(facility.category.rawValue), .text(facility.categoryFa), .text(facility.nameFa),
+            .text(facility.nameEn), .text(facility.extraPropertiesJSON), .blob(WKB.encode(.point(facility.location))),
+        ])
         bulk.loaded("facility", box: BoundingBox(point: facility.location))
         facilities += 1
     }
 
     package func insert(_ street: Street) throws(StoreError) {
-        try StoreWriter.insert(street, into: connection)
+        try streetRows.insert(StoreWriter.streetRow(street))
         bulk.loaded("street", box: street.geometry.bbox)
         streets += 1
+    }
+
+    /// Writes the rows still held in batches (PostgreSQL); before the import's other last steps.
+    fileprivate func flush() throws(StoreError) {
+        for rows in [parcelRows, zoneRows, facilityRows, streetRows] { try rows.flush() }
+    }
+}
+
+/// A value bound to a statement's parameter.
+enum SQLValue {
+    case text(String?), integer(Int?), real(Double?), blob([UInt8]?)
+}
+
+extension Statement {
+    @discardableResult
+    func bind(_ value: SQLValue, at index: Int32) -> Statement {
+        switch value {
+        case .text(let text): bind(text, at: index)
+        case .integer(let integer): bind(integer, at: index)
+        case .real(let real): bind(real, at: index)
+        case .blob(let bytes): bind(blob: bytes, at: index)
+        }
+    }
+}
+
+/// The rows of one INSERT of an import. SQLite: each row through the one prepared statement, as
+/// fast as a row can be there (BulkLoad.swift). PostgreSQL: a round trip per row would cost more
+/// than the row (tehran's 7,800 rows took 8.6 s in a debug build), so rows are held and written
+/// `batchSize` at a time by one INSERT … VALUES (…), (…), … of the same columns; `flush` writes
+/// what is left before the import commits.
+final class RowInserter {
+    static let batchSize = 200
+
+    private let connection: Connection
+    private let sql: String
+    private let name: String
+    private var held: [[SQLValue]] = []
+
+    init(_ connection: Connection, _ sql: String, name: String) {
+        self.connection = connection
+        self.sql = sql
+        self.name = name
+    }
+
+    func insert(_ row: [SQLValue]) throws(StoreError) {
+        guard connection.dialect == .postgres else {
+            let statement = try connection.cached(sql, name: name)
+            for (index, value) in row.enumerated() { statement.bind(value, at: Int32(index + 1)) }
+            try statement.run()
+            return
+        }
+        held.append(row)
+        if held.count == Self.batchSize { try flush() }
+    }
+
+    func flush() throws(StoreError) {
+        guard !held.isEmpty else { return }
+        let statement = try connection.cached(Self.batched(sql, rows: held.count), name: name + " batch")
+        var index: Int32 = 1
+        for row in held {
+            for value in row {
+                statement.bind(value, at: index)
+                index += 1
+            }
+        }
+        try statement.run()
+        held.removeAll(keepingCapacity: true)
+    }
+
+    /// `INSERT INTO t (…) VALUES (?1, …, ?k)` written for `rows` rows: the VALUES tuple repeated
+    /// with its parameters numbered on.
+    static func batched(_ sql: String, rows: Int) -> String {
+        let marker = Array("VALUES".utf8)
+        let bytes = Array(sql.utf8)
+        guard let start = (0...(bytes.count - marker.count)).first(where: { Array(bytes[$0..<($0 + marker.count)]) == marker }) else {
+            return sql
+        }
+        let head = String(decoding: bytes[..<(start + marker.count)], as: UTF8.self)
+        let tuple = String(decoding: bytes[(start + marker.count)...], as: UTF8.self)
+            .drop(while: { $0 == " " || $0 == "\n" })
+        let width = tuple.filter { $0 == "?" }.count
+        var out = head + " "
+        for row in 0..<rows {
+            if row > 0 { out += ", " }
+            var shifted = ""
+            var rest = tuple[...]
+            while let mark = rest.firstIndex(of: "?") {
+                shifted += rest[..<mark]
+                rest = rest[rest.index(after: mark)...]
+                let digits = rest.prefix(while: { $0.isNumber })
+                shifted += "?\(Int(digits)! + row * width)"
+                rest = rest.dropFirst(digits.count)
+            }
+            out += shifted + rest
+        }
+        return out
     }
 }
 
@@ -427,9 +550,14 @@ extension StoreWriter {
     func insert(_ street: Street) throws(StoreError) { try Self.insert(street, into: connection) }
 
     static func insert(_ street: Street, into connection: Connection) throws(StoreError) {
-        try connection.cached(SQL.insertStreet, name: "insertStreet")
-            .bind(street.id, at: 1).bind(street.name, at: 2).bind(street.extraPropertiesJSON, at: 3)
-            .bind(blob: WKB.encode(street.geometry), at: 4).run()
+        let statement = try connection.cached(SQL.insertStreet, name: "insertStreet")
+        for (index, value) in streetRow(street).enumerated() { statement.bind(value, at: Int32(index + 1)) }
+        try statement.run()
+    }
+
+    /// The values of `SQL.insertStreet`.
+    static func streetRow(_ street: Street) -> [SQLValue] {
+        [.text(street.id), .text(street.name), .text(street.extraPropertiesJSON), .blob(WKB.encode(street.geometry))]
     }
 
     /// A zoning rule's row; the rules catalogue has no history (Sync+Store.swift).

@@ -106,25 +106,37 @@ func waitFor<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
     return try outcome.withLock { $0! }.get()
 }
 
-/// One PostgreSQL connection, the `DatabaseSession` of several nodes' store.
+/// One PostgreSQL connection, the `DatabaseSession` of several nodes' store. A connection lost
+/// (PostgreSQL stopped or restarted, the network cut) is opened again by the next statement that
+/// begins outside a transaction (issue 17 point 5: nodes catch up without a restart); inside a
+/// transaction the loss is `unavailable`, and the transaction is gone with the connection, so
+/// nothing half-written remains.
 final class PostgresSession: DatabaseSession {
-    let connection: PostgresConnection
+    private(set) var connection: PostgresConnection
+    private let location: PostgresLocation
     let logger: Logger
     var changes = 0
     var lastInsertRowID: Int64 = 0
     var dialect: SQLDialect { .postgres }
+    /// Between BEGIN and COMMIT/ROLLBACK: a lost connection is not replaced then.
+    private var inTransaction = false
 
     init(_ location: PostgresLocation, logger: Logger) throws(StoreError) {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .notice)
         self.logger = quiet
+        self.location = location
+        connection = try Self.connect(location, logger: quiet)
+    }
+
+    private static func connect(_ location: PostgresLocation, logger: Logger) throws(StoreError) -> PostgresConnection {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: .disable)
         do {
-            connection = try waitFor(
+            return try waitFor(
                 PostgresConnection.connect(
-                    on: PostgresEventLoops.group.next(), configuration: configuration, id: Self.nextID(), logger: quiet))
+                    on: PostgresEventLoops.group.next(), configuration: configuration, id: Self.nextID(), logger: logger))
         } catch {
             throw .unavailable(message: "cannot connect to \(location): \(Self.message(of: error))")
         }
@@ -139,7 +151,30 @@ final class PostgresSession: DatabaseSession {
     private static let ids = Atomic<Int>(0)
     private static func nextID() -> Int { ids.add(1, ordering: .relaxed).newValue }
 
+    /// The connection, opened again first when it was lost outside a transaction.
+    private func usableConnection(for name: String) throws(StoreError) -> PostgresConnection {
+        guard connection.isClosed else { return connection }
+        guard !inTransaction else {
+            throw .unavailable(message: "PostgreSQL connection lost in a transaction (\(name))")
+        }
+        let lost = connection
+        connection = try Self.connect(location, logger: logger)
+        let closing: EventLoopFuture<Void> = lost.close()
+        _ = try? waitFor(closing)
+        logger.notice("reconnected to PostgreSQL", metadata: ["database": "\(location)"])
+        return connection
+    }
+
     func execute(_ sql: String, name: String) throws(StoreError) {
+        let ends = sql == "COMMIT" || sql == "ROLLBACK"
+        if sql == "ROLLBACK" && connection.isClosed {
+            // The server ended the transaction with the connection.
+            inTransaction = false
+            return
+        }
+        defer { if ends { inTransaction = false } }
+        let connection = try usableConnection(for: name)
+        if sql.hasPrefix("BEGIN") { inTransaction = true }
         do {
             _ = try waitFor(connection.simpleQuery(sql))
         } catch {
@@ -152,6 +187,7 @@ final class PostgresSession: DatabaseSession {
     }
 
     func run(_ sql: String, bindings: PostgresBindings, name: String) throws(StoreError) -> PostgresQueryResult {
+        let connection = try usableConnection(for: name)
         do {
             return try waitFor(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         } catch {
@@ -164,6 +200,11 @@ final class PostgresSession: DatabaseSession {
     static func storeError(_ error: any Error, statement: String) -> StoreError {
         if let error = error as? PSQLError {
             if let state = error.serverInfo?[.sqlState] {
+                // Class 08 (connection exception), 53 (insufficient resources), 57P (the server
+                // shutting down or restarting): the database is unavailable, not the request wrong.
+                if state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") {
+                    return .unavailable(message: "PostgreSQL \(state) in \(statement): \(error.serverInfo?[.message] ?? "")")
+                }
                 return .postgres(state: state, statement: statement, message: error.serverInfo?[.message] ?? "")
             }
             return .unavailable(message: "PostgreSQL connection lost in \(statement): \(message(of: error))")
@@ -206,6 +247,10 @@ final class PostgresStatement: PreparedStatement {
     }
 
     func reset() {
+        // A cursor a reader left before its end is closed with its transaction (closing it here
+        // could fail in a later transaction, and a failed statement aborts the transaction).
+        cursor = nil
+        cursorDone = false
         values.removeAll(keepingCapacity: true)
         rows = nil
         position = -1
@@ -222,7 +267,20 @@ final class PostgresStatement: PreparedStatement {
     func bind(_ value: Double?, at index: Int32) { set(.real(value), at: index) }
     func bind(blob: [UInt8]?, at index: Int32) { set(.bytes(blob), at: index) }
 
+    /// Statements that read a whole layer or its history (loading a city): read through a cursor,
+    /// `fetchSize` rows at a time, so that a node loading a large city never holds all of a
+    /// layer's rows beside the features made from them. They run inside a read transaction
+    /// (`loadCity`, `timeline`), where a cursor lives.
+    static let streamed: Set<String> = ["allParcels", "allZones", "allFacilities", "parcelTimeline", "zoneTimeline", "facilityTimeline"]
+    static let fetchSize = 5_000
+    private var cursor: String?
+    private var cursorDone = false
+    private static let cursorNumbers = Atomic<Int>(0)
+
     func step() throws(StoreError) -> Bool {
+        if cursor != nil, position + 1 >= rows!.count, !cursorDone {
+            try fetch()
+        }
         if rows == nil {
             var bindings = PostgresBindings(capacity: values.count)
             for value in values {
@@ -233,6 +291,16 @@ final class PostgresStatement: PreparedStatement {
                 case .bytes(let bytes): bindings.append(bytes.map { ByteBuffer(bytes: $0) })
                 }
             }
+            if Self.streamed.contains(name) {
+                let name = "zamin_cursor_\(Self.cursorNumbers.add(1, ordering: .relaxed).newValue)"
+                _ = try session.run("DECLARE \(name) NO SCROLL CURSOR FOR " + sql, bindings: bindings, name: self.name)
+                cursor = name
+                cursorDone = false
+                rows = []
+                try fetch()
+                position += 1
+                return position < rows!.count
+            }
             let result = try session.run(sql, bindings: bindings, name: name)
             rows = result.rows.map { $0.makeRandomAccess() }
             session.changes = result.metadata.rows ?? 0
@@ -242,6 +310,19 @@ final class PostgresStatement: PreparedStatement {
         }
         position += 1
         return position < rows!.count
+    }
+
+    /// The next rows of the cursor; the cursor is closed after its last.
+    private func fetch() throws(StoreError) {
+        guard let cursor else { return }
+        let result = try session.run("FETCH FORWARD \(Self.fetchSize) FROM \(cursor)", bindings: PostgresBindings(), name: name)
+        rows = result.rows.map { $0.makeRandomAccess() }
+        position = -1
+        if rows!.count < Self.fetchSize {
+            cursorDone = true
+            _ = try session.run("CLOSE \(cursor)", bindings: PostgresBindings(), name: name)
+            self.cursor = nil
+        }
     }
 
     private func cell(_ column: Int32) -> PostgresCell? {
@@ -296,7 +377,9 @@ package final class ChangeListener: Sendable {
     private let location: PostgresLocation
     private let logger: Logger
     private let notified = Atomic<Bool>(false)
-    private let state = Mutex<(session: PostgresSessionBox?, connecting: Bool)>((nil, false))
+    private let state = Mutex<(session: PostgresSessionBox?, connecting: Bool, lastTry: ContinuousClock.Instant?)>((nil, false, nil))
+    /// How often a lost LISTEN connection is tried again (the poll covers the time between).
+    private static let retryInterval: Duration = .seconds(1)
 
     package init(location: PostgresLocation, logger: Logger) {
         self.location = location
@@ -314,6 +397,9 @@ package final class ChangeListener: Sendable {
         let start: Bool = state.withLock { state in
             if let session = state.session, !session.connection.isClosed { return false }
             if state.connecting { return false }
+            let now = ContinuousClock.now
+            if let last = state.lastTry, now - last < Self.retryInterval { return false }
+            state.lastTry = now
             state.connecting = true
             return true
         }

@@ -13,6 +13,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve a database over HTTP (stops cleanly on SIGINT/SIGTERM).")
 
     @OptionGroup var store: StoreOptions
+    @Option(help: "With --postgres: a streaming replica to load and follow the city from; writes and LISTEN stay on the primary (env ZAMIN_POSTGRES_READ).")
+    var postgresRead: String?
     @Option(help: "Address to listen on (env ZAMIN_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Port (env ZAMIN_PORT, default 8080).") var port: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ZAMIN_LOG_LEVEL).") var logLevel: String?
@@ -84,7 +86,12 @@ struct Serve: AsyncParsableCommand {
         if let registry { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
 
         let started = ContinuousClock.now
-        let services = try await LandServices.open(databaseAt: path, logger: Logger(label: "zamin.service"))
+        let replica = postgresRead ?? environment["ZAMIN_POSTGRES_READ"].flatMap { $0.isEmpty ? nil : $0 }
+        if let replica {
+            guard LandStore.isPostgresURL(path) else { throw ValidationError("--postgres-read goes with --postgres") }
+            do { _ = try PostgresLocation(url: replica) } catch { throw ValidationError("--postgres-read: \(error)") }
+        }
+        let services = try await LandServices.open(databaseAt: path, readReplica: replica, logger: Logger(label: "zamin.service"))
         let health = services.health
         logger.info(
             "loaded city",

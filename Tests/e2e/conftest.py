@@ -82,8 +82,34 @@ def tehran_db(tmp_path_factory):
     return db
 
 
+# Issue 17 point 2: the tests of the read-only `server` run against each store — SQLite, and
+# PostgreSQL when scripts/test has started its throwaway cluster (ZAMIN_TEST_POSTGRES names it).
+POSTGRES_ADMIN = os.environ.get("ZAMIN_TEST_POSTGRES")
+STORES = ["sqlite"] + (["postgres"] if POSTGRES_ADMIN else [])
+
+
+def new_postgres_database(prefix):
+    """A fresh database on the test cluster, as a URL for --postgres."""
+    name = f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+    subprocess.run(["psql", POSTGRES_ADMIN, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True, timeout=60)
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session", params=STORES)
+def served_city(request, tehran_db):
+    """The imported Tehran the `server` answers from: the SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tehran_db
+    url = new_postgres_database("e2e_tehran")
+    result = subprocess.run([ZAMIN, "import", "--postgres", url, str(GEODATA / "tehran")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return url
+
+
 @pytest.fixture(scope="session")
-def server(tehran_db, tmp_path_factory):
-    srv = Server(tehran_db, tmp_path_factory.mktemp("log") / "serve.log").start()
+def server(served_city, tmp_path_factory):
+    srv = Server(served_city, tmp_path_factory.mktemp("log") / "serve.log").start()
     yield srv
     srv.stop()

@@ -32,7 +32,11 @@ def test_health_counts_match_the_geojson(server):
     }
     # The version of the stored city the server answers from: the import is its first change.
     assert document["data_version"] >= 1 and document["data_changed_at"].endswith("Z")
-    assert set(document) == {"status", "parcels", "zones", "facilities", "data_version", "data_changed_at"}
+    # How current the node is (issue 17): which store, the newest version read from it, the lag.
+    assert set(document) == {"status", "parcels", "zones", "facilities", "data_version", "data_changed_at",
+                             "store", "store_version", "lag_ms", "store_reachable", "ready"}
+    assert document["store"] == ("postgres" if str(server.db).startswith("postgres://") else "sqlite")
+    assert document["store_version"] >= document["data_version"] and document["lag_ms"] >= 0
 
 
 def test_unknown_path_is_a_json_404(server):

@@ -341,9 +341,9 @@ def test_request_form_shows_a_tracking_code_and_the_tracking_page_its_status(bro
 
 def planner_key(server):
     """A planner key made with `zamin keys create` on the server's database; skips before it exists."""
-    from conftest import ZAMIN
+    from conftest import ZAMIN, database_args
     import subprocess
-    result = subprocess.run([ZAMIN, "keys", "create", "--db", str(server.db), "--role", "planner", "--name", "e2e-webmap"],
+    result = subprocess.run([ZAMIN, "keys", "create", *database_args(server.db), "--role", "planner", "--name", "e2e-webmap"],
                             capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         pytest.skip("`zamin keys create` is not in this build yet")
