@@ -133,6 +133,57 @@ extension LandServices {
 }
 
 extension CitySnapshot {
+    /// The snapshot with another process's (or node's) changes applied. A feature changed in
+    /// place is applied as this process applies its own edit (`applying(before:after:)`): a value
+    /// or an outline costs a chunk and an overlay entry, not a reload of the city. Features that
+    /// came or went rebuild their layer once for all of them (a QGIS session deleting ten parcels
+    /// is one rebuild, not ten).
+    func applying(_ changes: CityChanges) -> CitySnapshot {
+        var snapshot = self
+        var parcelsCameOrWent = false, zonesCameOrWent = false, facilitiesCameOrWent = false
+        for (id, stored) in changes.parcels {
+            guard let position = snapshot.parcelPosition[id], let stored else {
+                parcelsCameOrWent = parcelsCameOrWent || stored != nil || snapshot.parcelPosition[id] != nil
+                continue
+            }
+            let old = snapshot.parcels[Int(position)]
+            if old != stored { snapshot = snapshot.applying(before: .parcel(old), after: .parcel(stored)) }
+        }
+        for (id, stored) in changes.zones {
+            guard let position = snapshot.zonePosition[id], let stored else {
+                zonesCameOrWent = zonesCameOrWent || stored != nil || snapshot.zonePosition[id] != nil
+                continue
+            }
+            let old = snapshot.zones[Int(position)]
+            if old != stored { snapshot = snapshot.applying(before: .zone(old), after: .zone(stored)) }
+        }
+        for (id, stored) in changes.facilities {
+            guard let position = snapshot.facilityPosition[id], let stored else {
+                facilitiesCameOrWent = facilitiesCameOrWent || stored != nil || snapshot.facilityPosition[id] != nil
+                continue
+            }
+            let old = snapshot.facilities[Int(position)]
+            if old != stored { snapshot = snapshot.applying(before: .facility(old), after: .facility(stored)) }
+        }
+        guard parcelsCameOrWent || zonesCameOrWent || facilitiesCameOrWent else { return snapshot }
+        /// The layer without the features that went, with those that came at its end.
+        func rebuilt<F>(_ features: some Collection<F>, _ changed: [String: F?], id: (F) -> String) -> [F] {
+            let kept = features.filter { feature in changed[id(feature)].map { $0 != nil } ?? true }
+            let present = Set(features.map(id))
+            return kept + changed.keys.sorted().compactMap { key in present.contains(key) ? nil : changed[key] ?? nil }
+        }
+        return snapshot.replacingLayers(
+            parcels: parcelsCameOrWent
+                ? rebuilt(snapshot.parcels, Dictionary(uniqueKeysWithValues: changes.parcels.map { ($0.key.rawValue, $0.value?.withExtraPropertiesCompacted) }), id: \.id.rawValue)
+                : nil,
+            zones: zonesCameOrWent
+                ? rebuilt(snapshot.zones, Dictionary(uniqueKeysWithValues: changes.zones.map { ($0.key.rawValue, $0.value?.withExtraPropertiesCompacted) }), id: \.id.rawValue)
+                : nil,
+            facilities: facilitiesCameOrWent
+                ? rebuilt(snapshot.facilities, Dictionary(uniqueKeysWithValues: changes.facilities.map { ($0.key.rawValue, $0.value?.withExtraPropertiesCompacted) }), id: \.id.rawValue)
+                : nil)
+    }
+
     /// The snapshot with one feature added, replaced or removed. A new value or a new outline of
     /// the same feature costs a chunk of its layer and an entry in the indexes' overlays; a
     /// feature that comes or goes still builds its layer again (positions shift), the other

@@ -116,7 +116,7 @@ package final class LandServices: Sendable {
                     "city changed by another process",
                     metadata: [
                         "data_version": "\(changes.version.number)", "whole_city": "\(changes.needsWholeCity)",
-                        "parcels": "\(changes.parcels.count)", "zones": "\(changes.zones.count)", "published": "\(applied)",
+                        "features": "\(changes.count)", "published": "\(applied)",
                         "ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
                     ])
             } catch {

@@ -37,7 +37,7 @@ package final class SnapshotHolder: Sendable {
     package func publishOthersChanges(_ changes: CityChanges) -> Bool {
         let base = published
         guard base.cityVersion == changes.since, changes.version.number > base.cityVersion.number else { return false }
-        replace(with: base.stored.replacing(parcels: changes.parcels, zones: changes.zones), cityVersion: changes.version)
+        replace(with: base.stored.applying(changes), cityVersion: changes.version)
         return true
     }
 

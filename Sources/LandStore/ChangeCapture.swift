@@ -7,9 +7,10 @@
 ///   that wrote one sends `NOTIFY zamin_changes`, delivered when the transaction commits.
 /// - A transaction that is not Zamin's writer (`SET LOCAL zamin.writer`, `SQLDialect.beginWrite`)
 ///   gets from the triggers what Zamin's writer does itself: the version a row ends goes into its
-///   history whole (actor `database:<user>`), the new version starts now, the city's version is
-///   bumped (`reshaped_at` too when more than a parcel's or zone's attributes changed, so nodes
-///   reload instead of patching) and an audit record says who changed what.
+///   history whole (actor `database:<user>`), the new version starts now (`valid_from`, so an
+///   addition is found), the city's version is bumped and an audit record says who changed
+///   what; nodes apply the changed features (`cityChanges`), and reload the whole city only when
+///   an id changed or a street or a rule did (`reshaped_at`).
 /// - An import (`zamin.bulk`) writes no per-row log: it bumps the city's version as a whole.
 /// Instants are text in the form of `Timestamp` (RFC 3339, UTC, milliseconds), so they compare
 /// with Zamin's own.
@@ -86,7 +87,6 @@ enum ChangeCapture {
           END IF;
           IF TG_OP = 'INSERT' THEN
             NEW.valid_from := now_text;
-            UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
             INSERT INTO audit (at, actor, action, target, before, after, record_version)
             VALUES (now_text, who, 'database.insert', 'parcel ' || NEW.parcel_id, NULL, NULL, 0);
             RETURN NEW;
@@ -104,8 +104,8 @@ enum ChangeCapture {
             CASE WHEN TG_OP = 'UPDATE' THEN NEW.floors END, who,
             CASE WHEN TG_OP = 'UPDATE' THEN 'change' ELSE 'removal' END,
             OLD.area_m2, OLD.address, OLD.extra, ST_AsBinary(OLD.geom), 'edited in the database');
-          IF TG_OP = 'DELETE' OR NEW.parcel_id <> OLD.parcel_id OR NOT ST_Equals(OLD.geom, NEW.geom)
-              OR (OLD.area_m2, OLD.address, OLD.extra) IS DISTINCT FROM (NEW.area_m2, NEW.address, NEW.extra) THEN
+          -- A changed id is a removal and an addition: followers reload the whole city.
+          IF TG_OP = 'UPDATE' AND NEW.parcel_id <> OLD.parcel_id THEN
             UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
           END IF;
           INSERT INTO audit (at, actor, action, target, before, after, record_version)
@@ -134,7 +134,6 @@ enum ChangeCapture {
           END IF;
           IF TG_OP = 'INSERT' THEN
             NEW.valid_from := now_text;
-            UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
             INSERT INTO audit (at, actor, action, target, before, after, record_version)
             VALUES (now_text, who, 'database.insert', 'zone ' || NEW.zone_id, NULL, NULL, 0);
             RETURN NEW;
@@ -151,8 +150,7 @@ enum ChangeCapture {
             CASE WHEN TG_OP = 'UPDATE' THEN NEW.code END, CASE WHEN TG_OP = 'UPDATE' THEN NEW.name_fa END,
             CASE WHEN TG_OP = 'UPDATE' THEN NEW.name_en END, 'edited in the database', who,
             CASE WHEN TG_OP = 'UPDATE' THEN 'change' ELSE 'removal' END, OLD.extra, ST_AsBinary(OLD.geom));
-          IF TG_OP = 'DELETE' OR NEW.zone_id <> OLD.zone_id OR ST_AsBinary(OLD.geom) <> ST_AsBinary(NEW.geom)
-              OR OLD.extra IS DISTINCT FROM NEW.extra THEN
+          IF TG_OP = 'UPDATE' AND NEW.zone_id <> OLD.zone_id THEN
             UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
           END IF;
           INSERT INTO audit (at, actor, action, target, before, after, record_version)
@@ -167,7 +165,7 @@ enum ChangeCapture {
         END
         $$
         """,
-        // Facilities: any change of one reloads the city (the snapshot patches parcels and zones only).
+        // Facilities: the same, with their own history.
         """
         CREATE FUNCTION zamin_facility_edited() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
@@ -178,7 +176,9 @@ enum ChangeCapture {
             IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
             RETURN NEW;
           END IF;
-          UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
+          IF TG_OP = 'UPDATE' AND NEW.facility_id <> OLD.facility_id THEN
+            UPDATE city_version SET reshaped_at = now_text WHERE singleton = 1;
+          END IF;
           IF TG_OP <> 'INSERT' THEN
             INSERT INTO facility_history (facility_id, valid_from, valid_to, event, category, category_fa, name_fa, name_en,
               extra, geom, reason, actor)

@@ -24,22 +24,39 @@ package struct StoredCity: Sendable {
     package var version: CityVersion
 }
 
-/// What changed in the stored city since a version this process holds: the attributes of every
-/// parcel and zone changed since, as they are now, and the version they bring the city to; or,
-/// when the dataset itself was imported again since, that only a whole reload will do.
+/// What changed in the stored city since a version this process holds: every parcel, zone and
+/// facility changed, added or removed since, whole as it is now (nil: removed), and the version
+/// they bring the city to; or, when the dataset itself was imported, synced, subdivided or its
+/// streets or rules changed since, that only a whole reload will do.
 package struct CityChanges: Sendable {
     package var since: CityVersion
     package var version: CityVersion
-    package var parcels: [ParcelID: ParcelAttributes]
-    package var zones: [ZoneID: ZoneAttributes]
+    package var parcels: [ParcelID: Parcel?]
+    package var zones: [ZoneID: Zone?]
+    package var facilities: [FacilityID: Facility?]
     package var needsWholeCity: Bool
+
+    package var count: Int { parcels.count + zones.count + facilities.count }
+
+    package init(
+        since: CityVersion, version: CityVersion, parcels: [ParcelID: Parcel?], zones: [ZoneID: Zone?],
+        facilities: [FacilityID: Facility?], needsWholeCity: Bool
+    ) {
+        self.since = since
+        self.version = version
+        self.parcels = parcels
+        self.zones = zones
+        self.facilities = facilities
+        self.needsWholeCity = needsWholeCity
+    }
 }
 
 extension LandStore {
     /// The changes since `version`, in one read transaction. Every change of the land closes a
-    /// history version at its commit's instant, which is also when the city's version changed,
-    /// so the changes at or after the instant of `version` are all those it lacks (a change made
-    /// in the same millisecond is read again: applying current attributes twice changes nothing).
+    /// history version (or begins a current one) at its commit's instant, which is also when the
+    /// city's version changed, so the changes at or after the instant of `version` are all those
+    /// it lacks (a change made in the same millisecond is read again: applying a current feature
+    /// twice changes nothing).
     package func cityChanges(since version: CityVersion) async throws(StoreError) -> CityChanges {
         try await cityReaders.read { (connection) throws(StoreError) in
             try connection.readTransaction { () throws(StoreError) in
@@ -49,18 +66,24 @@ extension LandStore {
                 // A feature added, removed or reshaped since (a sync): the snapshot's layers and
                 // indexes are built again from the store, not edited.
                 guard let since = version.changedAt, let importedAt, importedAt <= since, (reshapedAt ?? "") < since else {
-                    return CityChanges(since: version, version: now, parcels: [:], zones: [:], needsWholeCity: true)
+                    return CityChanges(since: version, version: now, parcels: [:], zones: [:], facilities: [:], needsWholeCity: true)
                 }
-                let parcelRows = try connection.cached(SQL.parcelsChangedSince, name: "parcelsChangedSince").bind(since, at: 1).all { row in
-                    (ParcelID(row.string(0) ?? ""), ParcelAttributes(
-                        zoneCode: row.string(1).map(ZoneCode.init), currentUse: row.string(2).map(LandUse.init), floors: row.int(3)))
+                let parcelRows = try connection.cached(SQL.parcelsChangedSince, name: "parcelsChangedSince").bind(since, at: 1).all {
+                    (row) throws(StoreError) -> (ParcelID, Parcel?) in
+                    (ParcelID(row.string(0) ?? ""), row.int(8) == 1 ? try Self.parcel(row) : nil)
                 }
-                let zoneRows = try connection.cached(SQL.zonesChangedSince, name: "zonesChangedSince").bind(since, at: 1).all { row in
-                    (ZoneID(row.string(0) ?? ""), ZoneAttributes(code: ZoneCode(row.string(1) ?? ""), nameFa: row.string(2), nameEn: row.string(3)))
+                let zoneRows = try connection.cached(SQL.zonesChangedSince, name: "zonesChangedSince").bind(since, at: 1).all {
+                    (row) throws(StoreError) -> (ZoneID, Zone?) in
+                    (ZoneID(row.string(0) ?? ""), row.int(6) == 1 ? try Self.zone(row) : nil)
                 }
-                let parcels = Dictionary(parcelRows, uniquingKeysWith: { _, last in last })
-                let zones = Dictionary(zoneRows, uniquingKeysWith: { _, last in last })
-                return CityChanges(since: version, version: now, parcels: parcels, zones: zones, needsWholeCity: false)
+                let facilityRows = try connection.cached(SQL.facilitiesChangedSince, name: "facilitiesChangedSince").bind(since, at: 1).all {
+                    (row) throws(StoreError) -> (FacilityID, Facility?) in
+                    (FacilityID(row.string(0) ?? ""), row.int(7) == 1 ? try Self.facility(row) : nil)
+                }
+                return CityChanges(
+                    since: version, version: now, parcels: Dictionary(parcelRows, uniquingKeysWith: { _, last in last }),
+                    zones: Dictionary(zoneRows, uniquingKeysWith: { _, last in last }),
+                    facilities: Dictionary(facilityRows, uniquingKeysWith: { _, last in last }), needsWholeCity: false)
             }
         }
     }

@@ -55,8 +55,8 @@ extension StoreWriter {
                 case .facility: try writeFacilityVersion(FacilityID(id), next: nil, at: now, actor: actor, reason: nil)
                 }
             }
+            // No `markReshaped`: followers apply the feature as it now is (`cityChanges`).
             let version = try bumpCityVersion(at: now)
-            try markReshaped(at: now)
             try audit(
                 at: now, actor: actor, action: action, target: "\(layer.rawValue):\(id)", before: current.map(Self.summary),
                 after: next.map(Self.summary))

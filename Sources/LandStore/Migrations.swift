@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8]
 
     static var latestVersion: Int { all.count }
 
@@ -254,6 +254,14 @@ enum Migrations {
         """,
         "CREATE INDEX parcel_lineage_child ON parcel_lineage (child_id)",
         "CREATE INDEX parcel_lineage_at ON parcel_lineage (at)",
+    ]
+
+    /// What changed since an instant, found by when each current version began (`cityChanges`: a
+    /// follower applies the features added or changed since its version, not the whole city).
+    static let version8: [String] = [
+        "CREATE INDEX parcel_valid_from ON parcel (valid_from)",
+        "CREATE INDEX zone_valid_from ON zone (valid_from)",
+        "CREATE INDEX facility_valid_from ON facility (valid_from)",
     ]
 
     /// Migrations that rebuild a table others refer to: run with `PRAGMA foreign_keys` off (it

@@ -35,18 +35,21 @@ enum PostgresSchema {
           geom geometry(Geometry, 4326) NOT NULL, valid_from TEXT)
         """,
         "CREATE INDEX parcel_geom ON parcel USING gist (geom)",
+        "CREATE INDEX parcel_valid_from ON parcel (valid_from)",
         """
         CREATE TABLE zone (
           zone_id TEXT PRIMARY KEY, code TEXT NOT NULL, name_fa TEXT, name_en TEXT, extra TEXT NOT NULL DEFAULT '{}',
           geom geometry(Geometry, 4326) NOT NULL, valid_from TEXT)
         """,
         "CREATE INDEX zone_geom ON zone USING gist (geom)",
+        "CREATE INDEX zone_valid_from ON zone (valid_from)",
         """
         CREATE TABLE facility (
           facility_id TEXT PRIMARY KEY, category TEXT NOT NULL, category_fa TEXT, name_fa TEXT, name_en TEXT,
           extra TEXT NOT NULL DEFAULT '{}', geom geometry(Point, 4326) NOT NULL, valid_from TEXT)
         """,
         "CREATE INDEX facility_geom ON facility USING gist (geom)",
+        "CREATE INDEX facility_valid_from ON facility (valid_from)",
         "CREATE INDEX facility_category ON facility (category)",
         """
         CREATE TABLE street (

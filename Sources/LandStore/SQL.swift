@@ -166,15 +166,28 @@ extension SQL {
     // MARK: the city's version (migration 5)
     static let cityVersion = "SELECT version, changed_at FROM city_version WHERE singleton = 1"
     static let bumpCityVersion = "UPDATE city_version SET version = version + 1, changed_at = ?1 WHERE singleton = 1"
-    /// The parcels and zones whose attributes changed at or after an instant (each change closes
-    /// a history version at its commit's instant), with their current attributes.
+    /// The parcels, zones and facilities changed at or after an instant ?1 — a history version
+    /// closed then (a change or a removal) or a current version begun then (an addition) — each
+    /// with its current row, in `allParcels`' columns, then whether it exists (0: removed).
     static let parcelsChangedSince = """
-        SELECT parcel_id, zone_code, current_use, floors FROM parcel
-        WHERE parcel_id IN (SELECT parcel_id FROM parcel_history WHERE valid_to >= ?1)
+        SELECT c.parcel_id, p.zone_code, p.area_m2, p.current_use, p.floors, p.address, p.extra, AsBinary(p.geom),
+          p.parcel_id IS NOT NULL
+        FROM (SELECT parcel_id FROM parcel_history WHERE valid_to >= ?1
+              UNION SELECT parcel_id FROM parcel WHERE valid_from >= ?1) AS c
+        LEFT JOIN parcel AS p ON p.parcel_id = c.parcel_id
         """
     static let zonesChangedSince = """
-        SELECT zone_id, code, name_fa, name_en FROM zone
-        WHERE zone_id IN (SELECT zone_id FROM zone_history WHERE valid_to >= ?1)
+        SELECT c.zone_id, z.code, z.name_fa, z.name_en, z.extra, AsBinary(z.geom), z.zone_id IS NOT NULL
+        FROM (SELECT zone_id FROM zone_history WHERE valid_to >= ?1
+              UNION SELECT zone_id FROM zone WHERE valid_from >= ?1) AS c
+        LEFT JOIN zone AS z ON z.zone_id = c.zone_id
+        """
+    static let facilitiesChangedSince = """
+        SELECT c.facility_id, f.category, f.category_fa, f.name_fa, f.name_en, f.extra, AsBinary(f.geom),
+          f.facility_id IS NOT NULL
+        FROM (SELECT facility_id FROM facility_history WHERE valid_to >= ?1
+              UNION SELECT facility_id FROM facility WHERE valid_from >= ?1) AS c
+        LEFT JOIN facility AS f ON f.facility_id = c.facility_id
         """
 
     // MARK: whole versions (migration 6; Versions+Store.swift)

@@ -2,6 +2,7 @@ import Foundation
 import GeoCore
 import GeoFormats
 import LandModel
+import LandStore
 // @testable for `applying(before:after:)`, the path every Part 4 edit publishes through.
 @testable import LandService
 import Testing
@@ -116,6 +117,71 @@ struct SnapshotEditTests {
                 let ring = (outlines[index].isMulti ? (first[0] as! [[Double]]) : (first as! [[Double]])).flatMap { $0 }
                 let exterior = outlines[index].parts[0].exterior.xy
                 #expect(ring.count == exterior.count && zip(ring, exterior).allSatisfy { abs($0 - $1) <= 0.5e-7 + 1e-12 }, "parcel \(index)")
+            }
+        }
+    }
+
+    @Test("another process's changes — values, outlines, additions, removals — applied to a snapshot equal a city built from scratch")
+    func othersChangesAgainstRebuild() async throws {
+        let services = try await TestCity.shared()
+        let first = services.snapshots.snapshot
+        var random = SeededRandom(seed: 17)
+        func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * Double(random.next() % 1_000_000) / 1_000_000 }
+        var snapshot = first
+        // The model: the layers as the store would hold them after each batch of changes.
+        var parcels = Array(first.parcels), zones = Array(first.zones), facilities = Array(first.facilities)
+        for round in 0..<12 {
+            var changes = CityChanges(
+                since: CityVersion(number: round, changedAt: nil), version: CityVersion(number: round + 1, changedAt: nil),
+                parcels: [:], zones: [:], facilities: [:], needsWholeCity: false)
+            for _ in 0..<(1 + Int(random.next() % 6)) {
+                let position = Int(random.next() % UInt64(parcels.count))
+                switch random.next() % 4 {
+                case 0:  // values
+                    parcels[position].floors = Int(random.next() % 30)
+                    parcels[position].address = "خیابان \(round)"
+                    changes.parcels[parcels[position].id] = parcels[position]
+                case 1:  // outline
+                    parcels[position].geometry = Self.scaled(parcels[position].geometry, by: uniform(0.6, 1.2))
+                    changes.parcels[parcels[position].id] = parcels[position]
+                case 2:  // removal
+                    changes.parcels[parcels[position].id] = Parcel?.none
+                    parcels.remove(at: position)
+                default:  // addition: a copy of a parcel, moved off the city, under a new id
+                    var added = parcels[position]
+                    added.id = ParcelID("X-\(round)-\(random.next() % 100_000)")
+                    added.geometry = Self.scaled(added.geometry, by: 0.5)
+                    guard changes.parcels[added.id] == nil, !parcels.contains(where: { $0.id == added.id }) else { continue }
+                    parcels.append(added)
+                    changes.parcels[added.id] = added
+                }
+            }
+            if round % 3 == 0 {
+                let zone = Int(random.next() % UInt64(zones.count))
+                zones[zone].nameEn = "Zone \(round)"
+                changes.zones[zones[zone].id] = zones[zone]
+                let facility = Int(random.next() % UInt64(facilities.count))
+                changes.facilities[facilities[facility].id] = Facility?.none
+                facilities.remove(at: facility)
+            }
+            snapshot = snapshot.applying(changes)
+            // Brute force: the layers the model holds, as sets by id (positions of additions may differ).
+            #expect(Dictionary(uniqueKeysWithValues: snapshot.parcels.map { ($0.id, $0.floors) })
+                == Dictionary(uniqueKeysWithValues: parcels.map { ($0.id, $0.floors) }), "round \(round)")
+            #expect(Set(snapshot.zones.map(\.nameEn)) == Set(zones.map(\.nameEn)) && Set(snapshot.facilities.map(\.id)) == Set(facilities.map(\.id)))
+            for parcel in parcels where random.next() % 40 == 0 || changes.parcels[parcel.id] != nil {
+                let position = try #require(snapshot.parcelPosition[parcel.id])
+                #expect(snapshot.parcels[Int(position)].geometry == parcel.geometry && snapshot.parcels[Int(position)].address == parcel.address)
+            }
+            // Lookups at random points: the parcel whose outline holds the point, by brute force.
+            let extent = parcels.dropFirst().reduce(parcels[0].geometry.bbox) { $0.union($1.geometry.bbox) }
+            for _ in 0..<60 {
+                let point = Coordinate(uncheckedLon: uniform(extent.minLon, extent.maxLon), lat: uniform(extent.minLat, extent.maxLat))
+                let holders = Set(parcels.filter { parcel in
+                    parcel.geometry.parts.contains { BruteForce.evenOddContains([$0.exterior] + $0.holes, x: point.lon, y: point.lat) }
+                }.map(\.id))
+                let found = snapshot.parcel(at: point).map { snapshot.parcels[Int($0)].id }
+                #expect(found.map(holders.contains) ?? holders.isEmpty, "round \(round), point \(point)")
             }
         }
     }

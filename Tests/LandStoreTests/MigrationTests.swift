@@ -66,7 +66,7 @@ struct MigrationTests {
         }
 
         let store = try LandStore(path: path, create: false, logger: Logger(label: "test"))
-        #expect(try LandStore.schemaVersion(ofDatabaseAt: path) == 7)
+        #expect(try LandStore.schemaVersion(ofDatabaseAt: path) == Migrations.latestVersion)
         let kept = try #require(try await store.request(id: RequestID(7)))
         #expect(kept.filing.trackingCode == TrackingCode("ZM-AAAA-BBBB-CCCC") && kept.status == .approved && kept.filing.proposalJSON == nil)
         await store.close()
