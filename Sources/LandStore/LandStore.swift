@@ -362,6 +362,12 @@ actor StoreWriter {
                 guard result.commit else { throw StoreError.abandoned }
                 try rows.flush()
                 try rows.bulk.finish()
+                if connection.dialect == .postgres {
+                    // Fresh statistics for the planner: without them it guessed a third of 100k
+                    // parcels changed since any instant and scanned the whole table for each
+                    // follower's look (cityChanges: 36 ms instead of 0.2 ms on 100k parcels).
+                    try connection.execute("ANALYZE parcel, zone, facility, street, zoning_rule", name: "analyze")
+                }
                 let now = Timestamp.now()
                 try connection.cached(SQL.insertDatasetInfo, name: "insertDatasetInfo")
                     .bind(name, at: 1).bind(now, at: 2).bind(source, at: 3).run()

@@ -411,6 +411,8 @@ package final class ChangeListener: Sendable {
                 _ = session.connection.addListener(channel: PostgresSchema.changeChannel) { [self] _, _ in
                     notified.store(true, ordering: .releasing)
                 }
+                // The listener only handles what arrives; LISTEN asks the server to send it.
+                try session.execute("LISTEN \(PostgresSchema.changeChannel)", name: "listen")
                 // Anything committed while no one listened is found by the follower's next look.
                 notified.store(true, ordering: .releasing)
                 state.withLock { $0.session = PostgresSessionBox(session) }
