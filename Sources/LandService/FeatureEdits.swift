@@ -140,31 +140,27 @@ extension CitySnapshot {
     /// is one rebuild, not ten).
     func applying(_ changes: CityChanges) -> CitySnapshot {
         var snapshot = self
-        var parcelsCameOrWent = false, zonesCameOrWent = false, facilitiesCameOrWent = false
-        for (id, stored) in changes.parcels {
-            guard let position = snapshot.parcelPosition[id], let stored else {
-                parcelsCameOrWent = parcelsCameOrWent || stored != nil || snapshot.parcelPosition[id] != nil
-                continue
+        /// Applies a layer's changes in place; answers whether any of its features came or went.
+        func inPlace<ID, F: Equatable>(
+            _ changes: [ID: F?], _ position: (CitySnapshot, ID) -> Int32?, _ feature: (CitySnapshot, Int32) -> F,
+            _ stored: (F) -> StoredFeature
+        ) -> Bool {
+            var cameOrWent = false
+            for (id, new) in changes {
+                let at = position(snapshot, id)
+                guard let at, let new else {
+                    cameOrWent = cameOrWent || new != nil || at != nil
+                    continue
+                }
+                let old = feature(snapshot, at)
+                if old != new { snapshot = snapshot.applying(before: stored(old), after: stored(new)) }
             }
-            let old = snapshot.parcels[Int(position)]
-            if old != stored { snapshot = snapshot.applying(before: .parcel(old), after: .parcel(stored)) }
+            return cameOrWent
         }
-        for (id, stored) in changes.zones {
-            guard let position = snapshot.zonePosition[id], let stored else {
-                zonesCameOrWent = zonesCameOrWent || stored != nil || snapshot.zonePosition[id] != nil
-                continue
-            }
-            let old = snapshot.zones[Int(position)]
-            if old != stored { snapshot = snapshot.applying(before: .zone(old), after: .zone(stored)) }
-        }
-        for (id, stored) in changes.facilities {
-            guard let position = snapshot.facilityPosition[id], let stored else {
-                facilitiesCameOrWent = facilitiesCameOrWent || stored != nil || snapshot.facilityPosition[id] != nil
-                continue
-            }
-            let old = snapshot.facilities[Int(position)]
-            if old != stored { snapshot = snapshot.applying(before: .facility(old), after: .facility(stored)) }
-        }
+        let parcelsCameOrWent = inPlace(changes.parcels, { $0.parcelPosition[$1] }, { $0.parcels[Int($1)] }, StoredFeature.parcel)
+        let zonesCameOrWent = inPlace(changes.zones, { $0.zonePosition[$1] }, { $0.zones[Int($1)] }, StoredFeature.zone)
+        let facilitiesCameOrWent = inPlace(
+            changes.facilities, { $0.facilityPosition[$1] }, { $0.facilities[Int($1)] }, StoredFeature.facility)
         guard parcelsCameOrWent || zonesCameOrWent || facilitiesCameOrWent else { return snapshot }
         /// The layer without the features that went, with those that came at its end.
         func rebuilt<F>(_ features: some Collection<F>, _ changed: [String: F?], id: (F) -> String) -> [F] {

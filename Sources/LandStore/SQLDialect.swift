@@ -44,6 +44,13 @@ enum SQLDialect: Sendable {
         "facility_history": "change_id", "audit": "audit_id",
     ]
 
+    /// SpatiaLite's names of the functions (and SQLite's null-safe `IS NOT ?`) the statements use,
+    /// and PostGIS's (PostgreSQL's), each where no letter, digit or `_` comes before it.
+    private static let spellings: [(sqlite: String, postgres: String)] = [
+        ("GeomFromWKB(", "ST_GeomFromWKB("), ("GeomFromText(", "ST_GeomFromText("), ("AsBinary(", "ST_AsBinary("),
+        ("HausdorffDistance(", "ST_HausdorffDistance("), ("IS NOT ?", "IS DISTINCT FROM $"),
+    ]
+
     /// `?N` → `$N`; SpatiaLite's `GeomFromWKB`/`AsBinary` → PostGIS's `ST_GeomFromWKB`/`ST_AsBinary`;
     /// `IS NOT ?N` (SQLite's null-safe comparison) → `IS DISTINCT FROM $N`; `RETURNING` the key of
     /// `assignedKeys` tables.
@@ -68,34 +75,10 @@ enum SQLDialect: Sendable {
                 continue
             }
             if !(previous.isLetter || previous.isNumber || previous == "_") {
-                if characters.hasPrefix("GeomFromWKB(") {
-                    out += "ST_GeomFromWKB("
-                    characters = characters.dropFirst("GeomFromWKB(".count)
-                    previous = "("
-                    continue
-                }
-                if characters.hasPrefix("HausdorffDistance(") {
-                    out += "ST_HausdorffDistance("
-                    characters = characters.dropFirst("HausdorffDistance(".count)
-                    previous = "("
-                    continue
-                }
-                if characters.hasPrefix("GeomFromText(") {
-                    out += "ST_GeomFromText("
-                    characters = characters.dropFirst("GeomFromText(".count)
-                    previous = "("
-                    continue
-                }
-                if characters.hasPrefix("AsBinary(") {
-                    out += "ST_AsBinary("
-                    characters = characters.dropFirst("AsBinary(".count)
-                    previous = "("
-                    continue
-                }
-                if characters.hasPrefix("IS NOT ?") {
-                    out += "IS DISTINCT FROM $"
-                    characters = characters.dropFirst("IS NOT ?".count)
-                    previous = "$"
+                if let (sqlite, postgres) = Self.spellings.first(where: { characters.hasPrefix($0.sqlite) }) {
+                    out += postgres
+                    characters = characters.dropFirst(sqlite.count)
+                    previous = postgres.last!
                     continue
                 }
             }

@@ -54,6 +54,14 @@ def permit(parcel, floors=37, use="green"):
     }
 
 
+def psql(url, sql):
+    """One statement on a PostgreSQL database with psql; its rows as unaligned text."""
+    result = subprocess.run(["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def wait_for(predicate, limit_seconds):
     """Seconds until `predicate()` is true, polling every 20 ms; None past the limit."""
     started = time.monotonic()

@@ -17,20 +17,13 @@ from pathlib import Path
 import pytest
 
 from conftest import GEODATA, ZAMIN, Server
-from planner_support import permit, wait_for
+from planner_support import permit, psql, wait_for
 
 ADMIN = os.environ.get("ZAMIN_TEST_POSTGRES")
 CLUSTER = os.environ.get("ZAMIN_TEST_POSTGRES_DIR")
 BIN = os.environ.get("ZAMIN_TEST_POSTGRES_BIN")
 pytestmark = pytest.mark.skipif(not (ADMIN and CLUSTER and BIN),
                                 reason="needs the throwaway cluster of scripts/test (ZAMIN_TEST_POSTGRES, _DIR, _BIN)")
-
-
-def psql(url, sql):
-    result = subprocess.run(["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def pg_ctl(*args):

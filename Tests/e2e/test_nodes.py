@@ -12,17 +12,10 @@ import uuid
 import pytest
 
 from conftest import GEODATA, ZAMIN, Server
-from planner_support import call, permit, wait_for
+from planner_support import call, permit, psql, wait_for
 
 ADMIN = os.environ.get("ZAMIN_TEST_POSTGRES")
 pytestmark = pytest.mark.skipif(not ADMIN, reason="needs a PostgreSQL cluster: ZAMIN_TEST_POSTGRES (scripts/test starts one)")
-
-
-def psql(url, sql):
-    result = subprocess.run(["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def new_database():

@@ -14,19 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import GEODATA, ZAMIN, Server
-from planner_support import call, permit, wait_for
+from planner_support import call, permit, psql, wait_for
 
 ADMIN = os.environ.get("ZAMIN_TEST_POSTGRES")
 BIN = os.environ.get("ZAMIN_TEST_POSTGRES_BIN")
 pytestmark = pytest.mark.skipif(not (ADMIN and BIN), reason="needs the throwaway cluster of scripts/test")
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-
-
-def psql(url, sql):
-    result = subprocess.run(["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def free_port():
