@@ -1,6 +1,7 @@
 """End-to-end fixtures: a real `zamin serve` process on a free loopback port over a temporary
 database imported from GeoData (never written into GeoData itself)."""
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -97,10 +98,14 @@ def new_postgres_database(prefix):
 
 
 @pytest.fixture(scope="session", params=STORES)
-def served_city(request, tehran_db):
-    """The imported Tehran the `server` answers from: the SQLite file, or a PostgreSQL database."""
+def served_city(request, tehran_db, tmp_path_factory):
+    """The imported Tehran the `server` answers from: a copy of the SQLite file (the server's tests
+    file requests; the tests that copy `tehran_db` must find it as imported, whichever order the
+    parametrised fixtures put them in), or a PostgreSQL database."""
     if request.param == "sqlite":
-        return tehran_db
+        target = tmp_path_factory.mktemp("served") / "zamin.db"
+        shutil.copy(tehran_db, target)
+        return target
     url = new_postgres_database("e2e_tehran")
     result = subprocess.run([ZAMIN, "import", "--postgres", url, str(GEODATA / "tehran")],
                             capture_output=True, text=True, timeout=600)

@@ -32,29 +32,33 @@ def free_port():
 def replica():
     primary_port = ADMIN.rsplit(":", 1)[1].split("/")[0]
     folder = Path(tempfile.mkdtemp(prefix="zamin-replica-"))
-    if AS_POSTGRES:
-        shutil.chown(folder, "postgres")
-    folder.chmod(0o755)
-    data = folder / "data"
-    backup = subprocess.run([*AS_POSTGRES, f"{BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", primary_port, "-U", "postgres",
-                             "-D", str(data), "-R", "-X", "stream", "-c", "fast"], capture_output=True, text=True, timeout=300)
-    assert backup.returncode == 0, backup.stderr
-    port = free_port()
-    started = subprocess.run([*AS_POSTGRES, f"{BIN}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                              f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c hot_standby=on", "start"],
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stdout + started.stderr
-    pid = int((data / "postmaster.pid").read_text().split()[0])
+    pid = None
     try:
+        if AS_POSTGRES:
+            shutil.chown(folder, "postgres")
+        folder.chmod(0o755)
+        data = folder / "data"
+        backup = subprocess.run([*AS_POSTGRES, f"{BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", primary_port, "-U", "postgres",
+                                 "-D", str(data), "-R", "-X", "stream", "-c", "fast"], capture_output=True, text=True, timeout=300)
+        assert backup.returncode == 0, backup.stderr
+        # A standby must allow at least the primary's connections (its recovery stops otherwise).
+        connections = psql(ADMIN, "SHOW max_connections")
+        port = free_port()
+        started = subprocess.run([*AS_POSTGRES, f"{BIN}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "300", "-o",
+                                  f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c hot_standby=on -c max_connections={connections}",
+                                  "start"], capture_output=True, text=True, timeout=400)
+        assert started.returncode == 0, started.stdout + started.stderr + (folder / "log").read_text()[-2000:]
+        pid = int((data / "postmaster.pid").read_text().split()[0])
         yield port
     finally:
-        os.kill(pid, 2)  # SIGINT: fast shutdown of the replica's postmaster, by its PID
-        for _ in range(600):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
+        if pid is not None:
+            os.kill(pid, 2)  # SIGINT: fast shutdown of the replica's postmaster, by its PID
+            for _ in range(600):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
         shutil.rmtree(folder, ignore_errors=True)
 
 
