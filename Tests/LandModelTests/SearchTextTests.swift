@@ -96,4 +96,22 @@ struct SearchTextTests {
         #expect(SearchText.matchRank(query: "ark", candidate: "park ark") == 1)
         #expect(SearchText.matchRank(query: "ark", candidate: "park") == 2)
     }
+
+    /// The fast paths for ASCII and the Arabic block (issue 17 point 8) against Unicode's own
+    /// tables: every scalar below U+3000 whose folding is not one of ours must be treated as the
+    /// standard library's `isWhitespace` and `lowercaseMapping` say.
+    @Test("White space and lowercasing agree with Unicode's tables for every scalar below U+3000")
+    func agreesWithUnicodeTables() {
+        let folded: Set<UInt32> = [0x064A, 0x0649, 0x0643, 0x0629, 0x06C0, 0x06C1, 0x0622, 0x0623, 0x0625, 0x0671, 0x0640, 0x0670, 0x200C, 0x200D, 0x200E, 0x200F]
+        for value in UInt32(0)..<0x3000 {
+            guard let scalar = Unicode.Scalar(value), !folded.contains(value),
+                !(0x064B...0x065F).contains(value), !(0x06F0...0x06F9).contains(value), !(0x0660...0x0669).contains(value),
+                !(0x202A...0x202E).contains(value), !(0x2066...0x2069).contains(value)
+            else { continue }
+            let text = "a" + String(scalar) + "b"
+            let expected =
+                scalar.properties.isWhitespace ? "a b" : "a" + scalar.properties.lowercaseMapping + "b"
+            #expect(SearchText.normalized(text) == expected, "U+\(String(value, radix: 16))")
+        }
+    }
 }
