@@ -20,6 +20,10 @@ package struct JSONWriter: Sendable {
         return taken
     }
 
+    /// Forgets that a value was written, so the next one starts without a comma: several
+    /// top-level texts back to back in one buffer (`RenderedGeometries`).
+    package mutating func startAnotherValue() { needsComma = false }
+
     @inline(__always)
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }

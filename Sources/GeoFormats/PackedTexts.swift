@@ -10,6 +10,13 @@ package struct PackedTexts: Sendable {
         ends.reserveCapacity(count)
     }
 
+    /// The texts of `text` that end at `ends`, in order (what a writer produced in one buffer).
+    package init(text: [UInt8], ends: [Int]) {
+        precondition(zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 } && (ends.last ?? 0) == text.count, "ends out of order")
+        self.text = text
+        self.ends = ends
+    }
+
     /// Adds `bytes` as the next text.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
         text.append(contentsOf: bytes)

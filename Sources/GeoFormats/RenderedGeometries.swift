@@ -32,13 +32,17 @@ package struct RenderedGeometries: Sendable {
 
     package init(_ geometries: some Sequence<Geometry>, decimals: Int) {
         self.decimals = decimals
-        var texts = PackedTexts(reservingCapacity: geometries.underestimatedCount)
+        // One writer for all of them, each text ending where the next begins: a buffer per
+        // geometry was a fifth of this (perf, 1M parcels' start-up).
+        var writer = GeoJSONWriter(decimals: decimals)
+        var ends: [Int] = []
+        ends.reserveCapacity(geometries.underestimatedCount)
         for geometry in geometries {
-            var writer = GeoJSONWriter(decimals: decimals)
             writer.geometry(geometry)
-            texts.append(writer.json.bytes)
+            writer.json.startAnotherValue()
+            ends.append(writer.json.bytes.count)
         }
-        self.texts = texts
+        self.texts = PackedTexts(text: writer.takeBytes(), ends: ends)
     }
 
     /// Number of geometries.

@@ -50,10 +50,29 @@ package struct CitySnapshot: Sendable {
     let searchCatalog: SearchCatalog
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
+        // The search keys beside the layers, on two cores: a node serves nothing until this is
+        // done (issue 17 point 8).
+        let parcels = ChunkedArray(Self.sortedByID(parcels, \.id))
+        let facilities = Self.sortedByID(facilities, \.id)
+        let (layers, catalog) = Parallel.both(
+            {
+                (
+                    parcels: PolygonLayer(sorted: parcels, id: \.id, geometry: \.geometry),
+                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), id: \.id, geometry: \.geometry),
+                    facilities: FacilityLayer(sorted: facilities)
+                )
+            },
+            { SearchCatalog(parcels: parcels, facilities: facilities) })
         self.init(
             rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
-            parcels: PolygonLayer(parcels, id: \.id, geometry: \.geometry), zones: PolygonLayer(zones, id: \.id, geometry: \.geometry),
-            facilities: FacilityLayer(facilities))
+            parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog)
+    }
+
+    /// The features in id order; as they are when they already are (a store loads them so),
+    /// without copying them.
+    private static func sortedByID<Feature, ID: Comparable>(_ features: [Feature], _ id: (Feature) -> ID) -> [Feature] {
+        let isSorted = zip(features, features.dropFirst()).allSatisfy { id($0) < id($1) }
+        return isSorted ? features : features.sorted { id($0) < id($1) }
     }
 
     /// The snapshot with the given layers built anew from these features and the others shared as
@@ -61,9 +80,9 @@ package struct CitySnapshot: Sendable {
     package func replacingLayers(parcels: [Parcel]? = nil, zones: [Zone]? = nil, facilities: [Facility]? = nil) -> CitySnapshot {
         CitySnapshot(
             rules: rules,
-            parcels: parcels.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? parcelLayer,
-            zones: zones.map { PolygonLayer($0, id: \.id, geometry: \.geometry) } ?? zoneLayer,
-            facilities: facilities.map(FacilityLayer.init) ?? FacilityLayer(self),
+            parcels: parcels.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), id: \.id, geometry: \.geometry) } ?? parcelLayer,
+            zones: zones.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), id: \.id, geometry: \.geometry) } ?? zoneLayer,
+            facilities: facilities.map { FacilityLayer(sorted: Self.sortedByID($0, \.id)) } ?? FacilityLayer(self),
             sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil,
             parcelUseCounts: parcels == nil ? parcelUseCounts : nil)
     }
@@ -156,20 +175,32 @@ package struct CitySnapshot: Sendable {
     }
 
     /// A polygon layer (parcels, zones): its features by id and what is built from them.
-    private struct PolygonLayer<Feature: Sendable, ID: Hashable & Comparable> {
+    private struct PolygonLayer<Feature: Sendable, ID: Hashable & Comparable & Sendable>: Sendable {
         let features: ChunkedArray<Feature>
         let position: [ID: Int32]
         let index: LayerIndex
         let outlines: PolygonalOutlines
         let geometryJSON: RenderedGeometries
 
-        init(_ features: some Collection<Feature>, id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
-            self.features = ChunkedArray(features.sorted { id($0) < id($1) })
-            position = Dictionary(uniqueKeysWithValues: self.features.enumerated().map { (id($1), Int32($0)) })
-            let outlines = self.features.map(geometry)
-            index = CitySnapshot.index(outlines.map(\.bbox))
-            self.outlines = PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder)
-            geometryJSON = RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits)
+        /// The layer of `features`, already in id order; the GeoJSON texts are rendered on
+        /// another core while the index, the flat outlines and the positions are built.
+        init(sorted features: ChunkedArray<Feature>, id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
+            self.features = features
+            let ids = features.map(id)
+            let outlines = features.map(geometry)
+            let (built, geometryJSON) = Parallel.both(
+                {
+                    let index = CitySnapshot.index(outlines.map(\.bbox))
+                    return (
+                        index: index, outlines: PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder),
+                        position: Dictionary(uniqueKeysWithValues: zip(ids, Int32(0)...))
+                    )
+                },
+                { RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits) })
+            index = built.index
+            self.outlines = built.outlines
+            position = built.position
+            self.geometryJSON = geometryJSON
         }
 
         init(features: ChunkedArray<Feature>, position: [ID: Int32], index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
@@ -212,7 +243,7 @@ package struct CitySnapshot: Sendable {
         }
     }
 
-    private struct FacilityLayer {
+    private struct FacilityLayer: Sendable {
         let features: [Facility]
         let centred: [EarthCentredPoint]
         let position: [FacilityID: Int32]
@@ -221,8 +252,8 @@ package struct CitySnapshot: Sendable {
         let categories: [FacilityCategory]
         let layer: Int
 
-        init(_ facilities: [Facility]) {
-            features = facilities.sorted { $0.id < $1.id }
+        init(sorted facilities: [Facility]) {
+            features = facilities
             centred = features.map { EarthCentredPoint($0.location) }
             position = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1.id, Int32($0)) })
             tree = FacilityTree(

@@ -50,7 +50,7 @@ package final class LandServices: Sendable {
         let city = try await store.loadCity()
         // Extra properties without our column names, once here rather than per feature written.
         let snapshot = CitySnapshot(
-            parcels: city.parcels.map(\.withExtraPropertiesCompacted), zones: city.zones.map(\.withExtraPropertiesCompacted),
+            parcels: Parallel.map(city.parcels) { $0.withExtraPropertiesCompacted }, zones: city.zones.map(\.withExtraPropertiesCompacted),
             facilities: city.facilities.map(\.withExtraPropertiesCompacted), rules: city.rules)
         return (snapshot, city.version)
     }

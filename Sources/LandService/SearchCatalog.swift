@@ -11,12 +11,13 @@ package struct SearchCatalog: Sendable {
     let parcelIDKeys: [String]
     let parcelAddressKeys: [String]
 
-    init(parcels: some Collection<Parcel>, facilities: [Facility]) {
+    init(parcels: ChunkedArray<Parcel>, facilities: [Facility]) {
         facilityKeys = facilities.map { facility in
             [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
         }
-        parcelIDKeys = parcels.map { SearchText.normalized($0.id.rawValue) }
-        parcelAddressKeys = parcels.map { SearchText.normalized($0.address ?? "") }
+        // Over every core: folding 1M addresses is a large part of a start-up (issue 17 point 8).
+        parcelIDKeys = Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }
+        parcelAddressKeys = Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }
     }
 }
 
