@@ -141,7 +141,7 @@ extension CitySnapshot {
     func applying(_ changes: CityChanges) -> CitySnapshot {
         var snapshot = self
         /// Applies a layer's changes in place; answers whether any of its features came or went.
-        func inPlace<ID, F: Equatable>(
+        func inPlace<ID, F: Equatable & HasExtraProperties>(
             _ changes: [ID: F?], _ position: (CitySnapshot, ID) -> Int32?, _ feature: (CitySnapshot, Int32) -> F,
             _ stored: (F) -> StoredFeature
         ) -> Bool {
@@ -152,8 +152,10 @@ extension CitySnapshot {
                     cameOrWent = cameOrWent || new != nil || at != nil
                     continue
                 }
+                // The snapshot holds features compacted (`withExtraPropertiesCompacted`), the
+                // store does not: compared as they came, every feature looked changed.
                 let old = feature(snapshot, at)
-                if old != new { snapshot = snapshot.applying(before: stored(old), after: stored(new)) }
+                if old != new.withExtraPropertiesCompacted { snapshot = snapshot.applying(before: stored(old), after: stored(new)) }
             }
             return cameOrWent
         }

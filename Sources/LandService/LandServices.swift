@@ -24,12 +24,7 @@ package final class LandServices: Sendable {
     /// `readReplica` (PostgreSQL), loads and follows it from that replica.
     package static func open(databaseAt path: String, readReplica: String? = nil, logger: Logger) async throws(ServiceError) -> LandServices {
         do {
-            let store =
-                if let readReplica {
-                    try LandStore(postgres: PostgresLocation(url: path), replica: PostgresLocation(url: readReplica), logger: logger)
-                } else {
-                    try LandStore(path: path, create: false, logger: logger)
-                }
+            let store = try LandStore(path: path, create: false, readReplica: readReplica, logger: logger)
             return try await open(store: store, logger: logger)
         } catch {
             throw .store(error)
@@ -88,10 +83,7 @@ package final class LandServices: Sendable {
                 state.storedVersion = max(state.storedVersion, stored.number)
             }
             guard stored.number > published.number else {
-                following.withLock { state in
-                    state.caughtUpAt = looked
-                    state.caughtUp = true
-                }
+                markCaughtUp(at: looked)
                 continue
             }
             do {
@@ -106,10 +98,7 @@ package final class LandServices: Sendable {
                     applied = await store.onWriter { holder.publishOthersChanges(changes) }
                 }
                 if applied || snapshots.published.cityVersion.number >= stored.number {
-                    following.withLock { state in
-                        state.caughtUpAt = looked
-                        state.caughtUp = true
-                    }
+                    markCaughtUp(at: looked)
                 }
                 let elapsed = (ContinuousClock.now - started).components
                 logger.info(
@@ -122,6 +111,14 @@ package final class LandServices: Sendable {
             } catch {
                 logger.error("reading another process's changes failed; the published city stays", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    /// The published city held everything stored when the store was looked at, at `instant`.
+    private func markCaughtUp(at instant: ContinuousClock.Instant) {
+        following.withLock { state in
+            state.caughtUpAt = instant
+            state.caughtUp = true
         }
     }
 

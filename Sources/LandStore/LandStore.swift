@@ -46,12 +46,19 @@ package final class LandStore: Sendable {
 
     /// Opens (creating when asked) and migrates the database: the SQLite file at `path`, or the
     /// PostgreSQL database when `path` is a `postgres://` URL (`create` does not apply: the
-    /// database exists, its tables are made by the migrations).
-    package convenience init(path: String, create: Bool, readerCount: Int = 4, logger: Logger) throws(StoreError) {
+    /// database exists, its tables are made by the migrations), with its `readReplica` if one is
+    /// named. The one place that chooses the store from what the operator wrote.
+    package convenience init(
+        path: String, create: Bool, readReplica: String? = nil, readerCount: Int = 4, logger: Logger
+    ) throws(StoreError) {
         if Self.isPostgresURL(path) {
-            try self.init(postgres: PostgresLocation(url: path), readerCount: readerCount, logger: logger)
+            try self.init(
+                postgres: PostgresLocation(url: path), replica: readReplica.map { (url) throws(StoreError) in try PostgresLocation(url: url) },
+                readerCount: readerCount, logger: logger)
             return
         }
+        // Serve's options let only --postgres have a replica; a file cannot.
+        precondition(readReplica == nil, "a read replica needs a PostgreSQL primary")
         let connection = try Connection(path: path, mode: .readWrite, create: create)
         try connection.loadSpatiaLite()
         // WAL: readers never block the writer. synchronous=FULL: an acknowledged write survives

@@ -23,15 +23,11 @@ package enum TestDatabase {
     }
 
     /// A new database holding `dataset` as `zamin import` leaves it. The import runs once per
-    /// dataset per test process; SQLite gets a copy of the file, PostgreSQL a database made from
-    /// the imported one as its template.
+    /// dataset per test process; SQLite gets a copy of the file (`ImportedDatabase`), PostgreSQL
+    /// a database made from the imported one as its template.
     package static func imported(_ dataset: String = "tehran") async throws -> String {
-        let template = try await Templates.instance.location(dataset)
-        guard let admin = postgresAdmin else {
-            let target = try Fixtures.temporaryDirectory().appending(path: "\(dataset).db")
-            try FileManager.default.copyItem(at: URL(filePath: template), to: target)
-            return target.path
-        }
+        guard let admin = postgresAdmin else { return try await ImportedDatabase.copy(dataset) }
+        let template = try await PostgresTemplates.instance.location(dataset)
         return try createDatabase(admin: admin, template: String(template.split(separator: "/").last ?? ""))
     }
 
@@ -51,8 +47,9 @@ package enum TestDatabase {
     }
 }
 
-private actor Templates {
-    static let instance = Templates()
+/// The imported datasets on the PostgreSQL test cluster, one database each, as templates.
+private actor PostgresTemplates {
+    static let instance = PostgresTemplates()
     private var locations: [String: Task<String, any Error>] = [:]
 
     func location(_ dataset: String) async throws -> String {
