@@ -195,8 +195,9 @@ extension StoreWriter {
                     .bind(kind.rawValue, at: 4).bind(requestID?.rawValue, at: 5).run()
             }
         }
+        // No `markReshaped`: the children (valid_from now) and the parents (history closed now)
+        // reach other processes as features, as a Part 4 edit does.
         let version = try bumpCityVersion(at: now)
-        try markReshaped(at: now)
         var after = JSONWriter()
         after.beginObject()
         after.key("children"); after.beginArray(); for child in children { after.string(child.id.rawValue) }; after.endArray()

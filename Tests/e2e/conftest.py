@@ -89,12 +89,36 @@ POSTGRES_ADMIN = os.environ.get("ZAMIN_TEST_POSTGRES")
 STORES = ["sqlite"] + (["postgres"] if POSTGRES_ADMIN else [])
 
 
-def new_postgres_database(prefix):
-    """A fresh database on the test cluster, as a URL for --postgres."""
-    name = f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
-    subprocess.run(["psql", POSTGRES_ADMIN, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
+def new_postgres_database(prefix, template=None):
+    """A fresh database on the test cluster (a copy of `template`'s, if named), as a URL for --postgres."""
+    new_postgres_database.count = getattr(new_postgres_database, "count", 0) + 1
+    name = f"{prefix}_{os.getpid()}_{new_postgres_database.count}"
+    create = f"CREATE DATABASE {name}" + (f" TEMPLATE {template.rsplit('/', 1)[1]}" if template else "")
+    subprocess.run(["psql", POSTGRES_ADMIN, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", create],
                    check=True, capture_output=True, timeout=60)
     return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_tehran(tmp_path_factory):
+    """Tehran imported once into a database of the test cluster: the template of `new_city`'s."""
+    url = new_postgres_database("e2e_template")
+    result = subprocess.run([ZAMIN, "import", "--postgres", url, str(GEODATA / "tehran")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+@pytest.fixture(params=STORES)
+def new_city(request, tehran_db):
+    """Makes cities of the test's own as `zamin import` leaves Tehran, on each store (issue 17
+    point 2): `new_city(folder)` is a copy of the SQLite file in `folder`, or a PostgreSQL
+    database made from the imported template. Pass the city to `database_args` for commands."""
+    if request.param == "sqlite":
+        from planner_support import copy_db
+        return lambda folder: copy_db(tehran_db, folder)
+    template = request.getfixturevalue("postgres_tehran")
+    return lambda folder: new_postgres_database("e2e_city", template=template)
 
 
 @pytest.fixture(scope="session", params=STORES)

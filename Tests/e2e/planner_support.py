@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import ZAMIN
+from conftest import ZAMIN, database_args
 
 
 def copy_db(source, target_dir):
@@ -25,7 +25,7 @@ def keys(*args):
 
 
 def create_key(db, role, name):
-    result = keys("create", "--db", str(db), "--role", role, "--name", name)
+    result = keys("create", *database_args(db), "--role", role, "--name", name)
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
     assert token.startswith("zk_") and "\n" not in token

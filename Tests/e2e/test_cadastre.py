@@ -18,8 +18,8 @@ from shapely.affinity import translate
 from shapely.geometry import LineString, box, mapping, shape
 from shapely.ops import split, unary_union
 
-from conftest import ZAMIN, Server
-from planner_support import call, copy_db, create_key, permit
+from conftest import ZAMIN, Server, database_args
+from planner_support import call, create_key, permit
 
 GEOD = pyproj.Geod(ellps="WGS84")
 MIN_AREA = {"G111": 1000, "G112": 1000, "M111": 300, "M121": 500, "R111": 200, "R112": 250,
@@ -72,8 +72,8 @@ def pick_parcel(base, items):
     raise AssertionError("no parcel of Tehran can be halved above its zone's minimum")
 
 
-def test_cadastre(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_cadastre(new_city, tmp_path):
+    db = new_city(tmp_path)
     planner = create_key(db, "planner", "cadastre")
     server = Server(db, tmp_path / "serve.log").start()
     base = server.base
@@ -195,14 +195,14 @@ def test_cadastre(tehran_db, tmp_path):
         assert len(made) == 1 and made[0]["lineage"] == "merger" and made[0]["parents"] == children
     finally:
         server.stop()
-    check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
+    check = subprocess.run([ZAMIN, "check", *database_args(db)], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_citizens_request_a_subdivision_and_a_merger(tehran_db, tmp_path):
+def test_citizens_request_a_subdivision_and_a_merger(new_city, tmp_path):
     """Point 4's requests: checked on filing (a bad proposal is a 400 naming the child, nothing
     is filed), applied by the approval in the transaction that approves it."""
-    db = copy_db(tehran_db, tmp_path)
+    db = new_city(tmp_path)
     planner = create_key(db, "planner", "cadastre")
     server = Server(db, tmp_path / "serve.log").start()
     base = server.base
@@ -255,5 +255,5 @@ def test_citizens_request_a_subdivision_and_a_merger(tehran_db, tmp_path):
         assert status == 200 and area(shape(item["geometry"]).symmetric_difference(outline)) <= 0.05
     finally:
         server.stop()
-    check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
+    check = subprocess.run([ZAMIN, "check", *database_args(db)], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -1,12 +1,12 @@
 """`zamin keys` against the database of a running `zamin serve`: a new key works at once, a
 revoked one stops working at once, no restart; secrets never reach the output of `list` or the
 server log; every key change is audited."""
-from conftest import Server
-from planner_support import call, copy_db, create_key, keys
+from conftest import Server, database_args
+from planner_support import call, create_key, keys
 
 
-def test_keys_cli_against_a_running_server(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_keys_cli_against_a_running_server(new_city, tmp_path):
+    db = new_city(tmp_path)
     server = Server(db, tmp_path / "serve.log").start()
     try:
         assert call(server.base, "GET", "/requests")[0] == 401
@@ -16,21 +16,21 @@ def test_keys_cli_against_a_running_server(tehran_db, tmp_path):
         assert status == 200, body
         assert body["count"] == 0
 
-        listing = keys("list", "--db", str(db))
+        listing = keys("list", *database_args(db))
         assert listing.returncode == 0
         line = next(l for l in listing.stdout.splitlines() if "\talice\t" in l)
         assert "\tplanner\t" in line and line.endswith("active")
         assert planner not in listing.stdout and planner.split("_")[2] not in listing.stdout
 
-        duplicate = keys("create", "--db", str(db), "--role", "admin", "--name", "alice")
+        duplicate = keys("create", *database_args(db), "--role", "admin", "--name", "alice")
         assert duplicate.returncode != 0 and "exists" in duplicate.stderr
-        assert keys("create", "--db", str(db), "--role", "mayor", "--name", "bob").returncode != 0
+        assert keys("create", *database_args(db), "--role", "mayor", "--name", "bob").returncode != 0
 
-        revoked = keys("revoke", "--db", str(db), "--name", "alice")
+        revoked = keys("revoke", *database_args(db), "--name", "alice")
         assert revoked.returncode == 0, revoked.stderr
         status, body = call(server.base, "GET", "/requests", key=planner)
         assert status == 401 and body["code"] == "Unauthorized"
-        assert keys("revoke", "--db", str(db), "--name", "alice").returncode != 0
+        assert keys("revoke", *database_args(db), "--name", "alice").returncode != 0
 
         admin = create_key(db, "admin", "root")
         status, body = call(server.base, "GET", "/audit", key=admin)

@@ -14,8 +14,8 @@ import pyproj
 from shapely.affinity import translate
 from shapely.geometry import mapping, shape
 
-from conftest import ZAMIN, Server
-from planner_support import copy_db, create_key
+from conftest import ZAMIN, Server, database_args
+from planner_support import create_key
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -43,8 +43,8 @@ def geodesic_area(geometry):
     return abs(GEOD.geometry_area_perimeter(geometry)[0])
 
 
-def test_part4_edits(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_part4_edits(new_city, tmp_path):
+    db = new_city(tmp_path)
     planner = create_key(db, "planner", "part4")
     server = Server(db, tmp_path / "serve.log").start()
     base = server.base
@@ -174,17 +174,17 @@ def test_part4_edits(tehran_db, tmp_path):
         assert nearest["features"][0]["properties"]["id"] == facility_id
     finally:
         server.stop()
-    check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)
+    check = subprocess.run([ZAMIN, "check", *database_args(db)], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_own_edits_are_never_taken_for_another_process(tehran_db, tmp_path):
+def test_own_edits_are_never_taken_for_another_process(new_city, tmp_path):
     """The follower (issue 16 point 2) reads the stored version on the writer and compares it with
     the published one read after it: this server's own edits, published in commit order, never
     look like another process's change. When the published version was read first, an edit
     committed in between was taken for one and the whole city reloaded (1 PATCH in 25 took 1.4 s
     on 100k parcels, scripts/bench-edits)."""
-    db = copy_db(tehran_db, tmp_path)
+    db = new_city(tmp_path)
     planner = create_key(db, "planner", "follow")
     log = tmp_path / "serve.log"
     server = Server(db, log).start(extra_args=("--log-level", "info"))

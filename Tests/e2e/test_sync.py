@@ -14,8 +14,8 @@ import pyproj
 from shapely.affinity import scale
 from shapely.geometry import mapping, shape
 
-from conftest import GEODATA, ZAMIN, Server
-from planner_support import call, copy_db, create_key, permit, wait_for
+from conftest import GEODATA, ZAMIN, Server, database_args
+from planner_support import call, create_key, permit, wait_for
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -38,8 +38,8 @@ def floors(server, parcel):
     return call(server.base, "GET", f"/lookup?parcel={parcel}")[1]["parcel"]["properties"]["floors"]
 
 
-def test_sync_keeps_approved_changes_and_applies_the_rest(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_sync_keeps_approved_changes_and_applies_the_rest(new_city, tmp_path):
+    db = new_city(tmp_path)
     folder = tmp_path / "tehran"
     shutil.copytree(GEODATA / "tehran", folder)
     planner = create_key(db, "planner", "sync")
@@ -54,19 +54,19 @@ def test_sync_keeps_approved_changes_and_applies_the_rest(tehran_db, tmp_path):
         assert floors(server, "P-000002") == 3
 
         # --replace would silently undo it: refused, naming --sync.
-        replaced = zamin("import", "--replace", "--db", db, folder)
+        replaced = zamin("import", "--replace", *database_args(db), folder)
         assert replaced.returncode != 0 and "--sync" in replaced.stderr, replaced.stderr
         assert floors(server, "P-000002") == 3
 
         # Re-importing the unchanged folder: only the approval differs, and it is a conflict.
-        dry = zamin("import", "--sync", "--dry-run", "--db", db, folder)
+        dry = zamin("import", "--sync", "--dry-run", *database_args(db), folder)
         assert dry.returncode == 0, dry.stderr
         assert counts(dry.stdout, "parcels") == (0, 1, 0, 6672, 0)
         assert "parcel P-000002" in dry.stdout and "floors 3 → 1" in dry.stdout and f"request {filed['id']}" in dry.stdout
-        refused = zamin("import", "--sync", "--db", db, folder)
+        refused = zamin("import", "--sync", *database_args(db), folder)
         assert refused.returncode == 1 and "conflict" in refused.stderr, refused.stderr
         version = call(server.base, "GET", "/health")[1]["data_version"]
-        kept = zamin("import", "--sync", "--prefer", "store", "--db", db, folder)
+        kept = zamin("import", "--sync", "--prefer", "store", *database_args(db), folder)
         assert kept.returncode == 0, kept.stderr
         assert counts(kept.stdout, "parcels") == (0, 0, 0, 6672, 1)
         assert "nothing to change" in kept.stdout
@@ -93,12 +93,12 @@ def test_sync_keeps_approved_changes_and_applies_the_rest(tehran_db, tmp_path):
         parcels["features"] = [f for f in parcels["features"] if f["properties"]["id"] != removed_id] + [added]
         (folder / "parcels.geojson").write_text(json.dumps(parcels))
 
-        dry = zamin("import", "--sync", "--dry-run", "--prefer", "store", "--db", db, folder)
+        dry = zamin("import", "--sync", "--dry-run", "--prefer", "store", *database_args(db), folder)
         assert dry.returncode == 0, dry.stderr
         assert counts(dry.stdout, "parcels") == (1, 2, 1, 6669, 1), dry.stdout
         assert call(server.base, "GET", f"/lookup?parcel={removed_id}")[0] == 200
 
-        synced = zamin("import", "--sync", "--prefer", "store", "--db", db, folder)
+        synced = zamin("import", "--sync", "--prefer", "store", *database_args(db), folder)
         assert synced.returncode == 0, synced.stderr
         assert counts(synced.stdout, "parcels") == (1, 2, 1, 6669, 1)
         for layer in ("zones", "facilities", "rules"):
@@ -140,7 +140,7 @@ def test_sync_keeps_approved_changes_and_applies_the_rest(tehran_db, tmp_path):
         assert [(c["before"]["floors"], c["after"]["floors"]) for c in by_parcel[edited_id]] == [(edited_from, 9)]
 
         # --prefer file: the file's floors 1 replace the approval, and the history says which.
-        applied = zamin("import", "--sync", "--prefer", "file", "--db", db, folder)
+        applied = zamin("import", "--sync", "--prefer", "file", *database_args(db), folder)
         assert applied.returncode == 0, applied.stderr
         assert counts(applied.stdout, "parcels") == (0, 1, 0, 6672, 0)
         assert wait_for(lambda: floors(server, "P-000002") == 1, 5) is not None
@@ -149,15 +149,15 @@ def test_sync_keeps_approved_changes_and_applies_the_rest(tehran_db, tmp_path):
         assert (last["before"]["floors"], last["after"]["floors"]) == (3, 1)
         assert f"request {filed['id']}" in last["reason"]
         # Unchanged folder, nothing to do, no conflict left.
-        again = zamin("import", "--sync", "--db", db, folder)
+        again = zamin("import", "--sync", *database_args(db), folder)
         assert again.returncode == 0 and "nothing to change" in again.stdout, again.stdout + again.stderr
-        check = zamin("check", "--db", db)
+        check = zamin("check", *database_args(db))
         assert check.returncode == 0, check.stdout + check.stderr
     finally:
         server.stop()
 
 
-def test_a_patch_during_a_sync_is_never_lost(tehran_db, tmp_path):
+def test_a_patch_during_a_sync_is_never_lost(new_city, tmp_path):
     """Issue 16 point 7: a planner's PATCH racing a sync that changes the same parcel. Whichever
     commits first, the PATCH is never lost silently: either it committed first, and the sync
     (which compares inside its write transaction) lists it as a conflict and changes nothing, or
@@ -167,7 +167,7 @@ def test_a_patch_during_a_sync_is_never_lost(tehran_db, tmp_path):
     import urllib.request
     outcomes = set()
     for round_ in range(6):
-        db = copy_db(tehran_db, tmp_path)
+        db = new_city(tmp_path)
         folder = tmp_path / f"tehran-{round_}"
         shutil.copytree(GEODATA / "tehran", folder)
         parcels = json.loads((folder / "parcels.geojson").read_text())
@@ -182,7 +182,7 @@ def test_a_patch_during_a_sync_is_never_lost(tehran_db, tmp_path):
             result = {}
 
             def sync():
-                result["sync"] = zamin("import", "--sync", "--db", db, folder)
+                result["sync"] = zamin("import", "--sync", *database_args(db), folder)
 
             thread = threading.Thread(target=sync)
             thread.start()

@@ -10,7 +10,7 @@ import urllib.parse
 from datetime import datetime, timezone
 
 from conftest import GEODATA, Server
-from planner_support import call, copy_db, create_key
+from planner_support import call, create_key
 
 
 def features(layer):
@@ -26,8 +26,8 @@ def q(value):
     return urllib.parse.quote(value, safe="")
 
 
-def test_rezoning_is_served_at_once_survives_a_restart_and_is_history(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_rezoning_is_served_at_once_survives_a_restart_and_is_history(new_city, tmp_path):
+    db = new_city(tmp_path)
     zones = {f["properties"]["id"]: f["properties"] for f in features("zones")}
     rules = json.load(open(GEODATA / "tehran" / "zoning_rules.json", encoding="utf-8"))["zones"]
     assert zones["Z-002"]["code"] == "R122"
