@@ -1,13 +1,14 @@
 """Backup and check: `zamin backup` of a database a real `zamin serve` is writing to (requests
-filed and approved in a stream), a second server on the backup, `zamin check` on the backup, and
-`zamin check` on a database changed behind Zamin's back (with Python's sqlite3 module)."""
+filed and approved in a stream), a second server on the backup (on PostgreSQL: restored with
+pg_restore into a new database), `zamin check` on the backup, and `zamin check` on a database
+changed behind Zamin's back (with Python's sqlite3 module)."""
 import json
 import sqlite3
 import subprocess
 import threading
 import time
 
-from conftest import GEODATA, ZAMIN, Server
+from conftest import GEODATA, ZAMIN, Server, database_args, new_postgres_database
 from planner_support import call, copy_db, create_key, permit
 
 ENV = {"ZAMIN_PUBLIC_POSTS_PER_MINUTE": "100000"}   # the stream is far above the default limit
@@ -40,9 +41,10 @@ def stream(base, key, parcels, acknowledged, failures, stop):
                 return
 
 
-def test_backup_during_writes_holds_every_acknowledged_request(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
-    backup = tmp_path / "backup.db"
+def test_backup_during_writes_holds_every_acknowledged_request(new_city, tmp_path):
+    db = new_city(tmp_path)
+    postgres = str(db).startswith("postgres://")
+    backup = tmp_path / ("backup.dump" if postgres else "backup.db")
     key = create_key(db, "planner", "backup-stream")
     acknowledged, failures, stop = [], [], threading.Event()
     server = Server(db, tmp_path / "serve.log").start(ENV)
@@ -56,11 +58,13 @@ def test_backup_during_writes_holds_every_acknowledged_request(tehran_db, tmp_pa
         # Every filing acknowledged so far was committed before the backup process starts.
         before = [code for _, code in acknowledged]
         began = time.monotonic()
-        # Small steps with pauses: the copy takes a while, and the stream goes on meanwhile.
-        result = zamin("backup", "--db", str(db), str(backup), "--pages-per-step", "64", "--pause-ms", "20")
+        # SQLite: small steps with pauses, so the copy takes a while and the stream goes on
+        # meanwhile. PostgreSQL: pg_dump reads one snapshot while the stream goes on.
+        steps = () if postgres else ("--pages-per-step", "64", "--pause-ms", "20")
+        result = zamin("backup", *database_args(db), str(backup), *steps)
         ended = time.monotonic()
         assert result.returncode == 0, result.stderr
-        assert "schema version" in result.stdout
+        assert ("pg_dump" if postgres else "schema version") in result.stdout
         time.sleep(0.5)
     finally:
         stop.set()
@@ -70,13 +74,21 @@ def test_backup_during_writes_holds_every_acknowledged_request(tehran_db, tmp_pa
     during = [code for at, code in acknowledged if began < at < ended]
     assert during, "no filing was acknowledged while the backup ran: it was not taken in the middle of the stream"
     print(f"{len(before)} acknowledged before the backup, {len(during)} during it, {len(acknowledged)} in all; {result.stdout.strip()}")
-    assert not (tmp_path / "backup.db.partial").exists()
+    assert not (tmp_path / (backup.name + ".partial")).exists()
 
-    check = zamin("check", "--db", str(backup))
+    if postgres:
+        # What an operator does with the dump: pg_restore into an empty database.
+        restored_db = new_postgres_database("e2e_restored")
+        restore = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", restored_db, str(backup)],
+                                 capture_output=True, text=True, timeout=600)
+        assert restore.returncode == 0, restore.stderr
+    else:
+        restored_db = backup
+    check = zamin("check", *database_args(restored_db))
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.startswith("ok: schema version ")
 
-    restored = Server(backup, tmp_path / "serve-backup.log").start()
+    restored = Server(restored_db, tmp_path / "serve-backup.log").start()
     try:
         status, health = call(restored.base, "GET", "/health")
         assert status == 200
@@ -88,7 +100,7 @@ def test_backup_during_writes_holds_every_acknowledged_request(tehran_db, tmp_pa
         assert restored.stop() == 0
 
     # The target exists now: replaced only with --force.
-    again = zamin("backup", "--db", str(db), str(backup))
+    again = zamin("backup", *database_args(db), str(backup))
     assert again.returncode == 1
     assert "pass --force" in again.stderr
 

@@ -4,7 +4,7 @@ import http.client
 import json
 
 from conftest import Server
-from planner_support import copy_db, permit
+from planner_support import permit
 
 
 def post_from(source, port, body):
@@ -17,8 +17,8 @@ def post_from(source, port, body):
         connection.close()
 
 
-def test_public_posts_are_limited_per_client_address(tehran_db, tmp_path):
-    db = copy_db(tehran_db, tmp_path)
+def test_public_posts_are_limited_per_client_address(new_city, tmp_path):
+    db = new_city(tmp_path)
     server = Server(db, tmp_path / "serve.log").start({"ZAMIN_PUBLIC_POSTS_PER_MINUTE": "2"})
     try:
         assert post_from("127.0.0.1", server.port, permit("P-000001", 3, "residential"))[0] == 201
