@@ -119,6 +119,8 @@ extension APIError {
             self.init(
                 status: .conflict, code: "Conflict",
                 message: .parcelOverlaps(overlaps.map { ($0.second.rawValue, $0.areaSquareMeters) }), parameter: "geometry")
+        case .parcelHasOpenRequest(let parcel, let request):
+            self.init(status: .conflict, code: "Conflict", message: .parcelHasOpenRequest(parcel.rawValue, request.rawValue), parameter: "id")
         }
     }
 }

@@ -89,6 +89,7 @@ enum Message: Sendable {
     // Feature edits (OGC API – Features Part 4).
     case featureRule(FeatureRule)
     case featureExists(String)
+    case parcelHasOpenRequest(String, Int)
     case preconditionRequired
     case preconditionFailed
     case parcelOverlaps([(id: String, squareMeters: Double)])

@@ -36,6 +36,10 @@ extension OGCController {
             schema: Self.featureSchema(collection), example: nil, mediaTypes: [MediaType.geoJSON, MediaType.json],
             maxBytes: Self.bodyLimit)
         let conflict = EndpointResponse.error(409, collection == .parcels ? "The id is taken, or the parcel would overlap others by more than 0.5 m²" : "The id is taken")
+        let changeConflict = EndpointResponse.error(
+            409, collection == .parcels
+                ? "The parcel would overlap others by more than 0.5 m², or an open request is about it and the outline would change"
+                : "The id is taken")
         return [
             Endpoint(
                 method: .post, path: base + "/items", summary: "Add a feature to \(collection.rawValue) (planners, admins)", tag: "ogc",
@@ -52,7 +56,7 @@ extension OGCController {
                 access: .role(.planner), parameters: [featureID, ifMatchHeader, .lang], body: feature,
                 responses: [
                     EndpointResponse(status: 200, description: "Replaced", mediaTypes: [MediaType.geoJSON], headers: ["ETag": "The new version's entity tag"]),
-                    .error(404, "No feature with that id"), conflict, stale, ifMatch,
+                    .error(404, "No feature with that id"), changeConflict, stale, ifMatch,
                 ],
                 handler: { request, context, input in try await replace(collection, request, context, holder: input.keyHolder!) }),
             Endpoint(
@@ -61,7 +65,7 @@ extension OGCController {
                 body: EndpointBody(schema: ["type": "object"], example: nil, mediaTypes: [MediaType.mergePatch], maxBytes: Self.bodyLimit),
                 responses: [
                     EndpointResponse(status: 200, description: "Changed", mediaTypes: [MediaType.geoJSON], headers: ["ETag": "The new version's entity tag"]),
-                    .error(404, "No feature with that id"), conflict, stale, ifMatch,
+                    .error(404, "No feature with that id"), changeConflict, stale, ifMatch,
                 ],
                 handler: { request, context, input in try await patch(collection, request, context, holder: input.keyHolder!) }),
             Endpoint(
@@ -70,7 +74,7 @@ extension OGCController {
                 responses: [
                     EndpointResponse(status: 204, description: "Removed (its versions stay in the history)", mediaTypes: []),
                     .error(404, "No feature with that id"), stale, ifMatch,
-                ],
+                ] + (collection == .parcels ? [.error(409, "An open request is about the parcel: decide it first")] : []),
                 handler: { request, context, input in try await delete(collection, request, context, holder: input.keyHolder!) }),
         ]
     }

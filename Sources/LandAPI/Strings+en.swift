@@ -86,6 +86,8 @@ extension Message {
         case .zoneCodeUnchanged: return "The zone already has this code."
         case .featureRule(let rule): return Self.englishRule(rule)
         case .featureExists(let id): return "A feature with id \(id) exists; change it with PUT or PATCH."
+        case .parcelHasOpenRequest(let parcel, let request):
+            return "Parcel \(parcel) has an open request (\(request)); decide it before the parcel is removed or its outline changed."
         case .preconditionRequired:
             return "If-Match is required: send the ETag of the version you read, so that nobody's change is overwritten unseen."
         case .preconditionFailed: return "The feature changed since you read it (If-Match does not name the current version); read it again."

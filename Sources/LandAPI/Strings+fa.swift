@@ -86,6 +86,8 @@ extension Message {
         case .zoneCodeUnchanged: return "این پهنه هم‌اکنون همین کد را دارد."
         case .featureRule(let rule): return Self.persianRule(rule)
         case .featureExists(let id): return "عارضه‌ای با شناسهٔ \(id) وجود دارد؛ برای تغییر آن از PUT یا PATCH استفاده کنید."
+        case .parcelHasOpenRequest(let parcel, let request):
+            return "قطعهٔ \(parcel) درخواستی باز دارد (\(SentenceNumber.persianDigits(String(request))))؛ پیش از حذف قطعه یا تغییر مرز آن دربارهٔ درخواست تصمیم بگیرید."
         case .preconditionRequired:
             return "سرآیند If-Match لازم است: ETag نسخه‌ای را که خوانده‌اید بفرستید تا تغییر دیگران ناخواسته بازنویسی نشود."
         case .preconditionFailed: return "این عارضه پس از خواندن شما تغییر کرده است (If-Match با نسخهٔ کنونی یکی نیست)؛ دوباره بخوانید."

@@ -68,11 +68,13 @@ package struct CitySnapshot: Sendable {
             parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog)
     }
 
-    /// The features in id order; as they are when they already are (a store loads them so),
-    /// without copying them.
+    /// The features in id order: as they are when they already are (a store loads them so),
+    /// else gathered by their ids' order (a layer with features added at its end): sorting the
+    /// ids' positions, not the features, which moved 1M structs (2 s at 1M parcels).
     private static func sortedByID<Feature, ID: Comparable>(_ features: [Feature], _ id: (Feature) -> ID) -> [Feature] {
-        let isSorted = zip(features, features.dropFirst()).allSatisfy { id($0) < id($1) }
-        return isSorted ? features : features.sorted { id($0) < id($1) }
+        let ids = features.map(id)
+        if zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) { return features }
+        return ids.indices.sorted { ids[$0] < ids[$1] }.map { features[$0] }
     }
 
     /// The snapshot with the given layers built anew from these features and the others shared as

@@ -124,6 +124,8 @@ extension LandServices {
             throw .versionMismatch
         } catch .parcelOverlaps(let overlaps) {
             throw .parcelOverlaps(overlaps)
+        } catch .parcelHasOpenRequest(let parcel, let request) {
+            throw .parcelHasOpenRequest(parcel, request)
         } catch {
             throw .store(error)
         }

@@ -67,4 +67,6 @@ package enum ServiceError: Error, Sendable, Equatable {
     case invalidChild(index: Int, rules: [FeatureRule])
     /// The parcel would overlap these parcels by more than the tolerance.
     case parcelOverlaps([ParcelOverlap])
+    /// The edit would remove or reshape a parcel an open request is about.
+    case parcelHasOpenRequest(ParcelID, RequestID)
 }

@@ -38,6 +38,13 @@ extension StoreWriter {
             case .facility: current = try storedFacility(FacilityID(id)).map { .facility($0.facility) }
             }
             try check(current)
+            // Removing or reshaping a parcel a citizen's open request is about would leave the
+            // request deciding a parcel that is gone or other than the one asked about: refused
+            // until the request is decided, as a sync and a subdivision refuse it.
+            if case .parcel(let old)? = current {
+                let reshapes: Bool = if case .parcel(let new)? = next { new.geometry != old.geometry } else { true }
+                if reshapes, let open = try openRequest(of: old.id) { throw StoreError.parcelHasOpenRequest(parcel: old.id, request: open) }
+            }
             let now = Timestamp.now()
             switch next {
             case .parcel(let parcel):
@@ -64,6 +71,12 @@ extension StoreWriter {
         }
         afterCommit(outcome)
         return outcome
+    }
+
+    /// The first open request about `parcel`, if any.
+    private func openRequest(of parcel: ParcelID) throws(StoreError) -> RequestID? {
+        try connection.cached(SQL.openRequestOfParcel, name: "openRequestOfParcel")
+            .bind(parcel.rawValue, at: 1).bind(nil as Int?, at: 2).all { $0.int(0) }.first.flatMap { $0 }.map(RequestID.init)
     }
 
     /// Parcels whose interiors share more than `overlapToleranceSquareMeters` with `parcel`'s

@@ -22,6 +22,8 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case parcelOverlaps([ParcelOverlap])
     /// A subdivision or merger that cannot be applied, with every reason found.
     case cadastral([CadastralProblem])
+    /// A Part 4 edit would remove or reshape a parcel an open request is about.
+    case parcelHasOpenRequest(parcel: ParcelID, request: RequestID)
     /// `import --replace` on a database whose requests or history it would lose.
     case replaceWouldLoseHistory(requests: Int, historyRows: Int)
     // Backups (zamin backup).
@@ -55,6 +57,7 @@ package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .preconditionFailed: return "the stored version is not the one the precondition names"
         case .parcelOverlaps(let overlaps): return overlaps.map(\.description).joined(separator: "; ")
         case .cadastral(let problems): return "\(problems.count) problem(s) with the subdivision or merger"
+        case .parcelHasOpenRequest(let parcel, let request): return "parcel \(parcel) has open request \(request.rawValue)"
         case .replaceWouldLoseHistory(let requests, let historyRows):
             return "the database holds \(requests) request(s) and \(historyRows) history row(s) that --replace would lose "
                 + "(an approved change would be silently undone); use --sync to apply the folder as edits with history"

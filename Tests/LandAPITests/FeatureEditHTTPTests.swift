@@ -87,6 +87,56 @@ struct FeatureEditHTTPTests {
         #expect(audit.first?.action == "feature.update" && audit.first?.target == "parcel:P-000030" && audit.first?.actor == "sara")
     }
 
+    /// A request about a parcel that is gone, or whose outline is other than the one asked
+    /// about, could not be decided as filed: a sync and a subdivision refuse such a change, and
+    /// so does Part 4 until the request is decided. Values alone (floors) may still change.
+    @Test("a parcel with an open request is neither deleted nor reshaped (409 naming the request); values may change; after the decision it may")
+    func openRequestGuardsTheParcel() async throws {
+        let city = try await RequestCity.make()
+        let planner = try await city.key("sara", "planner")
+        try await city.app.test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String?, ifMatch: String = "*") async throws -> Reply {
+                var headers: HTTPFields = [.authorization: "Bearer \(planner)", .contentType: "application/geo+json", .ifMatch: ifMatch]
+                if method == .patch { headers[.contentType] = "application/merge-patch+json" }
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+            }
+            let filed = try await client.call(.post, "/requests", json: permitBody(parcel: "P-000002"))
+            let requestID = try #require(filed.json["id"] as? Int)
+            let item = "/collections/parcels/items/P-000002"
+
+            let deleted = try await send(.delete, item + "?lang=en", nil)
+            #expect(deleted.status == .conflict)
+            #expect(deleted.json["parameter"] as? String == "id")
+            let english = try #require(deleted.json["description"] as? String)
+            #expect(english.contains("P-000002") && english.contains("(\(requestID))"), "\(english)")
+            #expect(!deleted.text.contains("Sara") && !deleted.text.contains("0012345679"), "no applicant's data in the error")
+            let persian = try #require(try await send(.delete, item + "?lang=fa", nil).json["description"] as? String)
+            #expect(persian.contains("P-000002") && persian.contains(SentenceNumber.persianDigits(String(requestID))), "\(persian)")
+
+            // The outline shrunk to 90 % about its first vertex (inside the old one: no overlap).
+            let stored = try await client.call(.get, item)
+            let geometry = try #require(stored.json["geometry"] as? [String: Any])
+            let ring = try #require((geometry["coordinates"] as? [[[Double]]])?.first)
+            let origin = ring[0]
+            let shrunk = ring.map { [origin[0] + 0.9 * ($0[0] - origin[0]), origin[1] + 0.9 * ($0[1] - origin[1])] }
+            let feature: [String: Any] = [
+                "type": "Feature", "geometry": ["type": "Polygon", "coordinates": [shrunk]], "properties": stored.json["properties"] ?? [:],
+            ]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: feature), as: UTF8.self)
+            let reshaped = try await send(.put, item + "?lang=en", body)
+            #expect(reshaped.status == .conflict && (reshaped.json["description"] as? String)?.contains("(\(requestID))") == true, "\(reshaped.text)")
+            #expect(try await send(.patch, item, #"{"properties":{"floors":2}}"#).status == .ok)
+            #expect(try await client.call(.get, "/lookup?parcel=P-000002").status == .ok)
+
+            let rejected = try await client.call(.post, "/requests/\(requestID)/decision", key: planner, json: ["decision": "reject", "reason": "e2e"])
+            #expect(rejected.status == .ok)
+            #expect(try await send(.put, item, body).status == .ok)
+            #expect(try await send(.delete, item, nil).status == .noContent)
+            #expect(try await client.call(.get, "/lookup?parcel=P-000002").status == .notFound)
+        }
+    }
+
     @Test("create, replace and delete: 201 with Location, id conflicts, the id kept, 204, and /search sees the new parcel")
     func createReplaceDelete() async throws {
         let city = try await RequestCity.make()
