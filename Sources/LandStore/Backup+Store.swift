@@ -55,16 +55,24 @@ extension LandStore {
         do {
             copied = try await copy(from: source, to: partial, pagesPerStep: pagesPerStep, pause: pause)
             try verify(partial, equals: copied)
-            try FileState.sync(partial)
         } catch {
             try? FileState.remove([partial, partial + "-journal", partial + "-wal", partial + "-shm"])
             throw error
         }
         // The old target's WAL, shared-memory or journal file would be taken for the new file's.
         try FileState.remove([target + "-wal", target + "-shm", target + "-journal"])
+        try installBackup(partial, as: target)
+        return copied
+    }
+
+    /// Makes `partial`, a complete and closed copy, the backup at `target`: fsynced, renamed over
+    /// it, the folder fsynced, so a power cut leaves the old `target` or the new one whole, never
+    /// a file the operator was told is a backup and is not. Both stores' backups end so
+    /// (PostgreSQL's: the file `pg_dump` wrote).
+    package static func installBackup(_ partial: String, as target: String) throws(StoreError) {
+        try FileState.sync(partial)
         try FileState.move(partial, to: target)
         try FileState.syncFolder(of: target)
-        return copied
     }
 
     /// The backup proper; the connections and the backup object are released on return, so the

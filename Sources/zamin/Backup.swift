@@ -44,7 +44,8 @@ struct Backup: AsyncParsableCommand {
 
     /// PostgreSQL: `pg_dump --format=custom` (Debian's postgresql-client), which reads one
     /// snapshot of the database, so writes made meanwhile are not half in it; restore with
-    /// `pg_restore`. Written to OUT.partial and renamed when pg_dump succeeded.
+    /// `pg_restore`. Written to OUT.partial, then fsynced and renamed as the SQLite backup is
+    /// (`LandStore.installBackup`).
     private func postgresDump(_ url: String, started: ContinuousClock.Instant) throws {
         let location = try PostgresLocation(url: url)
         if FileManager.default.fileExists(atPath: out) && !force {
@@ -68,8 +69,13 @@ struct Backup: AsyncParsableCommand {
             Output.error("backup refused: pg_dump exited with \(dump.terminationStatus)")
             throw ExitCode(1)
         }
-        if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
-        try FileManager.default.moveItem(atPath: partial, toPath: out)
+        do {
+            try LandStore.installBackup(partial, as: out)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            Output.error("backup refused: \(error)")
+            throw ExitCode(1)
+        }
         Output.line("backed up \(location) to \(out) with pg_dump in \((ContinuousClock.now - started).wholeMilliseconds) ms; restore with pg_restore")
     }
 }
