@@ -104,9 +104,7 @@ struct CadastralChecks {
     private func refuseOpenRequests(on parcels: [ParcelID], except requestID: RequestID?) throws(StoreError) {
         var problems: [CadastralProblem] = []
         for parcel in parcels {
-            let open = try connection.cached(SQL.openRequestOfParcel, name: "openRequestOfParcel")
-                .bind(parcel.rawValue, at: 1).bind(requestID?.rawValue, at: 2).all { $0.int(0) }.first.flatMap { $0 }
-            if let open { problems.append(.openRequest(parcel: parcel, request: RequestID(open))) }
+            if let open = try StoreWriter.openRequest(of: parcel, except: requestID, in: connection) { problems.append(.openRequest(parcel: parcel, request: open)) }
         }
         guard problems.isEmpty else { throw StoreError.cadastral(problems) }
     }

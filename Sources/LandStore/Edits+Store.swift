@@ -43,7 +43,7 @@ extension StoreWriter {
             // until the request is decided, as a sync and a subdivision refuse it.
             if case .parcel(let old)? = current {
                 let reshapes: Bool = if case .parcel(let new)? = next { new.geometry != old.geometry } else { true }
-                if reshapes, let open = try openRequest(of: old.id) { throw StoreError.parcelHasOpenRequest(parcel: old.id, request: open) }
+                if reshapes, let open = try Self.openRequest(of: old.id, except: nil, in: connection) { throw StoreError.parcelHasOpenRequest(parcel: old.id, request: open) }
             }
             let now = Timestamp.now()
             switch next {
@@ -73,10 +73,11 @@ extension StoreWriter {
         return outcome
     }
 
-    /// The first open request about `parcel`, if any.
-    private func openRequest(of parcel: ParcelID) throws(StoreError) -> RequestID? {
+    /// The first open request about `parcel` other than `requestID`, if any: what Part 4 edits
+    /// and subdivisions refuse to change a parcel under.
+    static func openRequest(of parcel: ParcelID, except requestID: RequestID?, in connection: Connection) throws(StoreError) -> RequestID? {
         try connection.cached(SQL.openRequestOfParcel, name: "openRequestOfParcel")
-            .bind(parcel.rawValue, at: 1).bind(nil as Int?, at: 2).all { $0.int(0) }.first.flatMap { $0 }.map(RequestID.init)
+            .bind(parcel.rawValue, at: 1).bind(requestID?.rawValue, at: 2).all { $0.int(0) }.first.flatMap { $0 }.map(RequestID.init)
     }
 
     /// Parcels whose interiors share more than `overlapToleranceSquareMeters` with `parcel`'s
