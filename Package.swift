@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LandStoreTests", dependencies: ["LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LandServiceTests", dependencies: ["LandService", "LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LandServiceTests", dependencies: ["LandService", "LandStore", "LandModel", "GeoCore", "GeoFormats", "SpatialIndex", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LandAPITests",
             dependencies: [

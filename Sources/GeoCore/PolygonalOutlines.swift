@@ -71,6 +71,64 @@ package struct PolygonalOutlines: Sendable {
     /// Number of features.
     package var count: Int { starts.count }
 
+    /// The flat arrays, for a snapshot image; nil while outlines are held outside them (the
+    /// owner compacts first).
+    package var flat: (starts: [UInt32], records: [Double])? { replaced.isEmpty ? (starts, records) : nil }
+
+    /// The outlines that `flat` gave, or nil when the arrays are not well-formed records (a
+    /// damaged image is refused here rather than read out of bounds by a lookup later): every
+    /// start is the beginning of one record inside `records`, each part has an exterior, each
+    /// ring at least four positions.
+    package init?(starts: [UInt32], records: [Double]) {
+        for start in starts {
+            var at = Int(start)
+            guard at < records.count, let parts = Self.count(records[at]), parts >= 1 else { return nil }
+            at += 1
+            for _ in 0..<parts {
+                guard at < records.count, let rings = Self.count(records[at]), rings >= 1 else { return nil }
+                at += 1
+                for _ in 0..<rings {
+                    guard at < records.count, let positions = Self.count(records[at]), positions >= 4,
+                        at + 1 + 2 * positions <= records.count
+                    else { return nil }
+                    at += 1 + 2 * positions
+                }
+            }
+        }
+        self.starts = starts
+        self.records = records
+    }
+
+    /// A count stored as a double, if it is one (a whole number in 0…2³¹).
+    private static func count(_ value: Double) -> Int? {
+        value >= 0 && value <= Double(Int32.max) && value.rounded() == value ? Int(value) : nil
+    }
+
+    /// Feature `position`'s outline as a `Polygonal` (the record's parts, rings and positions;
+    /// `isMulti` is not in the record).
+    package func polygonal(_ position: Int32, isMulti: Bool) -> Polygonal {
+        if !replaced.isEmpty, let outline = replaced[position] { return outline.polygonal(0, isMulti: isMulti) }
+        var at = Int(starts[Int(position)])
+        let partCount = Int(records[at])
+        at += 1
+        var parts: [Polygon] = []
+        parts.reserveCapacity(partCount)
+        for _ in 0..<partCount {
+            let ringCount = Int(records[at])
+            at += 1
+            var rings: [Ring] = []
+            rings.reserveCapacity(ringCount)
+            for _ in 0..<ringCount {
+                let positions = Int(records[at])
+                rings.append(Ring(xy: Array(records[(at + 1)..<(at + 1 + 2 * positions)])))
+                at += 1 + 2 * positions
+            }
+            parts.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
+        }
+        return Polygonal(parts: parts, isMulti: isMulti)
+    }
+
+
     /// Heap bytes held (starts and records).
     package var memoryBytes: Int { starts.capacity * 4 + records.capacity * 8 }
 

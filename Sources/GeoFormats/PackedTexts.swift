@@ -17,6 +17,17 @@ package struct PackedTexts: Sendable {
         self.ends = ends
     }
 
+    /// The texts of `text` that end at `ends`, or nil when the ends are out of order or past
+    /// the text (a damaged snapshot image).
+    package init?(validatingText text: [UInt8], ends: [Int]) {
+        guard (ends.first ?? 0) >= 0, zip(ends, ends.dropFirst()).allSatisfy({ $0 <= $1 }), (ends.last ?? 0) == text.count else { return nil }
+        self.text = text
+        self.ends = ends
+    }
+
+    /// The text and the end offsets, for a snapshot image.
+    package var packed: (text: [UInt8], ends: [Int]) { (text, ends) }
+
     /// Adds `bytes` as the next text.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
         text.append(contentsOf: bytes)

@@ -45,6 +45,15 @@ package struct RenderedGeometries: Sendable {
         self.texts = PackedTexts(text: writer.takeBytes(), ends: ends)
     }
 
+    /// Texts rendered before (a snapshot image's), with the decimals they were written with.
+    package init(decimals: Int, texts: PackedTexts) {
+        self.decimals = decimals
+        self.texts = texts
+    }
+
+    /// The packed texts, for a snapshot image; nil while texts are held outside them.
+    package var packed: PackedTexts? { replaced.isEmpty ? texts : nil }
+
     /// Number of geometries.
     package var count: Int { texts.count }
 

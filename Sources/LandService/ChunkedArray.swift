@@ -29,13 +29,28 @@ package struct ChunkedArray<Element: Sendable>: RandomAccessCollection, MutableC
 
     package init() { self.init([]) }
 
+    /// `count` elements made by `element(position)`, each chunk on one of the cores at once.
+    static func build(count: Int, _ element: @Sendable (Int) -> Element) -> ChunkedArray {
+        let chunkCount = (count + (1 << shift) - 1) >> shift
+        let chunks = Parallel.map(0..<chunkCount) { chunk in
+            (chunk << shift..<Swift.min(count, (chunk + 1) << shift)).map(element)
+        }
+        var array = ChunkedArray()
+        array.chunks = chunks
+        array.count = count
+        return array
+    }
+
     package var startIndex: Int { 0 }
     package var endIndex: Int { count }
 
     package subscript(position: Int) -> Element {
-        get {
+        // A read accessor, not a getter: `parcels[i].currentUse` borrows the element instead of
+        // copying it (a copy of a parcel retains its five strings and its outline; perf of a 1M
+        // start-up: 9 % in a parcel's copy and release).
+        _read {
             precondition(position >= 0 && position < count, "index out of range")
-            return chunks[position &>> Self.shift][position & Self.mask]
+            yield chunks[position &>> Self.shift][position & Self.mask]
         }
         set {
             precondition(position >= 0 && position < count, "index out of range")

@@ -17,8 +17,10 @@ package struct CitySnapshot: Sendable {
     /// Each facility's location in Earth-centred coordinates, for trig-free nearest distances.
     package let facilityCentred: [EarthCentredPoint]
     package let rules: [ZoneCode: ZoningRule]
-    package let parcelPosition: [ParcelID: Int32]
-    package let zonePosition: [ZoneID: Int32]
+    /// Positions by id, found by binary search in the layers (they are in id order): a
+    /// dictionary of 1M parcel ids held 40–50 MB and took a tenth of a start-up to build.
+    package var parcelPosition: PositionsByID<Parcel> { PositionsByID(parcels) }
+    package var zonePosition: PositionsByID<Zone> { PositionsByID(zones) }
     package let facilityPosition: [FacilityID: Int32]
 
     package let parcelIndex: LayerIndex
@@ -57,8 +59,8 @@ package struct CitySnapshot: Sendable {
         let (layers, catalog) = Parallel.both(
             {
                 (
-                    parcels: PolygonLayer(sorted: parcels, id: \.id, geometry: \.geometry),
-                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), id: \.id, geometry: \.geometry),
+                    parcels: PolygonLayer(sorted: parcels, geometry: \.geometry),
+                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), geometry: \.geometry),
                     facilities: FacilityLayer(sorted: facilities)
                 )
             },
@@ -66,6 +68,29 @@ package struct CitySnapshot: Sendable {
         self.init(
             rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
             parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog)
+    }
+
+    /// The snapshot of a snapshot image (`SnapshotImage`): the parcel layer's parts as they
+    /// were saved, its positions by id built again; the small layers built as from the store.
+    init(
+        imagedParcels parcels: ChunkedArray<Parcel>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries,
+        idKeys: [String], addressKeys: [String], zones: [Zone], facilities: [Facility], rules: [ZoningRule]
+    ) {
+        let facilities = Self.sortedByID(facilities, \.id)
+        let (parcelLayer, others) = Parallel.both(
+            {
+                PolygonLayer(features: parcels, index: index, outlines: outlines, geometryJSON: geometryJSON)
+            },
+            {
+                (
+                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), geometry: \.geometry),
+                    facilities: FacilityLayer(sorted: facilities)
+                )
+            })
+        self.init(
+            rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            parcels: parcelLayer, zones: others.zones, facilities: others.facilities,
+            sharedCatalog: SearchCatalog(parcelIDKeys: idKeys, parcelAddressKeys: addressKeys, facilities: facilities))
     }
 
     /// The features in id order: as they are when they already are (a store loads them so),
@@ -82,8 +107,8 @@ package struct CitySnapshot: Sendable {
     package func replacingLayers(parcels: [Parcel]? = nil, zones: [Zone]? = nil, facilities: [Facility]? = nil) -> CitySnapshot {
         CitySnapshot(
             rules: rules,
-            parcels: parcels.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), id: \.id, geometry: \.geometry) } ?? parcelLayer,
-            zones: zones.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), id: \.id, geometry: \.geometry) } ?? zoneLayer,
+            parcels: parcels.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), geometry: \.geometry) } ?? parcelLayer,
+            zones: zones.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), geometry: \.geometry) } ?? zoneLayer,
             facilities: facilities.map { FacilityLayer(sorted: Self.sortedByID($0, \.id)) } ?? FacilityLayer(self),
             sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil,
             parcelUseCounts: parcels == nil ? parcelUseCounts : nil)
@@ -136,26 +161,24 @@ package struct CitySnapshot: Sendable {
             facilities: FacilityLayer(self), sharedCatalog: searchCatalog, parcelUseCounts: parcelUseCounts)
     }
 
-    private var parcelLayer: PolygonLayer<Parcel, ParcelID> {
-        PolygonLayer(features: parcels, position: parcelPosition, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
+    private var parcelLayer: PolygonLayer<Parcel> {
+        PolygonLayer(features: parcels, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
     }
 
-    private var zoneLayer: PolygonLayer<Zone, ZoneID> {
-        PolygonLayer(features: zones, position: zonePosition, index: zoneIndex, outlines: zoneOutlines, geometryJSON: zoneGeometryJSON)
+    private var zoneLayer: PolygonLayer<Zone> {
+        PolygonLayer(features: zones, index: zoneIndex, outlines: zoneOutlines, geometryJSON: zoneGeometryJSON)
     }
 
     private init(
-        rules: [ZoneCode: ZoningRule], parcels: PolygonLayer<Parcel, ParcelID>, zones: PolygonLayer<Zone, ZoneID>,
+        rules: [ZoneCode: ZoningRule], parcels: PolygonLayer<Parcel>, zones: PolygonLayer<Zone>,
         facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil, parcelUseCounts: [LandUse: Int]? = nil
     ) {
         self.rules = rules
         self.parcels = parcels.features
-        self.parcelPosition = parcels.position
         self.parcelIndex = parcels.index
         self.parcelOutlines = parcels.outlines
         self.parcelGeometryJSON = parcels.geometryJSON
         self.zones = zones.features
-        self.zonePosition = zones.position
         self.zoneIndex = zones.index
         self.zoneOutlines = zones.outlines
         self.zoneGeometryJSON = zones.geometryJSON
@@ -166,8 +189,9 @@ package struct CitySnapshot: Sendable {
         self.facilityIndexByCategory = facilities.byCategory
         self.categories = facilities.categories
         self.facilityLayer = facilities.layer
-        let useCounts = parcelUseCounts ?? self.parcels.reduce(into: [:]) { counts, parcel in
-            if let use = parcel.currentUse { counts[use, default: 0] += 1 }
+        let layer = parcels.features
+        let useCounts = parcelUseCounts ?? layer.indices.reduce(into: [:]) { counts, position in
+            if let use = layer[position].currentUse { counts[use, default: 0] += 1 }
         }
         self.parcelUseCounts = useCounts
         var uses = Set(useCounts.keys)
@@ -177,37 +201,30 @@ package struct CitySnapshot: Sendable {
     }
 
     /// A polygon layer (parcels, zones): its features by id and what is built from them.
-    private struct PolygonLayer<Feature: Sendable, ID: Hashable & Comparable & Sendable>: Sendable {
+    private struct PolygonLayer<Feature: Sendable>: Sendable {
         let features: ChunkedArray<Feature>
-        let position: [ID: Int32]
         let index: LayerIndex
         let outlines: PolygonalOutlines
         let geometryJSON: RenderedGeometries
 
         /// The layer of `features`, already in id order; the GeoJSON texts are rendered on
-        /// another core while the index, the flat outlines and the positions are built.
-        init(sorted features: ChunkedArray<Feature>, id: (Feature) -> ID, geometry: (Feature) -> Polygonal) {
+        /// another core while the index and the flat outlines are built.
+        init(sorted features: ChunkedArray<Feature>, geometry: (Feature) -> Polygonal) {
             self.features = features
-            let ids = features.map(id)
             let outlines = features.map(geometry)
             let (built, geometryJSON) = Parallel.both(
                 {
                     let index = CitySnapshot.index(outlines.map(\.bbox))
-                    return (
-                        index: index, outlines: PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder),
-                        position: Dictionary(uniqueKeysWithValues: zip(ids, Int32(0)...))
-                    )
+                    return (index: index, outlines: PolygonalOutlines(outlines, layoutOrder: index.base.idsInLeafOrder))
                 },
                 { RenderedGeometries(outlines.lazy.map { .polygonal($0) }, decimals: FeatureCRS.crs84.fractionDigits) })
             index = built.index
             self.outlines = built.outlines
-            position = built.position
             self.geometryJSON = geometryJSON
         }
 
-        init(features: ChunkedArray<Feature>, position: [ID: Int32], index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
+        init(features: ChunkedArray<Feature>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
             self.features = features
-            self.position = position
             self.index = index
             self.outlines = outlines
             self.geometryJSON = geometryJSON
@@ -215,7 +232,7 @@ package struct CitySnapshot: Sendable {
 
         /// The same layer with other values of its features (same order and outlines).
         func withValues(_ features: ChunkedArray<Feature>) -> Self {
-            Self(features: features, position: position, index: index, outlines: outlines, geometryJSON: geometryJSON)
+            Self(features: features, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
 
         /// The same layer with feature `position` replaced by `feature`, whose outline may differ
@@ -241,7 +258,7 @@ package struct CitySnapshot: Sendable {
                 outlines = PolygonalOutlines(all, layoutOrder: index.base.idsInLeafOrder)
                 geometryJSON = RenderedGeometries(all.lazy.map { .polygonal($0) }, decimals: geometryJSON.decimals)
             }
-            return Self(features: features, position: self.position, index: index, outlines: outlines, geometryJSON: geometryJSON)
+            return Self(features: features, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
     }
 
@@ -453,3 +470,29 @@ struct GeodesicMetric: NearestMetric {
 
 /// Counts the facility layers built in this process (`CitySnapshot.facilityLayer`).
 private let facilityLayers = Atomic<Int>(0)
+
+/// A feature of a layer kept in id order (`PositionsByID`).
+package protocol LayerFeature: Sendable {
+    associatedtype ID: Comparable
+    var id: ID { get }
+}
+
+extension Parcel: LayerFeature {}
+extension Zone: LayerFeature {}
+
+/// The position of a feature by its id in a layer sorted by id: a binary search (20 comparisons
+/// of ids at 1M parcels), nil for an id the layer does not have.
+package struct PositionsByID<Feature: LayerFeature> {
+    let features: ChunkedArray<Feature>
+
+    init(_ features: ChunkedArray<Feature>) { self.features = features }
+
+    package subscript(id: Feature.ID) -> Int32? {
+        var low = 0, high = features.count
+        while low < high {
+            let middle = (low + high) / 2
+            if features[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < features.count && features[low].id == id ? Int32(low) : nil
+    }
+}

@@ -14,30 +14,60 @@ package final class LandServices: Sendable {
     let logger: Logger
     let following = Mutex(FollowingState())
 
-    private init(store: LandStore, first: CitySnapshot, cityVersion: CityVersion, logger: Logger) {
+    /// The snapshot image kept for the next start-up, if any (`SnapshotImage`).
+    private let image: SnapshotImageKeeper?
+
+    private init(store: LandStore, first: CitySnapshot, cityVersion: CityVersion, image: SnapshotImageKeeper?, logger: Logger) {
         self.store = store
         self.snapshots = SnapshotHolder(first, cityVersion: cityVersion)
+        self.image = image
         self.logger = logger
     }
 
     /// Opens the database at `path` (a file, or a `postgres://` URL) and loads the city; with
-    /// `readReplica` (PostgreSQL), loads and follows it from that replica.
-    package static func open(databaseAt path: String, readReplica: String? = nil, logger: Logger) async throws(ServiceError) -> LandServices {
+    /// `readReplica` (PostgreSQL), loads and follows it from that replica; with `snapshotImage`,
+    /// from the image at that path when it is one of the stored city as it is, and keeps the
+    /// image current for the next start-up.
+    package static func open(
+        databaseAt path: String, readReplica: String? = nil, snapshotImage: String? = nil, logger: Logger
+    ) async throws(ServiceError) -> LandServices {
         do {
             let store = try LandStore(path: path, create: false, readReplica: readReplica, logger: logger)
-            return try await open(store: store, logger: logger)
+            return try await open(store: store, snapshotImage: snapshotImage, logger: logger)
         } catch {
             throw .store(error)
         }
     }
 
-    /// Flushes the write-ahead log into the database file (on shutdown).
-    package func close() async { await store.close() }
+    /// Flushes the write-ahead log into the database file (on shutdown), then saves the snapshot
+    /// image if the city changed since the one loaded or saved.
+    package func close() async {
+        await store.close()
+        guard let image else { return }
+        await image.save(snapshots.published, of: store, logger: logger)
+    }
 
-    /// Loads every layer from the store and builds the indexes.
-    package static func open(store: LandStore, logger: Logger) async throws(StoreError) -> LandServices {
+    /// Loads every layer from the image at `snapshotImage` if it is one of the stored city as it
+    /// is, else from the store, and builds the indexes; a city loaded from the store is saved as
+    /// the image in the background (it serves a restart that finds the city unchanged).
+    package static func open(store: LandStore, snapshotImage: String? = nil, logger: Logger) async throws(StoreError) -> LandServices {
+        let image = snapshotImage.map(SnapshotImageKeeper.init(path:))
+        if let image {
+            let started = ContinuousClock.now
+            let stamp = ImageStamp(city: try await store.cityStamp(), file: store.fileStamp)
+            if let snapshot = SnapshotImage.read(from: image.path, expecting: stamp) {
+                logger.info(
+                    "city loaded from the snapshot image",
+                    metadata: ["image": "\(image.path)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
+                image.loaded(stamp)
+                return LandServices(store: store, first: snapshot, cityVersion: stamp.city.version, image: image, logger: logger)
+            }
+            logger.info("no snapshot image of the stored city; loading it from the store", metadata: ["image": "\(image.path)"])
+        }
         let (snapshot, version) = try await loadCity(from: store)
-        return LandServices(store: store, first: snapshot, cityVersion: version, logger: logger)
+        let services = LandServices(store: store, first: snapshot, cityVersion: version, image: image, logger: logger)
+        image?.saveInBackground(services.snapshots.published, of: store, logger: logger)
+        return services
     }
 
     /// The whole city as stored (one read transaction) and its version.

@@ -12,12 +12,19 @@ package struct SearchCatalog: Sendable {
     let parcelAddressKeys: [String]
 
     init(parcels: ChunkedArray<Parcel>, facilities: [Facility]) {
+        // Over every core: folding 1M addresses is a large part of a start-up (issue 17 point 8).
+        self.init(
+            parcelIDKeys: Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) },
+            parcelAddressKeys: Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }, facilities: facilities)
+    }
+
+    /// The catalogue with the parcels' keys folded before (a snapshot image's).
+    init(parcelIDKeys: [String], parcelAddressKeys: [String], facilities: [Facility]) {
         facilityKeys = facilities.map { facility in
             [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
         }
-        // Over every core: folding 1M addresses is a large part of a start-up (issue 17 point 8).
-        parcelIDKeys = Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }
-        parcelAddressKeys = Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }
+        self.parcelIDKeys = parcelIDKeys
+        self.parcelAddressKeys = parcelAddressKeys
     }
 }
 

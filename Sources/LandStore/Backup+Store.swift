@@ -61,15 +61,15 @@ extension LandStore {
         }
         // The old target's WAL, shared-memory or journal file would be taken for the new file's.
         try FileState.remove([target + "-wal", target + "-shm", target + "-journal"])
-        try installBackup(partial, as: target)
+        try installWholeFile(partial, as: target)
         return copied
     }
 
-    /// Makes `partial`, a complete and closed copy, the backup at `target`: fsynced, renamed over
+    /// Makes `partial`, a complete and closed file, the file at `target`: fsynced, renamed over
     /// it, the folder fsynced, so a power cut leaves the old `target` or the new one whole, never
     /// a file the operator was told is a backup and is not. Both stores' backups end so
-    /// (PostgreSQL's: the file `pg_dump` wrote).
-    package static func installBackup(_ partial: String, as target: String) throws(StoreError) {
+    /// (PostgreSQL's: the file `pg_dump` wrote), and so does a snapshot image.
+    package static func installWholeFile(_ partial: String, as target: String) throws(StoreError) {
         try FileState.sync(partial)
         try FileState.move(partial, to: target)
         try FileState.syncFolder(of: target)
@@ -112,6 +112,19 @@ extension LandStore {
         }
         guard pages == copied.pages else { throw .backupFailed(reason: "the copy has \(pages) pages, the source \(copied.pages)") }
         guard check == ["ok"] else { throw .backupFailed(reason: "quick_check of the copy: \(check.prefix(5).joined(separator: "; "))") }
+    }
+}
+
+extension LandStore {
+    /// For a SQLite file, what changes whenever anything writes it, Zamin or another tool: the
+    /// database file's size and modification time (ns) and its WAL's size (0 when there is none).
+    /// Empty on PostgreSQL, where the triggers version every edit (`CityStamp`).
+    package var fileStamp: [Int64] {
+        guard !isPostgres else { return [] }
+        var database = stat(), wal = stat()
+        guard stat(path, &database) == 0 else { return [-1] }
+        let walSize = stat(path + "-wal", &wal) == 0 ? Int64(wal.st_size) : 0
+        return [Int64(database.st_size), Int64(database.st_mtim.tv_sec), Int64(database.st_mtim.tv_nsec), walSize]
     }
 }
 

@@ -15,6 +15,22 @@ package struct CityVersion: Sendable, Equatable {
     }
 }
 
+/// The state of the stored city a snapshot image was made from: the same database, version,
+/// import and last reshape, or the image is not the city.
+package struct CityStamp: Sendable, Equatable {
+    package var database: String
+    package var version: CityVersion
+    package var importedAt: String?
+    package var reshapedAt: String?
+
+    package init(database: String, version: CityVersion, importedAt: String?, reshapedAt: String?) {
+        self.database = database
+        self.version = version
+        self.importedAt = importedAt
+        self.reshapedAt = reshapedAt
+    }
+}
+
 /// Every layer of the city as stored, read in one read transaction, and the version it is at.
 package struct StoredCity: Sendable {
     package var rules: [ZoningRule]
@@ -88,6 +104,14 @@ extension LandStore {
         }
     }
 
+    /// What identifies the stored city's state for a snapshot image (LandService's
+    /// `SnapshotImage`): its version, when it was imported and last reshaped, and which database
+    /// it is. Read on the writer, like `cityVersion`.
+    package func cityStamp() async throws(StoreError) -> CityStamp {
+        let database = postgres.map { "postgres://\($0.host):\($0.port)/\($0.database)" } ?? "sqlite:\(path)"
+        return try await writer.cityStamp(database: database)
+    }
+
     /// The city's version as this process's writer sees it. Read on the writer, after every
     /// write it has made and the `afterCommit` of each (where the server publishes its own
     /// changes): a number newer than the one published was written by another process.
@@ -126,6 +150,15 @@ extension StoreWriter {
     func run<T: Sendable>(_ body: @Sendable () -> T) -> T { body() }
 
     func cityVersion() throws(StoreError) -> CityVersion { try Self.cityVersion(connection) }
+
+    func cityStamp(database: String) throws(StoreError) -> CityStamp {
+        try connection.readTransaction { () throws(StoreError) in
+            CityStamp(
+                database: database, version: try Self.cityVersion(connection),
+                importedAt: try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 },
+                reshapedAt: try connection.cached(SQL.reshapedAt, name: "reshapedAt").all { $0.string(0) }.first.flatMap { $0 })
+        }
+    }
 
     static func cityVersion(_ connection: Connection) throws(StoreError) -> CityVersion {
         try connection.cached(SQL.cityVersion, name: "cityVersion").all { row in

@@ -40,6 +40,10 @@ public struct LayerIndex: Sendable {
         baseIdsSorted = keys.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0 >> 32) ^ 0x8000_0000) }
     }
 
+    /// Whether every item is in the packed base (no overlay, nothing hidden): what a snapshot
+    /// image holds.
+    package var isCompact: Bool { overlayIds.isEmpty && hiddenBaseIds.isEmpty }
+
     /// Number of visible items.
     package var count: Int { base.count - hiddenBaseIds.count + overlayIds.count }
     /// Items held outside the packed base.

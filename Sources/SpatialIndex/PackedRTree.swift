@@ -122,6 +122,39 @@ public struct PackedRTree: Sendable {
         self.indices = indices
     }
 
+    /// The tree's arrays as they are, for a snapshot image (LandService's `SnapshotImage`).
+    package var packed: (nodeSize: Int, count: Int, boxes: [Double], indices: [Int32]) { (nodeSize, count, boxes, indices) }
+
+    /// The tree that `packed` gave, or nil when the arrays cannot be one: a node size out of
+    /// range, arrays of other lengths than `count` items need, a parent pointing at no node of
+    /// the level below (a damaged image must be refused, never crash a search later).
+    package init?(nodeSize: Int, count: Int, boxes: [Double], indices: [Int32]) {
+        guard nodeSize >= 2 && nodeSize <= 65_535, count >= 0 else { return nil }
+        var levelEnds = [count]
+        var nodes = count
+        var total = count
+        if count > 0 {
+            repeat {
+                nodes = (nodes + nodeSize - 1) / nodeSize
+                total += nodes
+                levelEnds.append(total)
+            } while nodes > 1
+        }
+        guard boxes.count == total * 4, indices.count == total else { return nil }
+        // Parents of level k + 1 point into level k, at the start of their run of children.
+        for level in 0..<(levelEnds.count - 1) {
+            let childStart = level == 0 ? 0 : levelEnds[level - 1]
+            for (offset, parent) in (levelEnds[level]..<levelEnds[level + 1]).enumerated() {
+                guard Int(indices[parent]) == childStart + offset * nodeSize else { return nil }
+            }
+        }
+        self.nodeSize = nodeSize
+        self.count = count
+        self.boxes = boxes
+        self.indices = indices
+        self.levelEnds = levelEnds
+    }
+
     /// Heap bytes held by the tree (boxes, indices, level table).
     package var memoryBytes: Int {
         boxes.capacity * MemoryLayout<Double>.stride + indices.capacity * MemoryLayout<Int32>.stride

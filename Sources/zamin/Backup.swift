@@ -45,7 +45,7 @@ struct Backup: AsyncParsableCommand {
     /// PostgreSQL: `pg_dump --format=custom` (Debian's postgresql-client), which reads one
     /// snapshot of the database, so writes made meanwhile are not half in it; restore with
     /// `pg_restore`. Written to OUT.partial, then fsynced and renamed as the SQLite backup is
-    /// (`LandStore.installBackup`).
+    /// (`LandStore.installWholeFile`).
     private func postgresDump(_ url: String, started: ContinuousClock.Instant) throws {
         let location = try PostgresLocation(url: url)
         if FileManager.default.fileExists(atPath: out) && !force {
@@ -70,7 +70,7 @@ struct Backup: AsyncParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try LandStore.installBackup(partial, as: out)
+            try LandStore.installWholeFile(partial, as: out)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             Output.error("backup refused: \(error)")

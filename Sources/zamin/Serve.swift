@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port of the operators' listener with GET /metrics (env ZAMIN_METRICS_PORT; default: no listener, no metrics).")
     var metricsPort: Int?
     @Option(help: "Address of the metrics listener (env ZAMIN_METRICS_HOST, default 127.0.0.1).") var metricsHost: String?
+    @Option(help: "Where to keep the snapshot image a restart loads instead of the whole city when it is unchanged, or off (env ZAMIN_SNAPSHOT_IMAGE; default: DB.image beside a database file, none for --postgres).")
+    var snapshotImage: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -91,7 +93,12 @@ struct Serve: AsyncParsableCommand {
             guard LandStore.isPostgresURL(path) else { throw ValidationError("--postgres-read goes with --postgres") }
             do { _ = try PostgresLocation(url: replica) } catch { throw ValidationError("--postgres-read: \(error)") }
         }
-        let services = try await LandServices.open(databaseAt: path, readReplica: replica, logger: Logger(label: "zamin.service"))
+        // Issue 17 point 8: the image is a cache of the loaded city beside the data, used only
+        // for the exact state it was saved from (SnapshotImage).
+        let imageChoice = snapshotImage ?? environment["ZAMIN_SNAPSHOT_IMAGE"].flatMap { $0.isEmpty ? nil : $0 }
+        let image = imageChoice == "off" ? nil : imageChoice ?? (LandStore.isPostgresURL(path) ? nil : path + ".image")
+        let services = try await LandServices.open(
+            databaseAt: path, readReplica: replica, snapshotImage: image, logger: Logger(label: "zamin.service"))
         let health = services.health
         logger.info(
             "loaded city",

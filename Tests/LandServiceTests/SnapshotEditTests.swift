@@ -32,6 +32,21 @@ struct SnapshotEditTests {
         #expect(chunked.reversed() == model.reversed() && chunked.firstIndex(of: -1) == nil)
     }
 
+    @Test("a position by id is the id's index in the layer, and nil for every id the layer has not")
+    func positionsByID() async throws {
+        let snapshot = try await TestCity.shared().snapshots.snapshot
+        let ids = snapshot.parcels.map(\.id.rawValue)
+        for (index, id) in ids.enumerated() { #expect(snapshot.parcelPosition[ParcelID(id)] == Int32(index)) }
+        // Ids around each one: before the first, between neighbours, after the last, prefixes.
+        var absent = ["", " ", "~", "P", "P-", "Z-001", "\u{10FFFF}"]
+        for id in ids.prefix(50) + ids.suffix(50) { absent += [id + "0", id + " ", String(id.dropLast())] }
+        for id in Set(absent).subtracting(ids) { #expect(snapshot.parcelPosition[ParcelID(id)] == nil, "\(id)") }
+        for (index, zone) in snapshot.zones.enumerated() { #expect(snapshot.zonePosition[zone.id] == Int32(index)) }
+        #expect(snapshot.zonePosition[ZoneID("no such zone")] == nil)
+        let empty = snapshot.replacingLayers(parcels: [])
+        #expect(empty.parcelPosition[ParcelID(ids[0])] == nil)
+    }
+
     @Test("after random edits of uses, the vocabulary equals a recount and earlier snapshots keep their values")
     func landUsesFollowEdits() async throws {
         let services = try await TestCity.shared()
