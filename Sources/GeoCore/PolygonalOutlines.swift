@@ -104,6 +104,33 @@ package struct PolygonalOutlines: Sendable {
         value >= 0 && value <= Double(Int32.max) && value.rounded() == value ? Int(value) : nil
     }
 
+    /// Feature `position`'s bounding box, read from its record (no `Polygonal` made).
+    package func bbox(_ position: Int32) -> BoundingBox {
+        if !replaced.isEmpty, let outline = replaced[position] { return outline.bbox(0) }
+        var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
+        var at = Int(starts[Int(position)])
+        let parts = Int(records[at])
+        at += 1
+        for _ in 0..<parts {
+            let rings = Int(records[at])
+            at += 1
+            for ring in 0..<rings {
+                let positions = Int(records[at])
+                // The exterior bounds the part (as `Polygon.bbox`); holes are skipped.
+                if ring == 0 {
+                    var i = at + 1
+                    while i < at + 1 + 2 * positions {
+                        minX = Swift.min(minX, records[i]); maxX = Swift.max(maxX, records[i])
+                        minY = Swift.min(minY, records[i + 1]); maxY = Swift.max(maxY, records[i + 1])
+                        i += 2
+                    }
+                }
+                at += 1 + 2 * positions
+            }
+        }
+        return BoundingBox(uncheckedMinLon: minX, minLat: minY, maxLon: maxX, maxLat: maxY)
+    }
+
     /// Feature `position`'s outline as a `Polygonal` (the record's parts, rings and positions;
     /// `isMulti` is not in the record).
     package func polygonal(_ position: Int32, isMulti: Bool) -> Polygonal {

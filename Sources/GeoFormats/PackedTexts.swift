@@ -6,8 +6,9 @@ package struct PackedTexts: Sendable {
     private var ends: [Int] = []
     private var text: [UInt8] = []
 
-    package init(reservingCapacity count: Int = 0) {
+    package init(reservingCapacity count: Int = 0, textBytes: Int = 0) {
         ends.reserveCapacity(count)
+        text.reserveCapacity(textBytes)
     }
 
     /// The texts of `text` that end at `ends`, in order (what a writer produced in one buffer).

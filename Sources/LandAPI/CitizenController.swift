@@ -142,7 +142,7 @@ struct CitizenController: Sendable {
         out.json.key("rules")
         if let rule = answer.rule { FeatureJSON.rule(rule, language: language, into: &out.json) } else { out.json.null() }
         out.json.key("conformity")
-        if let conformity = answer.conformity, let position = answer.parcel, let use = snapshot.parcels[Int(position)].currentUse {
+        if let conformity = answer.conformity, let position = answer.parcel, let use = snapshot.parcels.values[Int(position)].currentUse {
             out.json.beginObject()
             out.json.key("conforms")
             out.json.bool(conformity != .notAllowed)
@@ -241,7 +241,7 @@ struct CitizenController: Sendable {
         let coverage = query.double("coverage_pct")
         guard let verdict = snapshot.checkZoning(parcelAt: position, proposal: ZoningProposal(use: use, floors: floors, coveragePercent: coverage))
         else {
-            throw APIError(status: .unprocessableContent, code: "NoZone", message: .parcelHasNoZone(snapshot.parcels[Int(position)].id.rawValue))
+            throw APIError(status: .unprocessableContent, code: "NoZone", message: .parcelHasNoZone(snapshot.parcels.values[Int(position)].id.rawValue))
         }
         var json = JSONWriter(reservingCapacity: 2048)
         FeatureJSON.verdict(parcelID: verdict.parcelID, ZoningVerdictRecord(verdict), language: language, into: &json)
@@ -281,7 +281,7 @@ struct CitizenController: Sendable {
                 FeatureJSON.facilityProperties(facility, options: .domain(language), into: &out.json)
                 out.endFeature(geometry: .point(facility.location))
             case .parcel:
-                let parcel = snapshot.parcels[Int(hit.position)]
+                let parcel = snapshot.parcels.values[Int(hit.position)]
                 out.beginFeature(id: parcel.id.rawValue)
                 out.json.key("kind")
                 out.json.string("parcel")

@@ -23,7 +23,7 @@ enum FeatureJSON {
 
     /// The parcel at `position` as a GeoJSON Feature.
     static func parcel(at position: Int, of snapshot: CitySnapshot, language: Language, into out: inout GeoJSONWriter) {
-        let parcel = snapshot.parcels[position]
+        let parcel = snapshot.parcels.values[position]
         out.beginFeature(id: parcel.id.rawValue)
         parcelProperties(parcel, zoneCode: parcel.zoneCode, options: .domain(language), into: &out.json)
         parcelGeometry(at: position, of: snapshot, into: &out)
@@ -41,7 +41,7 @@ enum FeatureJSON {
 
     /// A parcel's properties, for every endpoint that writes one. `zoneCode` is the code the
     /// caller shows: the parcel's own, or the one that governs it.
-    static func parcelProperties(_ parcel: borrowing Parcel, zoneCode: ZoneCode?, options: Options, into json: inout JSONWriter) {
+    static func parcelProperties(_ parcel: borrowing ParcelValues, zoneCode: ZoneCode?, options: Options, into json: inout JSONWriter) {
         json.key("id")
         json.string(parcel.id.rawValue)
         json.key("zone_code")

@@ -40,7 +40,7 @@ enum OGCFeatureWriter {
 
     static func id(snapshot: CitySnapshot, collection: FeatureCollectionID, position: Int) -> String {
         switch collection {
-        case .parcels: snapshot.parcels[position].id.rawValue
+        case .parcels: snapshot.parcels.values[position].id.rawValue
         case .zones: snapshot.zones[position].id.rawValue
         case .facilities: snapshot.facilities[position].id.rawValue
         }
@@ -66,7 +66,7 @@ enum OGCFeatureWriter {
         let options = FeatureJSON.Options.ogc(validity: validity)
         switch collection {
         case .parcels:
-            FeatureJSON.parcelProperties(snapshot.parcels[position], zoneCode: snapshot.parcels[position].zoneCode, options: options, into: &json)
+            FeatureJSON.parcelProperties(snapshot.parcels.values[position], zoneCode: snapshot.parcels.values[position].zoneCode, options: options, into: &json)
         case .zones: FeatureJSON.zoneProperties(snapshot.zones[position], options: options, into: &json)
         case .facilities: FeatureJSON.facilityProperties(snapshot.facilities[position], options: options, into: &json)
         }

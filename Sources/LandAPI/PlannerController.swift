@@ -237,7 +237,7 @@ enum ChangeJSON {
     static func writeParcels(_ positions: [Int32], of snapshot: CitySnapshot, to writer: inout JSONWriter) {
         writer.beginArray()
         for position in positions {
-            let parcel = snapshot.parcels[Int(position)]
+            let parcel = snapshot.parcels.values[Int(position)]
             writer.beginObject()
             writer.key("id"); writer.string(parcel.id.rawValue)
             writer.key("zone_code")

@@ -228,8 +228,8 @@ struct WebMap: Sendable {
     /// The zones' extent (where the city's plan is), else the parcels', else the facilities'.
     static func extent(of snapshot: CitySnapshot) -> BoundingBox? {
         let boxes: [BoundingBox] =
-            !snapshot.zones.isEmpty ? snapshot.zones.map(\.geometry.bbox)
-            : !snapshot.parcels.isEmpty ? snapshot.parcels.map(\.geometry.bbox)
+            !snapshot.zones.isEmpty ? snapshot.zones.indices.map(snapshot.zones.bbox)
+            : !snapshot.parcels.isEmpty ? snapshot.parcels.indices.map(snapshot.parcels.bbox)
             : snapshot.facilities.map { BoundingBox(point: $0.location) }
         guard var union = boxes.first else { return nil }
         for box in boxes.dropFirst() {

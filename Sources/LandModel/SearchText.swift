@@ -89,6 +89,54 @@ package enum SearchText {
         return best
     }
 
+    /// `matchRank` for a candidate kept as UTF-8 bytes (the search catalogue packs 1M keys in one
+    /// buffer instead of 1M strings: issue 17 point 8). The bytes are searched first: when the
+    /// query is ASCII and Arabic-block text, its Characters occur in a normalised candidate only
+    /// where its bytes do (no scalar of either range has a canonical equivalent with other bytes
+    /// once `normalized` has removed the marks), so a candidate without them is no match; any
+    /// other candidate is ranked by `matchRank` itself, by Character.
+    package static func matchRank(query: Query, candidate: UnsafeBufferPointer<UInt8>) -> Int? {
+        if query.bytesDecideAbsence && !query.occurs(in: candidate) { return nil }
+        return matchRank(query: query.text, candidate: String(decoding: candidate, as: UTF8.self))
+    }
+
+    /// A normalised query with what the byte search needs.
+    package struct Query: Sendable {
+        package let text: String
+        let bytes: [UInt8]
+        /// Horspool's shifts: how far the window moves when its last byte is this one.
+        let shifts: [Int]
+        let bytesDecideAbsence: Bool
+
+        package init(normalized text: String) {
+            self.text = text
+            bytes = Array(text.utf8)
+            var shifts = [Int](repeating: bytes.count, count: 256)
+            for (index, byte) in bytes.dropLast().enumerated() { shifts[Int(byte)] = bytes.count - 1 - index }
+            self.shifts = shifts
+            bytesDecideAbsence = text.unicodeScalars.allSatisfy { $0.value < 0x80 || (0x0600...0x06FF).contains($0.value) }
+        }
+
+        /// Whether the query's bytes occur in `candidate` (Boyer–Moore–Horspool).
+        func occurs(in candidate: UnsafeBufferPointer<UInt8>) -> Bool {
+            let length = bytes.count
+            guard length > 0 else { return true }
+            guard candidate.count >= length else { return false }
+            return bytes.withUnsafeBufferPointer { needle in
+                var at = 0
+                while at <= candidate.count - length {
+                    var index = length - 1
+                    while needle[index] == candidate[at + index] {
+                        if index == 0 { return true }
+                        index -= 1
+                    }
+                    at += shifts[Int(candidate[at + length - 1])]
+                }
+                return false
+            }
+        }
+    }
+
     /// The folded scalar, or nil for one that is removed.
     private static func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
         switch scalar.value {

@@ -153,7 +153,7 @@ extension LandServices {
 
     /// The parcels with the next ids of the dataset's scheme, in order.
     static func withNewIDs(_ parcels: [Parcel], in snapshot: CitySnapshot) -> [Parcel] {
-        var ids = snapshot.parcels.map(\.id.rawValue)
+        var ids = snapshot.parcels.values.map(\.id.rawValue)
         return parcels.map { parcel in
             var parcel = parcel
             let id = CitySnapshot.nextID(after: ids, fallbackPrefix: "P-")

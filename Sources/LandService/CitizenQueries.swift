@@ -46,7 +46,7 @@ extension CitySnapshot {
     private func answer(parcel: Int32?, zones zonesHere: [Int32], code: ZoneCode?, from point: Coordinate) -> LookupAnswer {
         let rule = code.flatMap { rules[$0] }
         var conformity: Conformity?
-        if let parcel, let rule, let use = parcels[Int(parcel)].currentUse {
+        if let parcel, let rule, let use = parcels.values[Int(parcel)].currentUse {
             conformity = rule.allowedUses.contains(use) ? .allowed : rule.conditionalUses.contains(use) ? .conditional : .notAllowed
         }
         let found = nearestFacility(to: point, ofEach: LookupAnswer.amenityCategories)

@@ -11,8 +11,9 @@ package import GeoFormats
 /// Index ids are positions in the layer arrays (`Int32`), and the arrays are sorted by id, so
 /// sorting positions sorts by id: pages of OGC items never overlap or skip.
 package struct CitySnapshot: Sendable {
-    package let parcels: ChunkedArray<Parcel>
-    package let zones: ChunkedArray<Zone>
+    /// The layers' features in id order, each its values and its outline from the flat outlines.
+    package let parcels: OutlinedFeatures<Parcel>
+    package let zones: OutlinedFeatures<Zone>
     package let facilities: [Facility]
     /// Each facility's location in Earth-centred coordinates, for trig-free nearest distances.
     package let facilityCentred: [EarthCentredPoint]
@@ -54,13 +55,13 @@ package struct CitySnapshot: Sendable {
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         // The search keys beside the layers, on two cores: a node serves nothing until this is
         // done (issue 17 point 8).
-        let parcels = ChunkedArray(Self.sortedByID(parcels, \.id))
+        let parcels = Self.sortedByID(parcels, \.id)
         let facilities = Self.sortedByID(facilities, \.id)
         let (layers, catalog) = Parallel.both(
             {
                 (
-                    parcels: PolygonLayer(sorted: parcels, geometry: \.geometry),
-                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), geometry: \.geometry),
+                    parcels: PolygonLayer(sorted: parcels),
+                    zones: PolygonLayer(sorted: Self.sortedByID(zones, \.id)),
                     facilities: FacilityLayer(sorted: facilities)
                 )
             },
@@ -73,17 +74,17 @@ package struct CitySnapshot: Sendable {
     /// The snapshot of a snapshot image (`SnapshotImage`): the parcel layer's parts as they
     /// were saved, its positions by id built again; the small layers built as from the store.
     init(
-        imagedParcels parcels: ChunkedArray<Parcel>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries,
-        idKeys: [String], addressKeys: [String], zones: [Zone], facilities: [Facility], rules: [ZoningRule]
+        imagedParcels parcels: ChunkedArray<ParcelValues>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries,
+        idKeys: PackedTexts, addressKeys: PackedTexts, zones: [Zone], facilities: [Facility], rules: [ZoningRule]
     ) {
         let facilities = Self.sortedByID(facilities, \.id)
         let (parcelLayer, others) = Parallel.both(
             {
-                PolygonLayer(features: parcels, index: index, outlines: outlines, geometryJSON: geometryJSON)
+                PolygonLayer<Parcel>(values: parcels, index: index, outlines: outlines, geometryJSON: geometryJSON)
             },
             {
                 (
-                    zones: PolygonLayer(sorted: ChunkedArray(Self.sortedByID(zones, \.id)), geometry: \.geometry),
+                    zones: PolygonLayer(sorted: Self.sortedByID(zones, \.id)),
                     facilities: FacilityLayer(sorted: facilities)
                 )
             })
@@ -107,8 +108,8 @@ package struct CitySnapshot: Sendable {
     package func replacingLayers(parcels: [Parcel]? = nil, zones: [Zone]? = nil, facilities: [Facility]? = nil) -> CitySnapshot {
         CitySnapshot(
             rules: rules,
-            parcels: parcels.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), geometry: \.geometry) } ?? parcelLayer,
-            zones: zones.map { PolygonLayer(sorted: ChunkedArray(Self.sortedByID($0, \.id)), geometry: \.geometry) } ?? zoneLayer,
+            parcels: parcels.map { PolygonLayer(sorted: Self.sortedByID($0, \.id)) } ?? parcelLayer,
+            zones: zones.map { PolygonLayer(sorted: Self.sortedByID($0, \.id)) } ?? zoneLayer,
             facilities: facilities.map { FacilityLayer(sorted: Self.sortedByID($0, \.id)) } ?? FacilityLayer(self),
             sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil,
             parcelUseCounts: parcels == nil ? parcelUseCounts : nil)
@@ -119,11 +120,11 @@ package struct CitySnapshot: Sendable {
     /// catalogue too unless a parcel's address changed (`searchTextChanged`). Costs a chunk of
     /// each layer per changed feature (`ChunkedArray`), not the layer.
     func replacingValues(parcels parcelChanges: [Int32: Parcel], zones zoneChanges: [Int32: Zone], searchTextChanged: Bool = false) -> CitySnapshot {
-        let useCounts = useCounts(after: parcelChanges.map { (self.parcels[Int($0.key)], $0.value) })
-        var parcels = self.parcels
-        for (position, parcel) in parcelChanges { parcels[Int(position)] = parcel }
-        var zones = self.zones
-        for (position, zone) in zoneChanges { zones[Int(position)] = zone }
+        let useCounts = useCounts(after: parcelChanges.map { (self.parcels.values[Int($0.key)].currentUse, $0.value.currentUse) })
+        var parcels = self.parcels.values
+        for (position, parcel) in parcelChanges { parcels[Int(position)] = parcel.valuesWithoutOutline }
+        var zones = self.zones.values
+        for (position, zone) in zoneChanges { zones[Int(position)] = zone.valuesWithoutOutline }
         return CitySnapshot(
             rules: rules, parcels: parcelLayer.withValues(parcels), zones: zoneLayer.withValues(zones),
             facilities: FacilityLayer(self), sharedCatalog: searchTextChanged ? nil : searchCatalog,
@@ -134,22 +135,22 @@ package struct CitySnapshot: Sendable {
     /// layer's overlays take the new outline (`PolygonLayer.reshaping`); the other layers, the
     /// positions and, unless the address changed, the search catalogue are shared.
     func reshaping(parcel position: Int32, to parcel: Parcel) -> CitySnapshot {
-        let old = parcels[Int(position)]
+        let old = parcels.values[Int(position)]
         return CitySnapshot(
-            rules: rules, parcels: parcelLayer.reshaping(position, to: parcel, geometry: \.geometry), zones: zoneLayer,
+            rules: rules, parcels: parcelLayer.reshaping(position, to: parcel), zones: zoneLayer,
             facilities: FacilityLayer(self), sharedCatalog: old.address == parcel.address ? searchCatalog : nil,
-            parcelUseCounts: useCounts(after: [(old, parcel)]))
+            parcelUseCounts: useCounts(after: [(old.currentUse, parcel.currentUse)]))
     }
 
-    /// `parcelUseCounts` once each parcel `old` has become `new`.
-    private func useCounts(after changes: [(old: Parcel, new: Parcel)]) -> [LandUse: Int] {
+    /// `parcelUseCounts` once each parcel of use `old` has use `new`.
+    private func useCounts(after changes: [(old: LandUse?, new: LandUse?)]) -> [LandUse: Int] {
         var counts = parcelUseCounts
         for (old, new) in changes {
-            if let use = old.currentUse {
+            if let use = old {
                 counts[use, default: 0] -= 1
                 if counts[use] == 0 { counts[use] = nil }
             }
-            if let use = new.currentUse { counts[use, default: 0] += 1 }
+            if let use = new { counts[use, default: 0] += 1 }
         }
         return counts
     }
@@ -157,16 +158,16 @@ package struct CitySnapshot: Sendable {
     /// The snapshot with zone `position` replaced by `zone`, outline included (same id).
     func reshaping(zone position: Int32, to zone: Zone) -> CitySnapshot {
         CitySnapshot(
-            rules: rules, parcels: parcelLayer, zones: zoneLayer.reshaping(position, to: zone, geometry: \.geometry),
+            rules: rules, parcels: parcelLayer, zones: zoneLayer.reshaping(position, to: zone),
             facilities: FacilityLayer(self), sharedCatalog: searchCatalog, parcelUseCounts: parcelUseCounts)
     }
 
     private var parcelLayer: PolygonLayer<Parcel> {
-        PolygonLayer(features: parcels, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
+        PolygonLayer(values: parcels.values, index: parcelIndex, outlines: parcelOutlines, geometryJSON: parcelGeometryJSON)
     }
 
     private var zoneLayer: PolygonLayer<Zone> {
-        PolygonLayer(features: zones, index: zoneIndex, outlines: zoneOutlines, geometryJSON: zoneGeometryJSON)
+        PolygonLayer(values: zones.values, index: zoneIndex, outlines: zoneOutlines, geometryJSON: zoneGeometryJSON)
     }
 
     private init(
@@ -189,7 +190,7 @@ package struct CitySnapshot: Sendable {
         self.facilityIndexByCategory = facilities.byCategory
         self.categories = facilities.categories
         self.facilityLayer = facilities.layer
-        let layer = parcels.features
+        let layer = parcels.values
         let useCounts = parcelUseCounts ?? layer.indices.reduce(into: [:]) { counts, position in
             if let use = layer[position].currentUse { counts[use, default: 0] += 1 }
         }
@@ -197,21 +198,25 @@ package struct CitySnapshot: Sendable {
         var uses = Set(useCounts.keys)
         for rule in rules.values { uses.formUnion(rule.allowedUses); uses.formUnion(rule.conditionalUses) }
         self.landUses = uses.sorted()
-        self.searchCatalog = sharedCatalog ?? SearchCatalog(parcels: self.parcels, facilities: self.facilities)
+        self.searchCatalog = sharedCatalog ?? SearchCatalog(parcels: self.parcels.values, facilities: self.facilities)
     }
 
-    /// A polygon layer (parcels, zones): its features by id and what is built from them.
-    private struct PolygonLayer<Feature: Sendable>: Sendable {
-        let features: ChunkedArray<Feature>
+    /// A polygon layer (parcels, zones): its features' values by id and what is built from
+    /// their outlines.
+    private struct PolygonLayer<Feature: OutlinedFeature>: Sendable {
+        let values: ChunkedArray<Feature.Values>
         let index: LayerIndex
         let outlines: PolygonalOutlines
         let geometryJSON: RenderedGeometries
 
+        var features: OutlinedFeatures<Feature> { OutlinedFeatures(values: values, outlines: outlines) }
+
         /// The layer of `features`, already in id order; the GeoJSON texts are rendered on
-        /// another core while the index and the flat outlines are built.
-        init(sorted features: ChunkedArray<Feature>, geometry: (Feature) -> Polygonal) {
-            self.features = features
-            let outlines = features.map(geometry)
+        /// another core while the index and the flat outlines are built. The features' own
+        /// outlines are not kept: the flat outlines hold them.
+        init(sorted features: [Feature]) {
+            values = ChunkedArray(features.lazy.map(\.valuesWithoutOutline))
+            let outlines = features.map(\.geometry)
             let (built, geometryJSON) = Parallel.both(
                 {
                     let index = CitySnapshot.index(outlines.map(\.bbox))
@@ -223,28 +228,28 @@ package struct CitySnapshot: Sendable {
             self.geometryJSON = geometryJSON
         }
 
-        init(features: ChunkedArray<Feature>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
-            self.features = features
+        init(values: ChunkedArray<Feature.Values>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries) {
+            self.values = values
             self.index = index
             self.outlines = outlines
             self.geometryJSON = geometryJSON
         }
 
         /// The same layer with other values of its features (same order and outlines).
-        func withValues(_ features: ChunkedArray<Feature>) -> Self {
-            Self(features: features, index: index, outlines: outlines, geometryJSON: geometryJSON)
+        func withValues(_ values: ChunkedArray<Feature.Values>) -> Self {
+            Self(values: values, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
 
         /// The same layer with feature `position` replaced by `feature`, whose outline may differ
         /// (same id, so the same position): the index, the flat outlines and the rendered texts
-        /// take the new outline in their overlays, and are built again from the features once
+        /// take the new outline in their overlays, and are built again from the outlines once
         /// an overlay holds `LayerIndex.compactionThreshold` of them (issue 16 point 8: an edit
         /// must not grow memory without bound). 100k parcels: 1.3–1.9 s per reshape when every
         /// reshape rebuilt the layer.
-        func reshaping(_ position: Int32, to feature: Feature, geometry: (Feature) -> Polygonal) -> Self {
-            var features = self.features
-            features[Int(position)] = feature
-            let outline = geometry(feature)
+        func reshaping(_ position: Int32, to feature: Feature) -> Self {
+            var values = self.values
+            values[Int(position)] = feature.valuesWithoutOutline
+            let outline = feature.geometry
             var index = self.index
             let box = outline.bbox
             index.upsert(id: position, minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat)
@@ -254,11 +259,11 @@ package struct CitySnapshot: Sendable {
                 || geometryJSON.replacedCount > LayerIndex.compactionThreshold
             {
                 index = index.compacted()
-                let all = features.map(geometry)
+                let all = Array(OutlinedFeatures<Feature>(values: values, outlines: outlines).lazy.map(\.geometry))
                 outlines = PolygonalOutlines(all, layoutOrder: index.base.idsInLeafOrder)
                 geometryJSON = RenderedGeometries(all.lazy.map { .polygonal($0) }, decimals: geometryJSON.decimals)
             }
-            return Self(features: features, index: index, outlines: outlines, geometryJSON: geometryJSON)
+            return Self(values: values, index: index, outlines: outlines, geometryJSON: geometryJSON)
         }
     }
 
@@ -471,28 +476,3 @@ struct GeodesicMetric: NearestMetric {
 /// Counts the facility layers built in this process (`CitySnapshot.facilityLayer`).
 private let facilityLayers = Atomic<Int>(0)
 
-/// A feature of a layer kept in id order (`PositionsByID`).
-package protocol LayerFeature: Sendable {
-    associatedtype ID: Comparable
-    var id: ID { get }
-}
-
-extension Parcel: LayerFeature {}
-extension Zone: LayerFeature {}
-
-/// The position of a feature by its id in a layer sorted by id: a binary search (20 comparisons
-/// of ids at 1M parcels), nil for an id the layer does not have.
-package struct PositionsByID<Feature: LayerFeature> {
-    let features: ChunkedArray<Feature>
-
-    init(_ features: ChunkedArray<Feature>) { self.features = features }
-
-    package subscript(id: Feature.ID) -> Int32? {
-        var low = 0, high = features.count
-        while low < high {
-            let middle = (low + high) / 2
-            if features[middle].id < id { low = middle + 1 } else { high = middle }
-        }
-        return low < features.count && features[low].id == id ? Int32(low) : nil
-    }
-}

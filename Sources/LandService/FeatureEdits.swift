@@ -235,8 +235,8 @@ extension CitySnapshot {
     func nextID(of layer: VersionedLayer) -> String {
         let ids: [String] =
             switch layer {
-            case .parcel: parcels.map(\.id.rawValue)
-            case .zone: zones.map(\.id.rawValue)
+            case .parcel: parcels.values.map(\.id.rawValue)
+            case .zone: zones.values.map(\.id.rawValue)
             case .facility: facilities.map(\.id.rawValue)
             }
         return Self.nextID(after: ids, fallbackPrefix: layer == .parcel ? "P-" : layer == .zone ? "Z-" : "F-")

@@ -123,8 +123,8 @@ extension CitySnapshot {
     /// nil for an empty layer.
     package func extent(of collection: FeatureCollectionID) -> BoundingBox? {
         switch collection {
-        case .parcels: Self.union(parcels.lazy.map(\.geometry.bbox))
-        case .zones: Self.union(zones.lazy.map(\.geometry.bbox))
+        case .parcels: Self.union(parcels.indices.lazy.map(parcels.bbox))
+        case .zones: Self.union(zones.indices.lazy.map(zones.bbox))
         case .facilities: Self.union(facilities.lazy.map { BoundingBox(point: $0.location) })
         }
     }
@@ -137,7 +137,7 @@ extension CitySnapshot {
 
     private func matches(_ collection: FeatureCollectionID, at position: Int, _ filters: [PropertyEquals]) -> Bool {
         switch collection {
-        case .parcels: Self.matches(parcels[position], filters)
+        case .parcels: Self.matches(parcels.values[position], filters)
         case .zones: Self.matches(zones[position], filters)
         case .facilities: Self.matches(facilities[position], filters)
         }
@@ -145,7 +145,7 @@ extension CitySnapshot {
 
     // One version of a feature against every filter (AND); a feature without the property does not match.
 
-    static func matches(_ parcel: Parcel, _ filters: [PropertyEquals]) -> Bool {
+    static func matches(_ parcel: ParcelValues, _ filters: [PropertyEquals]) -> Bool {
         filters.allSatisfy { filter in
             switch (filter.property, filter.value) {
             case (.floors, .integer(let wanted)): parcel.floors == wanted

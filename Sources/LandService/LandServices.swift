@@ -2,6 +2,9 @@ package import LandStore
 package import Logging
 import LandModel
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The services the API calls, over one store and the in-memory snapshot of its city.
 package final class LandServices: Sendable {
@@ -60,11 +63,13 @@ package final class LandServices: Sendable {
                     "city loaded from the snapshot image",
                     metadata: ["image": "\(image.path)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
                 image.loaded(stamp)
+                returnFreedMemory()
                 return LandServices(store: store, first: snapshot, cityVersion: stamp.city.version, image: image, logger: logger)
             }
             logger.info("no snapshot image of the stored city; loading it from the store", metadata: ["image": "\(image.path)"])
         }
         let (snapshot, version) = try await loadCity(from: store)
+        returnFreedMemory()
         let services = LandServices(store: store, first: snapshot, cityVersion: version, image: image, logger: logger)
         image?.saveInBackground(services.snapshots.published, of: store, logger: logger)
         return services
@@ -198,4 +203,17 @@ package struct Health: Sendable, Equatable {
     package var storeReachable: Bool
     /// "sqlite" or "postgres".
     package var store: String
+}
+
+/// Gives the heap freed by a load back to the system: the rows read from the store (1M parcels
+/// with their outlines) are freed once the snapshot is built, but glibc's malloc keeps freed
+/// memory for reuse, and the node would hold it resident for good (issue 17 point 8 counts
+/// resident memory).
+private func returnFreedMemory() {
+    #if canImport(Glibc)
+    // malloc_trim(3) is glibc's own and not in Swift's Glibc module: found at run time.
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    #endif
 }

@@ -42,7 +42,7 @@ extension LandServices {
         let rules = snapshot.rules
         guard rules[code] != nil else { throw .unknownZoneCode(code, valid: rules.keys.sorted()) }
         let members = snapshot.parcels(governedBy: zonePosition)
-        let memberIDs = members.map { snapshot.parcels[Int($0)].id }
+        let memberIDs = members.map { snapshot.parcels.values[Int($0)].id }
         let holder = snapshots
         let outcome: RezoningOutcome
         do {

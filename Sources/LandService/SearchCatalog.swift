@@ -1,5 +1,6 @@
 package import LandModel
 package import GeoCore
+package import GeoFormats
 
 /// Normalised search keys (SearchText) of facility names and parcel ids and addresses, by the
 /// positions of the snapshot that holds it (`CitySnapshot.searchCatalog`): built with every
@@ -8,18 +9,33 @@ package import GeoCore
 /// id or address).
 package struct SearchCatalog: Sendable {
     let facilityKeys: [[String]]
-    let parcelIDKeys: [String]
-    let parcelAddressKeys: [String]
+    /// The parcels' keys as UTF-8 in one buffer each: 1M address keys as strings were 1M heap
+    /// objects of ~144 bytes (issue 17 point 8).
+    let parcelIDKeys: PackedTexts
+    let parcelAddressKeys: PackedTexts
 
-    init(parcels: ChunkedArray<Parcel>, facilities: [Facility]) {
+    init(parcels: [Parcel], facilities: [Facility]) {
         // Over every core: folding 1M addresses is a large part of a start-up (issue 17 point 8).
         self.init(
-            parcelIDKeys: Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) },
-            parcelAddressKeys: Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }, facilities: facilities)
+            parcelIDKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }),
+            parcelAddressKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }), facilities: facilities)
+    }
+
+    init(parcels: ChunkedArray<ParcelValues>, facilities: [Facility]) {
+        self.init(
+            parcelIDKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }),
+            parcelAddressKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }), facilities: facilities)
+    }
+
+    private static func packed(_ keys: [String]) -> PackedTexts {
+        // Reserved exactly: grown by doubling, the buffer would hold up to twice the keys.
+        var texts = PackedTexts(reservingCapacity: keys.count, textBytes: keys.reduce(0) { $0 + $1.utf8.count })
+        for key in keys { texts.append(key.utf8) }
+        return texts
     }
 
     /// The catalogue with the parcels' keys folded before (a snapshot image's).
-    init(parcelIDKeys: [String], parcelAddressKeys: [String], facilities: [Facility]) {
+    init(parcelIDKeys: PackedTexts, parcelAddressKeys: PackedTexts, facilities: [Facility]) {
         facilityKeys = facilities.map { facility in
             [facility.nameFa, facility.nameEn].compactMap { $0 }.map(SearchText.normalized).filter { !$0.isEmpty }
         }
@@ -71,6 +87,7 @@ extension CitySnapshot {
     package func search(_ query: SearchQuery) -> (hits: [SearchHit], total: Int) {
         let catalog = searchCatalog
         let needle = query.text.map(SearchText.normalized)
+        let packedNeedle = needle.map(SearchText.Query.init(normalized:))
         var hits: [SearchHit] = []
         if query.wantsFacilities && (needle != nil || query.categories != nil) {
             for (position, facility) in facilities.enumerated() {
@@ -87,12 +104,13 @@ extension CitySnapshot {
         }
         if query.wantsParcels && (needle != nil || query.landUse != nil || query.zoneCode != nil) {
             for position in parcelPositions(zone: query.zoneCode, bbox: query.bbox) {
-                let parcel = parcels[Int(position)]
-                if let use = query.landUse, parcel.currentUse != use { continue }
+                if let use = query.landUse, parcels.values[Int(position)].currentUse != use { continue }
                 var rank = needle == nil ? 0 : Int.max
-                if let needle {
-                    if let r = SearchText.matchRank(query: needle, candidate: catalog.parcelIDKeys[Int(position)]) { rank = r }
-                    if let r = SearchText.matchRank(query: needle, candidate: catalog.parcelAddressKeys[Int(position)]) {
+                if let packedNeedle {
+                    if let r = catalog.parcelIDKeys.withText(Int(position), { SearchText.matchRank(query: packedNeedle, candidate: $0) }) {
+                        rank = r
+                    }
+                    if let r = catalog.parcelAddressKeys.withText(Int(position), { SearchText.matchRank(query: packedNeedle, candidate: $0) }) {
                         rank = min(rank, r)
                     }
                 }

@@ -143,18 +143,16 @@ extension CitySnapshot {
         try output.array(rendered.text)
         try output.array(rendered.ends)
         for keys in [searchCatalog.parcelIDKeys, searchCatalog.parcelAddressKeys] {
-            var texts = PackedTexts(reservingCapacity: keys.count)
-            for key in keys { texts.append(key.utf8) }
-            try output.array(texts.packed.text)
-            try output.array(texts.packed.ends)
+            try output.array(keys.packed.text)
+            try output.array(keys.packed.ends)
         }
         // The ends before the values: reading the ends gives back the pages before them, and
         // the values are read in place while the parcels are decoded.
         var values = ByteWriter()
         var ends: [Int] = []
         ends.reserveCapacity(parcels.count)
-        for parcel in parcels {
-            values.parcelValues(parcel)
+        for position in parcels.indices {
+            values.parcelValues(parcels.values[position])
             ends.append(values.bytes.count)
         }
         try output.array(ends)
@@ -184,12 +182,12 @@ extension CitySnapshot {
         guard (0...17).contains(decimals), let texts = PackedTexts(validatingText: try input.array(UInt8.self), ends: try input.array(Int.self)),
             texts.count == count
         else { throw ImageDamage() }
-        var keys: [[String]] = []
+        var keys: [PackedTexts] = []
         for _ in 0..<2 {
             guard let packed = PackedTexts(validatingText: try input.array(UInt8.self), ends: try input.array(Int.self)), packed.count == count else {
                 throw ImageDamage()
             }
-            keys.append(Parallel.map(0..<count) { index in packed.withText(index) { String(decoding: $0, as: UTF8.self) } })
+            keys.append(packed)
         }
         let ends = try input.array(Int.self)
         let values = try input.section()
@@ -198,15 +196,16 @@ extension CitySnapshot {
         let damaged = Atomic<Bool>(false)
         // Straight into the snapshot's chunks, on every core; a damaged record makes a
         // placeholder and marks the image damaged.
-        let parcels = ChunkedArray<Parcel>.build(count: count) { position in
+        let parcels = ChunkedArray<ParcelValues>.build(count: count) { position in
             let start = position == 0 ? 0 : ends[position - 1]
             var record = ByteReader(UnsafeRawBufferPointer(rebasing: valuesBase.bytes[start..<ends[position]]))
             do {
-                return try record.parcelValues(outline: { outlines.polygonal(Int32(position), isMulti: $0) })
+                return try record.parcelValues()
             } catch {
                 damaged.store(true, ordering: .relaxed)
-                return Parcel(id: ParcelID(""), geometry: outlines.polygonal(Int32(position), isMulti: false), zoneCode: nil,
-                              areaSquareMeters: 0, currentUse: nil, floors: nil, address: nil)
+                return ParcelValues(
+                    id: ParcelID(""), zoneCode: nil, areaSquareMeters: 0, currentUse: nil, floors: nil, address: nil, extraPropertiesJSON: "",
+                    isMulti: false)
             }
         }
         guard !damaged.load(ordering: .relaxed), (1..<max(1, count)).allSatisfy({ parcels[$0 - 1].id < parcels[$0].id }) else {
@@ -310,7 +309,7 @@ struct ByteWriter {
     }
 
     /// A parcel without its outline (the image's flat outlines hold it).
-    mutating func parcelValues(_ parcel: Parcel) {
+    mutating func parcelValues(_ parcel: ParcelValues) {
         string(parcel.id.rawValue)
         optionalString(parcel.zoneCode?.rawValue)
         double(parcel.areaSquareMeters)
@@ -318,7 +317,7 @@ struct ByteWriter {
         optionalInt(parcel.floors)
         optionalString(parcel.address)
         string(parcel.extraPropertiesJSON)
-        bytes.append(parcel.geometry.isMulti ? 1 : 0)
+        bytes.append(parcel.isMulti ? 1 : 0)
     }
 }
 
@@ -411,7 +410,7 @@ struct ByteReader {
             nameEn: try optionalString(), extraPropertiesJSON: try string())
     }
 
-    mutating func parcelValues(outline: (Bool) -> Polygonal) throws(ImageDamage) -> Parcel {
+    mutating func parcelValues() throws(ImageDamage) -> ParcelValues {
         let id = ParcelID(try string())
         let zoneCode = try optionalString().map(ZoneCode.init)
         let area = try double()
@@ -421,9 +420,9 @@ struct ByteReader {
         let extra = try string()
         let isMulti = try byte() == 1
         guard at == bytes.count else { throw ImageDamage() }
-        return Parcel(
-            id: id, geometry: outline(isMulti), zoneCode: zoneCode, areaSquareMeters: area, currentUse: use, floors: floors, address: address,
-            extraPropertiesJSON: extra)
+        return ParcelValues(
+            id: id, zoneCode: zoneCode, areaSquareMeters: area, currentUse: use, floors: floors, address: address, extraPropertiesJSON: extra,
+            isMulti: isMulti)
     }
 }
 

@@ -6,7 +6,7 @@ package struct UseTally: Sendable, Equatable {
     package var count: Int = 0
     package var areaSquareMeters: Double = 0
 
-    mutating func add(_ parcel: Parcel) {
+    mutating func add(_ parcel: ParcelValues) {
         count += 1
         areaSquareMeters += parcel.areaSquareMeters
     }
@@ -47,7 +47,7 @@ extension CitySnapshot {
         var byUse: [LandUse: UseTally] = [:]
         var unknown = UseTally()
         for position in parcelPositions(zone: zone, bbox: bbox) {
-            let parcel = parcels[Int(position)]
+            let parcel = parcels.values[Int(position)]
             statistics.total.add(parcel)
             if let use = parcel.currentUse { byUse[use, default: UseTally()].add(parcel) } else { unknown.add(parcel) }
         }
@@ -64,7 +64,7 @@ extension CitySnapshot {
     package func conformity(of positions: [Int32]) -> NonConformingReport {
         var report = NonConformingReport()
         for position in positions {
-            guard let use = parcels[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position),
+            guard let use = parcels.values[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position),
                 let rule = rules[code]
             else {
                 report.unclassified += 1

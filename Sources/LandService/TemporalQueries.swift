@@ -80,7 +80,7 @@ extension LandServices {
             case .parcels:
                 select(
                     timeline.parcels, today: current.parcels, id: \.id,
-                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) },
+                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0.valuesWithoutOutline, filters) },
                     rebuild: { current.replacingLayers(parcels: $0) }, position: { $0.parcelPosition[$1] })
             case .zones:
                 select(

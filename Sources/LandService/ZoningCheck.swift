@@ -67,9 +67,8 @@ extension CitySnapshot {
     /// The zone code that governs a parcel: its own `zone_code`, else the zone that contains
     /// the parcel's interior (smallest zone id when zones overlap).
     package func zoneCode(ofParcelAt position: Int32) -> ZoneCode? {
-        let parcel = parcels[Int(position)]
-        if let code = parcel.zoneCode { return code }
-        guard let point = parcel.geometry.interiorPoint else { return nil }
+        if let code = parcels.values[Int(position)].zoneCode { return code }
+        guard let point = parcels[Int(position)].geometry.interiorPoint else { return nil }
         return zones(at: point).first.map { zones[Int($0)].code }
     }
 

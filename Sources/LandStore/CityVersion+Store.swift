@@ -108,7 +108,9 @@ extension LandStore {
     /// `SnapshotImage`): its version, when it was imported and last reshaped, and which database
     /// it is. Read on the writer, like `cityVersion`.
     package func cityStamp() async throws(StoreError) -> CityStamp {
-        let database = postgres.map { "postgres://\($0.host):\($0.port)/\($0.database)" } ?? "sqlite:\(path)"
+        // A SQLite file is identified by its `fileStamp` (size and modification time), whatever
+        // path it is opened by; a PostgreSQL database by where the URL points.
+        let database = postgres.map { "postgres://\($0.host):\($0.port)/\($0.database)" } ?? "sqlite"
         return try await writer.cityStamp(database: database)
     }
 

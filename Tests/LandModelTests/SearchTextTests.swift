@@ -115,3 +115,46 @@ struct SearchTextTests {
         }
     }
 }
+
+@Suite("SearchText over packed bytes")
+struct SearchTextBytesTests {
+    /// Random texts from pieces where byte and Character matching could part: Persian letters and
+    /// marks, Latin with precomposed and decomposed accents, spaces, punctuation, digits.
+    static let pieces = [
+        "خیابان", "ولیعصر", "پلاک", "۱۲", "آ", "ا", "ٓ", "ؤ", "و", "ٔ", "ی", "ي", "\u{200C}", " ", "،", "(", "-",
+        "e", "é", "e\u{301}", "\u{301}", "a", "A", "ä", "a\u{308}", "ö", "12", "P-000", "x", "ab", "🏠",
+    ]
+
+    static func random(_ random: inout SplitMix, pieces count: Int) -> String {
+        (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+    }
+
+    @Test("ranking a candidate's UTF-8 bytes equals ranking the candidate string, for random texts")
+    func bytesAgreeWithStrings() {
+        var random = SplitMix(seed: 17)
+        var matched = 0
+        for _ in 0..<20_000 {
+            let query = SearchText.normalized(Self.random(&random, pieces: 1 + Int(random.next() % 3)))
+            let candidate = SearchText.normalized(Self.random(&random, pieces: Int(random.next() % 12)))
+            let expected = SearchText.matchRank(query: query, candidate: candidate)
+            let packed = Array(candidate.utf8)
+            let got = packed.withUnsafeBufferPointer { SearchText.matchRank(query: SearchText.Query(normalized: query), candidate: $0) }
+            #expect(got == expected, "query \(query.unicodeScalars.map(\.value)) candidate \(candidate.unicodeScalars.map(\.value))")
+            if expected != nil { matched += 1 }
+        }
+        #expect(matched > 1000, "enough of the random pairs match to test the ranks")
+    }
+}
+
+/// SplitMix64: a seeded generator for the random texts above.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
