@@ -585,7 +585,14 @@ final class SnapshotImageKeeper: Sendable {
     func save(_ published: PublishedSnapshot, of store: LandStore, logger: Logger, waiting: Bool = true) async {
         if waiting, let pending = state.withLock({ $0.pending }) { await pending.value }
         let started = ContinuousClock.now
-        guard let city = try? await store.cityStamp(), city.version == published.cityVersion else {
+        let city: CityStamp
+        do {
+            city = try await store.cityStamp()
+        } catch {
+            logger.warning("snapshot image not saved: the store did not answer", metadata: ["image": "\(path)", "error": "\(error)"])
+            return
+        }
+        guard city.version == published.cityVersion else {
             logger.info("snapshot image not saved: the stored city changed meanwhile", metadata: ["image": "\(path)"])
             return
         }
