@@ -1,3 +1,4 @@
+import Dispatch
 import GeoCore
 import GeoFormats
 import LandModel
@@ -38,8 +39,9 @@ package enum SnapshotImage {
     /// image or the new one, never half of one.
     package static func write(_ snapshot: CitySnapshot, stamp: ImageStamp, to path: String) throws(StoreError) {
         let image = snapshot.withCompactParcelLayer
+        // Readable by the server's user only: a cache of its memory, of no use to anyone else.
         let partial = path + ".partial"
-        let file = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let file = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard file >= 0 else { throw .fileSystem(operation: "create", path: partial, message: String(cString: strerror(errno))) }
         var output = SectionWriter(descriptor: file)
         defer { close(file) }
@@ -598,8 +600,18 @@ final class SnapshotImageKeeper: Sendable {
         }
         let stamp = ImageStamp(city: city, file: store.fileStamp)
         guard state.withLock({ $0.saved }) != stamp else { return }
+        // Seconds of file writing at 1M parcels: on a queue of its own, never on a thread that
+        // answers requests (the server runs its tasks on the event loops).
+        let path = path
+        let written: Result<Void, StoreError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: Result { () throws(StoreError) in
+                    try SnapshotImage.write(published.snapshot, stamp: stamp, to: path)
+                })
+            }
+        }
         do throws(StoreError) {
-            try SnapshotImage.write(published.snapshot, stamp: stamp, to: path)
+            try written.get()
             state.withLock { $0.saved = stamp }
             logger.info(
                 "snapshot image saved",
