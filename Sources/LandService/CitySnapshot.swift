@@ -60,7 +60,7 @@ package struct CitySnapshot: Sendable {
         let (layers, catalog) = Parallel.both(
             {
                 (
-                    parcels: PolygonLayer(sorted: parcels),
+                    parcels: PolygonLayer(sorted: parcels, values: { $0.valuesWithoutOutline.withOwnStrings }),
                     zones: PolygonLayer(sorted: Self.sortedByID(zones, \.id)),
                     facilities: FacilityLayer(sorted: facilities)
                 )
@@ -214,8 +214,8 @@ package struct CitySnapshot: Sendable {
         /// The layer of `features`, already in id order; the GeoJSON texts are rendered on
         /// another core while the index and the flat outlines are built. The features' own
         /// outlines are not kept: the flat outlines hold them.
-        init(sorted features: [Feature]) {
-            values = ChunkedArray(features.lazy.map(\.valuesWithoutOutline))
+        init(sorted features: [Feature], values: (Feature) -> Feature.Values = \.valuesWithoutOutline) {
+            self.values = ChunkedArray(features.lazy.map(values))
             let outlines = features.map(\.geometry)
             let (built, geometryJSON) = Parallel.both(
                 {
