@@ -40,18 +40,26 @@ package enum SnapshotImage {
     package static func write(_ snapshot: CitySnapshot, stamp: ImageStamp, to path: String) throws(StoreError) {
         let image = snapshot.withCompactParcelLayer
         // Readable by the server's user only: a cache of its memory, of no use to anyone else.
-        let partial = path + ".partial"
+        // Named by process: two servers on one SQLite file each write their own before the rename.
+        let partial = path + ".partial-\(getpid())"
         let file = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard file >= 0 else { throw .fileSystem(operation: "create", path: partial, message: String(cString: strerror(errno))) }
         var output = SectionWriter(descriptor: file)
-        defer { close(file) }
         do {
             try image.writeSections(stamp: stamp, into: &output)
+            close(file)
         } catch {
+            close(file)
             unlink(partial)
             throw .fileSystem(operation: "write", path: partial, message: String(cString: strerror(error.code)))
         }
-        try LandStore.installWholeFile(partial, as: path)
+        // Closed, then made whole and durable.
+        do {
+            try LandStore.installWholeFile(partial, as: path)
+        } catch {
+            unlink(partial)
+            throw error
+        }
     }
 
     /// The snapshot the image at `path` holds, if it is one of the city in the state `stamp`
@@ -561,8 +569,9 @@ enum SectionHash {
 
 /// Where a server keeps its snapshot image and which state of the city it last holds: saved when
 /// the city was loaded from the store (in the background) and at shutdown if the city changed.
-/// One save at a time (the writes share the `.partial` name); a failed save is logged and leaves
-/// the old image, which no longer matches the city and so is never used.
+/// One save at a time in a process (each process writes a partial file of its own); a failed
+/// save is logged and leaves the old image, which no longer matches the city and so is never
+/// used.
 final class SnapshotImageKeeper: Sendable {
     let path: String
     private let state = Mutex<(saved: ImageStamp?, pending: Task<Void, Never>?)>((nil, nil))
