@@ -77,10 +77,12 @@ package final class LandServices: Sendable {
 
     /// The whole city as stored (one read transaction) and its version.
     private static func loadCity(from store: LandStore) async throws(StoreError) -> (CitySnapshot, CityVersion) {
-        let city = try await store.loadCity()
-        // Extra properties without our column names, once here rather than per feature written.
+        var city = try await store.loadCity()
+        // Extra properties without our column names, once here rather than per feature written;
+        // the parcels in place (the only copy of the rows while the snapshot is built).
+        Parallel.updateInPlace(&city.parcels) { $0 = $0.withExtraPropertiesCompacted }
         let snapshot = CitySnapshot(
-            parcels: Parallel.map(city.parcels) { $0.withExtraPropertiesCompacted }, zones: city.zones.map(\.withExtraPropertiesCompacted),
+            parcels: city.parcels, zones: city.zones.map(\.withExtraPropertiesCompacted),
             facilities: city.facilities.map(\.withExtraPropertiesCompacted), rules: city.rules)
         return (snapshot, city.version)
     }

@@ -44,6 +44,19 @@ enum Parallel {
         }
     }
 
+    /// `update` of every element of `items` in place, over slices at once: no second array
+    /// (at 1M parcels a copy of the loaded rows was 150 MB more at the start-up's peak).
+    static func updateInPlace<Element>(_ items: inout [Element], _ update: @Sendable (inout Element) -> Void) {
+        let count = items.count
+        items.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let target = Target(base: base)
+            forEachSlice(of: count) { range in
+                for offset in range { update(&(target.base + offset).pointee) }
+            }
+        }
+    }
+
     /// The start of a buffer whose slices different threads initialise, never the same element.
     private struct Target<Element>: @unchecked Sendable {
         let base: UnsafeMutablePointer<Element>
