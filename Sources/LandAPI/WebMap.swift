@@ -227,17 +227,7 @@ struct WebMap: Sendable {
 
     /// The zones' extent (where the city's plan is), else the parcels', else the facilities'.
     static func extent(of snapshot: CitySnapshot) -> BoundingBox? {
-        let boxes: [BoundingBox] =
-            !snapshot.zones.isEmpty ? snapshot.zones.indices.map(snapshot.zones.bbox)
-            : !snapshot.parcels.isEmpty ? snapshot.parcels.indices.map(snapshot.parcels.bbox)
-            : snapshot.facilities.map { BoundingBox(point: $0.location) }
-        guard var union = boxes.first else { return nil }
-        for box in boxes.dropFirst() {
-            union = BoundingBox(
-                uncheckedMinLon: min(union.minLon, box.minLon), minLat: min(union.minLat, box.minLat),
-                maxLon: max(union.maxLon, box.maxLon), maxLat: max(union.maxLat, box.maxLat))
-        }
-        return union
+        snapshot.extent(of: .zones) ?? snapshot.extent(of: .parcels) ?? snapshot.extent(of: .facilities)
     }
 }
 
