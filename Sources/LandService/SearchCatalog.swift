@@ -14,14 +14,10 @@ package struct SearchCatalog: Sendable {
     let parcelIDKeys: PackedTexts
     let parcelAddressKeys: PackedTexts
 
-    init(parcels: [Parcel], facilities: [Facility]) {
+    /// The keys of `parcels` (whole parcels as loaded, or a snapshot's values) by position.
+    init<Parcels: RandomAccessCollection & Sendable>(parcels: Parcels, facilities: [Facility])
+    where Parcels.Element: SearchableParcel, Parcels.Index == Int {
         // Over every core: folding 1M addresses is a large part of a start-up (issue 17 point 8).
-        self.init(
-            parcelIDKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }),
-            parcelAddressKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }), facilities: facilities)
-    }
-
-    init(parcels: ChunkedArray<ParcelValues>, facilities: [Facility]) {
         self.init(
             parcelIDKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.id.rawValue) }),
             parcelAddressKeys: Self.packed(Parallel.map(parcels) { SearchText.normalized($0.address ?? "") }), facilities: facilities)
@@ -43,6 +39,15 @@ package struct SearchCatalog: Sendable {
         self.parcelAddressKeys = parcelAddressKeys
     }
 }
+
+/// What the catalogue folds of a parcel.
+protocol SearchableParcel: Sendable {
+    var id: ParcelID { get }
+    var address: String? { get }
+}
+
+extension Parcel: SearchableParcel {}
+extension ParcelValues: SearchableParcel {}
 
 /// One search result: a facility or a parcel, with its rank (0 exact, 1 prefix, 2 contains).
 package struct SearchHit: Sendable, Equatable {
