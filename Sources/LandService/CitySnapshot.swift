@@ -67,12 +67,12 @@ package struct CitySnapshot: Sendable {
             },
             { SearchCatalog(parcels: parcels, facilities: facilities) })
         self.init(
-            rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            rules: Self.byCode(rules),
             parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog)
     }
 
-    /// The snapshot of a snapshot image (`SnapshotImage`): the parcel layer's parts as they
-    /// were saved, its positions by id built again; the small layers built as from the store.
+    /// The snapshot of a snapshot image (`SnapshotImage`): the parcel layer's parts and search
+    /// keys as they were saved; the small layers built as from the store.
     init(
         imagedParcels parcels: ChunkedArray<ParcelValues>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries,
         idKeys: PackedTexts, addressKeys: PackedTexts, zones: [Zone], facilities: [Facility], rules: [ZoningRule]
@@ -89,9 +89,14 @@ package struct CitySnapshot: Sendable {
                 )
             })
         self.init(
-            rules: Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            rules: Self.byCode(rules),
             parcels: parcelLayer, zones: others.zones, facilities: others.facilities,
             sharedCatalog: SearchCatalog(parcelIDKeys: idKeys, parcelAddressKeys: addressKeys, facilities: facilities))
+    }
+
+    /// The rules by their zone code; the first of a code wins.
+    private static func byCode(_ rules: [ZoningRule]) -> [ZoneCode: ZoningRule] {
+        Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The features in id order: as they are when they already are (a store loads them so),
@@ -475,4 +480,3 @@ struct GeodesicMetric: NearestMetric {
 
 /// Counts the facility layers built in this process (`CitySnapshot.facilityLayer`).
 private let facilityLayers = Atomic<Int>(0)
-
