@@ -155,7 +155,6 @@ package struct PolygonalOutlines: Sendable {
         return Polygonal(parts: parts, isMulti: isMulti)
     }
 
-
     /// Heap bytes held (starts and records).
     package var memoryBytes: Int { starts.capacity * 4 + records.capacity * 8 }
 

@@ -13,7 +13,7 @@ package struct PackedTexts: Sendable {
 
     /// The texts of `text` that end at `ends`, in order (what a writer produced in one buffer).
     package init(text: [UInt8], ends: [Int]) {
-        precondition(zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 } && (ends.last ?? 0) == text.count, "ends out of order")
+        precondition(Self.areValid(text: text, ends: ends), "ends out of order")
         self.text = text
         self.ends = ends
     }
@@ -21,9 +21,14 @@ package struct PackedTexts: Sendable {
     /// The texts of `text` that end at `ends`, or nil when the ends are out of order or past
     /// the text (a damaged snapshot image).
     package init?(validatingText text: [UInt8], ends: [Int]) {
-        guard (ends.first ?? 0) >= 0, zip(ends, ends.dropFirst()).allSatisfy({ $0 <= $1 }), (ends.last ?? 0) == text.count else { return nil }
+        guard Self.areValid(text: text, ends: ends) else { return nil }
         self.text = text
         self.ends = ends
+    }
+
+    /// Whether `ends` cut `text` into texts: in order, from 0 to its end.
+    private static func areValid(text: [UInt8], ends: [Int]) -> Bool {
+        (ends.first ?? 0) >= 0 && zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 } && (ends.last ?? 0) == text.count
     }
 
     /// The text and the end offsets, for a snapshot image.

@@ -357,7 +357,6 @@ struct ByteReader {
     mutating func optionalString() throws(ImageDamage) -> String? {
         let length = try int()
         guard length != -1 else { return nil }
-        guard length >= 0, length <= bytes.count - at else { throw ImageDamage() }
         return String(decoding: try take(Int(length)), as: UTF8.self)
     }
     mutating func optionalInt() throws(ImageDamage) -> Int? {
