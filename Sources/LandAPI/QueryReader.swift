@@ -15,19 +15,33 @@ struct QueryReader: Sendable {
 
     init(_ request: Request, declared: [EndpointParameter]) throws(APIError) {
         self.declared = declared
-        for (name, value) in request.uri.queryParameters {
-            let key = String(name)
+        for (key, text) in Self.formDecodedPairs(request.uri.query) {
             guard let parameter = declared.first(where: { $0.name == key && $0.location == .query }) else {
                 throw APIError.invalidParameter(key, .unknownParameter(key))
             }
             guard !names.contains(key) else { throw APIError.invalidParameter(key, .repeatedParameter(key)) }
-            let text = String(value)
             try Self.check(text, against: parameter)
             names.append(key)
             values.append(text)
         }
         for parameter in declared where parameter.isRequired && parameter.location == .query && !names.contains(parameter.name) {
             throw APIError.invalidParameter(parameter.name, .missingParameter(parameter.name))
+        }
+    }
+
+    /// The query's name=value pairs decoded as `application/x-www-form-urlencoded` (WHATWG URL
+    /// §5.1, what browsers, Python's `urlencode` and `curl --data-urlencode` send): `+` is a space
+    /// and `%XX` a UTF-8 byte. A filter such as `floors > 3` arrives as `floors+%3E+3`; a literal
+    /// `+` (a time zone offset, CQL2 arithmetic) must be sent as `%2B`, as RFC 3339 clients do.
+    /// A malformed escape leaves the text as sent (it then fails the parameter's own check).
+    static func formDecodedPairs(_ query: String?) -> [(String, String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                QueryParameters.percentDecoded(String(text.map { $0 == "+" ? " " : $0 }))
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
     }
 
