@@ -56,6 +56,8 @@ let package = Package(
 
         .target(name: "GeoFormats", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
         .target(name: "LandModel", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
+        // CQL2 (OGC 21-065) text and JSON into one expression tree; compiled against a layer in LandService.
+        .target(name: "CQL2", dependencies: ["GeoFormats"], swiftSettings: swiftSettings),
         .target(name: "GeoProjection", dependencies: ["CProj", "GeoCore"], swiftSettings: swiftSettings),
         .target(
             name: "LandStore",
@@ -70,7 +72,7 @@ let package = Package(
         .target(
             name: "LandService",
             dependencies: [
-                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore",
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -78,7 +80,7 @@ let package = Package(
         .target(
             name: "LandAPI",
             dependencies: [
-                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip",
+                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip", "CQL2",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress of the client, for the rate limit of public POSTs.
@@ -121,6 +123,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore", "GeoProjection", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoProjectionTests", dependencies: ["GeoProjection", "GeoCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CQL2Tests", dependencies: ["CQL2"], swiftSettings: swiftSettings),
         .testTarget(name: "LandModelTests", dependencies: ["LandModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
