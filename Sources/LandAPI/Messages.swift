@@ -20,6 +20,8 @@ enum Message: Sendable {
     case invalidDatetime
     case invalidFormat
     case invalidFilterValue
+    /// A CQL2 `filter` that cannot be answered (OGC 19-079r2 Part 3), with the place and the reason.
+    case filter(FilterError)
     case unknownCollection
     case unknownFeature
     case unknownCRS

@@ -140,6 +140,8 @@ struct OGCItemsQuery: Sendable {
     var filters: [PropertyEquals]
     /// nil: today's features, without validity properties.
     var datetime: TimeFilter?
+    /// The CQL2 `filter`, compiled (OGC 19-079r2 Part 3).
+    var filter: FeatureFilter?
 
     /// `query` has been held to the items endpoint's declaration (names, numbers, enums); what
     /// is left are the checks that need the CRS or the collection.
@@ -155,6 +157,7 @@ struct OGCItemsQuery: Sendable {
         limit = try Self.limit(query.string("limit"))
         offset = try Self.offset(query.string("offset"))
         datetime = try query.string("datetime").map(DatetimeParameter.parse)
+        filter = try FilterParameter.read(query, collection: collection)
         filters = []
         for property in queryables {
             guard let text = query.string(property.rawValue) else { continue }

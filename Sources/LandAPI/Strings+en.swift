@@ -1,3 +1,4 @@
+import CQL2
 import LandModel
 import LandService
 
@@ -18,6 +19,7 @@ extension Message {
             return "datetime must be an RFC 3339 date-time with its time zone, such as 2026-01-05T10:00:00Z, or an interval of two of them (start/end, with '..' or nothing for an open end) that does not end before it starts. A date alone (2026-01-05) is not accepted: which instants it covers depends on the time zone."
         case .invalidFormat: return "f must be json or html."
         case .invalidFilterValue: return "This property takes a whole number."
+        case .filter(let error): return Self.english(error)
         case .unknownCollection: return "There is no collection with this id."
         case .unknownFeature: return "There is no feature with this id in the collection."
         case .unknownCRS: return "This coordinate reference system is not supported (see the collection's crs list)."
@@ -182,4 +184,53 @@ extension Message {
         case (.minParcelArea, _): return "The parcel (\(requested) m²) is smaller than the minimum area of \(limit) m²."
         }
     }
+
+    static func englishExpected(_ word: String) -> String {
+        switch word {
+        case CQL2SyntaxError.operand: "a property, a literal or '('"
+        case CQL2SyntaxError.number: "a number"
+        case CQL2SyntaxError.geometry: "a geometry"
+        case CQL2SyntaxError.end: "the end of the filter"
+        case CQL2SyntaxError.quotedText: "a quoted text"
+        default: "'\(word)'"
+        }
+    }
+
+    /// The filter's fault with its place (a character offset from 0) and what would have been valid.
+    static func english(_ error: FilterError) -> String {
+        switch error {
+        case .syntax(let syntax):
+            let place = "filter: at character \(syntax.offset): "
+            switch syntax.problem {
+            case .unexpected(let found, let expected):
+                return place + "found \(found.map { "'\($0)'" } ?? "the end of the filter"), expected \(expected.map(Self.englishExpected).joined(separator: " or "))."
+            case .unterminatedString: return place + "a quoted text or name is not closed."
+            case .invalidNumber(let text): return place + "'\(text)' is not a finite number."
+            case .invalidGeometry(let fault):
+                let reason = switch fault {
+                case .shortLine: "a LINESTRING has at least 2 positions"
+                case .openRing: "a polygon ring is closed and has at least 4 positions"
+                case .not2D: "only 2D positions (x y) are supported"
+                case .bboxCount: "BBOX takes 4 or 6 numbers"
+                case .unknownType(let type): "unknown geometry type '\(type)'"
+                }
+                return place + "invalid geometry: \(reason)."
+            case .invalidJSON: return place + "not valid JSON (filter-lang=cql2-json)."
+            case .invalidJSONMember(let path): return "filter: \(path) is not a CQL2-JSON expression (OGC 21-065 §9)."
+            case .tooDeep(let limit): return "filter: nested more than \(limit) levels deep."
+            case .tooManyNodes(let limit): return "filter: more than \(limit) terms."
+            case .tooManyPositions(let limit): return "filter: geometries with more than \(limit) positions in all."
+            case .tooLong(let limit): return "filter: longer than \(limit) bytes."
+            }
+        case .unknownProperty(let name, let queryables):
+            return "filter: unknown property '\(name)'. Queryables: \(queryables.joined(separator: ", "))."
+        case .typeMismatch(let op, let found):
+            return "filter: \(op) cannot take operands of type \(found.joined(separator: ", "))."
+        case .unsupported(let name):
+            return "filter: \(name) is not supported by this server (see /conformance)."
+        case .invalidLiteral(let what):
+            return "filter: \(what) is not valid (outside the filter CRS or not a valid instant)."
+        }
+    }
 }
+

@@ -1,3 +1,4 @@
+import CQL2
 import LandModel
 import LandService
 
@@ -18,6 +19,7 @@ extension Message {
             return "datetime باید تاریخ‌وزمانِ RFC 3339 با منطقهٔ زمانی باشد، مانند 2026-01-05T10:00:00Z، یا بازه‌ای از دو تاریخ‌وزمان (آغاز/پایان، با '..' یا هیچ برای سرِ باز) که پایانش پیش از آغازش نباشد. تاریخِ تنها (2026-01-05) پذیرفته نیست، چون اینکه کدام لحظه‌ها را در بر می‌گیرد به منطقهٔ زمانی بستگی دارد."
         case .invalidFormat: return "f باید json یا html باشد."
         case .invalidFilterValue: return "این ویژگی عدد صحیح می‌پذیرد."
+        case .filter(let error): return Self.persian(error)
         case .unknownCollection: return "مجموعه‌ای با این شناسه وجود ندارد."
         case .unknownFeature: return "عارضه‌ای با این شناسه در این مجموعه وجود ندارد."
         case .unknownCRS: return "این دستگاه مختصات پشتیبانی نمی‌شود (فهرست crs مجموعه را ببینید)."
@@ -185,4 +187,54 @@ extension Message {
         case (.minParcelArea, _): return "مساحت قطعه (\(requested) مترمربع) از حد نصاب (\(limit) مترمربع) کمتر است."
         }
     }
+
+    static func persianExpected(_ word: String) -> String {
+        switch word {
+        case CQL2SyntaxError.operand: "یک ویژگی، یک مقدار یا «(»"
+        case CQL2SyntaxError.number: "یک عدد"
+        case CQL2SyntaxError.geometry: "یک هندسه"
+        case CQL2SyntaxError.end: "پایان پالایه"
+        case CQL2SyntaxError.quotedText: "متنی در گیومهٔ تکی"
+        default: "«\(word)»"
+        }
+    }
+
+    /// خطای پالایه با جای آن (شمارهٔ نویسه از صفر) و آنچه درست می‌بود.
+    static func persian(_ error: FilterError) -> String {
+        func number(_ value: Int) -> String { SentenceNumber.persianDigits(String(value)) }
+        switch error {
+        case .syntax(let syntax):
+            let place = "filter (پالایه): در نویسهٔ \(number(syntax.offset)): "
+            switch syntax.problem {
+            case .unexpected(let found, let expected):
+                return place + "\(found.map { "«\($0)»" } ?? "پایان پالایه") آمده است؛ انتظار می‌رفت: \(expected.map(Self.persianExpected).joined(separator: " یا "))."
+            case .unterminatedString: return place + "متن یا نامی در گیومه بسته نشده است."
+            case .invalidNumber(let text): return place + "«\(text)» عدد متناهی نیست."
+            case .invalidGeometry(let fault):
+                let reason = switch fault {
+                case .shortLine: "LINESTRING دست‌کم ۲ نقطه دارد"
+                case .openRing: "حلقهٔ چندضلعی بسته است و دست‌کم ۴ نقطه دارد"
+                case .not2D: "تنها نقطه‌های دوبعدی (x y) پذیرفته می‌شود"
+                case .bboxCount: "BBOX چهار یا شش عدد می‌گیرد"
+                case .unknownType(let type): "نوع هندسهٔ «\(type)» شناخته‌شده نیست"
+                }
+                return place + "هندسهٔ نادرست: \(reason)."
+            case .invalidJSON: return place + "JSON معتبر نیست (filter-lang=cql2-json)."
+            case .invalidJSONMember(let path): return "filter (پالایه): \(path) عبارت CQL2-JSON نیست (OGC 21-065 بخش ۹)."
+            case .tooDeep(let limit): return "filter (پالایه): بیش از \(number(limit)) سطح تودرتو است."
+            case .tooManyNodes(let limit): return "filter (پالایه): بیش از \(number(limit)) جزء دارد."
+            case .tooManyPositions(let limit): return "filter (پالایه): هندسه‌ها روی هم بیش از \(number(limit)) نقطه دارند."
+            case .tooLong(let limit): return "filter (پالایه): بلندتر از \(number(limit)) بایت است."
+            }
+        case .unknownProperty(let name, let queryables):
+            return "filter (پالایه): ویژگی «\(name)» شناخته‌شده نیست. ویژگی‌های پرس‌وجوپذیر: \(queryables.joined(separator: "، "))."
+        case .typeMismatch(let op, let found):
+            return "filter (پالایه): \(op) عملوندهایی از نوع \(found.joined(separator: "، ")) نمی‌پذیرد."
+        case .unsupported(let name):
+            return "filter (پالایه): \(name) در این کارساز پشتیبانی نمی‌شود (نگاه کنید به /conformance)."
+        case .invalidLiteral(let what):
+            return "filter (پالایه): \(what) معتبر نیست (بیرون از دستگاه مختصات پالایه یا زمانی نادرست)."
+        }
+    }
 }
+

@@ -137,6 +137,10 @@ package enum SearchText {
         }
     }
 
+    /// The Persian folding of one scalar (as `normalized` applies it, before lowercasing), nil
+    /// for one that is removed: what CQL2's ACCENTI shares with search (`TextFolding`).
+    package static func persianFolded(_ scalar: Unicode.Scalar) -> Unicode.Scalar? { fold(scalar) }
+
     /// The folded scalar, or nil for one that is removed.
     private static func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
         switch scalar.value {

@@ -1,5 +1,6 @@
 package import GeoCore
 import LandModel
+import SpatialIndex
 
 /// The feature collections of OGC API – Features (OGC 17-069r4 §7.13): one per layer.
 package enum FeatureCollectionID: String, CaseIterable, Sendable {
@@ -71,6 +72,13 @@ package struct FeatureSelection: Sendable {
         self.count = count
     }
 
+    /// The selection narrowed to the positions `keep` accepts (a CQL2 filter applied to the
+    /// features a `datetime` chose).
+    package func filtered(_ keep: (Int32) -> Bool) -> FeatureSelection {
+        let kept = page(offset: 0, limit: count).filter(keep)
+        return FeatureSelection(collection: collection, positions: kept, count: kept.count)
+    }
+
     /// Positions `offset ..< offset + limit` of the selection (fewer at the end, none past it).
     package func page(offset: Int, limit: Int) -> [Int32] {
         let start = min(offset, count)
@@ -82,9 +90,11 @@ package struct FeatureSelection: Sendable {
 
 extension CitySnapshot {
     /// Features of `collection` meeting `bbox` (exact geometry, not only the feature's box;
-    /// OGC 17-069r4 §7.15.3) and every filter (AND), by id.
+    /// OGC 17-069r4 §7.15.3), every filter (AND) and the CQL2 `filter` (OGC 19-079r2 Part 3), by
+    /// id. A filter that requires its geometry to meet a literal takes its candidates from the
+    /// R-tree (the literal's box), then tests each exactly; properties are read from the layer.
     package func selectFeatures(
-        in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals]
+        in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], filter: FeatureFilter? = nil
     ) -> FeatureSelection {
         var positions: [Int32]?
         if let bbox {
@@ -94,12 +104,48 @@ extension CitySnapshot {
             case .facilities: positions = facilities(in: bbox)
             }
         }
+        if let envelope = filter?.envelope {
+            let candidates = candidates(in: collection, meeting: envelope)
+            positions = positions.map { Self.common($0, candidates) } ?? candidates
+        }
         if !filters.isEmpty {
             let candidates = positions ?? (0..<Int32(count(of: collection))).map { $0 }
             positions = candidates.filter { matches(collection, at: Int($0), filters) }
         }
+        if let filter {
+            let candidates = positions ?? (0..<Int32(count(of: collection))).map { $0 }
+            positions = candidates.filter { filter.accepts(self, $0) }
+        }
         if let positions { return FeatureSelection(collection: collection, positions: positions, count: positions.count) }
         return FeatureSelection(collection: collection, positions: nil, count: count(of: collection))
+    }
+
+    /// The positions whose box meets `box`, sorted: the index's candidates, not yet tested exactly.
+    private func candidates(in collection: FeatureCollectionID, meeting box: BoundingBox) -> [Int32] {
+        guard box.minLon <= box.maxLon, box.minLat <= box.maxLat else { return [] }
+        var found: [Int32] = []
+        let index = switch collection {
+        case .parcels: parcelIndex
+        case .zones: zoneIndex
+        case .facilities: facilityIndex
+        }
+        index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &found)
+        found.sort()
+        return found
+    }
+
+    /// The positions in both sorted lists.
+    private static func common(_ first: [Int32], _ second: [Int32]) -> [Int32] {
+        var result: [Int32] = []
+        var i = 0, j = 0
+        while i < first.count, j < second.count {
+            if first[i] < second[j] { i += 1 } else if first[i] > second[j] { j += 1 } else {
+                result.append(first[i])
+                i += 1
+                j += 1
+            }
+        }
+        return result
     }
 
     package func count(of collection: FeatureCollectionID) -> Int {

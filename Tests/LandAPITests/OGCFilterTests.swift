@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LandAPI
+import Testing
+import TestSupport
+
+/// CQL2 `filter` on items (OGC 19-079r2 Part 3 §8, OGC 21-065) through HTTP, against brute force
+/// over the GeoJSON files read with Foundation (not through Zamin's reader). The full comparison
+/// with an independent evaluator (PyPI `cql2`, shapely) is Tests/e2e/test_cql2.py.
+@Suite("OGC API – Features Part 3: CQL2 filter")
+struct OGCFilterTests {
+    /// Form-encoded as browsers and Python's `urlencode` send it: space as `+`.
+    private func encoded(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~ ")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: " ", with: "+")
+    }
+
+    private func ids(_ client: any TestClientProtocol, _ collection: String, _ filter: String, lang: String? = nil) async throws -> [String] {
+        var uri = "/collections/\(collection)/items?limit=10000&filter=\(encoded(filter))"
+        if let lang { uri += "&filter-lang=\(lang)" }
+        let response = try await client.execute(uri: uri, method: .get)
+        #expect(response.status == .ok, "\(filter)")
+        let body = try jsonObject(response)
+        let found = featureIDs(body)
+        #expect(body["numberMatched"] as? Int == found.count)
+        return found
+    }
+
+    @Test("comparisons, AND/OR/NOT, LIKE, BETWEEN, IN, arithmetic: the ids brute force selects")
+    func attributes() async throws {
+        let parcels = try SourceLayers.parcels.get()
+        func floors(_ feature: SourceFeature) -> Int? { feature.properties["floors"] as? Int }
+        func use(_ feature: SourceFeature) -> String? { feature.properties["current_use"] as? String }
+        let cases: [(String, (SourceFeature) -> Bool)] = [
+            ("floors > 3 AND current_use = 'commercial'", { (floors($0) ?? 0) > 3 && use($0) == "commercial" }),
+            ("floors BETWEEN 2 AND 4 OR current_use IN ('park', 'education')", {
+                (floors($0).map { 2...4 ~= $0 } ?? false) || ["park", "education"].contains(use($0) ?? "") }),
+            ("NOT (floors < 5) AND current_use LIKE 'res%'", { (floors($0).map { $0 >= 5 } ?? false) && (use($0)?.hasPrefix("res") ?? false) }),
+            ("floors * 2 - 1 >= 7 AND floors % 2 = 0", { floors($0).map { $0 * 2 - 1 >= 7 && $0 % 2 == 0 } ?? false }),
+            ("CASEI(current_use) = CASEI('COMMERCIAL')", { use($0) == "commercial" }),
+        ]
+        let expectations = cases.map { ($0.0, SourceFeature.sortedIDs(parcels.filter($0.1))) }
+        let total = parcels.count
+        try await OGCTestCity.withClient { client in
+            for (filter, expected) in expectations {
+                #expect(!expected.isEmpty && expected.count < total, "\(filter) should select some parcels, not all")
+                let got = try await ids(client, "parcels", filter)
+                #expect(got == expected, "\(filter)")
+            }
+        }
+    }
+
+    @Test("S_INTERSECTS with a BBOX and a polygon: the windows brute force selects")
+    func spatial() async throws {
+        let facilities = try SourceLayers.facilities.get()
+        let parcels = try SourceLayers.parcels.get()
+        try await OGCTestCity.withClient { client in
+            // Facilities in a box: a point is in the closed box.
+            let (minLon, minLat, maxLon, maxLat) = (51.405, 35.695, 51.42, 35.71)
+            let inBox = facilities.filter { $0.intersects(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat) }
+            #expect(!inBox.isEmpty)
+            let got = try await ids(client, "facilities", "S_INTERSECTS(geometry, BBOX(\(minLon), \(minLat), \(maxLon), \(maxLat)))")
+            #expect(got == SourceFeature.sortedIDs(inBox))
+            // The same box as a polygon literal, for parcels: a parcel meets the box exactly when it
+            // meets the closed rectangle.
+            let rectangle = "POLYGON((\(minLon) \(minLat), \(maxLon) \(minLat), \(maxLon) \(maxLat), \(minLon) \(maxLat), \(minLon) \(minLat)))"
+            let parcelsInBox = parcels.filter { $0.intersects(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat) }
+            #expect(!parcelsInBox.isEmpty)
+            let gotParcels = try await ids(client, "parcels", "S_INTERSECTS(geometry, \(rectangle))")
+            #expect(gotParcels == SourceFeature.sortedIDs(parcelsInBox))
+            // With a property as well: both apply.
+            let commercial = parcelsInBox.filter { $0.properties["current_use"] as? String == "commercial" }
+            let gotCommercial = try await ids(client, "parcels", "S_INTERSECTS(geometry, \(rectangle)) AND current_use = 'commercial'")
+            #expect(!commercial.isEmpty)
+            #expect(gotCommercial == SourceFeature.sortedIDs(commercial))
+        }
+    }
+
+    @Test("cql2-json gives what cql2-text gives")
+    func jsonEncoding() async throws {
+        try await OGCTestCity.withClient { client in
+            let text = try await ids(client, "parcels", "floors >= 4 AND current_use <> 'residential'")
+            let json = try await ids(
+                client, "parcels",
+                #"{"op":"and","args":[{"op":">=","args":[{"property":"floors"},4]},{"op":"<>","args":[{"property":"current_use"},"residential"]}]}"#,
+                lang: "cql2-json")
+            #expect(!text.isEmpty)
+            #expect(text == json)
+        }
+    }
+
+    @Test("faults are 400s naming filter, in both languages, with the place")
+    func faults() async throws {
+        try await OGCTestCity.withClient { client in
+            let cases: [(String, String)] = [
+                ("floors >", "character 8"),
+                ("nosuch = 1", "Queryables: geometry, id, zone_code, current_use, floors"),
+                ("floors = 'high'", "= cannot take operands of type number, string"),
+                ("T_INTERSECTS(floors, INTERVAL('2026-01-01', '..'))", "T_INTERSECTS is not supported"),
+                (String(repeating: "(", count: 5_000) + "floors = 1" + String(repeating: ")", count: 5_000), "nested more than"),
+            ]
+            for (filter, english) in cases {
+                let response = try await client.execute(uri: "/collections/parcels/items?lang=en&filter=\(encoded(filter))", method: .get)
+                #expect(response.status == .badRequest, "\(filter.prefix(40))")
+                let body = try jsonObject(response)
+                #expect(body["code"] as? String == "InvalidParameterValue")
+                #expect(body["parameter"] as? String == "filter")
+                #expect((body["description"] as? String)?.contains(english) == true, "\(body["description"] ?? "")")
+                let persian = try jsonObject(try await client.execute(uri: "/collections/parcels/items?lang=fa&filter=\(encoded(filter))", method: .get))
+                #expect((persian["description"] as? String)?.contains("پالایه") == true)
+            }
+            let language = try await client.execute(uri: "/collections/parcels/items?filter=floors+%3E+1&filter-lang=cql2-xml", method: .get)
+            #expect(language.status == .badRequest)
+        }
+    }
+
+    @Test("conformance declares Part 3's filter and the CQL2 classes, not the ones refused")
+    func conformance() async throws {
+        try await OGCTestCity.withClient { client in
+            let body = try jsonObject(try await client.execute(uri: "/conformance", method: .get))
+            let classes = try #require(body["conformsTo"] as? [String])
+            #expect(classes.contains("http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"))
+            #expect(classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2"))
+            #expect(!classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions"))
+        }
+    }
+}
