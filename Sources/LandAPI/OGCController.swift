@@ -470,7 +470,7 @@ struct OGCController: Sendable {
         do {
             let temporal = try await services.selectFeatures(in: collection, bbox: bbox, filters: filters, during: datetime)
             // The filter is applied to the versions `datetime` chose (their properties and outlines).
-            let selection = filter.map { filter in temporal.selection.filtered { filter.accepts(temporal.snapshot, $0) } } ?? temporal.selection
+            let selection = filter.map { temporal.selection.filtered(by: $0, in: temporal.snapshot) } ?? temporal.selection
             return SelectedFeatures(snapshot: temporal.snapshot, selection: selection, temporal: temporal)
         } catch {
             throw APIError(error)

@@ -51,6 +51,8 @@ package struct CitySnapshot: Sendable {
     package let facilityLayer: Int
     /// The search keys of these layers' names, ids and addresses, by position.
     let searchCatalog: SearchCatalog
+    /// The layers' queryables as columns for CQL2 filters (`FeatureFilter`), made on first use.
+    let filterColumns = FilterColumnCache()
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         // The search keys beside the layers, on two cores: a node serves nothing until this is

@@ -1,6 +1,7 @@
 package import CQL2
 package import GeoCore
 import LandModel
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,26 +16,28 @@ package enum FilterError: Error, Sendable, Equatable {
     case typeMismatch(operator: String, found: [String])
     /// An operator or function of CQL2 this server does not evaluate (not among the declared classes).
     case unsupported(String)
-    /// A literal that reads but means nothing: a timestamp that is no instant, a position outside the CRS.
+    /// A literal that reads but means nothing: a position outside the filter's CRS.
     case invalidLiteral(String)
 }
 
 /// A CQL2 filter compiled once against a collection's queryables (OGC 21-065; issue 18 point 3):
-/// every property resolved to a getter from the snapshot's layer and every operator to a typed
-/// closure, so nothing is looked up or re-interpreted per feature. Property names are matched in
-/// a fixed table and never evaluated (the lesson of GeoServer's CVE-2024-36401).
+/// every property resolved to a column of the snapshot's layer and every operator to a typed
+/// step, so nothing is looked up or re-interpreted per feature. Property names are matched in a
+/// fixed table and never evaluated (the lesson of GeoServer's CVE-2024-36401).
 ///
-/// Logic is SQL's three-valued logic (OGC 21-065 §7.4.4 Note: a comparison with a null is
+/// Evaluation is by column over the candidates, not feature by feature: each step turns the
+/// candidates into an array of values or truth values in one tight loop. A text property with few
+/// distinct values (a parcel's use or zone code) is a column of codes into its vocabulary, so
+/// `current_use = 'commercial'`, `LIKE`, `IN`, CASEI and ACCENTI are decided once per word of
+/// the vocabulary and then gathered by code — a 100k-parcel layer is filtered in well under a
+/// millisecond. Logic is SQL's three-valued logic (OGC 21-065 §7.4.4: a comparison with a null is
 /// unknown; NOT unknown is unknown); a feature is selected only when the filter is true.
 package struct FeatureFilter: Sendable {
     package let collection: FeatureCollectionID
     /// A box that every selected feature's geometry meets, from the S_INTERSECTS terms the whole
     /// filter requires (top-level AND): the candidates come from the R-tree, not a scan.
     package let envelope: BoundingBox?
-    let test: Condition
-
-    /// `true` for the feature at `position` of `snapshot`'s layer.
-    package func accepts(_ snapshot: CitySnapshot, _ position: Int32) -> Bool { test(snapshot, position) == true }
+    let condition: Condition
 
     /// Compiles `expression` for `collection`; `geometryTransform` brings a literal's positions
     /// from the filter's CRS (`filter-crs`) to CRS84, and throws for a position outside it.
@@ -42,23 +45,83 @@ package struct FeatureFilter: Sendable {
         _ expression: CQL2Expression, collection: FeatureCollectionID,
         geometryTransform: @escaping (CQL2Position) throws(FilterError) -> CQL2Position = { $0 }
     ) throws(FilterError) {
-        var compiler = FilterCompiler(collection: collection, transform: geometryTransform)
+        let compiler = FilterCompiler(collection: collection, transform: geometryTransform)
         self.collection = collection
-        self.test = try compiler.condition(expression)
+        self.condition = try compiler.condition(expression)
         self.envelope = try compiler.envelope(of: expression)
+    }
+
+    /// The candidates (positions of `snapshot`'s layer, in order) for which the filter is true.
+    package func select(_ candidates: [Int32], in snapshot: CitySnapshot) -> [Int32] {
+        guard !candidates.isEmpty else { return [] }
+        let truths = condition(Rows(snapshot: snapshot, positions: candidates))
+        var selected: [Int32] = []
+        for (offset, truth) in truths.enumerated() where truth == Truth.true { selected.append(candidates[offset]) }
+        return selected
     }
 }
 
-/// A compiled condition: true, false or unknown (nil) for one feature.
-typealias Condition = @Sendable (CitySnapshot, Int32) -> Bool?
+/// Three-valued truth in a byte: AND is the minimum, OR the maximum, NOT is `2 − x`.
+enum Truth {
+    static let `false`: UInt8 = 0
+    static let unknown: UInt8 = 1
+    static let `true`: UInt8 = 2
+}
+
+/// What a compiled step reads: the layer of one snapshot and the candidates' positions in it.
+struct Rows {
+    let snapshot: CitySnapshot
+    let positions: [Int32]
+    var count: Int { positions.count }
+}
+
+/// A compiled condition: one truth value per candidate.
+typealias Condition = @Sendable (Rows) -> [UInt8]
+
+/// Text values of the candidates: one literal, a coded column (codes into a vocabulary, −1 for
+/// none), or one value per candidate.
+enum TextValues {
+    case constant(String?)
+    case coded(codes: [Int32], vocabulary: [String])
+    case each([String?])
+
+    /// The same values through `transform` (CASEI, ACCENTI): the vocabulary, not every row.
+    func map(_ transform: (String) -> String) -> TextValues {
+        switch self {
+        case .constant(let text): .constant(text.map(transform))
+        case .coded(let codes, let vocabulary): .coded(codes: codes, vocabulary: vocabulary.map(transform))
+        case .each(let texts): .each(texts.map { $0.map(transform) })
+        }
+    }
+
+    func value(_ row: Int) -> String? {
+        switch self {
+        case .constant(let text): text
+        case .coded(let codes, let vocabulary): codes[row] < 0 ? nil : vocabulary[Int(codes[row])]
+        case .each(let texts): texts[row]
+        }
+    }
+}
+
+/// Number values of the candidates: a literal or one per candidate; NaN stands for none.
+enum NumberValues {
+    case constant(Double)
+    case each([Double])
+
+    func value(_ row: Int) -> Double {
+        switch self {
+        case .constant(let value): value
+        case .each(let values): values[row]
+        }
+    }
+}
 
 /// A compiled value of one type.
 private enum Operand {
-    typealias Getter<T> = @Sendable (CitySnapshot, Int32) -> T?
-    case text(Getter<String>)
-    case number(Getter<Double>)
-    case boolean(Getter<Bool>)
-    case textArray(Getter<[String]>)
+    case text(@Sendable (Rows) -> TextValues)
+    case number(@Sendable (Rows) -> NumberValues)
+    case boolean(Condition)
+    case textArray([String])
     case geometry(GeometryOperand)
 
     var typeName: String {
@@ -91,22 +154,13 @@ private struct FilterCompiler {
     let collection: FeatureCollectionID
     let transform: (CQL2Position) throws(FilterError) -> CQL2Position
 
-    init(collection: FeatureCollectionID, transform: @escaping (CQL2Position) throws(FilterError) -> CQL2Position) {
-        self.collection = collection
-        self.transform = transform
-    }
-
     // MARK: - conditions
 
     func condition(_ expression: CQL2Expression) throws(FilterError) -> Condition {
         switch expression {
         case .boolean(let value):
-            return { _, _ in value }
-        case .property:
-            guard case .boolean(let get) = try operand(expression) else {
-                throw FilterError.typeMismatch(operator: "filter", found: [try operand(expression).typeName])
-            }
-            return get
+            let truth = value ? Truth.true : Truth.false
+            return { rows in [UInt8](repeating: truth, count: rows.count) }
         case .operation(let op, let args):
             return try operation(op, args)
         case .function(let name, _):
@@ -122,72 +176,92 @@ private struct FilterCompiler {
             guard args.count >= 2 else { throw FilterError.typeMismatch(operator: op.rawValue, found: args.map { _ in "?" }) }
             var parts: [Condition] = []
             for arg in args { parts.append(try condition(arg)) }
-            return op == .and ? Self.all(parts) : Self.any(parts)
+            return Self.combine(parts, all: op == .and)
         case .not:
             let inner = try condition(try single(op, args))
-            return { snapshot, position in inner(snapshot, position).map { !$0 } }
+            return { rows in inner(rows).map { Truth.true - $0 } }
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             let (left, right) = try pair(op, args)
-            return try comparison(op, left, right)
+            return try comparison(op, try operand(left), try operand(right))
         case .like:
             let (left, right) = try pair(op, args)
-            guard case .text(let text) = try operand(left), case .text(let pattern) = try operand(right) else {
-                throw FilterError.typeMismatch(operator: "LIKE", found: [try operand(left).typeName, try operand(right).typeName])
+            let value = try operand(left), pattern = try operand(right)
+            guard case .text(let texts) = value, case .text(let patterns) = pattern else {
+                throw FilterError.typeMismatch(operator: "LIKE", found: [value.typeName, pattern.typeName])
             }
-            // A literal pattern is compiled once; one read from a property, per feature.
-            if case .string(let literal) = Self.folded(right) {
-                let compiled = LikePattern(literal)
-                return { snapshot, position in text(snapshot, position).map { compiled.matches($0) } }
-            }
-            return { snapshot, position in
-                guard let value = text(snapshot, position), let pattern = pattern(snapshot, position) else { return nil }
-                return LikePattern(pattern).matches(value)
+            return { rows in
+                let patternValues = patterns(rows)
+                if case .constant(let literal) = patternValues {
+                    // One pattern: compiled once, tested once per distinct value of a coded column.
+                    guard let literal else { return [UInt8](repeating: Truth.unknown, count: rows.count) }
+                    let compiled = LikePattern(literal)
+                    return Self.truths(texts(rows), count: rows.count) { compiled.matches($0) }
+                }
+                let textValues = texts(rows)
+                return (0..<rows.count).map { row in
+                    guard let text = textValues.value(row), let pattern = patternValues.value(row) else { return Truth.unknown }
+                    return LikePattern(pattern).matches(text) ? Truth.true : Truth.false
+                }
             }
         case .between:
             guard args.count == 3 else { throw FilterError.typeMismatch(operator: "BETWEEN", found: args.map { _ in "?" }) }
             let value = try operand(args[0]), low = try operand(args[1]), high = try operand(args[2])
-            guard case .number(let get) = value, case .number(let lower) = low, case .number(let upper) = high else {
+            guard case .number(let x) = value, case .number(let lower) = low, case .number(let upper) = high else {
                 throw FilterError.typeMismatch(operator: "BETWEEN", found: [value.typeName, low.typeName, high.typeName])
             }
-            return { snapshot, position in
-                guard let x = get(snapshot, position), let a = lower(snapshot, position), let b = upper(snapshot, position) else { return nil }
-                return a <= x && x <= b
+            return { rows in
+                let values = x(rows), lows = lower(rows), highs = upper(rows)
+                return (0..<rows.count).map { row in
+                    let v = values.value(row), a = lows.value(row), b = highs.value(row)
+                    if v.isNaN || a.isNaN || b.isNaN { return Truth.unknown }
+                    return a <= v && v <= b ? Truth.true : Truth.false
+                }
             }
         case .in:
             let (left, right) = try pair(op, args)
             guard case .array(let items) = right else { throw FilterError.typeMismatch(operator: "IN", found: [try operand(right).typeName]) }
+            let value = try operand(left)
             var tests: [Condition] = []
-            for item in items { tests.append(try comparison(.equal, left, item)) }
-            return Self.any(tests)
+            for item in items { tests.append(try comparison(.equal, value, try operand(item))) }
+            // OGC 21-065 §8 `inListOperands` (and the JSON schema's `minItems: 1`): a list of at least one.
+            guard !tests.isEmpty else { throw FilterError.typeMismatch(operator: "IN", found: ["empty list"]) }
+            return Self.combine(tests, all: false)
         case .isNull:
-            let value = try operand(try single(op, args))
-            switch value {
-            case .text(let get): return { snapshot, position in get(snapshot, position) == nil }
-            case .number(let get): return { snapshot, position in get(snapshot, position) == nil }
-            case .boolean(let get): return { snapshot, position in get(snapshot, position) == nil }
-            case .textArray(let get): return { snapshot, position in get(snapshot, position) == nil }
-            case .geometry: return { _, _ in false }
+            switch try operand(try single(op, args)) {
+            case .text(let texts):
+                return { rows in Self.truths(texts(rows), count: rows.count, null: Truth.true) { _ in false } }
+            case .number(let numbers):
+                return { rows in
+                    let values = numbers(rows)
+                    return (0..<rows.count).map { values.value($0).isNaN ? Truth.true : Truth.false }
+                }
+            case .boolean(let inner):
+                return { rows in inner(rows).map { $0 == Truth.unknown ? Truth.true : Truth.false } }
+            case .textArray, .geometry:
+                return { rows in [UInt8](repeating: Truth.false, count: rows.count) }
             }
         case .sIntersects, .sDisjoint:
             let (left, right) = try pair(op, args)
-            guard case .geometry(let a) = try operand(left), case .geometry(let b) = try operand(right) else {
-                throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [try operand(left).typeName, try operand(right).typeName])
+            let a = try operand(left), b = try operand(right)
+            guard case .geometry(let first) = a, case .geometry(let second) = b else {
+                throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [a.typeName, b.typeName])
             }
-            let meets = intersection(a, b)
-            if op == .sDisjoint { return { snapshot, position in !meets(snapshot, position) } }
-            return { snapshot, position in meets(snapshot, position) }
+            let meets = intersection(first, second)
+            let (hit, miss) = op == .sIntersects ? (Truth.true, Truth.false) : (Truth.false, Truth.true)
+            return { rows in rows.positions.map { meets(rows.snapshot, $0) ? hit : miss } }
         case .aEquals, .aContains, .aContainedBy, .aOverlaps:
+            // Only array literals exist today (no array-valued queryable): decided at compile time.
             let (left, right) = try pair(op, args)
-            let a = try textArray(left, op), b = try textArray(right, op)
-            return { snapshot, position in
-                guard let x = a(snapshot, position), let y = b(snapshot, position) else { return nil }
+            let x = try textArray(left, op), y = try textArray(right, op)
+            let holds: Bool =
                 switch op {
-                case .aEquals: return x == y
-                case .aContains: return Set(y).isSubset(of: x)
-                case .aContainedBy: return Set(x).isSubset(of: y)
-                default: return !Set(x).isDisjoint(with: y)
+                case .aEquals: x == y
+                case .aContains: Set(y).isSubset(of: x)
+                case .aContainedBy: Set(x).isSubset(of: y)
+                default: !Set(x).isDisjoint(with: y)
                 }
-            }
+            let truth = holds ? Truth.true : Truth.false
+            return { rows in [UInt8](repeating: truth, count: rows.count) }
         default:
             // Temporal functions and the spatial relations beyond S_INTERSECTS: not among the
             // declared conformance classes, refused by name rather than answered wrongly.
@@ -197,7 +271,37 @@ private struct FilterCompiler {
         }
     }
 
-    private func textArray(_ expression: CQL2Expression, _ op: CQL2Operator) throws(FilterError) -> Operand.Getter<[String]> {
+    /// AND (the minimum truth) or OR (the maximum) of `parts`, candidate by candidate.
+    private static func combine(_ parts: [Condition], all: Bool) -> Condition {
+        { rows in
+            var result = parts[0](rows)
+            for part in parts.dropFirst() {
+                let next = part(rows)
+                if all {
+                    for i in result.indices where next[i] < result[i] { result[i] = next[i] }
+                } else {
+                    for i in result.indices where next[i] > result[i] { result[i] = next[i] }
+                }
+            }
+            return result
+        }
+    }
+
+    /// Truth per candidate of `test` on each text; a missing text is `null` (unknown unless said).
+    /// A coded column is tested once per word of its vocabulary.
+    private static func truths(_ values: TextValues, count: Int, null: UInt8 = Truth.unknown, _ test: (String) -> Bool) -> [UInt8] {
+        switch values {
+        case .constant(let text):
+            return [UInt8](repeating: text.map { test($0) ? Truth.true : Truth.false } ?? null, count: count)
+        case .coded(let codes, let vocabulary):
+            let table = vocabulary.map { test($0) ? Truth.true : Truth.false }
+            return codes.map { $0 < 0 ? null : table[Int($0)] }
+        case .each(let texts):
+            return texts.map { text in text.map { test($0) ? Truth.true : Truth.false } ?? null }
+        }
+    }
+
+    private func textArray(_ expression: CQL2Expression, _ op: CQL2Operator) throws(FilterError) -> [String] {
         switch expression {
         case .array(let items):
             var texts: [String] = []
@@ -207,32 +311,30 @@ private struct FilterCompiler {
                 }
                 texts.append(text)
             }
-            let literal = texts
-            return { _, _ in literal }
+            return texts
+        case .string(let text):
+            return [text]
         default:
-            let value = try operand(expression)
-            switch value {
-            case .textArray(let get): return get
-            case .text(let get): return { snapshot, position in get(snapshot, position).map { [$0] } }
-            default: throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [value.typeName])
-            }
+            throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [try operand(expression).typeName])
         }
     }
 
-    private func comparison(_ op: CQL2Operator, _ left: CQL2Expression, _ right: CQL2Expression) throws(FilterError) -> Condition {
-        let a = try operand(left), b = try operand(right)
+    private func comparison(_ op: CQL2Operator, _ a: Operand, _ b: Operand) throws(FilterError) -> Condition {
         switch (a, b) {
         case (.number(let x), .number(let y)):
-            let compare = Self.order(op, Double.self)
-            return { snapshot, position in
-                guard let p = x(snapshot, position), let q = y(snapshot, position) else { return nil }
-                return compare(p, q)
+            let holds = Self.order(op)
+            return { rows in
+                let left = x(rows), right = y(rows)
+                return (0..<rows.count).map { row in
+                    let p = left.value(row), q = right.value(row)
+                    if p.isNaN || q.isNaN { return Truth.unknown }
+                    return holds(p, q) ? Truth.true : Truth.false
+                }
             }
         case (.text(let x), .text(let y)):
-            // Unicode scalar (UTF-8 byte) order, as the Rust and SQL evaluators compare; `==`
-            // on Swift strings would also equate canonically equivalent spellings.
-            return { snapshot, position in
-                guard let p = x(snapshot, position), let q = y(snapshot, position) else { return nil }
+            // Unicode scalar (UTF-8 byte) order, as the Rust and SQL evaluators compare; `==` on
+            // Swift strings would also equate canonically equivalent spellings.
+            let holds: @Sendable (String, String) -> Bool = { p, q in
                 let equal = p.utf8.elementsEqual(q.utf8)
                 switch op {
                 case .equal: return equal
@@ -243,17 +345,36 @@ private struct FilterCompiler {
                 default: return equal || q.utf8.lexicographicallyPrecedes(p.utf8)
                 }
             }
+            return { rows in
+                let left = x(rows), right = y(rows)
+                if case .constant(let literal) = right {
+                    guard let literal else { return [UInt8](repeating: Truth.unknown, count: rows.count) }
+                    return Self.truths(left, count: rows.count) { holds($0, literal) }
+                }
+                if case .constant(let literal) = left {
+                    guard let literal else { return [UInt8](repeating: Truth.unknown, count: rows.count) }
+                    return Self.truths(right, count: rows.count) { holds(literal, $0) }
+                }
+                return (0..<rows.count).map { row in
+                    guard let p = left.value(row), let q = right.value(row) else { return Truth.unknown }
+                    return holds(p, q) ? Truth.true : Truth.false
+                }
+            }
         case (.boolean(let x), .boolean(let y)) where op == .equal || op == .notEqual:
-            return { snapshot, position in
-                guard let p = x(snapshot, position), let q = y(snapshot, position) else { return nil }
-                return (p == q) == (op == .equal)
+            let wantEqual = op == .equal
+            return { rows in
+                let left = x(rows), right = y(rows)
+                return (0..<rows.count).map { row in
+                    if left[row] == Truth.unknown || right[row] == Truth.unknown { return Truth.unknown }
+                    return (left[row] == right[row]) == wantEqual ? Truth.true : Truth.false
+                }
             }
         default:
             throw FilterError.typeMismatch(operator: op.rawValue, found: [a.typeName, b.typeName])
         }
     }
 
-    private static func order(_ op: CQL2Operator, _: Double.Type) -> @Sendable (Double, Double) -> Bool {
+    private static func order(_ op: CQL2Operator) -> @Sendable (Double, Double) -> Bool {
         switch op {
         case .equal: { $0 == $1 }
         case .notEqual: { $0 != $1 }
@@ -261,34 +382,6 @@ private struct FilterCompiler {
         case .lessOrEqual: { $0 <= $1 }
         case .greater: { $0 > $1 }
         default: { $0 >= $1 }
-        }
-    }
-
-    private static func all(_ parts: [Condition]) -> Condition {
-        { snapshot, position in
-            var unknown = false
-            for part in parts {
-                switch part(snapshot, position) {
-                case .some(false): return false
-                case nil: unknown = true
-                default: break
-                }
-            }
-            return unknown ? nil : true
-        }
-    }
-
-    private static func any(_ parts: [Condition]) -> Condition {
-        { snapshot, position in
-            var unknown = false
-            for part in parts {
-                switch part(snapshot, position) {
-                case .some(true): return true
-                case nil: unknown = true
-                default: break
-                }
-            }
-            return unknown ? nil : false
         }
     }
 
@@ -302,104 +395,102 @@ private struct FilterCompiler {
         return (args[0], args[1])
     }
 
-    /// CASEI/ACCENTI of a literal, applied now (so a literal LIKE pattern compiles once).
-    private static func folded(_ expression: CQL2Expression) -> CQL2Expression? {
-        switch expression {
-        case .string: return expression
-        case .operation(.casei, let args) where args.count == 1:
-            guard case .string(let text) = folded(args[0]) else { return nil }
-            return .string(TextFolding.caseFolded(text))
-        case .operation(.accenti, let args) where args.count == 1:
-            guard case .string(let text) = folded(args[0]) else { return nil }
-            return .string(TextFolding.accentFolded(text))
-        default: return nil
-        }
-    }
-
     // MARK: - operands
 
     private func operand(_ expression: CQL2Expression) throws(FilterError) -> Operand {
         switch expression {
-        case .string(let text): return .text { _, _ in text }
-        case .number(let value): return .number { _, _ in value }
-        case .boolean(let value): return .boolean { _, _ in value }
+        case .string(let text): return .text { _ in .constant(text) }
+        case .number(let value): return .number { _ in .constant(value) }
+        case .boolean(let value):
+            let truth = value ? Truth.true : Truth.false
+            return .boolean { rows in [UInt8](repeating: truth, count: rows.count) }
         case .property(let name): return try property(name)
         case .bbox(let numbers):
             let half = numbers.count / 2
             let lower = try transform(CQL2Position(x: numbers[0], y: numbers[1]))
             let upper = try transform(CQL2Position(x: numbers[half], y: numbers[half + 1]))
-            guard let box = BoundingBox(minLon: min(lower.x, upper.x), minLat: min(lower.y, upper.y), maxLon: max(lower.x, upper.x), maxLat: max(lower.y, upper.y))
-            else { throw FilterError.invalidLiteral("BBOX") }
+            guard lower.y <= upper.y else { throw FilterError.invalidLiteral("BBOX") }
+            if lower.x > upper.x {
+                // OGC 21-065 §7.9 (as OGC 17-069r4 §7.15.3's bbox): a west edge east of the east
+                // edge crosses the antimeridian: the boxes on either side of it.
+                var shape = PlanarShape()
+                for (west, east) in [(lower.x, 180.0), (-180.0, upper.x)] {
+                    shape.add(Polygon(exterior: Ring(xy: [west, lower.y, east, lower.y, east, upper.y, west, upper.y, west, lower.y])))
+                }
+                return .geometry(.shape(shape))
+            }
+            guard let box = BoundingBox(minLon: lower.x, minLat: lower.y, maxLon: upper.x, maxLat: upper.y) else {
+                throw FilterError.invalidLiteral("BBOX")
+            }
             return .geometry(.box(box))
         case .geometry(let geometry):
             return .geometry(.shape(try shape(geometry)))
-        case .array:
-            throw FilterError.typeMismatch(operator: "array", found: ["array"])
+        case .array(let items):
+            var texts: [String] = []
+            for item in items {
+                guard case .string(let text) = item else { throw FilterError.typeMismatch(operator: "array", found: ["array"]) }
+                texts.append(text)
+            }
+            return .textArray(texts)
         case .timestamp, .date, .interval:
-            throw FilterError.unsupported("temporal literals")
+            throw FilterError.unsupported("TIMESTAMP/DATE/INTERVAL")
         case .function(let name, _):
             throw FilterError.unsupported(name)
         case .operation(let op, let args):
             switch op {
             case .casei, .accenti:
-                guard case .text(let get) = try operand(try single(op, args)) else {
-                    throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [try operand(args[0]).typeName])
-                }
+                let inner = try operand(try single(op, args))
+                guard case .text(let texts) = inner else { throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [inner.typeName]) }
                 let fold: @Sendable (String) -> String = op == .casei ? TextFolding.caseFolded : TextFolding.accentFolded
-                return .text { snapshot, position in get(snapshot, position).map(fold) }
+                return .text { rows in texts(rows).map(fold) }
             case .plus, .minus, .times, .divide, .modulo, .integerDivide, .power:
                 let (left, right) = try pair(op, args)
-                guard case .number(let x) = try operand(left), case .number(let y) = try operand(right) else {
-                    throw FilterError.typeMismatch(operator: op.rawValue, found: [try operand(left).typeName, try operand(right).typeName])
+                let a = try operand(left), b = try operand(right)
+                guard case .number(let x) = a, case .number(let y) = b else {
+                    throw FilterError.typeMismatch(operator: op.rawValue, found: [a.typeName, b.typeName])
                 }
                 let apply = Self.arithmetic(op)
-                return .number { snapshot, position in
-                    guard let p = x(snapshot, position), let q = y(snapshot, position) else { return nil }
-                    return apply(p, q)
+                return .number { rows in
+                    let p = x(rows), q = y(rows)
+                    if case .constant(let first) = p, case .constant(let second) = q { return .constant(apply(first, second)) }
+                    return .each((0..<rows.count).map { apply(p.value($0), q.value($0)) })
                 }
             default:
-                // A predicate used as a value: a boolean operand (`(floors > 3) = true`).
-                let inner = try condition(expression)
-                return .boolean(inner)
+                // A predicate used as a value (`(floors > 3) = true`).
+                return .boolean(try condition(expression))
             }
         }
     }
 
-    /// §7.6 arithmetic on numbers; a division by zero is unknown (null), not infinity.
-    private static func arithmetic(_ op: CQL2Operator) -> @Sendable (Double, Double) -> Double? {
+    /// §7.6 arithmetic; NaN (none) in, none out, and a division by zero is none, not infinity.
+    private static func arithmetic(_ op: CQL2Operator) -> @Sendable (Double, Double) -> Double {
         switch op {
         case .plus: { $0 + $1 }
         case .minus: { $0 - $1 }
         case .times: { $0 * $1 }
-        case .divide: { $1 == 0 ? nil : $0 / $1 }
-        case .modulo: { $1 == 0 ? nil : $0.truncatingRemainder(dividingBy: $1) }
-        case .integerDivide: { $1 == 0 ? nil : ($0 / $1).rounded(.towardZero) }
-        default: { let value = pow($0, $1); return value.isFinite ? value : nil }
+        case .divide: { $1 == 0 ? .nan : $0 / $1 }
+        case .modulo: { $1 == 0 ? .nan : $0.truncatingRemainder(dividingBy: $1) }
+        case .integerDivide: { $1 == 0 ? .nan : ($0 / $1).rounded(.towardZero) }
+        default: { let value = pow($0, $1); return value.isFinite ? value : .nan }
         }
     }
 
-    /// The collection's queryable named `name`, as a getter from the snapshot's layer.
+    /// The collection's queryable named `name`, as a column of the snapshot's layer.
     private func property(_ name: String) throws(FilterError) -> Operand {
         if name == "geometry" { return .geometry(.feature) }
         guard let property = collection.queryables.first(where: { $0.rawValue == name }) else {
             throw FilterError.unknownProperty(name, queryables: ["geometry"] + collection.queryables.map(\.rawValue))
         }
-        switch (collection, property) {
-        case (.parcels, .id): return .text { snapshot, position in snapshot.parcels.values[Int(position)].id.rawValue }
-        case (.parcels, .zoneCode): return .text { snapshot, position in snapshot.parcels.values[Int(position)].zoneCode?.rawValue }
-        case (.parcels, .currentUse): return .text { snapshot, position in snapshot.parcels.values[Int(position)].currentUse?.rawValue }
-        case (.parcels, .floors): return .number { snapshot, position in snapshot.parcels.values[Int(position)].floors.map(Double.init) }
-        case (.zones, .id): return .text { snapshot, position in snapshot.zones.values[Int(position)].id.rawValue }
-        case (.zones, .code): return .text { snapshot, position in snapshot.zones.values[Int(position)].code.rawValue }
-        case (.zones, .nameFa): return .text { snapshot, position in snapshot.zones.values[Int(position)].nameFa }
-        case (.zones, .nameEn): return .text { snapshot, position in snapshot.zones.values[Int(position)].nameEn }
-        case (.facilities, .id): return .text { snapshot, position in snapshot.facilities[Int(position)].id.rawValue }
-        case (.facilities, .category): return .text { snapshot, position in snapshot.facilities[Int(position)].category.rawValue }
-        case (.facilities, .categoryFa): return .text { snapshot, position in snapshot.facilities[Int(position)].categoryFa }
-        case (.facilities, .nameFa): return .text { snapshot, position in snapshot.facilities[Int(position)].nameFa }
-        case (.facilities, .nameEn): return .text { snapshot, position in snapshot.facilities[Int(position)].nameEn }
-        default:
-            throw FilterError.unknownProperty(name, queryables: ["geometry"] + collection.queryables.map(\.rawValue))
+        let collection = self.collection
+        if property.valueType == .integer {
+            return .number { rows in
+                let column = rows.snapshot.filterColumns.numbers(collection, property, rows.snapshot)
+                return .each(rows.positions.map { column[Int($0)] })
+            }
+        }
+        return .text { rows in
+            let column = rows.snapshot.filterColumns.texts(collection, property, rows.snapshot)
+            return .coded(codes: rows.positions.map { column.codes[Int($0)] }, vocabulary: column.vocabulary)
         }
     }
 
@@ -430,7 +521,6 @@ private struct FilterCompiler {
     /// `a` and `b` share a point, per feature: the literal tested against the feature's outline
     /// (after the boxes), a BBOX literal through the layer's own box tests.
     private func intersection(_ a: GeometryOperand, _ b: GeometryOperand) -> @Sendable (CitySnapshot, Int32) -> Bool {
-        let collection = self.collection
         switch (a, b) {
         case (.feature, .feature):
             return { _, _ in true }
@@ -478,9 +568,9 @@ private struct FilterCompiler {
         }
     }
 
-    /// The box of the literal in an `S_INTERSECTS(geometry, literal)` that the whole filter
-    /// requires (itself, or a term of a top-level AND); with several, their intersection, and an
-    /// empty one selects nothing (a box of zero area far away would do the same: none is made).
+    /// The box of a literal in an `S_INTERSECTS(geometry, literal)` that the whole filter
+    /// requires (itself, or a term of a top-level AND): with several, the smallest. Not their
+    /// intersection: a large zone meets two boxes far apart without meeting the space between.
     func envelope(of expression: CQL2Expression) throws(FilterError) -> BoundingBox? {
         var terms: [CQL2Expression] = [expression]
         if case .operation(.and, let args) = expression { terms = args }
@@ -493,15 +583,73 @@ private struct FilterCompiler {
             default: continue
             }
             guard case .geometry(let operand) = try operand(literal), let box = operand.bbox else { continue }
-            if let current = result {
-                let minLon = max(current.minLon, box.minLon), minLat = max(current.minLat, box.minLat)
-                let maxLon = min(current.maxLon, box.maxLon), maxLat = min(current.maxLat, box.maxLat)
-                guard minLon <= maxLon, minLat <= maxLat else { return BoundingBox(uncheckedMinLon: 1, minLat: 1, maxLon: 0, maxLat: 0) }
-                result = BoundingBox(uncheckedMinLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)
-            } else {
-                result = box
-            }
+            func area(_ box: BoundingBox) -> Double { (box.maxLon - box.minLon) * (box.maxLat - box.minLat) }
+            if result.map({ area(box) < area($0) }) ?? true { result = box }
         }
         return result
+    }
+}
+
+/// The filterable columns of one snapshot's layers, made on the first filter that reads them and
+/// kept with the snapshot (an edit publishes a new snapshot with an empty cache): a text
+/// queryable as codes into its sorted vocabulary (−1 for none), a number one as doubles (NaN for
+/// none). A 100k-parcel column costs a few milliseconds once; every filter after reads arrays.
+package final class FilterColumnCache: Sendable {
+    struct TextColumn: Sendable {
+        let codes: [Int32]
+        let vocabulary: [String]
+    }
+
+    private struct Key: Hashable {
+        let collection: FeatureCollectionID
+        let property: QueryableProperty
+    }
+
+    private let texts = Mutex<[Key: TextColumn]>([:])
+    private let numbers = Mutex<[Key: [Double]]>([:])
+
+    package init() {}
+
+    func texts(_ collection: FeatureCollectionID, _ property: QueryableProperty, _ snapshot: CitySnapshot) -> TextColumn {
+        let key = Key(collection: collection, property: property)
+        if let column = texts.withLock({ $0[key] }) { return column }
+        let values: [String?] = (0..<snapshot.count(of: collection)).map { Self.text(property, of: collection, at: $0, in: snapshot) }
+        let vocabulary = Array(Set(values.compactMap { $0 })).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var codeOf: [String: Int32] = [:]
+        for (code, word) in vocabulary.enumerated() { codeOf[word] = Int32(code) }
+        let column = TextColumn(codes: values.map { $0.flatMap { codeOf[$0] } ?? -1 }, vocabulary: vocabulary)
+        texts.withLock { $0[key] = column }
+        return column
+    }
+
+    func numbers(_ collection: FeatureCollectionID, _ property: QueryableProperty, _ snapshot: CitySnapshot) -> [Double] {
+        let key = Key(collection: collection, property: property)
+        if let column = numbers.withLock({ $0[key] }) { return column }
+        let column: [Double] = (0..<snapshot.count(of: collection)).map { position in
+            switch (collection, property) {
+            case (.parcels, .floors): snapshot.parcels.values[position].floors.map(Double.init) ?? .nan
+            default: .nan
+            }
+        }
+        numbers.withLock { $0[key] = column }
+        return column
+    }
+
+    private static func text(_ property: QueryableProperty, of collection: FeatureCollectionID, at position: Int, in snapshot: CitySnapshot) -> String? {
+        switch (collection, property) {
+        case (.parcels, .id): snapshot.parcels.values[position].id.rawValue
+        case (.parcels, .zoneCode): snapshot.parcels.values[position].zoneCode?.rawValue
+        case (.parcels, .currentUse): snapshot.parcels.values[position].currentUse?.rawValue
+        case (.zones, .id): snapshot.zones.values[position].id.rawValue
+        case (.zones, .code): snapshot.zones.values[position].code.rawValue
+        case (.zones, .nameFa): snapshot.zones.values[position].nameFa
+        case (.zones, .nameEn): snapshot.zones.values[position].nameEn
+        case (.facilities, .id): snapshot.facilities[position].id.rawValue
+        case (.facilities, .category): snapshot.facilities[position].category.rawValue
+        case (.facilities, .categoryFa): snapshot.facilities[position].categoryFa
+        case (.facilities, .nameFa): snapshot.facilities[position].nameFa
+        case (.facilities, .nameEn): snapshot.facilities[position].nameEn
+        default: nil
+        }
     }
 }

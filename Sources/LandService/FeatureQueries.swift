@@ -72,10 +72,10 @@ package struct FeatureSelection: Sendable {
         self.count = count
     }
 
-    /// The selection narrowed to the positions `keep` accepts (a CQL2 filter applied to the
-    /// features a `datetime` chose).
-    package func filtered(_ keep: (Int32) -> Bool) -> FeatureSelection {
-        let kept = page(offset: 0, limit: count).filter(keep)
+    /// The selection narrowed by a CQL2 filter (applied to the features a `datetime` chose,
+    /// in the snapshot made of them).
+    package func filtered(by filter: FeatureFilter, in snapshot: CitySnapshot) -> FeatureSelection {
+        let kept = filter.select(page(offset: 0, limit: count), in: snapshot)
         return FeatureSelection(collection: collection, positions: kept, count: kept.count)
     }
 
@@ -113,8 +113,7 @@ extension CitySnapshot {
             positions = candidates.filter { matches(collection, at: Int($0), filters) }
         }
         if let filter {
-            let candidates = positions ?? (0..<Int32(count(of: collection))).map { $0 }
-            positions = candidates.filter { filter.accepts(self, $0) }
+            positions = filter.select(positions ?? (0..<Int32(count(of: collection))).map { $0 }, in: self)
         }
         if let positions { return FeatureSelection(collection: collection, positions: positions, count: positions.count) }
         return FeatureSelection(collection: collection, positions: nil, count: count(of: collection))
@@ -122,7 +121,6 @@ extension CitySnapshot {
 
     /// The positions whose box meets `box`, sorted: the index's candidates, not yet tested exactly.
     private func candidates(in collection: FeatureCollectionID, meeting box: BoundingBox) -> [Int32] {
-        guard box.minLon <= box.maxLon, box.minLat <= box.maxLat else { return [] }
         var found: [Int32] = []
         let index = switch collection {
         case .parcels: parcelIndex
