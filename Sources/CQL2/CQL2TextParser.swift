@@ -106,6 +106,8 @@ package struct CQL2TextParser {
             // `IN (1)` is a list of one, not a parenthesised number.
             let listed = try primary()
             let list: [CQL2Expression] = if case .array(let items) = listed { items } else { [listed] }
+            // §8 `inListOperands`: at least one item.
+            guard !list.isEmpty else { throw Fault(at: index - 1, .unexpected(found: ")", expected: [CQL2SyntaxError.operand])) }
             return try negate(negated, try node(.operation(.in, [left, .array(list)])))
         }
         if negated {

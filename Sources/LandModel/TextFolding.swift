@@ -9,30 +9,33 @@ package enum TextFolding {
     /// - Persian, as `/search` folds it (`SearchText`): Arabic ي ى ك → Persian ی ک; ة ۀ ہ → ه;
     ///   آ أ إ ٱ → ا; harakat, tatweel and superscript alef removed; zero-width non-joiners and
     ///   bidi marks removed; Persian and Arabic-Indic digits → ASCII — "whichever keyboard typed it".
-    /// - Latin: combining marks removed (a decomposed "é" is "e" + U+0301) and the precomposed
-    ///   letters of Latin-1 and Latin Extended-A mapped to their base letter ("Töölö" → "Toolo").
+    /// - Unicode's canonical decomposition (NFD) with the marks removed, as OGC 21-065 §7.5.4
+    ///   describes ACCENTI: combining marks go (a decomposed "é" is "e" + U+0301), the precomposed
+    ///   letters of Latin-1 and Latin Extended-A that decompose become their base letter ("Töölö"
+    ///   → "Toolo"; "ø", "ł", "đ" have no decomposition and stay), and Arabic hamza on yeh ئ and
+    ///   on waw ؤ become ی and و (U+0626 = U+064A + U+0654).
     /// White space and letter case are left alone: CASEI is a separate function.
     package static func accentFolded(_ text: String) -> String {
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if let folded = SearchText.persianFolded(scalar) {
-                if folded.properties.generalCategory == .nonspacingMark { continue }
-                if let base = latinBase[folded.value] { result.append(base) } else { result.append(folded) }
-            }
+            let base = decomposedBase[scalar.value] ?? scalar
+            guard let folded = SearchText.persianFolded(base), folded.properties.generalCategory != .nonspacingMark else { continue }
+            result.append(folded)
         }
         return String(result)
     }
 
-    /// Precomposed Latin letters (U+00C0–U+017F) to their base letter.
-    private static let latinBase: [UInt32: Unicode.Scalar] = {
+    /// Precomposed letters whose canonical decomposition is a base letter and marks: the base.
+    private static let decomposedBase: [UInt32: Unicode.Scalar] = {
         let groups: [(String, String)] = [
-            ("ÀÁÂÃÄÅĀĂĄ", "A"), ("àáâãäåāăą", "a"), ("ÇĆĈĊČ", "C"), ("çćĉċč", "c"), ("ĎĐ", "D"), ("ďđ", "d"),
-            ("ÈÉÊËĒĔĖĘĚ", "E"), ("èéêëēĕėęě", "e"), ("ĜĞĠĢ", "G"), ("ĝğġģ", "g"), ("ĤĦ", "H"), ("ĥħ", "h"),
-            ("ÌÍÎÏĨĪĬĮİ", "I"), ("ìíîïĩīĭįı", "i"), ("Ĵ", "J"), ("ĵ", "j"), ("Ķ", "K"), ("ķ", "k"),
-            ("ĹĻĽĿŁ", "L"), ("ĺļľŀł", "l"), ("ÑŃŅŇ", "N"), ("ñńņňŉ", "n"), ("ÒÓÔÕÖØŌŎŐ", "O"), ("òóôõöøōŏő", "o"),
-            ("ŔŖŘ", "R"), ("ŕŗř", "r"), ("ŚŜŞŠ", "S"), ("śŝşš", "s"), ("ŢŤŦ", "T"), ("ţťŧ", "t"),
+            ("ÀÁÂÃÄÅĀĂĄ", "A"), ("àáâãäåāăą", "a"), ("ÇĆĈĊČ", "C"), ("çćĉċč", "c"), ("Ď", "D"), ("ď", "d"),
+            ("ÈÉÊËĒĔĖĘĚ", "E"), ("èéêëēĕėęě", "e"), ("ĜĞĠĢ", "G"), ("ĝğġģ", "g"), ("Ĥ", "H"), ("ĥ", "h"),
+            ("ÌÍÎÏĨĪĬĮİ", "I"), ("ìíîïĩīĭį", "i"), ("Ĵ", "J"), ("ĵ", "j"), ("Ķ", "K"), ("ķ", "k"),
+            ("ĹĻĽ", "L"), ("ĺļľ", "l"), ("ÑŃŅŇ", "N"), ("ñńņň", "n"), ("ÒÓÔÕÖŌŎŐ", "O"), ("òóôõöōŏő", "o"),
+            ("ŔŖŘ", "R"), ("ŕŗř", "r"), ("ŚŜŞŠ", "S"), ("śŝşš", "s"), ("ŢŤ", "T"), ("ţť", "t"),
             ("ÙÚÛÜŨŪŬŮŰŲ", "U"), ("ùúûüũūŭůűų", "u"), ("Ŵ", "W"), ("ŵ", "w"), ("ÝŶŸ", "Y"), ("ýÿŷ", "y"),
             ("ŹŻŽ", "Z"), ("źżž", "z"),
+            ("\u{0626}", "\u{064A}"), ("\u{0624}", "\u{0648}"), ("\u{06D3}", "\u{06D2}"), ("\u{06C2}", "\u{06C1}"),
         ]
         var table: [UInt32: Unicode.Scalar] = [:]
         for (letters, base) in groups {

@@ -89,6 +89,8 @@ struct CQL2ParserTests {
         #expect(fault("S_INTERSECTS(geometry, POINT Z(1 2 3))")?.problem == .invalidGeometry(.not2D))
         #expect(fault("x = 1e999")?.problem == .invalidNumber("1e999"))
         #expect(fault("floors NOT 3") != nil)
+        // §8 inListOperands: at least one item.
+        #expect(fault("floors IN ()") != nil)
         #expect(fault("") != nil)
     }
 
