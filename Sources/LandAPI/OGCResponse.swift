@@ -28,7 +28,7 @@ enum OGCResponse {
         headers[.eTag] = etag
         if let contentCRS { headers[contentCRSField] = "<" + contentCRS.uri + ">" }
         if let language { headers[.contentLanguage] = language.rawValue }
-        if !links.isEmpty { headers[linkField] = linkHeader(links) }
+        if !links.isEmpty, let value = linkHeader(links) { headers[linkField] = value }
         if let match = request.headers[.ifNoneMatch], Self.matches(match, etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -58,14 +58,20 @@ enum OGCResponse {
 
     /// RFC 8288 §3: the body's navigation links (self, alternate, next, prev, …) as `Link` header
     /// values too, as OGC API – Common recommends, so a client can page without parsing the body.
-    /// Targets are URI references already percent-encoded; quotes in a title are dropped.
-    static func linkHeader(_ links: [OGCLink]) -> String {
-        links.map { link in
+    /// Targets are URI references already percent-encoded; quotes in a title are dropped. Links
+    /// longer than `maximumLinkHeaderBytes` in all (a CQL2 filter with a large polygon repeats
+    /// in self, alternate, next and prev) are left to the body: clients and proxies refuse header
+    /// fields past 8–64 KB (nginx's default buffers are 4–8 KB).
+    static func linkHeader(_ links: [OGCLink]) -> String? {
+        let value = links.map { link in
             var value = "<\(link.href)>; rel=\"\(link.rel)\"; type=\"\(link.type)\""
             if let title = link.title { value += "; title=\"\(title.filter { $0 != "\"" && $0 != "\\" })\"" }
             return value
         }.joined(separator: ", ")
+        return value.utf8.count <= maximumLinkHeaderBytes ? value : nil
     }
+
+    static let maximumLinkHeaderBytes = 4096
 
     /// RFC 9110 §13.1.2: `*` or a list of entity tags; weak comparison (a `W/` prefix is ignored).
     static func matches(_ header: String, _ etag: String) -> Bool {
