@@ -539,17 +539,23 @@ private struct FilterCompiler {
             }
         case (.feature, .shape(let shape)), (.shape(let shape), .feature):
             guard let shapeBox = shape.bbox else { return { _, _ in false } }
+            // A polygon literal's grid decides the features wholly inside or outside it from their
+            // boxes; the rest (and every feature, for points and lines) get the exact test.
+            let grid = ShapeGrid(shape)
+            @Sendable func meets(_ outlines: PolygonalOutlines, _ position: Int32) -> Bool {
+                let featureBox = outlines.bbox(position)
+                guard featureBox.intersects(shapeBox) else { return false }
+                switch grid?.place(of: featureBox) ?? .boundary {
+                case .inside: return true
+                case .outside: return false
+                case .boundary: return PlanarShape(outlines.polygonal(position, isMulti: true)).intersects(shape)
+                }
+            }
             switch collection {
             case .parcels:
-                return { snapshot, position in
-                    snapshot.parcelOutlines.bbox(position).intersects(shapeBox)
-                        && PlanarShape(snapshot.parcelOutlines.polygonal(position, isMulti: true)).intersects(shape)
-                }
+                return { snapshot, position in meets(snapshot.parcelOutlines, position) }
             case .zones:
-                return { snapshot, position in
-                    snapshot.zoneOutlines.bbox(position).intersects(shapeBox)
-                        && PlanarShape(snapshot.zoneOutlines.polygonal(position, isMulti: true)).intersects(shape)
-                }
+                return { snapshot, position in meets(snapshot.zoneOutlines, position) }
             case .facilities:
                 return { snapshot, position in
                     let location = snapshot.facilities[Int(position)].location
