@@ -51,12 +51,18 @@ package struct FeatureFilter: Sendable {
         self.envelope = try compiler.envelope(of: expression)
     }
 
-    /// The candidates (positions of `snapshot`'s layer, in order) for which the filter is true.
-    package func select(_ candidates: [Int32], in snapshot: CitySnapshot) -> [Int32] {
-        guard !candidates.isEmpty else { return [] }
-        let truths = condition(Rows(snapshot: snapshot, positions: candidates))
+    /// The candidates (positions of `snapshot`'s layer, in order; nil for the whole layer) for
+    /// which the filter is true.
+    package func select(_ candidates: [Int32]?, in snapshot: CitySnapshot) -> [Int32] {
+        let rows = Rows(snapshot: snapshot, candidates: candidates, layerCount: snapshot.count(of: collection))
+        guard rows.count > 0 else { return [] }
+        let truths = condition(rows)
         var selected: [Int32] = []
-        for (offset, truth) in truths.enumerated() where truth == Truth.true { selected.append(candidates[offset]) }
+        if let candidates {
+            for (offset, truth) in truths.enumerated() where truth == Truth.true { selected.append(candidates[offset]) }
+        } else {
+            for (offset, truth) in truths.enumerated() where truth == Truth.true { selected.append(Int32(offset)) }
+        }
         return selected
     }
 }
@@ -68,11 +74,30 @@ enum Truth {
     static let `true`: UInt8 = 2
 }
 
-/// What a compiled step reads: the layer of one snapshot and the candidates' positions in it.
+/// What a compiled step reads: the layer of one snapshot and the candidates' positions in it
+/// (nil: the whole layer, whose columns are then read as they are, without a gather).
 struct Rows {
     let snapshot: CitySnapshot
-    let positions: [Int32]
-    var count: Int { positions.count }
+    let candidates: [Int32]?
+    let count: Int
+
+    init(snapshot: CitySnapshot, candidates: [Int32]?, layerCount: Int) {
+        self.snapshot = snapshot
+        self.candidates = candidates
+        self.count = candidates?.count ?? layerCount
+    }
+
+    /// The candidates' values of a whole-layer column.
+    func gather<Value>(_ column: [Value]) -> [Value] {
+        guard let candidates else { return column }
+        return candidates.map { column[Int($0)] }
+    }
+
+    /// `body` of each candidate's position, in order.
+    func map<Value>(_ body: (Int32) -> Value) -> [Value] {
+        guard let candidates else { return (0..<Int32(count)).map(body) }
+        return candidates.map(body)
+    }
 }
 
 /// A compiled condition: one truth value per candidate.
@@ -248,7 +273,7 @@ private struct FilterCompiler {
             }
             let meets = intersection(first, second)
             let (hit, miss) = op == .sIntersects ? (Truth.true, Truth.false) : (Truth.false, Truth.true)
-            return { rows in rows.positions.map { meets(rows.snapshot, $0) ? hit : miss } }
+            return { rows in rows.map { meets(rows.snapshot, $0) ? hit : miss } }
         case .aEquals, .aContains, .aContainedBy, .aOverlaps:
             // Only array literals exist today (no array-valued queryable): decided at compile time.
             let (left, right) = try pair(op, args)
@@ -485,12 +510,12 @@ private struct FilterCompiler {
         if property.valueType == .integer {
             return .number { rows in
                 let column = rows.snapshot.filterColumns.numbers(collection, property, rows.snapshot)
-                return .each(rows.positions.map { column[Int($0)] })
+                return .each(rows.gather(column))
             }
         }
         return .text { rows in
             let column = rows.snapshot.filterColumns.texts(collection, property, rows.snapshot)
-            return .coded(codes: rows.positions.map { column.codes[Int($0)] }, vocabulary: column.vocabulary)
+            return .coded(codes: rows.gather(column.codes), vocabulary: column.vocabulary)
         }
     }
 

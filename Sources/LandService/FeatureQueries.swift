@@ -113,7 +113,7 @@ extension CitySnapshot {
             positions = candidates.filter { matches(collection, at: Int($0), filters) }
         }
         if let filter {
-            positions = filter.select(positions ?? (0..<Int32(count(of: collection))).map { $0 }, in: self)
+            positions = filter.select(positions, in: self)
         }
         if let positions { return FeatureSelection(collection: collection, positions: positions, count: positions.count) }
         return FeatureSelection(collection: collection, positions: nil, count: count(of: collection))
