@@ -62,7 +62,10 @@ enum FeatureJSON {
     }
 
     /// A zone's properties, for every endpoint that writes one (the domain endpoints as an object of its own).
-    static func zoneProperties(_ zone: borrowing Zone, options: Options, into json: inout JSONWriter) {
+    /// With `rule` (OGC items), the uses its code allows and allows on conditions, as the
+    /// queryables `allowed_uses` and `conditional_uses` that CQL2's array functions compare;
+    /// derived, so a body that sends them back does not store them (DatasetImporter).
+    static func zoneProperties(_ zone: borrowing Zone, rule: ZoningRule? = nil, options: Options, into json: inout JSONWriter) {
         json.key("id")
         json.string(zone.id.rawValue)
         json.key("code")
@@ -75,6 +78,12 @@ enum FeatureJSON {
         optional(zone.nameFa, into: &json)
         json.key("name_en")
         optional(zone.nameEn, into: &json)
+        if let rule {
+            json.key("allowed_uses")
+            uses(rule.allowedUses, into: &json)
+            json.key("conditional_uses")
+            uses(rule.conditionalUses, into: &json)
+        }
         tail(options, extras: zone.extraPropertiesJSON, into: &json)
     }
 

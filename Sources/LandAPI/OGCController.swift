@@ -42,7 +42,7 @@ struct OGCController: Sendable {
         ]
         for collection in FeatureCollectionID.allCases {
             let base = "/collections/\(collection.rawValue)"
-            let filters = collection.queryables.map { property in
+            let filters = collection.equalityQueryables.map { property in
                 EndpointParameter.query(
                     property.rawValue, property.valueType == .integer ? .integer(minimum: Int.min, maximum: Int.max) : .text(minLength: 0),
                     "Only features whose \(property.rawValue) equals this value")
@@ -441,6 +441,13 @@ struct OGCController: Sendable {
             json.string(property.rawValue)
             json.key("type")
             json.string(property.valueType.rawValue)
+            if property.valueType == .array {
+                json.key("items")
+                json.beginObject()
+                json.key("type")
+                json.string("string")
+                json.endObject()
+            }
             if property == .id {
                 json.key("x-ogc-role")
                 json.string("id")
@@ -556,11 +563,12 @@ enum OGC {
 
     /// The CQL2 classes (OGC 21-065 Annex A) whose tests pass against the PyPI `cql2` evaluator
     /// and shapely (Tests/e2e/test_cql2.py). Not declared, and refused by name when used:
-    /// spatial-functions (S_WITHIN, S_TOUCHES, … beyond S_INTERSECTS and S_DISJOINT),
-    /// temporal-functions and array-functions (no array-valued queryable yet).
+    /// spatial-functions (S_WITHIN, S_TOUCHES, … beyond S_INTERSECTS and S_DISJOINT) and
+    /// temporal-functions.
     static let cql2ConformanceClasses = [
         "cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "case-insensitive-comparison",
         "accent-insensitive-comparison", "basic-spatial-functions", "basic-spatial-functions-plus", "property-property", "arithmetic",
+        "array-functions",
     ].map { "http://www.opengis.net/spec/cql2/1.0/conf/" + $0 }
 
     static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"

@@ -67,7 +67,9 @@ enum OGCFeatureWriter {
         switch collection {
         case .parcels:
             FeatureJSON.parcelProperties(snapshot.parcels.values[position], zoneCode: snapshot.parcels.values[position].zoneCode, options: options, into: &json)
-        case .zones: FeatureJSON.zoneProperties(snapshot.zones[position], options: options, into: &json)
+        case .zones:
+            let zone = snapshot.zones[position]
+            FeatureJSON.zoneProperties(zone, rule: snapshot.rules[zone.code], options: options, into: &json)
         case .facilities: FeatureJSON.facilityProperties(snapshot.facilities[position], options: options, into: &json)
         }
     }

@@ -146,7 +146,7 @@ struct OGCItemsQuery: Sendable {
     /// `query` has been held to the items endpoint's declaration (names, numbers, enums); what
     /// is left are the checks that need the CRS or the collection.
     init(_ query: QueryReader, collection: FeatureCollectionID) throws(APIError) {
-        let queryables = collection.queryables
+        let queryables = collection.equalityQueryables
         crs = try Self.crs(query.string("crs"), parameter: "crs")
         let bboxCRS = try Self.crs(query.string("bbox-crs"), parameter: "bbox-crs")
         if let text = query.string("bbox") {
@@ -167,6 +167,8 @@ struct OGCItemsQuery: Sendable {
             case .integer:
                 guard let number = Int(text) else { throw .invalidParameter(property.rawValue, .invalidFilterValue) }
                 filters.append(PropertyEquals(property, .integer(number)))
+            case .array:
+                continue  // not among equalityQueryables
             }
         }
     }

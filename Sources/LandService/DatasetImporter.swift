@@ -148,7 +148,8 @@ package struct DatasetImporter: Sendable {
             id: ZoneID(id), geometry: geometry, code: code,
             nameFa: mapping.nameFa.flatMap { feature.properties.text($0) },
             nameEn: mapping.nameEn.flatMap { feature.properties.text($0) },
-            extraPropertiesJSON: extraJSON(feature, mapping: mapping))
+            extraPropertiesJSON: extraJSON(feature, mapping: mapping)
+        ).withoutRuleUses
     }
 
     private func facility(_ feature: GeoJSONFeature, id: String, mapping: DatasetManifest.LayerMapping, report: Reporter) -> Facility? {
@@ -572,6 +573,16 @@ extension DatasetImporter {
 package struct FeatureInputError: Error, Sendable, Equatable {
     package var rules: [FeatureRule]
     package init(_ rules: [FeatureRule]) { self.rules = rules }
+}
+
+extension Zone {
+    /// Without `allowed_uses` and `conditional_uses`, which OGC items derive from the zone's
+    /// rule and a client may send back.
+    var withoutRuleUses: Zone {
+        var copy = self
+        copy.extraPropertiesJSON = ExtraProperties.dropping(["allowed_uses", "conditional_uses"], from: extraPropertiesJSON)
+        return copy
+    }
 }
 
 extension HasExtraProperties {

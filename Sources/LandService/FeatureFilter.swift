@@ -141,12 +141,25 @@ enum NumberValues {
     }
 }
 
+/// Arrays of text of the candidates (a zone's allowed uses): a literal or one per candidate.
+enum ArrayValues {
+    case constant([String])
+    case each([[String]?])
+
+    func value(_ row: Int) -> [String]? {
+        switch self {
+        case .constant(let items): items
+        case .each(let items): items[row]
+        }
+    }
+}
+
 /// A compiled value of one type.
 private enum Operand {
     case text(@Sendable (Rows) -> TextValues)
     case number(@Sendable (Rows) -> NumberValues)
     case boolean(Condition)
-    case textArray([String])
+    case textArray(@Sendable (Rows) -> ArrayValues)
     case geometry(GeometryOperand)
 
     var typeName: String {
@@ -262,7 +275,12 @@ private struct FilterCompiler {
                 }
             case .boolean(let inner):
                 return { rows in inner(rows).map { $0 == Truth.unknown ? Truth.true : Truth.false } }
-            case .textArray, .geometry:
+            case .textArray(let arrays):
+                return { rows in
+                    let values = arrays(rows)
+                    return (0..<rows.count).map { values.value($0) == nil ? Truth.true : Truth.false }
+                }
+            case .geometry:
                 return { rows in [UInt8](repeating: Truth.false, count: rows.count) }
             }
         case .sIntersects, .sDisjoint:
@@ -275,18 +293,25 @@ private struct FilterCompiler {
             let (hit, miss) = op == .sIntersects ? (Truth.true, Truth.false) : (Truth.false, Truth.true)
             return { rows in rows.map { meets(rows.snapshot, $0) ? hit : miss } }
         case .aEquals, .aContains, .aContainedBy, .aOverlaps:
-            // Only array literals exist today (no array-valued queryable): decided at compile time.
+            // OGC 21-065 §7.11, arrays compared as sets (as the cql2 reference evaluator does):
+            // A_EQUALS the same items; A_CONTAINS every item of the second is in the first;
+            // A_CONTAINEDBY the reverse; A_OVERLAPS an item in common.
             let (left, right) = try pair(op, args)
             let x = try textArray(left, op), y = try textArray(right, op)
-            let holds: Bool =
-                switch op {
-                case .aEquals: x == y
-                case .aContains: Set(y).isSubset(of: x)
-                case .aContainedBy: Set(x).isSubset(of: y)
-                default: !Set(x).isDisjoint(with: y)
+            return { rows in
+                let first = x(rows), second = y(rows)
+                return (0..<rows.count).map { row in
+                    guard let a = first.value(row), let b = second.value(row) else { return Truth.unknown }
+                    let holds: Bool =
+                        switch op {
+                        case .aEquals: Set(a) == Set(b)
+                        case .aContains: Set(b).isSubset(of: a)
+                        case .aContainedBy: Set(a).isSubset(of: b)
+                        default: !Set(a).isDisjoint(with: b)
+                        }
+                    return holds ? Truth.true : Truth.false
                 }
-            let truth = holds ? Truth.true : Truth.false
-            return { rows in [UInt8](repeating: truth, count: rows.count) }
+            }
         default:
             // Temporal functions and the spatial relations beyond S_INTERSECTS: not among the
             // declared conformance classes, refused by name rather than answered wrongly.
@@ -326,21 +351,19 @@ private struct FilterCompiler {
         }
     }
 
-    private func textArray(_ expression: CQL2Expression, _ op: CQL2Operator) throws(FilterError) -> [String] {
-        switch expression {
-        case .array(let items):
-            var texts: [String] = []
-            for item in items {
-                guard case .string(let text) = item else {
-                    throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [try operand(item).typeName])
-                }
-                texts.append(text)
+    /// An array operand: an array literal, an array-valued property, or one text (an array of one).
+    private func textArray(_ expression: CQL2Expression, _ op: CQL2Operator) throws(FilterError) -> @Sendable (Rows) -> ArrayValues {
+        let value = try operand(expression)
+        switch value {
+        case .textArray(let get): return get
+        case .text(let get):
+            return { rows in
+                let texts = get(rows)
+                if case .constant(let text) = texts { return .constant(text.map { [$0] } ?? []) }
+                return .each((0..<rows.count).map { texts.value($0).map { [$0] } })
             }
-            return texts
-        case .string(let text):
-            return [text]
         default:
-            throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [try operand(expression).typeName])
+            throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [value.typeName])
         }
     }
 
@@ -453,10 +476,11 @@ private struct FilterCompiler {
         case .array(let items):
             var texts: [String] = []
             for item in items {
-                guard case .string(let text) = item else { throw FilterError.typeMismatch(operator: "array", found: ["array"]) }
+                guard case .string(let text) = item else { throw FilterError.typeMismatch(operator: "array", found: [try operand(item).typeName]) }
                 texts.append(text)
             }
-            return .textArray(texts)
+            let literal = texts
+            return .textArray { _ in .constant(literal) }
         case .timestamp, .date, .interval:
             throw FilterError.unsupported("TIMESTAMP/DATE/INTERVAL")
         case .function(let name, _):
@@ -507,6 +531,15 @@ private struct FilterCompiler {
             throw FilterError.unknownProperty(name, queryables: ["geometry"] + collection.queryables.map(\.rawValue))
         }
         let collection = self.collection
+        if property.valueType == .array {
+            // A zone's uses by its code's rule: a few hundred zones, read per candidate.
+            return .textArray { rows in
+                .each(rows.map { position in
+                    guard collection == .zones, let rule = rows.snapshot.rules[rows.snapshot.zones.values[Int(position)].code] else { return nil }
+                    return (property == .allowedUses ? rule.allowedUses : rule.conditionalUses).map(\.rawValue)
+                })
+            }
+        }
         if property.valueType == .integer {
             return .number { rows in
                 let column = rows.snapshot.filterColumns.numbers(collection, property, rows.snapshot)

@@ -11,10 +11,14 @@ package enum FeatureCollectionID: String, CaseIterable, Sendable {
     package var queryables: [QueryableProperty] {
         switch self {
         case .parcels: [.id, .zoneCode, .currentUse, .floors]
-        case .zones: [.id, .code, .nameFa, .nameEn]
+        case .zones: [.id, .code, .nameFa, .nameEn, .allowedUses, .conditionalUses]
         case .facilities: [.id, .category, .categoryFa, .nameFa, .nameEn]
         }
     }
+
+    /// The queryables a client may compare with `name=value`: not the array-valued ones, which
+    /// only a CQL2 filter's array functions compare (A_CONTAINS, …).
+    package var equalityQueryables: [QueryableProperty] { queryables.filter { $0.valueType != .array } }
 
     /// Point layers and polygon layers: the `format` of the geometry queryable.
     package var isPointLayer: Bool { self == .facilities }
@@ -31,12 +35,22 @@ package enum QueryableProperty: String, CaseIterable, Sendable {
     case nameEn = "name_en"
     case category
     case categoryFa = "category_fa"
+    /// A zone's uses by its code's rule in the rules catalogue (derived, not stored with the zone).
+    case allowedUses = "allowed_uses"
+    case conditionalUses = "conditional_uses"
 
-    package enum ValueType: String, Sendable { case string, integer }
+    /// `array` is an array of strings.
+    package enum ValueType: String, Sendable { case string, integer, array }
 
     /// JSON Schema type (OGC 19-079r2 `/req/queryables/queryables-schema`: every non-spatial
     /// queryable has a `type`).
-    package var valueType: ValueType { self == .floors ? .integer : .string }
+    package var valueType: ValueType {
+        switch self {
+        case .floors: .integer
+        case .allowedUses, .conditionalUses: .array
+        default: .string
+        }
+    }
 }
 
 /// A value to compare a queryable with, typed at the API's edge (an integer property is never

@@ -78,6 +78,39 @@ struct OGCFilterTests {
         }
     }
 
+    /// A zone's `allowed_uses` and `conditional_uses` are its code's in zoning_rules.json (read
+    /// here with Foundation): the array functions against brute force over sets.
+    @Test("A_CONTAINS, A_OVERLAPS, A_CONTAINEDBY, A_EQUALS over a zone's uses by its rule")
+    func arrays() async throws {
+        let zones = try SourceLayers.zones.get()
+        let rulesData = try Data(contentsOf: Fixtures.dataset("tehran").appending(path: "zoning_rules.json"))
+        let rules = try #require((try JSONSerialization.jsonObject(with: rulesData) as? [String: Any])?["zones"] as? [String: [String: Any]])
+        func uses(_ zone: SourceFeature, _ key: String) -> Set<String> {
+            Set((rules[zone.properties["code"] as? String ?? ""]?[key] as? [String]) ?? [])
+        }
+        let cases: [(String, (SourceFeature) -> Bool)] = [
+            ("A_CONTAINS(allowed_uses, ('commercial'))", { uses($0, "allowed_uses").contains("commercial") }),
+            ("A_CONTAINS(conditional_uses, ('religious', 'green'))", { uses($0, "conditional_uses").isSuperset(of: ["religious", "green"]) }),
+            ("A_OVERLAPS(allowed_uses, ('health', 'green'))", { !uses($0, "allowed_uses").isDisjoint(with: ["health", "green"]) }),
+            ("A_CONTAINEDBY(allowed_uses, ('residential', 'commercial', 'office'))", { uses($0, "allowed_uses").isSubset(of: ["residential", "commercial", "office"]) }),
+            ("A_EQUALS(allowed_uses, ('green')) OR NOT A_OVERLAPS(allowed_uses, ('residential'))", {
+                uses($0, "allowed_uses") == ["green"] || !uses($0, "allowed_uses").contains("residential") }),
+        ]
+        let expectations = cases.map { ($0.0, SourceFeature.sortedIDs(zones.filter($0.1))) }
+        let total = zones.count
+        try await OGCTestCity.withClient { client in
+            for (filter, expected) in expectations {
+                #expect(!expected.isEmpty && expected.count < total, "\(filter) should select some zones, not all")
+                let got = try await ids(client, "zones", filter)
+                #expect(got == expected, "\(filter)")
+            }
+            // The uses are derived: in the items, and listed as array queryables.
+            let queryables = try jsonObject(try await client.execute(uri: "/collections/zones/queryables", method: .get))
+            let properties = try #require(queryables["properties"] as? [String: [String: Any]])
+            #expect(properties["allowed_uses"]?["type"] as? String == "array")
+        }
+    }
+
     @Test("cql2-json gives what cql2-text gives")
     func jsonEncoding() async throws {
         try await OGCTestCity.withClient { client in

@@ -57,6 +57,7 @@ struct OGCResourceTests {
                 "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
                 "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
                 "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
+                "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
             ])
         }
     }
