@@ -11,6 +11,8 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
   `q` with something to search once folded;
 - `datetime` on OGC items: RFC 3339 date-time or interval (the document says `string`, as the
   OGC's own does);
+- `filter` on OGC items: a CQL2 expression in `filter-lang` over the collection's queryables (a
+  grammar no JSON Schema states; test_cql2.py checks filters against an independent evaluator);
 - `POST /requests`: a parcel that exists, a national id with its check digit, an Iranian mobile
   number, and a construction permit's floors (and no zone code);
 - OGC API – Features Part 4 (`POST …/items`, `PUT`, `PATCH`, `DELETE …/items/{featureId}`): a
@@ -138,6 +140,21 @@ def valid_datetime(value):
     return "2026-01-01T00:00:00Z"
 
 
+# Filters valid on every collection (each has `id` and `geometry`), in both encodings.
+VALID_FILTERS = [
+    ("id IS NOT NULL", {"op": "not", "args": [{"op": "isNull", "args": [{"property": "id"}]}]}),
+    ("S_INTERSECTS(geometry, BBOX(51.3, 35.6, 51.5, 35.8))",
+     {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [51.3, 35.6, 51.5, 35.8]}]}),
+    ("id LIKE '%1%' OR id = 'x'",
+     {"op": "or", "args": [{"op": "like", "args": [{"property": "id"}, "%1%"]}, {"op": "=", "args": [{"property": "id"}, "x"]}]}),
+]
+
+
+def valid_filter(language):
+    text, json_form = RANDOM.choice(VALID_FILTERS)
+    return json.dumps(json_form) if language == "cql2-json" else text
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
     from schemathesis.core.parameters import ParameterLocation
@@ -150,6 +167,8 @@ def before_call(context, case, **kwargs):
             query["bbox"] = repaired_bbox(query["bbox"])
         if "datetime" in query and path.startswith("/collections/"):
             query["datetime"] = valid_datetime(query["datetime"])
+        if "filter" in query and path.startswith("/collections/"):
+            query["filter"] = valid_filter(query.get("filter-lang", "cql2-text"))
         if path == "/lookup":
             if "parcel" in query:
                 query.pop("lon", None)
