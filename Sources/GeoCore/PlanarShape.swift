@@ -158,8 +158,9 @@ package struct PlanarShape: Sendable, Equatable {
         return orientation(ax, ay, bx, by, x, y) == 0
     }
 
-    /// The closed segments a–b and c–d share a point (crossing, touching or overlapping).
-    static func segmentsMeet(
+    /// The closed segments a–b and c–d share a point (crossing, touching or overlapping): the one
+    /// test of filters' shapes and of the importer's ring validation (GeoFormats.RingValidation).
+    package static func segmentsMeet(
         _ ax: Double, _ ay: Double, _ bx: Double, _ by: Double, _ cx: Double, _ cy: Double, _ dx: Double, _ dy: Double
     ) -> Bool {
         let d1 = orientation(cx, cy, dx, dy, ax, ay)

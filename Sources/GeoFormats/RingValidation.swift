@@ -1,3 +1,5 @@
+import GeoCore
+
 /// Ring checks of RFC 7946 §3.1.6 and OGC 06-103r4 §6.1.7.1 on a flat xy array.
 enum RingValidation {
     /// The first problem of the ring, in the order: too short, not closed, self-intersecting, zero area.
@@ -79,27 +81,6 @@ enum RingValidation {
         guard max(ax, bx) >= min(cx, dx), max(cx, dx) >= min(ax, bx),
             max(ay, by) >= min(cy, dy), max(cy, dy) >= min(ay, by)
         else { return false }
-        let d1 = orientation(cx, cy, dx, dy, ax, ay)
-        let d2 = orientation(cx, cy, dx, dy, bx, by)
-        let d3 = orientation(ax, ay, bx, by, cx, cy)
-        let d4 = orientation(ax, ay, bx, by, dx, dy)
-        if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) { return true }
-        // Touching or collinear: the boxes overlap (checked above), so an endpoint on the other
-        // segment's line lies on the segment itself when it is inside that segment's box.
-        if d1 == 0 && within(ax, ay, cx, cy, dx, dy) { return true }
-        if d2 == 0 && within(bx, by, cx, cy, dx, dy) { return true }
-        if d3 == 0 && within(cx, cy, ax, ay, bx, by) { return true }
-        if d4 == 0 && within(dx, dy, ax, ay, bx, by) { return true }
-        return false
-    }
-
-    @inline(__always)
-    private static func orientation(_ ax: Double, _ ay: Double, _ bx: Double, _ by: Double, _ cx: Double, _ cy: Double) -> Double {
-        (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-    }
-
-    @inline(__always)
-    private static func within(_ x: Double, _ y: Double, _ ax: Double, _ ay: Double, _ bx: Double, _ by: Double) -> Bool {
-        x >= min(ax, bx) && x <= max(ax, bx) && y >= min(ay, by) && y <= max(ay, by)
+        return PlanarShape.segmentsMeet(ax, ay, bx, by, cx, cy, dx, dy)
     }
 }
