@@ -215,14 +215,8 @@ package struct CQL2TextParser {
                 return try node(.array([]))
             }
             let first = try expression()
-            skipSpace()
-            if symbolAhead(",") {
-                var items = [first]
-                while symbolAhead(",") {
-                    index += 1
-                    items.append(try expression())
-                    skipSpace()
-                }
+            if consume(",") {
+                let items = [first] + (try commaSeparated { (parser) throws(Fault) in try parser.expression() })
                 try expect(")")
                 return try node(.array(items))
             }
@@ -268,13 +262,7 @@ package struct CQL2TextParser {
             return try node(.interval(first, second))
         case "BBOX":
             try expect("(")
-            var numbers = [try signedNumber()]
-            skipSpace()
-            while symbolAhead(",") {
-                index += 1
-                numbers.append(try signedNumber())
-                skipSpace()
-            }
+            let numbers = try commaSeparated { (parser) throws(Fault) in try parser.signedNumber() }
             try expect(")")
             guard numbers.count == 4 || numbers.count == 6 else { throw Fault(at: start, .invalidGeometry(.bboxCount)) }
             return try node(.bbox(numbers))
@@ -288,17 +276,8 @@ package struct CQL2TextParser {
         // A function call: the standard's operators written as functions, or a custom one.
         index += 1
         var arguments: [CQL2Expression] = []
-        skipSpace()
-        if symbolAhead(")") {
-            index += 1
-        } else {
-            arguments.append(try expression())
-            skipSpace()
-            while symbolAhead(",") {
-                index += 1
-                arguments.append(try expression())
-                skipSpace()
-            }
+        if !consume(")") {
+            arguments = try commaSeparated { (parser) throws(Fault) in try parser.expression() }
             try expect(")")
         }
         if let op = CQL2Operator(name: name), op.isFunctionStyle { return try node(.operation(op, arguments)) }
@@ -327,88 +306,69 @@ package struct CQL2TextParser {
             try expect(")")
             return .point(point)
         case "LINESTRING":
-            let line = try positionList()
-            guard line.count >= 2 else { throw Fault(at: start, .invalidGeometry(.shortLine)) }
-            return .lineString(line)
+            return .lineString(try line(start: start))
         case "POLYGON":
             return .polygon(try rings(start: start))
         case "MULTIPOINT":
-            try expect("(")
-            var points: [CQL2Position] = []
-            repeat {
-                skipSpace()
-                if symbolAhead("(") {
-                    index += 1
-                    points.append(try position())
-                    try expect(")")
-                } else {
-                    points.append(try position())
-                }
-                skipSpace()
-            } while consume(",")
-            try expect(")")
-            return .multiPoint(points)
+            // Both forms of OGC 06-103r4 §7.2.5: MULTIPOINT((1 2), (3 4)) and MULTIPOINT(1 2, 3 4).
+            return .multiPoint(
+                try parenthesised { (parser) throws(Fault) in
+                    guard parser.consume("(") else { return try parser.position() }
+                    let point = try parser.position()
+                    try parser.expect(")")
+                    return point
+                })
         case "MULTILINESTRING":
-            try expect("(")
-            var lines: [[CQL2Position]] = []
-            repeat {
-                let line = try positionList()
-                guard line.count >= 2 else { throw Fault(at: start, .invalidGeometry(.shortLine)) }
-                lines.append(line)
-                skipSpace()
-            } while consume(",")
-            try expect(")")
-            return .multiLineString(lines)
+            return .multiLineString(try parenthesised { (parser) throws(Fault) in try parser.line(start: start) })
         case "MULTIPOLYGON":
-            try expect("(")
-            var polygons: [[[CQL2Position]]] = []
-            repeat {
-                polygons.append(try rings(start: start))
-                skipSpace()
-            } while consume(",")
-            try expect(")")
-            return .multiPolygon(polygons)
+            return .multiPolygon(try parenthesised { (parser) throws(Fault) in try parser.rings(start: start) })
         default:  // GEOMETRYCOLLECTION
-            try expect("(")
-            var members: [CQL2Geometry] = []
-            repeat {
-                skipSpace()
-                let memberStart = index
-                let name = identifier().uppercased()
-                guard ["POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON"].contains(name) else {
-                    throw Fault(at: memberStart, .unexpected(found: name.isEmpty ? tokenText() : name, expected: [CQL2SyntaxError.geometry]))
-                }
-                members.append(try geometryBody(name, start: memberStart))
-                skipSpace()
-            } while consume(",")
-            try expect(")")
-            return .collection(members)
+            return .collection(
+                try parenthesised { (parser) throws(Fault) in
+                    parser.skipSpace()
+                    let memberStart = parser.index
+                    let name = parser.identifier().uppercased()
+                    guard ["POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON"].contains(name) else {
+                        throw Fault(at: memberStart, .unexpected(found: name.isEmpty ? parser.tokenText() : name, expected: [CQL2SyntaxError.geometry]))
+                    }
+                    return try parser.geometryBody(name, start: memberStart)
+                })
         }
     }
 
     /// `((x y, …), (x y, …))`: closed rings of at least 4 positions (OGC 06-103r4 §6.1.11).
     private mutating func rings(start: Int) throws(Fault) -> [[CQL2Position]] {
-        try expect("(")
-        var rings: [[CQL2Position]] = []
-        repeat {
-            let ring = try positionList()
-            guard ring.count >= 4, ring.first == ring.last else {
-                throw Fault(at: start, .invalidGeometry(.openRing))
-            }
-            rings.append(ring)
-            skipSpace()
-        } while consume(",")
-        try expect(")")
-        return rings
+        try parenthesised { (parser) throws(Fault) in
+            let ring = try parser.positionList()
+            guard ring.count >= 4, ring.first == ring.last else { throw Fault(at: start, .invalidGeometry(.openRing)) }
+            return ring
+        }
+    }
+
+    /// `(x y, …)` of at least 2 positions (OGC 06-103r4 §6.1.7).
+    private mutating func line(start: Int) throws(Fault) -> [CQL2Position] {
+        let line = try positionList()
+        guard line.count >= 2 else { throw Fault(at: start, .invalidGeometry(.shortLine)) }
+        return line
     }
 
     private mutating func positionList() throws(Fault) -> [CQL2Position] {
+        try parenthesised { (parser) throws(Fault) in try parser.position() }
+    }
+
+    /// `(item, item, …)`: at least one.
+    private mutating func parenthesised<Item>(_ item: (inout CQL2TextParser) throws(Fault) -> Item) throws(Fault) -> [Item] {
         try expect("(")
-        var points = [try position()]
-        skipSpace()
-        while consume(",") { points.append(try position()) }
+        let items = try commaSeparated(item)
         try expect(")")
-        return points
+        return items
+    }
+
+    /// `item, item, …`: at least one, each read by `item`.
+    private mutating func commaSeparated<Item>(_ item: (inout CQL2TextParser) throws(Fault) -> Item) throws(Fault) -> [Item] {
+        var items = [try item(&self)]
+        while consume(",") { items.append(try item(&self)) }
+        return items
     }
 
     private mutating func position() throws(Fault) -> CQL2Position {
