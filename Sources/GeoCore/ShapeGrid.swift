@@ -30,6 +30,8 @@ package struct ShapeGrid: Sendable {
         rows = cellsPerSide
         cellWidth = (box.maxLon - box.minLon) / Double(cellsPerSide)
         cellHeight = (box.maxLat - box.minLat) / Double(cellsPerSide)
+        // A literal a few ulps wide has cells that underflow to zero: no grid, every test exact.
+        guard cellWidth > 0, cellHeight > 0 else { return nil }
         var cells = [UInt8](repeating: 0, count: cellsPerSide * cellsPerSide)
         let rings = shape.polygons.flatMap { [$0.exterior] + $0.holes }
         // Boundary: every cell an edge's box covers (inclusive at the cells' borders).
@@ -73,8 +75,13 @@ package struct ShapeGrid: Sendable {
         self.cells = cells
     }
 
+    /// The cell of `value`, clamped to the grid in floating point first: a feature far beyond a
+    /// tiny literal would otherwise be a quotient too large for `Int`.
     private static func index(_ value: Double, _ origin: Double, _ size: Double, _ count: Int) -> Int {
-        min(count - 1, max(0, Int(((value - origin) / size).rounded(.down))))
+        let cell = ((value - origin) / size).rounded(.down)
+        guard cell >= 0 else { return 0 }
+        guard cell < Double(count) else { return count - 1 }
+        return Int(cell)
     }
 
     /// Where a feature whose box is `feature` lies: inside (it meets the polygon), outside (it

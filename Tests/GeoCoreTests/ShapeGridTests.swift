@@ -55,6 +55,21 @@ struct ShapeGridTests {
         #expect((counts[.boundary] ?? 0) < 10_000, "\(counts)")
     }
 
+    /// A polygon a few ulps wide: cells that underflow give no grid; a tiny one with cells still
+    /// places a feature a whole degree away (a quotient far beyond Int's range if not clamped first).
+    @Test("tiny literals: no grid, or a grid that places distant features without trapping")
+    func tinyLiterals() {
+        var subnormal = PlanarShape()
+        subnormal.add(Polygon(exterior: Ring(xy: [0, 0, 5e-324, 0, 5e-324, 5e-324, 0, 5e-324, 0, 0])))
+        #expect(ShapeGrid(subnormal) == nil)
+        var tiny = PlanarShape()
+        let u = 1e-300
+        tiny.add(Polygon(exterior: Ring(xy: [0, 0, u, 0, u, u, 0, u, 0, 0])))
+        let grid = ShapeGrid(tiny)
+        #expect(grid?.place(of: BoundingBox(uncheckedMinLon: -100, minLat: -50, maxLon: 100, maxLat: 50)) == .boundary)
+        #expect(grid?.place(of: BoundingBox(uncheckedMinLon: 1, minLat: 1, maxLon: 2, maxLat: 2)) == .outside)
+    }
+
     @Test("no grid for points or lines, whose cells would all be boundary")
     func pointsAndLines() {
         var shape = PlanarShape()
