@@ -546,6 +546,11 @@ private struct FilterCompiler {
                 return .each(rows.gather(column))
             }
         }
+        if property == .id {
+            // Unique per feature: a vocabulary would be the layer's every id (a sorted set of 1M
+            // strings, made again after each edit); read the candidates' ids instead.
+            return .text { rows in .each(rows.map { FilterColumnCache.text(.id, of: collection, at: Int($0), in: rows.snapshot) }) }
+        }
         return .text { rows in
             let column = rows.snapshot.filterColumns.texts(collection, property, rows.snapshot)
             return .coded(codes: rows.gather(column.codes), vocabulary: column.vocabulary)
@@ -699,7 +704,7 @@ package final class FilterColumnCache: Sendable {
         return column
     }
 
-    private static func text(_ property: QueryableProperty, of collection: FeatureCollectionID, at position: Int, in snapshot: CitySnapshot) -> String? {
+    static func text(_ property: QueryableProperty, of collection: FeatureCollectionID, at position: Int, in snapshot: CitySnapshot) -> String? {
         switch (collection, property) {
         case (.parcels, .id): snapshot.parcels.values[position].id.rawValue
         case (.parcels, .zoneCode): snapshot.parcels.values[position].zoneCode?.rawValue

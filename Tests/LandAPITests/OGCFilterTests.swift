@@ -40,6 +40,9 @@ struct OGCFilterTests {
             ("NOT (floors < 5) AND current_use LIKE 'res%'", { (floors($0).map { $0 >= 5 } ?? false) && (use($0)?.hasPrefix("res") ?? false) }),
             ("floors * 2 - 1 >= 7 AND floors % 2 = 0", { floors($0).map { $0 * 2 - 1 >= 7 && $0 % 2 == 0 } ?? false }),
             ("CASEI(current_use) = CASEI('COMMERCIAL')", { use($0) == "commercial" }),
+            // Ids are read per candidate, not coded: prefixes, order and equality.
+            ("id LIKE 'P-00001%' OR id = 'P-000123' OR (id > 'P-0030' AND id < 'P-00305')", {
+                $0.id.hasPrefix("P-00001") || $0.id == "P-000123" || ($0.id > "P-0030" && $0.id < "P-00305") }),
         ]
         let expectations = cases.map { ($0.0, SourceFeature.sortedIDs(parcels.filter($0.1))) }
         let total = parcels.count
