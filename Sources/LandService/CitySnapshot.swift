@@ -356,7 +356,7 @@ package struct CitySnapshot: Sendable {
     }
 
     /// The index's candidates for `box` that pass the exact test, in position (= id) order.
-    private static func positions(in index: LayerIndex, box: BoundingBox, where isHit: (Int32) -> Bool) -> [Int32] {
+    static func positions(in index: LayerIndex, box: BoundingBox, where isHit: (Int32) -> Bool) -> [Int32] {
         var candidates: [Int32] = []
         index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &candidates)
         return candidates.filter(isHit).sorted()

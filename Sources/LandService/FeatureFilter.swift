@@ -705,20 +705,10 @@ package final class FilterColumnCache: Sendable {
     }
 
     static func text(_ property: QueryableProperty, of collection: FeatureCollectionID, at position: Int, in snapshot: CitySnapshot) -> String? {
-        switch (collection, property) {
-        case (.parcels, .id): snapshot.parcels.values[position].id.rawValue
-        case (.parcels, .zoneCode): snapshot.parcels.values[position].zoneCode?.rawValue
-        case (.parcels, .currentUse): snapshot.parcels.values[position].currentUse?.rawValue
-        case (.zones, .id): snapshot.zones.values[position].id.rawValue
-        case (.zones, .code): snapshot.zones.values[position].code.rawValue
-        case (.zones, .nameFa): snapshot.zones.values[position].nameFa
-        case (.zones, .nameEn): snapshot.zones.values[position].nameEn
-        case (.facilities, .id): snapshot.facilities[position].id.rawValue
-        case (.facilities, .category): snapshot.facilities[position].category.rawValue
-        case (.facilities, .categoryFa): snapshot.facilities[position].categoryFa
-        case (.facilities, .nameFa): snapshot.facilities[position].nameFa
-        case (.facilities, .nameEn): snapshot.facilities[position].nameEn
-        default: nil
+        switch collection {
+        case .parcels: snapshot.parcels.values[position].text(of: property)
+        case .zones: snapshot.zones.values[position].text(of: property)
+        case .facilities: snapshot.facilities[position].text(of: property)
         }
     }
 }

@@ -135,15 +135,12 @@ extension CitySnapshot {
 
     /// The positions whose box meets `box`, sorted: the index's candidates, not yet tested exactly.
     private func candidates(in collection: FeatureCollectionID, meeting box: BoundingBox) -> [Int32] {
-        var found: [Int32] = []
         let index = switch collection {
         case .parcels: parcelIndex
         case .zones: zoneIndex
         case .facilities: facilityIndex
         }
-        index.search(minX: box.minLon, minY: box.minLat, maxX: box.maxLon, maxY: box.maxLat, into: &found)
-        found.sort()
-        return found
+        return Self.positions(in: index, box: box) { _ in true }
     }
 
     /// The positions in both sorted lists.
@@ -196,7 +193,7 @@ extension CitySnapshot {
     private func matches(_ collection: FeatureCollectionID, at position: Int, _ filters: [PropertyEquals]) -> Bool {
         switch collection {
         case .parcels: Self.matches(parcels.values[position], filters)
-        case .zones: Self.matches(zones[position], filters)
+        case .zones: Self.matches(zones.values[position], filters)
         case .facilities: Self.matches(facilities[position], filters)
         }
     }
@@ -205,40 +202,64 @@ extension CitySnapshot {
 
     static func matches(_ parcel: ParcelValues, _ filters: [PropertyEquals]) -> Bool {
         filters.allSatisfy { filter in
-            switch (filter.property, filter.value) {
-            case (.floors, .integer(let wanted)): parcel.floors == wanted
-            case (.id, .text(let wanted)): parcel.id.rawValue == wanted
-            case (.zoneCode, .text(let wanted)): parcel.zoneCode?.rawValue == wanted
-            case (.currentUse, .text(let wanted)): parcel.currentUse?.rawValue == wanted
-            default: false
+            switch filter.value {
+            case .integer(let wanted): filter.property == .floors && parcel.floors == wanted
+            case .text(let wanted): parcel.text(of: filter.property) == wanted
             }
         }
     }
 
-    static func matches(_ zone: Zone, _ filters: [PropertyEquals]) -> Bool {
+    static func matches(_ zone: ZoneValues, _ filters: [PropertyEquals]) -> Bool {
         filters.allSatisfy { filter in
             guard case .text(let wanted) = filter.value else { return false }
-            switch filter.property {
-            case .id: return zone.id.rawValue == wanted
-            case .code: return zone.code.rawValue == wanted
-            case .nameFa: return zone.nameFa == wanted
-            case .nameEn: return zone.nameEn == wanted
-            default: return false
-            }
+            return zone.text(of: filter.property) == wanted
         }
     }
 
     static func matches(_ facility: Facility, _ filters: [PropertyEquals]) -> Bool {
         filters.allSatisfy { filter in
             guard case .text(let wanted) = filter.value else { return false }
-            switch filter.property {
-            case .id: return facility.id.rawValue == wanted
-            case .category: return facility.category.rawValue == wanted
-            case .categoryFa: return facility.categoryFa == wanted
-            case .nameFa: return facility.nameFa == wanted
-            case .nameEn: return facility.nameEn == wanted
-            default: return false
-            }
+            return facility.text(of: filter.property) == wanted
+        }
+    }
+}
+
+// The text queryables of each layer's features, read in one place for `name=value` (above) and
+// CQL2 filters (`FilterColumnCache`); nil when the feature has no value or the layer no such
+// queryable.
+
+extension ParcelValues {
+    func text(of property: QueryableProperty) -> String? {
+        switch property {
+        case .id: id.rawValue
+        case .zoneCode: zoneCode?.rawValue
+        case .currentUse: currentUse?.rawValue
+        default: nil
+        }
+    }
+}
+
+extension ZoneValues {
+    func text(of property: QueryableProperty) -> String? {
+        switch property {
+        case .id: id.rawValue
+        case .code: code.rawValue
+        case .nameFa: nameFa
+        case .nameEn: nameEn
+        default: nil
+        }
+    }
+}
+
+extension Facility {
+    func text(of property: QueryableProperty) -> String? {
+        switch property {
+        case .id: id.rawValue
+        case .category: category.rawValue
+        case .categoryFa: categoryFa
+        case .nameFa: nameFa
+        case .nameEn: nameEn
+        default: nil
         }
     }
 }

@@ -85,7 +85,7 @@ extension LandServices {
             case .zones:
                 select(
                     timeline.zones, today: current.zones, id: \.id,
-                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0, filters) },
+                    accepts: { (bbox.map($0.geometry.intersects) ?? true) && CitySnapshot.matches($0.valuesWithoutOutline, filters) },
                     rebuild: { current.replacingLayers(zones: $0) }, position: { $0.zonePosition[$1] })
             case .facilities:
                 select(
