@@ -24,6 +24,9 @@ struct Endpoint: Sendable {
     var access: Access = .everyone
     var parameters: [EndpointParameter] = []
     var body: EndpointBody?
+    /// A body that asks instead of changing, taken on the same method and path when the request
+    /// comes in its media type (`POST …/items` with a CQL2-JSON filter beside Part 4's create).
+    var queryBody: EndpointQueryBody?
     /// Success and domain-specific answers; `EndpointTable` adds those every endpoint can give
     /// (400 for a query parameter, 401/403 for keys, 406, 415, 503…).
     var responses: [EndpointResponse]
@@ -34,6 +37,15 @@ struct Endpoint: Sendable {
         case everyone
         /// `Authorization: Bearer KEY` of this role or higher (RFC 6750 §2.1).
         case role(KeyRole)
+    }
+
+    /// The query parameters taken with either body: the endpoint's own and its query body's, each
+    /// name once. Both are validated against the union, so a parameter `/api` lists is never
+    /// refused for the body it does not apply to (it is then unused).
+    var allParameters: [EndpointParameter] {
+        guard let queryBody else { return parameters }
+        let names = Set(parameters.map(\.name))
+        return parameters + queryBody.parameters.filter { !names.contains($0.name) }
     }
 
     /// `collections/:collectionId/items`, the form Hummingbird's router takes.
@@ -141,6 +153,27 @@ struct EndpointBody: Sendable {
     static let defaultMaxBytes = 64 * 1024
 }
 
+/// A request body that asks rather than changes, chosen by its media type on an endpoint whose
+/// other body changes: it needs no key, and has its own parameters, answers and handler. OGC
+/// 19-079r2 Part 3 leaves a POSTed filter to the API; pygeoapi takes `POST …/items` with
+/// `Content-Type: application/query-cql-json`, so a district's outline need not fit in a URL.
+struct EndpointQueryBody: Sendable {
+    var mediaType: String
+    var schema: JSONObject
+    var example: JSONValue?
+    var maxBytes: Int
+    var parameters: [EndpointParameter]
+    var responses: [EndpointResponse]
+    var handler: Endpoint.Handler
+
+    /// Whether `request` comes with this body (its `Content-Type`, parameters aside).
+    func isChosen(by request: Request) -> Bool {
+        guard let type = request.headers[.contentType] else { return false }
+        let essence = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
+        return essence == mediaType
+    }
+}
+
 /// One response of an endpoint: status, media types and, for errors, the error body.
 struct EndpointResponse: Sendable {
     var status: Int
@@ -164,6 +197,8 @@ struct EndpointResponse: Sendable {
 enum MediaType {
     static let json = "application/json"
     static let geoJSON = "application/geo+json"
+    /// A CQL2-JSON filter as a request body (OGC 21-065 Annex; the type pygeoapi takes).
+    static let queryCQLJSON = "application/query-cql-json"
     /// RFC 7396, PATCH bodies of OGC API – Features Part 4.
     static let mergePatch = "application/merge-patch+json"
     static let html = "text/html"

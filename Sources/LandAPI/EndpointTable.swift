@@ -44,6 +44,9 @@ struct EndpointTable: Sendable {
     /// The endpoint's own responses and those every endpoint of its kind can give, in status order.
     func responses(of endpoint: Endpoint) -> [EndpointResponse] {
         var responses = endpoint.responses
+        for response in endpoint.queryBody?.responses ?? [] where !responses.contains(where: { $0.status == response.status }) {
+            responses.append(response)
+        }
         func add(_ response: EndpointResponse) {
             if !responses.contains(where: { $0.status == response.status }) { responses.append(response) }
         }
@@ -89,9 +92,12 @@ struct EndpointTable: Sendable {
     static func respond(
         _ endpoint: Endpoint, to request: Request, context: ZaminRequestContext, authenticator: Authenticator
     ) async throws -> Response {
+        if let ask = endpoint.queryBody, ask.isChosen(by: request) {
+            return try await ask.handler(request, context, EndpointInput(query: try QueryReader(request, declared: endpoint.allParameters), keyHolder: nil))
+        }
         var holder: APIKeys.Holder?
         if case .role(let role) = endpoint.access { holder = try await authenticator.require(role, request) }
-        let query = try QueryReader(request, declared: endpoint.parameters)
+        let query = try QueryReader(request, declared: endpoint.allParameters)
         if endpoint.body != nil { try JSONBody.requireJSONMediaType(request) }
         return try await endpoint.handler(request, context, EndpointInput(query: query, keyHolder: holder))
     }

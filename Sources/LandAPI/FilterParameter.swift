@@ -16,6 +16,8 @@ enum FilterParameter {
     /// that fits it — even percent-encoded three bytes at a time — answered by us, in JSON.
     /// A 200-vertex polygon with 7 decimals is about 5,600 characters.
     static let maximumQueryLength = 16_384
+    /// Bytes of a CQL2-JSON body (`POST …/items`): the parser's own bound on an expression's length.
+    static let maximumBodyBytes = limits.maximumLength
 
     static let parameters: [EndpointParameter] = [
         .query(

@@ -42,11 +42,6 @@ struct OGCController: Sendable {
         ]
         for collection in FeatureCollectionID.allCases {
             let base = "/collections/\(collection.rawValue)"
-            let filters = collection.equalityQueryables.map { property in
-                EndpointParameter.query(
-                    property.rawValue, property.valueType == .integer ? .integer(minimum: Int.min, maximum: Int.max) : .text(minLength: 0),
-                    "Only features whose \(property.rawValue) equals this value")
-            }
             endpoints += [
                 Endpoint(
                     method: .get, path: base, summary: "The \(collection.rawValue) collection", tag: "ogc", parameters: plain,
@@ -54,7 +49,7 @@ struct OGCController: Sendable {
                     handler: { request, context, input in try collectionPage(collection, request, context, input.query) }),
                 Endpoint(
                     method: .get, path: base + "/items", summary: "Features of \(collection.rawValue)", tag: "ogc",
-                    parameters: plain + Self.itemsParameters + filters,
+                    parameters: Self.itemsQueryParameters(collection),
                     responses: [Self.success(MediaType.geoJSON), Self.notModified],
                     handler: { request, context, input in try await items(collection, request, context, input.query) }),
                 Endpoint(
@@ -69,6 +64,17 @@ struct OGCController: Sendable {
             ] + editEndpoints(collection)
         }
         return endpoints
+    }
+
+    /// What `GET …/items` takes: the representation and language, OGC's items parameters and
+    /// `name=value` for each of the collection's equality queryables.
+    static func itemsQueryParameters(_ collection: FeatureCollectionID) -> [EndpointParameter] {
+        let filters = collection.equalityQueryables.map { property in
+            EndpointParameter.query(
+                property.rawValue, property.valueType == .integer ? .integer(minimum: Int.min, maximum: Int.max) : .text(minLength: 0),
+                "Only features whose \(property.rawValue) equals this value")
+        }
+        return [.format, .lang] + itemsParameters + filters
     }
 
     /// 200 in JSON (or GeoJSON…) and, by `f=html` or a browser's `Accept`, HTML.
@@ -274,11 +280,22 @@ struct OGCController: Sendable {
 
     /// OGC 17-069r4 §7.15–7.16: a page of features, `numberMatched` exact, `next`/`prev` repeating
     /// every other parameter; OGC 18-058r1 §7: `crs`, `bbox-crs`, `Content-Crs`.
+    /// `filterBody`: the CQL2-JSON text of a `POST …/items` with `application/query-cql-json`
+    /// (in place of `filter`; its next and previous links are GETs that carry it as `filter`
+    /// when it fits a URL, and are left out when it does not).
     func items(
-        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ reader: QueryReader
+        _ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, _ reader: QueryReader,
+        filterBody: String? = nil
     ) async throws -> Response {
-        let query = QueryParameters(pairs: reader.pairs)
-        let parsed = try OGCItemsQuery(reader, collection: collection)
+        var query = QueryParameters(pairs: reader.pairs)
+        var parsed = try OGCItemsQuery(reader, collection: collection)
+        var linksPage = true
+        if let filterBody {
+            let crs = try OGCItemsQuery.crs(reader.string("filter-crs"), parameter: "filter-crs")
+            parsed.filter = try FilterParameter.compile(filterBody, language: "cql2-json", crs: crs, collection: collection)
+            linksPage = filterBody.utf8.count <= FilterParameter.maximumQueryLength
+            query = QueryParameters(pairs: query.pairs + [("filter", filterBody), ("filter-lang", "cql2-json")])
+        }
         let format = OGCFormat(request, query: reader)
         let language = Language.of(request)
         let found = try await select(collection, bbox: parsed.bbox, filters: parsed.filters, filter: parsed.filter, datetime: parsed.datetime)
@@ -292,11 +309,11 @@ struct OGCController: Sendable {
         ]
         let formatName = format == .json ? "json" : "html"
         let withFormat = QueryParameters(pairs: query.pairs.filter { $0.name != "f" } + [("f", formatName)])
-        if parsed.offset + page.count < selection.count {
+        if linksPage, parsed.offset + page.count < selection.count {
             let next = QueryParameters(pairs: withFormat.pairs.filter { $0.name != "offset" } + [("offset", String(parsed.offset + page.count))])
             links.append(OGCLink(path + next.encoded, rel: "next", type: format == .json ? "application/geo+json" : "text/html", title: nil))
         }
-        if parsed.offset > 0 {
+        if linksPage, parsed.offset > 0 {
             let previous = QueryParameters(
                 pairs: withFormat.pairs.filter { $0.name != "offset" } + [("offset", String(max(0, parsed.offset - parsed.limit)))])
             links.append(OGCLink(path + previous.encoded, rel: "prev", type: format == .json ? "application/geo+json" : "text/html", title: nil))
@@ -440,7 +457,11 @@ struct OGCController: Sendable {
             json.key("title")
             json.string(property.rawValue)
             json.key("type")
-            json.string(property.valueType.rawValue)
+            json.string(property.valueType == .timestamp ? "string" : property.valueType.rawValue)
+            if property.valueType == .timestamp {
+                json.key("format")
+                json.string("date-time")
+            }
             if property.valueType == .array {
                 json.key("items")
                 json.beginObject()
@@ -469,15 +490,20 @@ struct OGCController: Sendable {
         datetime: TimeFilter?
     ) async throws(APIError) -> SelectedFeatures {
         guard let datetime else {
-            let snapshot = services.snapshots.snapshot
+            // A filter on the validity reads today's versions' from the history (cached per snapshot).
+            var (snapshot, validities) = (services.snapshots.snapshot, [Int32: Validity]())
+            if filter?.readsValidity == true {
+                do { (snapshot, validities) = try await services.currentValidities(of: collection) } catch { throw APIError(error) }
+            }
             return SelectedFeatures(
-                snapshot: snapshot, selection: snapshot.selectFeatures(in: collection, bbox: bbox, filters: filters, filter: filter),
+                snapshot: snapshot,
+                selection: snapshot.selectFeatures(in: collection, bbox: bbox, filters: filters, filter: filter, validities: validities),
                 temporal: nil)
         }
         do {
             let temporal = try await services.selectFeatures(in: collection, bbox: bbox, filters: filters, during: datetime)
-            // The filter is applied to the versions `datetime` chose (their properties and outlines).
-            let selection = filter.map { temporal.selection.filtered(by: $0, in: temporal.snapshot) } ?? temporal.selection
+            // The filter is applied to the versions `datetime` chose (their properties, outlines and validity).
+            let selection = filter.map { temporal.selection.filtered(by: $0, in: temporal.snapshot, validities: temporal.validities) } ?? temporal.selection
             return SelectedFeatures(snapshot: temporal.snapshot, selection: selection, temporal: temporal)
         } catch {
             throw APIError(error)
@@ -563,12 +589,11 @@ enum OGC {
 
     /// The CQL2 classes (OGC 21-065 Annex A) whose tests pass against the PyPI `cql2` evaluator
     /// and shapely (Tests/e2e/test_cql2.py). Not declared, and refused by name when used:
-    /// spatial-functions (S_WITHIN, S_TOUCHES, … beyond S_INTERSECTS and S_DISJOINT) and
-    /// temporal-functions.
+    /// spatial-functions (S_WITHIN, S_TOUCHES, … beyond S_INTERSECTS and S_DISJOINT).
     static let cql2ConformanceClasses = [
         "cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "case-insensitive-comparison",
         "accent-insensitive-comparison", "basic-spatial-functions", "basic-spatial-functions-plus", "property-property", "arithmetic",
-        "array-functions",
+        "array-functions", "temporal-functions",
     ].map { "http://www.opengis.net/spec/cql2/1.0/conf/" + $0 }
 
     static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"

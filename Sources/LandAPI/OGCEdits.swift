@@ -44,6 +44,16 @@ extension OGCController {
             Endpoint(
                 method: .post, path: base + "/items", summary: "Add a feature to \(collection.rawValue) (planners, admins)", tag: "ogc",
                 access: .role(.planner), parameters: [.lang], body: feature,
+                queryBody: EndpointQueryBody(
+                    mediaType: MediaType.queryCQLJSON, schema: ["type": "object"],
+                    example: .object(["op": "=", "args": .array([.object(["property": "id"]), .string(collection == .parcels ? "P-000001" : "x")])]),
+                    maxBytes: FilterParameter.maximumBodyBytes,
+                    parameters: OGCController.itemsQueryParameters(collection).filter { $0.name != "filter" && $0.name != "filter-lang" },
+                    responses: [Self.success(MediaType.geoJSON)],
+                    handler: { request, context, input in
+                        let bytes = try await JSONBody.bytes(request, limitBytes: FilterParameter.maximumBodyBytes)
+                        return try await items(collection, request, context, input.query, filterBody: String(decoding: bytes, as: UTF8.self))
+                    }),
                 responses: [
                     EndpointResponse(
                         status: 201, description: "Created; Location names the new feature", mediaTypes: [MediaType.geoJSON],

@@ -167,7 +167,7 @@ struct OGCItemsQuery: Sendable {
             case .integer:
                 guard let number = Int(text) else { throw .invalidParameter(property.rawValue, .invalidFilterValue) }
                 filters.append(PropertyEquals(property, .integer(number)))
-            case .array:
+            case .array, .timestamp:
                 continue  // not among equalityQueryables
             }
         }

@@ -60,18 +60,30 @@ struct OpenAPIDocument: Sendable {
             "operationId": .string(Self.operationID(endpoint)),
             "summary": .string(endpoint.summary),
             "tags": .array([.string(endpoint.tag)]),
-            "parameters": .array(endpoint.parameters.map(Self.parameter)),
+            "parameters": .array(endpoint.allParameters.map(Self.parameter)),
         ]
         if case .role(let role) = endpoint.access {
-            operation["security"] = .array([.object(["apiKey": .array([])])])
-            operation["description"] = .string("Needs an API key of role \(role.rawValue) or higher.")
+            if let ask = endpoint.queryBody {
+                // The key is optional: a query body needs none (OpenAPI 3.0 §4.7.10.19, `{}`).
+                operation["security"] = .array([.object([:]), .object(["apiKey": .array([])])])
+                operation["description"] = .string(
+                    "Needs an API key of role \(role.rawValue) or higher, except with a \(ask.mediaType) body, which asks "
+                        + "and needs no key (the query parameters other than lang apply to that body only).")
+            } else {
+                operation["security"] = .array([.object(["apiKey": .array([])])])
+                operation["description"] = .string("Needs an API key of role \(role.rawValue) or higher.")
+            }
         }
         if let body = endpoint.body {
             var media: JSONObject = ["schema": .object(body.schema)]
             if let example = body.example { media["example"] = example }
-            operation["requestBody"] = .object([
-                "required": true, "content": .object(JSONObject(body.mediaTypes.map { JSONMember(key: $0, value: .object(media)) })),
-            ])
+            var content = JSONObject(body.mediaTypes.map { JSONMember(key: $0, value: .object(media)) })
+            if let ask = endpoint.queryBody {
+                var asked: JSONObject = ["schema": .object(ask.schema)]
+                if let example = ask.example { asked["example"] = example }
+                content[ask.mediaType] = .object(asked)
+            }
+            operation["requestBody"] = .object(["required": true, "content": .object(content)])
         }
         var responses = JSONObject()
         for response in table.responses(of: endpoint) {

@@ -1,6 +1,7 @@
 package import CQL2
 package import GeoCore
-import LandModel
+import GeoFormats
+package import LandModel
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,9 @@ package struct FeatureFilter: Sendable {
     /// A box that every selected feature's geometry meets, from the S_INTERSECTS terms the whole
     /// filter requires (top-level AND): the candidates come from the R-tree, not a scan.
     package let envelope: BoundingBox?
+    /// Whether the filter names `valid_from` or `valid_to`: the caller then passes each
+    /// feature's validity (from the history) to `select`.
+    package let readsValidity: Bool
     let condition: Condition
 
     /// Compiles `expression` for `collection`; `geometryTransform` brings a literal's positions
@@ -49,12 +53,23 @@ package struct FeatureFilter: Sendable {
         self.collection = collection
         self.condition = try compiler.condition(expression)
         self.envelope = try compiler.envelope(of: expression)
+        self.readsValidity = Self.names(["valid_from", "valid_to"], in: expression)
+    }
+
+    private static func names(_ properties: Set<String>, in expression: CQL2Expression) -> Bool {
+        switch expression {
+        case .property(let name): properties.contains(name)
+        case .operation(_, let args), .function(_, let args), .array(let args): args.contains { names(properties, in: $0) }
+        case .interval(let start, let end): names(properties, in: start) || names(properties, in: end)
+        default: false
+        }
     }
 
     /// The candidates (positions of `snapshot`'s layer, in order; nil for the whole layer) for
-    /// which the filter is true.
-    package func select(_ candidates: [Int32]?, in snapshot: CitySnapshot) -> [Int32] {
-        let rows = Rows(snapshot: snapshot, candidates: candidates, layerCount: snapshot.count(of: collection))
+    /// which the filter is true. `validities` holds the validity of each feature whose version
+    /// is not valid at every instant (those absent are `Validity.always`).
+    package func select(_ candidates: [Int32]?, in snapshot: CitySnapshot, validities: [Int32: Validity] = [:]) -> [Int32] {
+        let rows = Rows(snapshot: snapshot, candidates: candidates, layerCount: snapshot.count(of: collection), validities: validities)
         guard rows.count > 0 else { return [] }
         let truths = condition(rows)
         var selected: [Int32] = []
@@ -80,11 +95,13 @@ struct Rows {
     let snapshot: CitySnapshot
     let candidates: [Int32]?
     let count: Int
+    let validities: [Int32: Validity]
 
-    init(snapshot: CitySnapshot, candidates: [Int32]?, layerCount: Int) {
+    init(snapshot: CitySnapshot, candidates: [Int32]?, layerCount: Int, validities: [Int32: Validity] = [:]) {
         self.snapshot = snapshot
         self.candidates = candidates
         self.count = candidates?.count ?? layerCount
+        self.validities = validities
     }
 
     /// The candidates' values of a whole-layer column.
@@ -155,12 +172,53 @@ enum ArrayValues {
 }
 
 /// A compiled value of one type.
+/// A time of OGC 21-065 §7.13 in milliseconds since 1970 UTC: an instant is a span whose ends
+/// are equal, a DATE its whole day (as the cql2 reference evaluator reads one), an open end
+/// (`'..'`, or a validity with no start or end) `Int64.min` or `Int64.max`.
+struct TimeSpan: Equatable {
+    var start: Int64
+    var end: Int64
+
+    static let whole = TimeSpan(start: .min, end: .max)
+    static let dayMilliseconds: Int64 = 86_400_000
+
+    /// `text` as written in a literal: an RFC 3339 date-time, or a full-date (its whole day).
+    init?(literal text: String) {
+        if text.utf8.count == 10, let midnight = RFC3339.milliseconds(text + "T00:00:00Z") {
+            self.init(start: midnight, end: midnight + Self.dayMilliseconds - 1)
+        } else if let instant = RFC3339.milliseconds(text) {
+            self.init(start: instant, end: instant)
+        } else {
+            return nil
+        }
+    }
+
+    init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+    }
+}
+
+enum TimeValues {
+    case constant(TimeSpan?)
+    case each([TimeSpan?])
+
+    func value(_ row: Int) -> TimeSpan? {
+        switch self {
+        case .constant(let span): span
+        case .each(let spans): spans[row]
+        }
+    }
+}
+
 private enum Operand {
     case text(@Sendable (Rows) -> TextValues)
     case number(@Sendable (Rows) -> NumberValues)
     case boolean(Condition)
     case textArray(@Sendable (Rows) -> ArrayValues)
     case geometry(GeometryOperand)
+    /// Instants (`isInterval` false: a TIMESTAMP, DATE or validity instant) or intervals.
+    case time(isInterval: Bool, @Sendable (Rows) -> TimeValues)
 
     var typeName: String {
         switch self {
@@ -169,6 +227,7 @@ private enum Operand {
         case .boolean: "boolean"
         case .textArray: "array"
         case .geometry: "geometry"
+        case .time(let isInterval, _): isInterval ? "interval" : "instant"
         }
     }
 }
@@ -282,6 +341,11 @@ private struct FilterCompiler {
                 }
             case .geometry:
                 return { rows in [UInt8](repeating: Truth.false, count: rows.count) }
+            case .time(_, let times):
+                return { rows in
+                    let values = times(rows)
+                    return (0..<rows.count).map { values.value($0) == nil ? Truth.true : Truth.false }
+                }
             }
         case .sIntersects, .sDisjoint:
             let (left, right) = try pair(op, args)
@@ -292,6 +356,14 @@ private struct FilterCompiler {
             let meets = intersection(first, second)
             let (hit, miss) = op == .sIntersects ? (Truth.true, Truth.false) : (Truth.false, Truth.true)
             return { rows in rows.map { meets(rows.snapshot, $0) ? hit : miss } }
+        case .tAfter, .tBefore, .tContains, .tDisjoint, .tDuring, .tEquals, .tFinishedBy, .tFinishes, .tIntersects, .tMeets,
+            .tMetBy, .tOverlappedBy, .tOverlaps, .tStartedBy, .tStarts:
+            let (left, right) = try pair(op, args)
+            let a = try operand(left), b = try operand(right)
+            guard case .time(_, let x) = a, case .time(_, let y) = b else {
+                throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [a.typeName, b.typeName])
+            }
+            return Self.timeTruths(x, y, Self.temporalRelation(op))
         case .aEquals, .aContains, .aContainedBy, .aOverlaps:
             // OGC 21-065 §7.11, arrays compared as sets (as the cql2 reference evaluator does):
             // A_EQUALS the same items; A_CONTAINS every item of the second is in the first;
@@ -313,9 +385,9 @@ private struct FilterCompiler {
                 }
             }
         default:
-            // Temporal functions and the spatial relations beyond S_INTERSECTS: not among the
-            // declared conformance classes, refused by name rather than answered wrongly.
-            if op.rawValue.hasPrefix("t_") || op.rawValue.hasPrefix("s_") { throw FilterError.unsupported(op.rawValue.uppercased()) }
+            // The spatial relations beyond S_INTERSECTS: not among the declared conformance
+            // classes, refused by name rather than answered wrongly.
+            if op.rawValue.hasPrefix("s_") { throw FilterError.unsupported(op.rawValue.uppercased()) }
             // A value where a condition belongs (`floors + 1`, `CASEI(name)`): the filter needs a boolean.
             throw FilterError.typeMismatch(operator: "filter", found: [try operand(.operation(op, args)).typeName])
         }
@@ -408,6 +480,19 @@ private struct FilterCompiler {
                     return holds(p, q) ? Truth.true : Truth.false
                 }
             }
+        case (.time(false, let x), .time(false, let y)):
+            // Instants in time order (§7.13's comparisons of TIMESTAMP and DATE): a DATE, being
+            // its whole day, is before a timestamp only when the day has ended before it.
+            let holds: @Sendable (TimeSpan, TimeSpan) -> Bool =
+                switch op {
+                case .equal: { $0 == $1 }
+                case .notEqual: { $0 != $1 }
+                case .less: { $0.end < $1.start }
+                case .lessOrEqual: { $0.end < $1.start || $0 == $1 }
+                case .greater: { $0.start > $1.end }
+                default: { $0.start > $1.end || $0 == $1 }
+                }
+            return Self.timeTruths(x, y, holds)
         case (.boolean(let x), .boolean(let y)) where op == .equal || op == .notEqual:
             let wantEqual = op == .equal
             return { rows in
@@ -419,6 +504,46 @@ private struct FilterCompiler {
             }
         default:
             throw FilterError.typeMismatch(operator: op.rawValue, found: [a.typeName, b.typeName])
+        }
+    }
+
+    /// `holds` of each candidate's pair of times; unknown when either is null.
+    private static func timeTruths(
+        _ x: @escaping @Sendable (Rows) -> TimeValues, _ y: @escaping @Sendable (Rows) -> TimeValues,
+        _ holds: @escaping @Sendable (TimeSpan, TimeSpan) -> Bool
+    ) -> Condition {
+        { rows in
+            let left = x(rows), right = y(rows)
+            if case .constant(let p) = left, case .constant(let q) = right {
+                let truth = p.flatMap { p in q.map { holds(p, $0) ? Truth.true : Truth.false } } ?? Truth.unknown
+                return [UInt8](repeating: truth, count: rows.count)
+            }
+            return (0..<rows.count).map { row in
+                guard let p = left.value(row), let q = right.value(row) else { return Truth.unknown }
+                return holds(p, q) ? Truth.true : Truth.false
+            }
+        }
+    }
+
+    /// OGC 21-065 §7.13 Table 6 (Allen's interval relations over closed intervals; an instant is
+    /// an interval whose ends are equal).
+    private static func temporalRelation(_ op: CQL2Operator) -> @Sendable (TimeSpan, TimeSpan) -> Bool {
+        switch op {
+        case .tAfter: { a, b in a.start > b.end }
+        case .tBefore: { a, b in a.end < b.start }
+        case .tContains: { a, b in a.start < b.start && a.end > b.end }
+        case .tDisjoint: { a, b in a.start > b.end || a.end < b.start }
+        case .tDuring: { a, b in a.start > b.start && a.end < b.end }
+        case .tEquals: { a, b in a == b }
+        case .tFinishedBy: { a, b in a.start < b.start && a.end == b.end }
+        case .tFinishes: { a, b in a.start > b.start && a.end == b.end }
+        case .tMeets: { a, b in a.end == b.start }
+        case .tMetBy: { a, b in a.start == b.end }
+        case .tOverlappedBy: { a, b in a.start > b.start && a.start < b.end && a.end > b.end }
+        case .tOverlaps: { a, b in a.start < b.start && a.end > b.start && a.end < b.end }
+        case .tStartedBy: { a, b in a.start == b.start && a.end > b.end }
+        case .tStarts: { a, b in a.start == b.start && a.end < b.end }
+        default: { a, b in a.start <= b.end && a.end >= b.start }  // T_INTERSECTS
         }
     }
 
@@ -481,8 +606,18 @@ private struct FilterCompiler {
             }
             let literal = texts
             return .textArray { _ in .constant(literal) }
-        case .timestamp, .date, .interval:
-            throw FilterError.unsupported("TIMESTAMP/DATE/INTERVAL")
+        case .timestamp(let text), .date(let text):
+            guard let span = TimeSpan(literal: text) else { throw FilterError.invalidLiteral("'\(text)'") }
+            return .time(isInterval: false) { _ in .constant(span) }
+        case .interval(let first, let second):
+            let start = try intervalEnd(first), end = try intervalEnd(second)
+            return .time(isInterval: true) { rows in
+                let starts = start(rows), ends = end(rows)
+                if case .constant(let a) = starts, case .constant(let b) = ends {
+                    return .constant(TimeSpan(start: a?.start ?? .min, end: b?.end ?? .max))
+                }
+                return .each((0..<rows.count).map { TimeSpan(start: starts.value($0)?.start ?? .min, end: ends.value($0)?.end ?? .max) })
+            }
         case .function(let name, _):
             throw FilterError.unsupported(name)
         case .operation(let op, let args):
@@ -511,6 +646,19 @@ private struct FilterCompiler {
         }
     }
 
+    /// An end of `INTERVAL(a, b)` (§7.13): `'..'` is open (nil), a quoted date or date-time an
+    /// instant, a validity property each feature's (null: open, the validity being unbounded there).
+    private func intervalEnd(_ expression: CQL2Expression) throws(FilterError) -> @Sendable (Rows) -> TimeValues {
+        if case .string(let text) = expression {
+            if text == ".." { return { _ in .constant(nil) } }
+            guard let span = TimeSpan(literal: text) else { throw FilterError.invalidLiteral("'\(text)'") }
+            return { _ in .constant(span) }
+        }
+        let end = try operand(expression)
+        guard case .time(false, let times) = end else { throw FilterError.typeMismatch(operator: "INTERVAL", found: [end.typeName]) }
+        return times
+    }
+
     /// §7.6 arithmetic; NaN (none) in, none out, and a division by zero is none, not infinity.
     private static func arithmetic(_ op: CQL2Operator) -> @Sendable (Double, Double) -> Double {
         switch op {
@@ -537,6 +685,18 @@ private struct FilterCompiler {
                 .each(rows.map { position in
                     guard collection == .zones, let rule = rows.snapshot.rules[rows.snapshot.zones.values[Int(position)].code] else { return nil }
                     return (property == .allowedUses ? rule.allowedUses : rule.conditionalUses).map(\.rawValue)
+                })
+            }
+        }
+        if property.valueType == .timestamp {
+            let isStart = property == .validFrom
+            return .time(isInterval: false) { rows in
+                guard !rows.validities.isEmpty else { return .constant(nil) }
+                return .each(rows.map { position in
+                    guard let validity = rows.validities[position], let text = isStart ? validity.from : validity.to,
+                        let instant = RFC3339.milliseconds(text)
+                    else { return nil }
+                    return TimeSpan(start: instant, end: instant)
                 })
             }
         }

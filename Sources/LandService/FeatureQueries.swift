@@ -1,5 +1,5 @@
 package import GeoCore
-import LandModel
+package import LandModel
 import SpatialIndex
 
 /// The feature collections of OGC API – Features (OGC 17-069r4 §7.13): one per layer.
@@ -10,15 +10,16 @@ package enum FeatureCollectionID: String, CaseIterable, Sendable {
     /// `/req/queryables-query-parameters`), in the order the queryables document lists them.
     package var queryables: [QueryableProperty] {
         switch self {
-        case .parcels: [.id, .zoneCode, .currentUse, .floors]
-        case .zones: [.id, .code, .nameFa, .nameEn, .allowedUses, .conditionalUses]
-        case .facilities: [.id, .category, .categoryFa, .nameFa, .nameEn]
+        case .parcels: [.id, .zoneCode, .currentUse, .floors, .validFrom, .validTo]
+        case .zones: [.id, .code, .nameFa, .nameEn, .allowedUses, .conditionalUses, .validFrom, .validTo]
+        case .facilities: [.id, .category, .categoryFa, .nameFa, .nameEn, .validFrom, .validTo]
         }
     }
 
     /// The queryables a client may compare with `name=value`: not the array-valued ones, which
-    /// only a CQL2 filter's array functions compare (A_CONTAINS, …).
-    package var equalityQueryables: [QueryableProperty] { queryables.filter { $0.valueType != .array } }
+    /// only a CQL2 filter's array functions compare (A_CONTAINS, …), nor the validity instants,
+    /// which a CQL2 filter's temporal functions and comparisons read (and `datetime` selects by).
+    package var equalityQueryables: [QueryableProperty] { queryables.filter { $0.valueType == .string || $0.valueType == .integer } }
 
     /// Point layers and polygon layers: the `format` of the geometry queryable.
     package var isPointLayer: Bool { self == .facilities }
@@ -38,9 +39,14 @@ package enum QueryableProperty: String, CaseIterable, Sendable {
     /// A zone's uses by its code's rule in the rules catalogue (derived, not stored with the zone).
     case allowedUses = "allowed_uses"
     case conditionalUses = "conditional_uses"
+    /// The validity of the version answered, [valid_from, valid_to), from the history: null
+    /// (open) for a feature unchanged since the import, and `valid_to` null for today's version.
+    case validFrom = "valid_from"
+    case validTo = "valid_to"
 
-    /// `array` is an array of strings.
-    package enum ValueType: String, Sendable { case string, integer, array }
+    /// `array` is an array of strings; `timestamp` an RFC 3339 instant (JSON Schema `string`
+    /// with `format: date-time`).
+    package enum ValueType: String, Sendable { case string, integer, array, timestamp }
 
     /// JSON Schema type (OGC 19-079r2 `/req/queryables/queryables-schema`: every non-spatial
     /// queryable has a `type`).
@@ -48,6 +54,7 @@ package enum QueryableProperty: String, CaseIterable, Sendable {
         switch self {
         case .floors: .integer
         case .allowedUses, .conditionalUses: .array
+        case .validFrom, .validTo: .timestamp
         default: .string
         }
     }
@@ -88,8 +95,8 @@ package struct FeatureSelection: Sendable {
 
     /// The selection narrowed by a CQL2 filter (applied to the features a `datetime` chose,
     /// in the snapshot made of them).
-    package func filtered(by filter: FeatureFilter, in snapshot: CitySnapshot) -> FeatureSelection {
-        let kept = filter.select(page(offset: 0, limit: count), in: snapshot)
+    package func filtered(by filter: FeatureFilter, in snapshot: CitySnapshot, validities: [Int32: Validity]) -> FeatureSelection {
+        let kept = filter.select(page(offset: 0, limit: count), in: snapshot, validities: validities)
         return FeatureSelection(collection: collection, positions: kept, count: kept.count)
     }
 
@@ -108,7 +115,8 @@ extension CitySnapshot {
     /// id. A filter that requires its geometry to meet a literal takes its candidates from the
     /// R-tree (the literal's box), then tests each exactly; properties are read from the layer.
     package func selectFeatures(
-        in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], filter: FeatureFilter? = nil
+        in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], filter: FeatureFilter? = nil,
+        validities: [Int32: Validity] = [:]
     ) -> FeatureSelection {
         var positions: [Int32]?
         if let bbox {
@@ -127,7 +135,7 @@ extension CitySnapshot {
             positions = candidates.filter { matches(collection, at: Int($0), filters) }
         }
         if let filter {
-            positions = filter.select(positions, in: self)
+            positions = filter.select(positions, in: self, validities: validities)
         }
         if let positions { return FeatureSelection(collection: collection, positions: positions, count: positions.count) }
         return FeatureSelection(collection: collection, positions: nil, count: count(of: collection))

@@ -16,7 +16,8 @@ package struct TemporalSelection: Sendable {
     /// The city with every selected feature in its chosen version (others as today).
     package let snapshot: CitySnapshot
     package let selection: FeatureSelection
-    private let validities: [Int32: Validity]
+    /// The validity of each selected feature in a version not valid at every instant.
+    package let validities: [Int32: Validity]
 
     init(snapshot: CitySnapshot, selection: FeatureSelection, validities: [Int32: Validity]) {
         self.snapshot = snapshot
@@ -29,6 +30,28 @@ package struct TemporalSelection: Sendable {
 }
 
 extension LandServices {
+    /// The published snapshot and the validity of each of `collection`'s features in it that
+    /// changed since the import (its current version's, from the history; the others are
+    /// `Validity.always`): what a CQL2 filter on `valid_from`/`valid_to` reads without `datetime`.
+    package func currentValidities(of collection: FeatureCollectionID) async throws(ServiceError) -> (CitySnapshot, [Int32: Validity]) {
+        let published = snapshots.published
+        let snapshot = published.snapshot
+        let timeline = try await timeline(of: published).timeline
+        var validities: [Int32: Validity] = [:]
+        func add<ID, F>(_ versions: [ID: [DatedVersion<F>]], position: (ID) -> Int32?) {
+            for (id, chain) in versions {
+                guard let current = chain.last, current.validity.to == nil, let at = position(id) else { continue }
+                validities[at] = current.validity
+            }
+        }
+        switch collection {
+        case .parcels: add(timeline.parcels) { snapshot.parcelPosition[$0] }
+        case .zones: add(timeline.zones) { snapshot.zonePosition[$0] }
+        case .facilities: add(timeline.facilities) { snapshot.facilityPosition[$0] }
+        }
+        return (snapshot, validities)
+    }
+
     /// OGC API items with `datetime` (OGC 17-069r4 §7.15.4). `/req/core/fc-time-response` A:
     /// only features whose temporal geometry intersects `datetime` are selected; B leaves to the
     /// server which temporal property counts. Here it is the validity [valid_from, valid_to) of

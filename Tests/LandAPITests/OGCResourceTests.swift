@@ -58,6 +58,7 @@ struct OGCResourceTests {
                 "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
                 "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
                 "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+                "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
             ])
         }
     }

@@ -143,6 +143,52 @@ struct OGCTemporalTests {
         }
     }
 
+    @Test("CQL2 temporal functions read each version's validity: today's, and with datetime the chosen version's")
+    func temporalFilters() async throws {
+        let city = try await RequestCity.make()
+        let total = try SourceLayers.parcels.get().count
+        try await city.app.test(.router) { client in
+            let time = try await Self.approveTwice(city, client)
+            func ids(_ filter: String, _ extra: String = "") async throws -> [String] {
+                var allowed = CharacterSet.alphanumerics
+                allowed.insert(charactersIn: "-._~")
+                let query = "limit=10000&filter=" + filter.addingPercentEncoding(withAllowedCharacters: allowed)! + extra
+                let reply = try await client.call(.get, "/collections/parcels/items?\(query)")
+                #expect(reply.status == .ok, "\(filter): \(reply.text.prefix(300))")
+                let features = reply.json["features"] as? [[String: Any]] ?? []
+                #expect(reply.json["numberMatched"] as? Int == features.count)
+                return features.compactMap { $0["id"] as? String }
+            }
+            let (t0, t1, t2) = (stamp(time.t0), stamp(time.t1), stamp(time.t2))
+            // Today P-000002 is in the version the second approval began (after t1, before t2);
+            // every other parcel is unchanged: valid_from null, its validity unbounded.
+            #expect(try await ids("T_AFTER(valid_from, TIMESTAMP('\(t1)'))") == ["P-000002"])
+            #expect(try await ids("T_BEFORE(valid_from, TIMESTAMP('\(t2)'))") == ["P-000002"])
+            #expect(try await ids("T_BEFORE(valid_from, TIMESTAMP('\(t1)'))").isEmpty)
+            #expect(try await ids("valid_from > TIMESTAMP('\(t0)') AND valid_to IS NULL") == ["P-000002"])
+            #expect(try await ids("T_AFTER(valid_from, DATE('2000-01-01'))") == ["P-000002"])
+            #expect(try await ids("valid_from IS NULL").count == total - 1)
+            // INTERVAL(valid_from, valid_to) with null ends is open: the unchanged parcels meet t0, P-000002 does not.
+            let atT0 = try await ids("T_INTERSECTS(INTERVAL(valid_from, valid_to), TIMESTAMP('\(t0)'))")
+            #expect(atT0.count == total - 1 && !atT0.contains("P-000002"))
+            #expect(try await ids("T_DURING(TIMESTAMP('\(t2)'), INTERVAL(valid_from, valid_to)) AND id = 'P-000002'") == ["P-000002"])
+            // With datetime=t1 the version of the first approval: it ended between t1 and t2.
+            let between = "&datetime=\(t1)"
+            #expect(try await ids("T_BEFORE(valid_to, TIMESTAMP('\(t2)'))", between) == ["P-000002"])
+            #expect(try await ids("T_CONTAINS(INTERVAL(valid_from, valid_to), TIMESTAMP('\(t1)')) AND T_AFTER(valid_from, TIMESTAMP('\(t0)'))", between) == ["P-000002"])
+            #expect(try await ids("valid_to IS NULL AND id = 'P-000002'", between).isEmpty)
+            // The same filter in cql2-json.
+            let json = #"{"op":"t_after","args":[{"property":"valid_from"},{"timestamp":"\#(t1)"}]}"#
+            #expect(try await ids(json, "&filter-lang=cql2-json") == ["P-000002"])
+            // Faults: a number where a time belongs, a date-time that is not one.
+            for bad in ["T_AFTER(floors, TIMESTAMP('\(t0)'))", "T_AFTER(valid_from, TIMESTAMP('2026-13-01T00:00:00Z'))", "valid_from > '2026-01-01'"] {
+                let reply = try await client.call(.get, "/collections/parcels/items?filter=" + bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                #expect(reply.status == .badRequest, "\(bad)")
+                #expect(reply.json["parameter"] as? String == "filter")
+            }
+        }
+    }
+
     @Test("one feature with datetime: as it was then, with its validity; without datetime as today")
     func singleFeature() async throws {
         let city = try await RequestCity.make()
