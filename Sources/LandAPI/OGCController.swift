@@ -588,12 +588,11 @@ enum OGC {
     ] + OGCController.part4ConformanceClasses + cql2ConformanceClasses
 
     /// The CQL2 classes (OGC 21-065 Annex A) whose tests pass against the PyPI `cql2` evaluator
-    /// and shapely (Tests/e2e/test_cql2.py). Not declared, and refused by name when used:
-    /// spatial-functions (S_WITHIN, S_TOUCHES, … beyond S_INTERSECTS and S_DISJOINT).
+    /// and shapely (Tests/e2e/test_cql2.py): every class of the standard.
     static let cql2ConformanceClasses = [
         "cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "case-insensitive-comparison",
         "accent-insensitive-comparison", "basic-spatial-functions", "basic-spatial-functions-plus", "property-property", "arithmetic",
-        "array-functions", "temporal-functions",
+        "array-functions", "temporal-functions", "spatial-functions",
     ].map { "http://www.opengis.net/spec/cql2/1.0/conf/" + $0 }
 
     static let queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"

@@ -230,6 +230,8 @@ extension Message {
             return "filter: \(name) is not supported by this server (see /conformance)."
         case .invalidLiteral(let what):
             return "filter: \(what) is not valid (outside the filter CRS or not a valid instant)."
+        case .mixedDimensions(let op):
+            return "filter: \(op) takes a geometry of one kind (points, lines or polygons), not a GEOMETRYCOLLECTION mixing them."
         }
     }
 }

@@ -234,6 +234,8 @@ extension Message {
             return "filter (پالایه): \(name) در این کارساز پشتیبانی نمی‌شود (نگاه کنید به /conformance)."
         case .invalidLiteral(let what):
             return "filter (پالایه): \(what) معتبر نیست (بیرون از دستگاه مختصات پالایه یا زمانی نادرست)."
+        case .mixedDimensions(let op):
+            return "filter (پالایه): \(op) هندسه‌ای از یک گونه (نقطه، خط یا چندضلعی) می‌پذیرد، نه GEOMETRYCOLLECTION آمیخته‌ای از آن‌ها."
         }
     }
 }

@@ -19,6 +19,9 @@ package enum FilterError: Error, Sendable, Equatable {
     case unsupported(String)
     /// A literal that reads but means nothing: a position outside the filter's CRS.
     case invalidLiteral(String)
+    /// A DE-9IM function (S_WITHIN, …) given a GEOMETRYCOLLECTION of points with lines or
+    /// polygons: the predicates' patterns need one dimension a side (OGC 06-103r4 §6.1.15.3).
+    case mixedDimensions(operator: String)
 }
 
 /// A CQL2 filter compiled once against a collection's queryables (OGC 21-065; issue 18 point 3):
@@ -356,6 +359,14 @@ private struct FilterCompiler {
             let meets = intersection(first, second)
             let (hit, miss) = op == .sIntersects ? (Truth.true, Truth.false) : (Truth.false, Truth.true)
             return { rows in rows.map { meets(rows.snapshot, $0) ? hit : miss } }
+        case .sEquals, .sTouches, .sWithin, .sOverlaps, .sCrosses, .sContains:
+            let (left, right) = try pair(op, args)
+            let a = try operand(left), b = try operand(right)
+            guard case .geometry(let first) = a, case .geometry(let second) = b else {
+                throw FilterError.typeMismatch(operator: op.rawValue.uppercased(), found: [a.typeName, b.typeName])
+            }
+            let holds = try relation(op, first, second)
+            return { rows in rows.map { holds(rows.snapshot, $0) ? Truth.true : Truth.false } }
         case .tAfter, .tBefore, .tContains, .tDisjoint, .tDuring, .tEquals, .tFinishedBy, .tFinishes, .tIntersects, .tMeets,
             .tMetBy, .tOverlappedBy, .tOverlaps, .tStartedBy, .tStarts:
             let (left, right) = try pair(op, args)
@@ -385,9 +396,6 @@ private struct FilterCompiler {
                 }
             }
         default:
-            // The spatial relations beyond S_INTERSECTS: not among the declared conformance
-            // classes, refused by name rather than answered wrongly.
-            if op.rawValue.hasPrefix("s_") { throw FilterError.unsupported(op.rawValue.uppercased()) }
             // A value where a condition belongs (`floors + 1`, `CASEI(name)`): the filter needs a boolean.
             throw FilterError.typeMismatch(operator: "filter", found: [try operand(.operation(op, args)).typeName])
         }
@@ -797,6 +805,67 @@ private struct FilterCompiler {
         }
     }
 
+    /// OGC 21-065 §7.10 spatial-functions: the DE-9IM predicates of OGC 06-103r4 §6.1.15.3
+    /// between the feature and a literal, per feature from the intersection matrix
+    /// (`PlanarShape.relation(to:)`). Each of them needs the two to meet, so a feature whose box
+    /// misses the literal's is false without the matrix (and the R-tree gives the candidates
+    /// when the filter requires the term: `envelope`).
+    private func relation(_ op: CQL2Operator, _ a: GeometryOperand, _ b: GeometryOperand) throws(FilterError) -> @Sendable (CitySnapshot, Int32) -> Bool {
+        let holds: @Sendable (IntersectionMatrix) -> Bool =
+            switch op {
+            case .sEquals: { $0.equals }
+            case .sTouches: { $0.touches }
+            case .sWithin: { $0.within }
+            case .sOverlaps: { $0.overlaps }
+            case .sCrosses: { $0.crosses }
+            default: { $0.contains }
+            }
+        func literal(_ operand: GeometryOperand) throws(FilterError) -> PlanarShape {
+            var shape: PlanarShape
+            switch operand {
+            case .feature: shape = PlanarShape()
+            case .shape(let given): shape = given
+            case .box(let box):
+                shape = PlanarShape()
+                shape.add(Polygon(exterior: Ring(xy: [
+                    box.minLon, box.minLat, box.maxLon, box.minLat, box.maxLon, box.maxLat, box.minLon, box.maxLat, box.minLon, box.minLat,
+                ])))
+            }
+            // A collection of points with lines or polygons has no one dimension the patterns need.
+            guard shape.dimension != nil else { throw FilterError.mixedDimensions(operator: op.rawValue.uppercased()) }
+            return shape
+        }
+        switch (a, b) {
+        case (.feature, .feature):
+            // A feature against itself: equal, within and containing itself, nothing else.
+            let answer = op == .sEquals || op == .sWithin || op == .sContains
+            return { _, _ in answer }
+        case (.feature, let other), (let other, .feature):
+            let shape = try literal(other)
+            let featureFirst = if case .feature = a { true } else { false }
+            let collection = self.collection
+            guard let shapeBox = shape.bbox else { return { _, _ in false } }
+            return { snapshot, position in
+                let feature: PlanarShape
+                switch collection {
+                case .parcels, .zones:
+                    let outlines = collection == .parcels ? snapshot.parcelOutlines : snapshot.zoneOutlines
+                    guard outlines.bbox(position).intersects(shapeBox) else { return false }
+                    feature = PlanarShape(outlines.polygonal(position, isMulti: true))
+                case .facilities:
+                    let location = snapshot.facilities[Int(position)].location
+                    guard shapeBox.contains(location) else { return false }
+                    feature = PlanarShape(point: location)
+                }
+                guard let matrix = feature.relation(to: shape) else { return false }
+                return holds(featureFirst ? matrix : matrix.transposed)
+            }
+        default:
+            let answer = try literal(a).relation(to: try literal(b)).map(holds) ?? false
+            return { _, _ in answer }
+        }
+    }
+
     /// The box of a literal in an `S_INTERSECTS(geometry, literal)` that the whole filter
     /// requires (itself, or a term of a top-level AND): with several, the smallest. Not their
     /// intersection: a large zone meets two boxes far apart without meeting the space between.
@@ -805,7 +874,10 @@ private struct FilterCompiler {
         if case .operation(.and, let args) = expression { terms = args }
         var result: BoundingBox?
         for term in terms {
-            guard case .operation(.sIntersects, let args) = term, args.count == 2 else { continue }
+            // Every spatial function but S_DISJOINT holds only where the two meet.
+            guard case .operation(let op, let args) = term, args.count == 2,
+                [.sIntersects, .sEquals, .sTouches, .sWithin, .sOverlaps, .sCrosses, .sContains].contains(op)
+            else { continue }
             let literal: CQL2Expression
             switch (args[0], args[1]) {
             case (.property("geometry"), let other), (let other, .property("geometry")): literal = other

@@ -59,6 +59,7 @@ struct OGCResourceTests {
                 "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
                 "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
                 "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+                "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
             ])
         }
     }
