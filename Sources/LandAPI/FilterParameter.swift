@@ -13,17 +13,20 @@ enum FilterParameter {
     static let limits = CQL2Limits()
     /// Characters of `filter` in a URL: the HTTP layer refuses request heads past 80 KB (NIO's
     /// decoder, before any handler, with a bare 400), so the declared bound keeps every filter
-    /// that fits it — even percent-encoded three bytes at a time — answered by us, in JSON.
-    /// A 200-vertex polygon with 7 decimals is about 5,600 characters.
-    static let maximumQueryLength = 16_384
+    /// that fits it answered by us, in JSON — even one whose every character is four UTF-8 bytes,
+    /// percent-encoded (12 bytes a character: 72 KB). A 200-vertex polygon with 7 decimals is
+    /// about 4,500 characters; a longer filter goes in the body of `POST …/items`.
+    static let maximumQueryLength = 6_000
     /// Bytes of a CQL2-JSON body (`POST …/items`): the parser's own bound on an expression's length.
     static let maximumBodyBytes = limits.maximumLength
 
     static let parameters: [EndpointParameter] = [
         .query(
             "filter", .text(maxLength: maximumQueryLength),
-            "CQL2 filter (OGC 21-065) in filter-lang: comparisons, LIKE/BETWEEN/IN, CASEI/ACCENTI (Persian folding), "
-                + "arithmetic, S_INTERSECTS/S_DISJOINT with any geometry literal; properties from /queryables"),
+            "CQL2 filter (OGC 21-065) in filter-lang, every class of the standard: comparisons, LIKE/BETWEEN/IN, "
+                + "CASEI/ACCENTI (Persian folding), arithmetic, the spatial functions (S_INTERSECTS … S_CROSSES) with any "
+                + "geometry literal, the temporal functions over valid_from/valid_to, the array functions; properties from "
+                + "/queryables. Longer than \(maximumQueryLength) characters: POST it to …/items as application/query-cql-json"),
         .query("filter-lang", .oneOf(languages), "Encoding of filter", default: .string("cql2-text")),
         .query("filter-crs", .crs, "CRS of the filter's geometry literals (CRS84 by default)"),
     ]

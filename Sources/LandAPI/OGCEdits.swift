@@ -45,7 +45,9 @@ extension OGCController {
                 method: .post, path: base + "/items", summary: "Add a feature to \(collection.rawValue) (planners, admins)", tag: "ogc",
                 access: .role(.planner), parameters: [.lang], body: feature,
                 queryBody: EndpointQueryBody(
-                    mediaType: MediaType.queryCQLJSON, schema: ["type": "object"],
+                    mediaType: MediaType.queryCQLJSON,
+                    // OGC 21-065 Annex B (cql2.json): a filter is an expression object or a literal boolean.
+                    schema: ["oneOf": .array([.object(["type": "object"]), .object(["type": "boolean"])])],
                     example: .object(["op": "=", "args": .array([.object(["property": "id"]), .string(collection == .parcels ? "P-000001" : "x")])]),
                     maxBytes: FilterParameter.maximumBodyBytes,
                     parameters: OGCController.itemsQueryParameters(collection).filter { $0.name != "filter" && $0.name != "filter-lang" },

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import LandAPI
 import Testing
@@ -127,6 +128,42 @@ struct OGCFilterTests {
         }
     }
 
+    @Test("POST …/items with application/query-cql-json: the GET's answer without a key; other bodies still need one")
+    func postedFilter() async throws {
+        let parcels = try SourceLayers.parcels.get()
+        let expected = SourceFeature.sortedIDs(parcels.filter { ($0.properties["floors"] as? Int ?? 0) >= 3 })
+        let body = #"{"op":">=","args":[{"property":"floors"},3]}"#
+        try await OGCTestCity.withClient { client in
+            func post(_ uri: String, _ text: String, type: String = "application/query-cql-json") async throws -> TestResponse {
+                var headers = HTTPFields()
+                headers[.contentType] = type
+                return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: text))
+            }
+            let all = try await post("/collections/parcels/items?limit=10000", body)
+            #expect(all.status == .ok)
+            #expect(all.headers[.contentType]?.hasPrefix("application/geo+json") == true)
+            let answer = try jsonObject(all)
+            #expect(featureIDs(answer) == expected && !expected.isEmpty)
+            #expect(answer["numberMatched"] as? Int == expected.count)
+            // A page: its next link is a GET carrying the filter, which answers the next page.
+            let first = try jsonObject(try await post("/collections/parcels/items?limit=5&lang=en", body))
+            #expect(featureIDs(first) == Array(expected.prefix(5)))
+            let links = try #require(first["links"] as? [[String: Any]])
+            let next = try #require(links.first { $0["rel"] as? String == "next" }?["href"] as? String)
+            let path = String(next[try #require(next.range(of: "/collections/"))!.lowerBound...])
+            let second = try jsonObject(try await client.execute(uri: path, method: .get))
+            #expect(featureIDs(second) == Array(expected.dropFirst(5).prefix(5)))
+            // Faults: the body's syntax names filter; a filter in the query as well is unknown there.
+            let broken = try await post("/collections/parcels/items", #"{"op":">=","args":[{"property":"floors"}"#)
+            #expect(broken.status == .badRequest)
+            #expect(try jsonObject(broken)["parameter"] as? String == "filter")
+            #expect(try await post("/collections/parcels/items?filter=floors>1", body).status == .badRequest)
+            #expect(try await post("/collections/parcels/items", String(repeating: " ", count: 300 * 1024) + body).status == .contentTooLarge)
+            // A feature to create is still Part 4's, for planners: no key, 401.
+            #expect(try await post("/collections/parcels/items", #"{"type":"Feature"}"#, type: "application/geo+json").status == .unauthorized)
+        }
+    }
+
     @Test("faults are 400s naming filter, in both languages, with the place")
     func faults() async throws {
         try await OGCTestCity.withClient { client in
@@ -134,8 +171,8 @@ struct OGCFilterTests {
                 ("floors >", "character 8"),
                 ("nosuch = 1", "Queryables: geometry, id, zone_code, current_use, floors"),
                 ("floors = 'high'", "= cannot take operands of type number, string"),
-                ("S_CROSSES(geometry, POINT(51.4 35.7))", "S_CROSSES is not supported"),
-                (String(repeating: "(", count: 5_000) + "floors = 1" + String(repeating: ")", count: 5_000), "nested more than"),
+                ("S_WITHIN(geometry, GEOMETRYCOLLECTION(POINT(51.4 35.7), LINESTRING(51.4 35.7, 51.5 35.8)))", "takes a geometry of one kind"),
+                (String(repeating: "(", count: 2_500) + "floors = 1" + String(repeating: ")", count: 2_500), "nested more than"),
             ]
             for (filter, english) in cases {
                 let response = try await client.execute(uri: "/collections/parcels/items?lang=en&filter=\(encoded(filter))", method: .get)
@@ -152,7 +189,7 @@ struct OGCFilterTests {
         }
     }
 
-    @Test("conformance declares Part 3's filter and the CQL2 classes, not the ones refused")
+    @Test("conformance declares Part 3's filter and every CQL2 class")
     func conformance() async throws {
         try await OGCTestCity.withClient { client in
             let body = try jsonObject(try await client.execute(uri: "/conformance", method: .get))
@@ -160,7 +197,7 @@ struct OGCFilterTests {
             #expect(classes.contains("http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"))
             #expect(classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2"))
             #expect(classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions"))
-            #expect(!classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions"))
+            #expect(classes.contains("http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions"))
         }
     }
 }

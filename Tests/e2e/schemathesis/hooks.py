@@ -12,7 +12,8 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
 - `datetime` on OGC items: RFC 3339 date-time or interval (the document says `string`, as the
   OGC's own does);
 - `filter` on OGC items: a CQL2 expression in `filter-lang` over the collection's queryables (a
-  grammar no JSON Schema states; test_cql2.py checks filters against an independent evaluator);
+  grammar no JSON Schema states; test_cql2.py checks filters against an independent evaluator),
+  and the same as a CQL2-JSON body of `POST …/items` (`application/query-cql-json`);
 - `POST /requests`: a parcel that exists, a national id with its check digit, an Iranian mobile
   number, and a construction permit's floors (and no zone code);
 - OGC API – Features Part 4 (`POST …/items`, `PUT`, `PATCH`, `DELETE …/items/{featureId}`): a
@@ -155,6 +156,12 @@ def valid_filter(language):
     return json.dumps(json_form) if language == "cql2-json" else text
 
 
+@schemathesis.serializer("application/query-cql-json")
+def cql2_json_body(ctx, value):
+    """A CQL2-JSON filter posted to `…/items` (OGC 21-065, the type pygeoapi takes): JSON on the wire."""
+    return json.dumps(value).encode()
+
+
 @schemathesis.hook
 def before_call(context, case, **kwargs):
     from schemathesis.core.parameters import ParameterLocation
@@ -184,6 +191,9 @@ def before_call(context, case, **kwargs):
                 query.pop("zone", None)
             if not any(name in query for name in ("q", "category", "use", "zone")):
                 query["q"] = "park"
+    if (path.startswith("/collections/") and path.endswith("/items") and case.method.upper() == "POST"
+            and case.media_type == "application/query-cql-json" and is_positive(case, ParameterLocation.BODY)):
+        case.body = json.loads(valid_filter("cql2-json"))
     if path == "/requests" and case.method.upper() == "POST" and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
         body = case.body
         body["parcel_id"] = RANDOM.choice(parcel_ids())
