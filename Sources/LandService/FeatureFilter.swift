@@ -845,18 +845,27 @@ private struct FilterCompiler {
             let featureFirst = if case .feature = a { true } else { false }
             let collection = self.collection
             guard let shapeBox = shape.bbox else { return { _, _ in false } }
+            // A polygon literal's grid: a feature whose box lies in inside cells is in the
+            // literal's interior, boundary and all (the matrix below), one in outside cells
+            // meets nothing of it; only the rest are noded.
+            let grid = ShapeGrid(shape)
+            let featureDimension = collection == .facilities ? 0 : 2
+            var inside = IntersectionMatrix(firstDimension: featureDimension, secondDimension: 2)
+            (inside.interiorInterior, inside.boundaryInterior) = (true, featureDimension > 0)
+            (inside.exteriorInterior, inside.exteriorBoundary) = (true, true)
+            let insideAnswer = holds(featureFirst ? inside : inside.transposed)
             return { snapshot, position in
-                let feature: PlanarShape
-                switch collection {
-                case .parcels, .zones:
-                    let outlines = collection == .parcels ? snapshot.parcelOutlines : snapshot.zoneOutlines
-                    guard outlines.bbox(position).intersects(shapeBox) else { return false }
-                    feature = PlanarShape(outlines.polygonal(position, isMulti: true))
-                case .facilities:
-                    let location = snapshot.facilities[Int(position)].location
-                    guard shapeBox.contains(location) else { return false }
-                    feature = PlanarShape(point: location)
+                let outlines = collection == .zones ? snapshot.zoneOutlines : snapshot.parcelOutlines
+                let location = collection == .facilities ? snapshot.facilities[Int(position)].location : nil
+                let featureBox = location.map { BoundingBox(uncheckedMinLon: $0.lon, minLat: $0.lat, maxLon: $0.lon, maxLat: $0.lat) }
+                    ?? outlines.bbox(position)
+                guard featureBox.intersects(shapeBox) else { return false }
+                switch grid?.place(of: featureBox) ?? .boundary {
+                case .inside: return insideAnswer
+                case .outside: return false
+                case .boundary: break
                 }
+                let feature = location.map { PlanarShape(point: $0) } ?? PlanarShape(outlines.polygonal(position, isMulti: true))
                 guard let matrix = feature.relation(to: shape) else { return false }
                 return holds(featureFirst ? matrix : matrix.transposed)
             }
