@@ -491,7 +491,7 @@ struct OGCController: Sendable {
     ) async throws(APIError) -> SelectedFeatures {
         guard let datetime else {
             // A filter on the validity reads today's versions' from the history (cached per snapshot).
-            var (snapshot, validities) = (services.snapshots.snapshot, [Int32: Validity]())
+            var (snapshot, validities) = (services.snapshots.snapshot, ValidityColumns.none)
             if filter?.readsValidity == true {
                 do { (snapshot, validities) = try await services.currentValidities(of: collection) } catch { throw APIError(error) }
             }
@@ -503,7 +503,11 @@ struct OGCController: Sendable {
         do {
             let temporal = try await services.selectFeatures(in: collection, bbox: bbox, filters: filters, during: datetime)
             // The filter is applied to the versions `datetime` chose (their properties, outlines and validity).
-            let selection = filter.map { temporal.selection.filtered(by: $0, in: temporal.snapshot, validities: temporal.validities) } ?? temporal.selection
+            let selection =
+                filter.map { filter in
+                    let validities = ValidityColumns(count: temporal.snapshot.count(of: collection), validities: temporal.validities)
+                    return temporal.selection.filtered(by: filter, in: temporal.snapshot, validities: validities)
+                } ?? temporal.selection
             return SelectedFeatures(snapshot: temporal.snapshot, selection: selection, temporal: temporal)
         } catch {
             throw APIError(error)

@@ -69,9 +69,8 @@ package struct FeatureFilter: Sendable {
     }
 
     /// The candidates (positions of `snapshot`'s layer, in order; nil for the whole layer) for
-    /// which the filter is true. `validities` holds the validity of each feature whose version
-    /// is not valid at every instant (those absent are `Validity.always`).
-    package func select(_ candidates: [Int32]?, in snapshot: CitySnapshot, validities: [Int32: Validity] = [:]) -> [Int32] {
+    /// which the filter is true; `validities` are the layer's features' validities (`valid_from`, `valid_to`).
+    package func select(_ candidates: [Int32]?, in snapshot: CitySnapshot, validities: ValidityColumns = .none) -> [Int32] {
         let rows = Rows(snapshot: snapshot, candidates: candidates, layerCount: snapshot.count(of: collection), validities: validities)
         guard rows.count > 0 else { return [] }
         let truths = condition(rows)
@@ -82,6 +81,37 @@ package struct FeatureFilter: Sendable {
             for (offset, truth) in truths.enumerated() where truth == Truth.true { selected.append(Int32(offset)) }
         }
         return selected
+    }
+}
+
+/// The validity of each feature of a layer, [valid_from, valid_to), as milliseconds since 1970
+/// by position (`null` for none: unchanged since the import, or today's version's end), made
+/// once per published snapshot (or per `datetime` selection) so that a filter gathers them.
+package struct ValidityColumns: Sendable {
+    static let null = Int64.min
+    /// No feature has a validity (the layer never changed): both columns empty.
+    package static let none = ValidityColumns(starts: [], ends: [])
+
+    let starts: [Int64]
+    let ends: [Int64]
+
+    private init(starts: [Int64], ends: [Int64]) {
+        self.starts = starts
+        self.ends = ends
+    }
+
+    /// The columns of a layer of `count` features, of which those in `validities` have one.
+    package init(count: Int, validities: [Int32: Validity]) {
+        guard !validities.isEmpty else {
+            self = .none
+            return
+        }
+        var starts = [Int64](repeating: Self.null, count: count), ends = starts
+        for (position, validity) in validities where Int(position) < count {
+            starts[Int(position)] = validity.from.flatMap { RFC3339.milliseconds($0) } ?? Self.null
+            ends[Int(position)] = validity.to.flatMap { RFC3339.milliseconds($0) } ?? Self.null
+        }
+        self.init(starts: starts, ends: ends)
     }
 }
 
@@ -98,9 +128,9 @@ struct Rows {
     let snapshot: CitySnapshot
     let candidates: [Int32]?
     let count: Int
-    let validities: [Int32: Validity]
+    let validities: ValidityColumns
 
-    init(snapshot: CitySnapshot, candidates: [Int32]?, layerCount: Int, validities: [Int32: Validity] = [:]) {
+    init(snapshot: CitySnapshot, candidates: [Int32]?, layerCount: Int, validities: ValidityColumns = .none) {
         self.snapshot = snapshot
         self.candidates = candidates
         self.count = candidates?.count ?? layerCount
@@ -699,13 +729,9 @@ private struct FilterCompiler {
         if property.valueType == .timestamp {
             let isStart = property == .validFrom
             return .time(isInterval: false) { rows in
-                guard !rows.validities.isEmpty else { return .constant(nil) }
-                return .each(rows.map { position in
-                    guard let validity = rows.validities[position], let text = isStart ? validity.from : validity.to,
-                        let instant = RFC3339.milliseconds(text)
-                    else { return nil }
-                    return TimeSpan(start: instant, end: instant)
-                })
+                let column = isStart ? rows.validities.starts : rows.validities.ends
+                guard !column.isEmpty else { return .constant(nil) }
+                return .each(rows.gather(column).map { $0 == ValidityColumns.null ? nil : TimeSpan(start: $0, end: $0) })
             }
         }
         if property.valueType == .integer {

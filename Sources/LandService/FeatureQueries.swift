@@ -95,7 +95,7 @@ package struct FeatureSelection: Sendable {
 
     /// The selection narrowed by a CQL2 filter (applied to the features a `datetime` chose,
     /// in the snapshot made of them).
-    package func filtered(by filter: FeatureFilter, in snapshot: CitySnapshot, validities: [Int32: Validity]) -> FeatureSelection {
+    package func filtered(by filter: FeatureFilter, in snapshot: CitySnapshot, validities: ValidityColumns) -> FeatureSelection {
         let kept = filter.select(page(offset: 0, limit: count), in: snapshot, validities: validities)
         return FeatureSelection(collection: collection, positions: kept, count: kept.count)
     }
@@ -116,7 +116,7 @@ extension CitySnapshot {
     /// R-tree (the literal's box), then tests each exactly; properties are read from the layer.
     package func selectFeatures(
         in collection: FeatureCollectionID, bbox: BoundingBox?, filters: [PropertyEquals], filter: FeatureFilter? = nil,
-        validities: [Int32: Validity] = [:]
+        validities: ValidityColumns = .none
     ) -> FeatureSelection {
         var positions: [Int32]?
         if let bbox {

@@ -33,10 +33,13 @@ extension LandServices {
     /// The published snapshot and the validity of each of `collection`'s features in it that
     /// changed since the import (its current version's, from the history; the others are
     /// `Validity.always`): what a CQL2 filter on `valid_from`/`valid_to` reads without `datetime`.
-    package func currentValidities(of collection: FeatureCollectionID) async throws(ServiceError) -> (CitySnapshot, [Int32: Validity]) {
+    /// Made once per published snapshot (`TimelineCache`): a lookup of each changed feature's
+    /// position is a binary search over the layer's ids.
+    package func currentValidities(of collection: FeatureCollectionID) async throws(ServiceError) -> (CitySnapshot, ValidityColumns) {
         let published = snapshots.published
         let snapshot = published.snapshot
         let timeline = try await timeline(of: published).timeline
+        if let known = timelines.validities(of: collection, publication: published.version) { return (snapshot, known) }
         var validities: [Int32: Validity] = [:]
         func add<ID, F>(_ versions: [ID: [DatedVersion<F>]], position: (ID) -> Int32?) {
             for (id, chain) in versions {
@@ -49,7 +52,9 @@ extension LandServices {
         case .zones: add(timeline.zones) { snapshot.zonePosition[$0] }
         case .facilities: add(timeline.facilities) { snapshot.facilityPosition[$0] }
         }
-        return (snapshot, validities)
+        let columns = ValidityColumns(count: snapshot.count(of: collection), validities: validities)
+        timelines.keep(columns, of: collection, publication: published.version)
+        return (snapshot, columns)
     }
 
     /// OGC API items with `datetime` (OGC 17-069r4 §7.15.4). `/req/core/fc-time-response` A:

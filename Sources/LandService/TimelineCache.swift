@@ -19,6 +19,18 @@ final class TimelineCache: Sendable {
         var history: History?
         /// Most recently used last.
         var cities: [(interval: Int, city: CitySnapshot)] = []
+        /// Today's versions' validities per layer, for CQL2 filters on valid_from/valid_to.
+        var validities: [FeatureCollectionID: ValidityColumns] = [:]
+    }
+
+    func validities(of collection: FeatureCollectionID, publication: Int) -> ValidityColumns? {
+        state.withLock { $0.publication == publication ? $0.validities[collection] : nil }
+    }
+
+    func keep(_ columns: ValidityColumns, of collection: FeatureCollectionID, publication: Int) {
+        state.withLock { state in
+            if state.publication == publication { state.validities[collection] = columns }
+        }
     }
 
     private static let citiesKept = 4

@@ -19,6 +19,17 @@ What is compared with what:
 * Per conformance class, 300 seeded random expressions built from values present in the data,
   each sent as cql2-text and as cql2-json (cql2's `to_json()` of the text). A class the server's
   `/conformance` does not declare is skipped; a declared class must agree on every expression.
+* temporal-functions (OGC 21-065 §7.13) filters on the queryables `valid_from`/`valid_to`, the
+  validity of the version answered, which an imported city lacks: two more servers, over copies
+  of their own, first get a history (three rounds of OGC API – Features Part 4 PATCHes, 0.3 s
+  apart, on 40 parcels, 40 zones — 30 of Tehran's 46 — and 8 facilities per city), then are read
+  with `datetime` now and between the rounds (each feature in its version of then). 300
+  expressions per city, each asked without `datetime` in both encodings, and as many as a time
+  budget allows also with `datetime` (between two rounds mostly, else now), against cql2 on the
+  versions so read: a NULL end of INTERVAL() is open (given to cql2 as '..'), a NULL anywhere
+  else makes the predicate NULL. Where cql2 is no oracle (a date as an INTERVAL end, TIMESTAMP()
+  or DATE() as one, an instant compared with a DATE) probes are checked against the standard's
+  reading computed here.
 
 Also: bad filters are 400 JSON naming `filter`, hostile ones (deep nesting, huge lists, patterns
 made to backtrack) are refused or answered right, never 5xx; paging with `next` keeps the filter;
@@ -34,25 +45,32 @@ all features of their collection.
 expressions match none, some or all features and how long generating and evaluating took, and
 stops them.
 """
+import contextlib
 import functools
 import http.client
 import json
 import math
 import random
+import re
 import shutil
 import sys
 import tempfile
 import threading
 import time
 import unicodedata
+import urllib.error
 import urllib.parse
+import urllib.request
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from conftest import GEODATA, Server, import_dataset
+from planner_support import copy_db, create_key
 
 cql2 = pytest.importorskip("cql2")
 shapely = pytest.importorskip("shapely")
@@ -106,9 +124,34 @@ TRUE, FALSE, NULL = 1, 0, -1  # OGC 21-065 §6: a predicate is TRUE, FALSE or NU
 # Why a class may have no generated expressions.
 UNSUITED = {
     "array-functions": "no collection has a queryable of type array",
-    "temporal-functions": "no collection has a date or timestamp queryable (and there is no generator "
-                          "for temporal filters until one has)",
+    "temporal-functions": "no collection has a date-time queryable with values (valid_from, valid_to)",
 }
+
+# temporal-functions: its own servers, whose features get a history (make_history) before.
+TEMPORAL = "temporal-functions"
+EXPRESSIONS = {TEMPORAL: len(CITIES) * EXPRESSIONS_PER_CLASS}  # 300 per city
+TEMPORAL_FUNCTIONS = ("T_AFTER", "T_BEFORE", "T_CONTAINS", "T_DISJOINT", "T_DURING", "T_EQUALS", "T_FINISHEDBY",
+                      "T_FINISHES", "T_INTERSECTS", "T_MEETS", "T_METBY", "T_OVERLAPPEDBY", "T_OVERLAPS",
+                      "T_STARTEDBY", "T_STARTS")
+# Features edited per collection, at most two thirds of it (Tehran has 46 zones). An edit of a
+# facility costs ~0.4 s on Helsinki in a debug build (the city's search catalogue is rebuilt).
+EDITED_PER_COLLECTION = {"parcels": 40, "zones": 40, "facilities": 8}
+# A request with `datetime` on an edited collection costs up to ~0.4 s in a debug build (the
+# server builds the city of then): each layer's cases are asked with it as long as this many
+# seconds of such requests allow, but at least DATETIME_AT_LEAST of them.
+DATETIME_SECONDS = 4.0
+DATETIME_AT_LEAST = 12
+EDIT_ROUNDS = 3
+ROUND_GAP = 0.3  # seconds between two rounds of edits; the instants read as the past lie halfway
+EDITED_PROPERTY = {"parcels": "floors", "zones": "name_en", "facilities": "name_en"}
+PLANNER_KEY_NAME = "cql2-temporal"
+# The cities' UTC offsets in minutes, for timestamps written in local time.
+CITY_OFFSETS = {"tehran": 210, "helsinki": 120}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+VALIDITY = ("valid_from", "valid_to")
+DAY_MS = 86_400_000
+FAR_INSTANTS = ("1969-07-20T20:17:40Z", "2000-01-01T00:00:00Z", "2019-09-09T12:00:00.250Z",
+                "2100-01-01T00:00:00Z", "2999-12-31T23:59:59Z")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,14 +323,15 @@ class Layer:
         return float(x), float(y)
 
 
-def load_layers(client, servers):
+def load_layers(client, servers, params=None):
+    """Every collection of every city, unfiltered; `params` (per city) adds query parameters."""
     layers = []
-    for city in CITIES:
+    for city in [city for city in CITIES if city in servers]:
         base = servers[city]
         for collection in COLLECTIONS:
             queryables = client.get_json(base, f"/collections/{collection}/queryables")
             features, matched = [], None
-            target = items_target(collection, {"limit": PAGE_LIMIT})
+            target = items_target(collection, {"limit": PAGE_LIMIT, **(params or {}).get(city, {})})
             while target:
                 page = client.get_json(base, target)
                 features += page["features"]
@@ -317,6 +361,30 @@ def referenced_properties(node):
 
     walk(node)
     return found
+
+
+def property_uses(node):
+    """(the properties read as values, those read only as an end of an INTERVAL): a NULL end of an
+    interval is open (OGC 21-065 §7.13: '..'), a NULL value anywhere else makes the predicate NULL."""
+    bare, ends = set(), set()
+
+    def walk(value, end=False):
+        if isinstance(value, dict):
+            if set(value) == {"property"}:
+                (ends if end else bare).add(value["property"])
+                return
+            for key, child in value.items():
+                if key == "interval" and isinstance(child, list):
+                    for item in child:
+                        walk(item, end=True)
+                else:
+                    walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(node)
+    return bare, ends - bare
 
 
 def kleene_and(a, b):
@@ -378,15 +446,17 @@ class Oracle:
     def predicate(self, node):
         """A non-spatial predicate, by cql2, once per distinct tuple of the values it reads."""
         names = tuple(sorted(referenced_properties(node)))
+        bare, _ = property_uses(node)
         expression = cql2.parse_json(json.dumps(node))
         null_aware = node.get("op") == "isNull"
         codes, tuples = self.layer.encoded(names)
         results = np.empty(len(tuples), dtype=np.int8)
         for code, values in enumerate(tuples):
-            if not null_aware and any(v is None for v in values):
+            if not null_aware and any(v is None and name in bare for name, v in zip(names, values)):
                 results[code] = NULL  # OGC 21-065: a predicate with a NULL operand is NULL
                 continue
-            properties = dict(zip(names, values))
+            # A NULL end of an INTERVAL is open: '..' to cql2 (a bare NULL was answered above).
+            properties = {name: ".." if v is None and name not in bare else v for name, v in zip(names, values)}
             # cql2 reads the property `id` from the item's own `id` member.
             item = {"type": "Feature", "id": properties.get("id", "item"), "geometry": None, "properties": properties}
             try:
@@ -526,6 +596,38 @@ def wkt(geometry):
     raise TypeError(kind)
 
 
+def instant_ms(text):
+    """An RFC 3339 date-time as milliseconds since 1970 UTC (the server's resolution)."""
+    return (datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")) - EPOCH) // timedelta(milliseconds=1)
+
+
+def rfc3339(ms, offset=0, digits=3):
+    """`ms` written with a UTC offset of `offset` minutes and `digits` fraction digits (0: none)."""
+    local = EPOCH + timedelta(milliseconds=ms + offset * 60_000)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{ms % 1000:03d}".ljust(digits, "0")
+    if not offset:
+        return text + "Z"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{text}{'+' if offset > 0 else '-'}{hours:02d}:{minutes:02d}"
+
+
+def day_of(ms):
+    """The UTC day of an instant, as a full-date."""
+    return (EPOCH + timedelta(milliseconds=ms)).date().isoformat()
+
+
+def day_bounds(day):
+    """A DATE as OGC 21-065 §7.13 and cql2 read it, its whole day: [first, last] millisecond (UTC)."""
+    start = instant_ms(day + "T00:00:00Z")
+    return start, start + DAY_MS - 1
+
+
+def shifted_day(day, days):
+    return day_of(instant_ms(day + "T00:00:00Z") + days * DAY_MS)
+
+
 def escape_like(text):
     """A LIKE pattern matching `text` literally (OGC 21-065 /req/advanced-comparison-operators/
     like-predicate K: the escape character is the back slash)."""
@@ -578,6 +680,9 @@ class Generators:
     def __init__(self, layers):
         self.layers = layers
         self.city_points = {}
+        # temporal-functions: per layer, the instants of its history (ms, sorted) and the
+        # validities (ms or None, ms or None) of its versions; per city, the days about them.
+        self.moments, self.validities, self.days = {}, {}, {}
         for layer in layers:
             if layer.is_points:
                 self.city_points.setdefault(layer.city, []).extend(
@@ -594,11 +699,11 @@ class Generators:
             return bool(layer.of_kind("integer", "number"))
         if conformance == "array-functions":
             return bool(layer.of_kind("array"))
-        if conformance == "temporal-functions":
-            return False  # see UNSUITED
+        if conformance == TEMPORAL:
+            return bool(layer.of_kind("temporal")) and bool(self.moments.get(layer.name))
         return True
 
-    def cases(self, conformance, light_enough=lambda case, rng: True):
+    def cases(self, conformance, light_enough=lambda case, rng: True, count=EXPRESSIONS_PER_CLASS):
         rng = random.Random(f"{SEED}/{conformance}")  # per class: the same set whatever runs first
         layers = [layer for layer in self.layers if self.applies(conformance, layer)]
         if not layers:
@@ -606,9 +711,9 @@ class Generators:
         make = getattr(self, conformance.replace("-", "_"))
         cases, seen = [], set()
         attempts = 0
-        while len(cases) < EXPRESSIONS_PER_CLASS:
+        while len(cases) < count:
             attempts += 1
-            assert attempts < EXPRESSIONS_PER_CLASS * 20, f"{conformance}: too many duplicate expressions"
+            assert attempts < count * 20, f"{conformance}: too many duplicate or heavy expressions"
             layer = layers[len(cases) % len(layers)]
             text = make(rng, Writer(rng), layer)
             if (layer.name, text) in seen:
@@ -648,7 +753,9 @@ class Generators:
         return rng.choices(names, weights)[0]
 
     def nullable_property(self, rng, layer):
-        names = [name for name in layer.kinds if layer.kinds[name] not in ("geometry", None)]
+        # Not the validity (`temporal`): NULL for every feature but those edited, it is the
+        # temporal generator's to test.
+        names = [name for name in layer.kinds if layer.kinds[name] not in ("geometry", "temporal", None)]
         with_nulls = [name for name in names if layer.nulls(name)]
         return rng.choice(with_nulls) if with_nulls and rng.random() < 0.7 else rng.choice(names)
 
@@ -897,6 +1004,136 @@ class Generators:
         text = f"{w.fn(function)}({name}, {array})"
         return w.combine([text, self.basic_leaf(rng, w, layer)]) if rng.random() < 0.25 else text
 
+    # -- temporal-functions -----------------------------------------------------------------------
+
+    def moment(self, rng, layer):
+        """An instant (ms) about the layer's history: an edit instant itself (so that T_EQUALS,
+        T_MEETS, T_STARTS … can hold), one a millisecond or a few hundred away, one halfway
+        between two, or one far off."""
+        pool = self.moments[layer.name]
+        r = rng.random()
+        if r < 0.45:
+            ms = rng.choice(pool)
+        elif r < 0.7:
+            ms = rng.choice(pool) + rng.choice([-1, 1, -2, 2, rng.randint(-400, 400)])
+        elif r < 0.88 and len(pool) > 1:
+            i = rng.randrange(len(pool) - 1)
+            ms = (pool[i] + pool[i + 1]) // 2
+        else:
+            ms = instant_ms(rng.choice(FAR_INSTANTS))
+        return self.not_a_day_end(ms)
+
+    @staticmethod
+    def not_a_day_end(ms):
+        """Never a day's last millisecond: cql2 ends a DATE a nanosecond before midnight, the server
+        (whose times are milliseconds) at .999, so T_MEETS(DATE(d), that instant) would differ."""
+        return ms - 1 if ms % DAY_MS == DAY_MS - 1 else ms
+
+    def timestamp(self, rng, layer, ms=None):
+        """A timestamp literal's text: UTC with milliseconds mostly, or in the city's local time,
+        with six fraction digits, or with none when there are no milliseconds."""
+        ms = self.moment(rng, layer) if ms is None else ms
+        r = rng.random()
+        if r < 0.12:
+            return rfc3339(ms, CITY_OFFSETS[layer.city])
+        if r < 0.18:
+            return rfc3339(ms, digits=6)
+        if ms % 1000 == 0 and r < 0.6:
+            return rfc3339(ms, digits=0)
+        return rfc3339(ms)
+
+    def instant_literal(self, rng, w, layer):
+        if self.days[layer.city] and rng.random() < 0.25:
+            return f"{w.fn('DATE')}('{rng.choice(self.days[layer.city])}')"
+        return f"{w.fn('TIMESTAMP')}('{self.timestamp(rng, layer)}')"
+
+    def interval_literal(self, rng, w, layer):
+        """INTERVAL of two timestamps in order (perhaps equal), or with one or both ends open;
+        often one made from a version's validity, its ends kept or moved a little, so that the
+        relations needing equal ends (T_EQUALS, T_MEETS, T_STARTS, T_FINISHES …) hold for some.
+        Dates as ends are probes of their own (test_temporal_literals_cql2_cannot_judge): cql2
+        reads INTERVAL('2026-12-07', '2026-12-07') as that midnight, not as the day."""
+        r = rng.random()
+        if r < 0.55 and self.validities[layer.name]:
+            ends = []
+            for ms in rng.choice(self.validities[layer.name]):
+                if ms is None:  # an open end, kept open mostly
+                    ms = None if rng.random() < 0.8 else self.moment(rng, layer)
+                elif rng.random() < 0.3:
+                    ms = self.not_a_day_end(ms + rng.choice([-1, 1, rng.randint(-500, 500)]))
+                ends.append(ms)
+            if None not in ends:
+                ends.sort()
+            ends = ["'..'" if ms is None else f"'{self.timestamp(rng, layer, ms)}'" for ms in ends]
+        elif r < 0.75:
+            start, end = sorted((self.moment(rng, layer), self.moment(rng, layer)))
+            ends = [f"'{self.timestamp(rng, layer, start)}'", f"'{self.timestamp(rng, layer, end)}'"]
+        elif r < 0.85:
+            ends = ["'..'", f"'{self.timestamp(rng, layer)}'"]
+        elif r < 0.97:
+            ends = [f"'{self.timestamp(rng, layer)}'", "'..'"]
+        else:
+            ends = ["'..'", "'..'"]
+        return f"{w.fn('INTERVAL')}({ends[0]}, {ends[1]})"
+
+    def validity_operand(self, rng, w, layer, intervals=False):
+        """The validity of the feature's version or an end of it: an instant (NULL where unknown)
+        or an INTERVAL (open where unknown)."""
+        interval = w.fn("INTERVAL")
+        r = rng.uniform(0.37 if intervals else 0, 1)
+        if r < 0.25:
+            return "valid_from"
+        if r < 0.37:
+            return "valid_to"
+        if r < 0.8:
+            return f"{interval}(valid_from, valid_to)"
+        if r < 0.88:
+            return f"{interval}(valid_from, '..')"
+        if r < 0.94:
+            return f"{interval}('..', valid_to)"
+        t = self.timestamp(rng, layer)
+        return rng.choice([f"{interval}(valid_from, '{t}')", f"{interval}('{t}', valid_to)"])
+
+    def temporal_leaf(self, rng, w, layer):
+        """/req/temporal-functions/temporal-predicates: the 15 functions on the validity and a
+        literal (instant, date or interval; either first), or on the validity twice; and the
+        validity's instants compared with a timestamp or tested for NULL."""
+        r = rng.random()
+        if r < 0.08:
+            negated = f"{w.kw('NOT')} " if rng.random() < 0.5 else ""
+            return f"{rng.choice(['valid_from', 'valid_to'])} {w.kw('IS')} {negated}{w.kw('NULL')}"
+        if r < 0.28:
+            # /per/basic-cql2/time-instant-comparison, with a TIMESTAMP (not a DATE: cql2 then
+            # widens the property's instant to a day of its own; see the probes).
+            op = rng.choice(["=", "=", "<>", "<", "<=", ">", ">="])
+            name = rng.choice(["valid_from", "valid_from", "valid_to"])
+            ms = rng.choice(self.moments[layer.name]) if op in ("=", "<>") and rng.random() < 0.6 else None
+            return f"{name}{w.op(op)}{w.fn('TIMESTAMP')}('{self.timestamp(rng, layer, ms)}')"
+        function = rng.choice(TEMPORAL_FUNCTIONS)
+        # OGC 21-065 Table 7's functions are defined between intervals (the server, like cql2,
+        # reads an instant as an interval whose ends are equal; with one most are always FALSE).
+        intervals = function not in ("T_AFTER", "T_BEFORE", "T_DISJOINT", "T_EQUALS", "T_INTERSECTS") and rng.random() < 0.8
+        first = self.validity_operand(rng, w, layer, intervals)
+        r = rng.random()
+        if r < 0.1:
+            second = self.validity_operand(rng, w, layer, intervals)
+        elif r < 0.5 and not intervals:
+            second = self.instant_literal(rng, w, layer)
+        else:
+            second = self.interval_literal(rng, w, layer)
+        if rng.random() < 0.3:
+            first, second = second, first
+        return f"{w.fn(function)}({first}, {second})"
+
+    def temporal_functions(self, rng, w, layer):
+        parts = [self.temporal_leaf(rng, w, layer)]
+        r = rng.random()
+        if r < 0.18:
+            parts.append(self.temporal_leaf(rng, w, layer))
+        elif r < 0.33:
+            parts.append(self.basic_leaf(rng, w, layer))
+        return w.combine(parts)
+
     # -- geometry literals ------------------------------------------------------------------------
 
     @staticmethod
@@ -1107,7 +1344,7 @@ class Catalogue:
     def __init__(self, servers):
         self.client = HTTP()
         self.servers = servers
-        self.layers = load_layers(self.client, servers)
+        self.layers = self.load()
         self.by_name = {layer.name: layer for layer in self.layers}
         self.generators = Generators(self.layers)
         self.oracles = {layer.name: Oracle(layer) for layer in self.layers}
@@ -1117,6 +1354,9 @@ class Catalogue:
         declared = [set(self.client.get_json(base, "/conformance")["conformsTo"]) for base in servers.values()]
         self.conformance = set.intersection(*declared)
 
+    def load(self):
+        return load_layers(self.client, self.servers)
+
     def declares(self, name):
         return (CQL2_CONF + name) in self.conformance
 
@@ -1125,7 +1365,8 @@ class Catalogue:
 
     def cases(self, conformance):
         if conformance not in self.case_sets:
-            self.case_sets[conformance] = self.generators.cases(conformance, self.light_enough)
+            self.case_sets[conformance] = self.generators.cases(
+                conformance, self.light_enough, EXPRESSIONS.get(conformance, EXPRESSIONS_PER_CLASS))
         return self.case_sets[conformance]
 
     def light_enough(self, case, rng):
@@ -1138,16 +1379,22 @@ class Catalogue:
     def expected(self, case):
         key = (case.layer.name, case.text)
         if key not in self.expected_answers:
-            truth, fragile = self.oracles[case.layer.name].evaluate(case.ast)
-            ids = case.layer.ids
-            self.expected_answers[key] = Expected(
-                frozenset(ids[i] for i in np.flatnonzero(truth == TRUE)),
-                frozenset(ids[i] for i in np.flatnonzero(fragile)),
-                int(case.layer.sizes[truth == TRUE].sum()))
+            self.expected_answers[key] = evaluated(self.oracles[case.layer.name], case.ast)
         return self.expected_answers[key]
 
     def expected_for(self, layer, text):
         return self.expected(Case("example", layer, text))
+
+    def views_of(self, case):
+        """(name, layer, expected answer) of each state of the data a case is checked on."""
+        return [("", case.layer, self.expected(case))]
+
+    def checks(self, case, encoding):
+        """(extra query parameters, expected answer, name) of each request a case is asked in."""
+        return [({}, self.expected(case), "")]
+
+    def splits(self, case):
+        return any(0 < len(expected.ids) < layer.total for _, layer, expected in self.views_of(case))
 
     def ask(self, layer, filter_text, encoding, extra=()):
         params = {"filter": filter_text, "limit": PAGE_LIMIT}
@@ -1155,6 +1402,240 @@ class Catalogue:
             params["filter-lang"] = encoding
         params.update(extra)
         return fetch_all(self.client, layer.base, layer.collection, params)
+
+
+def evaluated(oracle, ast):
+    truth, fragile = oracle.evaluate(ast)
+    ids = oracle.layer.ids
+    return Expected(frozenset(ids[i] for i in np.flatnonzero(truth == TRUE)),
+                    frozenset(ids[i] for i in np.flatnonzero(fragile)),
+                    int(oracle.layer.sizes[truth == TRUE].sum()))
+
+
+# ---------------------------------------------------------------------------------------------
+# temporal-functions: a history made through OGC API – Features Part 4, and its catalogue.
+
+@dataclass
+class Edit:
+    sent: int  # ms since 1970 on this machine's clock (the server's), before the request
+    answered: int  # and after its answer
+    value: object  # what it set the collection's EDITED_PROPERTY to
+
+
+@dataclass
+class History:
+    edits: dict  # (collection, id) → [Edit], in order
+    instants: dict  # view → ms: "now" (after the last edit), "past 1", … (halfway between rounds)
+    refused: list  # (collection, id, answer) of the edits refused (409), replaced by others
+
+
+def clock_ms():
+    return time.time_ns() // 1_000_000
+
+
+def send(base, method, target, body=None, key=None, headers=None):
+    """(status, headers, parsed body) of a request; a body is sent as a JSON Merge Patch (RFC 7396)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + target, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/merge-patch+json")
+    if key:
+        request.add_header("Authorization", "Bearer " + key)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+            raw = response.read()
+            return response.status, response.headers, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()[:300]
+
+
+def make_history(base, key, city):
+    """EDIT_ROUNDS rounds of PATCHes (If-Match, a planner key) on EDITED_PER_COLLECTION features
+    of each collection, each feature in a random nonempty set of the rounds, ROUND_GAP seconds
+    between rounds: every edit sets EDITED_PROPERTY to a new value, making a version valid from
+    its instant to the feature's next edit."""
+    rng = random.Random(f"{SEED}/history/{city}")
+    client = HTTP()
+    plan, spares = [], {}
+    for collection in COLLECTIONS:
+        page = client.get_json(base, items_target(collection, {"limit": PAGE_LIMIT}))
+        features = page["features"]
+        assert len(features) == page["numberMatched"], f"{city}/{collection}: more than one page"
+        chosen = rng.sample(features, len(features))
+        count = min(EDITED_PER_COLLECTION[collection], len(features) * 2 // 3)
+        spares[collection] = chosen[count:]
+        for feature in chosen[:count]:
+            rounds = {r for r in range(EDIT_ROUNDS) if rng.random() < 0.55} or {rng.randrange(EDIT_ROUNDS)}
+            plan.append((collection, feature, rounds))
+    edits, tags, instants, refused = {}, {}, {}, []
+    for round_ in range(EDIT_ROUNDS):
+        if round_:
+            time.sleep(ROUND_GAP / 2)
+            instants[f"past {round_}"] = clock_ms()
+            time.sleep(ROUND_GAP / 2)
+        batch = [entry for entry in plan if round_ in entry[2]]
+        rng.shuffle(batch)
+        while batch:
+            collection, feature, rounds = entry = batch.pop()
+            id_ = feature["id"]
+            target = f"/collections/{collection}/items/{urllib.parse.quote(id_, safe='')}"
+            if (collection, id_) not in tags:
+                status, headers, body = send(base, "GET", target)
+                assert status == 200, f"{city}: GET {target}: {status} {body}"
+                tags[collection, id_] = headers["ETag"]
+            done = edits.get((collection, id_), [])
+            previous = done[-1].value if done else feature["properties"].get(EDITED_PROPERTY[collection])
+            if collection == "parcels":
+                value = (previous or 0) + 1 if (previous or 0) < 999 else 0
+            else:
+                value = f"{feature['properties'].get(EDITED_PROPERTY[collection]) or id_} · {round_ + 1}"
+            sent = clock_ms()
+            status, headers, body = send(base, "PATCH", target, {"properties": {EDITED_PROPERTY[collection]: value}},
+                                         key, {"If-Match": tags[collection, id_]})
+            answered = clock_ms()
+            if status == 409 and not done:
+                # Helsinki's parcels come from OpenStreetMap and some overlap their neighbours:
+                # the writer refuses any edit of those (even of `floors` alone). Another instead.
+                refused.append((collection, id_, body))
+                plan[plan.index(entry)] = spare = (collection, spares[collection].pop(), rounds)
+                batch.append(spare)
+                continue
+            assert status == 200, f"{city}: PATCH {target}: {status} {body}"
+            tags[collection, id_] = headers["ETag"]
+            edits.setdefault((collection, id_), []).append(Edit(sent, answered, value))
+    time.sleep(ROUND_GAP / 2)
+    return History(edits, {"now": clock_ms(), **instants}, refused)
+
+
+@contextlib.contextmanager
+def edited_cities(folder, sources):
+    """Servers over copies of `sources` (city → an imported database file) whose features then
+    get a history (make_history): yields (bases, histories); stopped by PID at the end."""
+    started = []
+    try:
+        bases, keys = {}, {}
+        for city in CITIES:
+            (folder / city).mkdir(parents=True)
+            db = copy_db(sources[city], folder / city)
+            keys[city] = create_key(db, "planner", PLANNER_KEY_NAME)
+            server = Server(db, folder / f"{city}.log")
+            started.append(server)
+            bases[city] = server.start().base
+        if not all(CQL2_CONF + TEMPORAL in HTTP().get_json(base, "/conformance")["conformsTo"] for base in bases.values()):
+            yield bases, None  # no history is made for a server that would not filter on it
+            return
+        with ThreadPoolExecutor(len(CITIES)) as pool:
+            histories = dict(zip(CITIES, pool.map(lambda city: make_history(bases[city], keys[city], city), CITIES)))
+        yield bases, histories
+    finally:
+        for server in started:
+            if server.process is not None:
+                server.stop()
+
+
+class TemporalCatalogue(Catalogue):
+    """temporal-functions' catalogue: the features of edited_cities read with `datetime` now and
+    at each instant between two rounds of edits (the views: each feature in its version of then,
+    with that version's valid_from/valid_to). A case is asked without `datetime` and with it now
+    (both today's versions) and at one of the past instants, each against its view."""
+
+    def __init__(self, servers, histories):
+        self.histories = histories
+        super().__init__(servers)
+        self.view_oracles = {view: {name: Oracle(layer) for name, layer in layers.items()}
+                             for view, layers in self.views.items()}
+        self.view_oracles["now"] = self.oracles
+        generators = self.generators
+        for name in self.views["now"]:
+            validities = {tuple(None if properties.get(end) is None else instant_ms(properties[end]) for end in VALIDITY)
+                          for view in self.views.values() for properties in view[name].properties} - {(None, None)}
+            generators.validities[name] = sorted(validities, key=lambda pair: [-1 if ms is None else ms for ms in pair])
+            generators.moments[name] = sorted({ms for pair in validities for ms in pair if ms is not None}
+                                              | set(histories[name.split("/")[0]].instants.values()))
+        for city in histories:
+            moments = sorted(ms for name, pool in generators.moments.items() if name.startswith(city + "/") for ms in pool)
+            first, last = day_of(moments[0]), day_of(moments[-1])
+            ends_a_day = any(ms % DAY_MS == DAY_MS - 1 for ms in moments)  # see Generators.not_a_day_end
+            generators.days[city] = [] if ends_a_day else sorted({shifted_day(first, -1), first, last, shifted_day(last, 1)})
+
+    def load(self):
+        views = list(next(iter(self.histories.values())).instants)
+
+        def read(view, city):
+            at = {city: {"datetime": rfc3339(self.histories[city].instants[view])}}
+            return view, load_layers(self.client, {city: self.servers[city]}, at)
+
+        def cost(layer):
+            """What a request with `datetime` costs (the server builds the city of then), the
+            least of two asked alone."""
+            at = {"datetime": rfc3339(self.histories[layer.city].instants["past 1"])}
+            costs = []
+            for _ in range(2):
+                began = time.monotonic()
+                answer = self.ask(layer, "valid_from IS NULL AND valid_to IS NOT NULL AND valid_to IS NULL", "cql2-text", at)
+                costs.append(time.monotonic() - began)
+                assert answer.status == 200 and not answer.ids, (layer.name, answer.status, answer.body[:300])
+            return layer.name, min(costs)
+
+        self.views = {view: {} for view in views}
+        with ThreadPoolExecutor(len(CITIES)) as pool:  # a server each
+            for view, layers in pool.map(lambda task: read(*task), [(view, city) for city in CITIES for view in views]):
+                self.views[view].update((layer.name, layer) for layer in layers)
+        self.datetime_cost = dict(map(cost, self.views["now"].values()))
+        return list(self.views["now"].values())  # in the order of CITIES and COLLECTIONS, as load_layers
+
+    @staticmethod
+    def bits(case):
+        return zlib.crc32(f"{case.layer.name}/{case.text}".encode())
+
+    def past(self, case):
+        """The past view a case is asked in with `datetime`: one where it matches some features
+        but not all if there is one, in an order set by its text."""
+        pasts = sorted((view for view in self.views if view != "now"),
+                       key=lambda view: zlib.crc32(f"{view}/{case.text}".encode()))
+        splitting = [view for view in pasts if 0 < len(self.expected_in(case, view).ids) < case.layer.total]
+        return (splitting or pasts)[0]
+
+    @functools.cached_property
+    def dated(self):
+        """The cases also asked with `datetime` (once, in one encoding): all of a layer's where
+        that is cheap, else as many as DATETIME_SECONDS of requests allow (DATETIME_AT_LEAST at
+        least), in an order set by their text."""
+        chosen = set()
+        for name, cost in self.datetime_cost.items():
+            cases = sorted((case for case in self.cases(TEMPORAL) if case.layer.name == name), key=self.bits)
+            chosen |= {id(case) for case in cases[:max(DATETIME_AT_LEAST, int(DATETIME_SECONDS / max(cost, 1e-3)))]}
+        return chosen
+
+    def expected_in(self, case, view):
+        if view == "now":
+            return self.expected(case)
+        key = (view, case.layer.name, case.text)
+        if key not in self.expected_answers:
+            self.expected_answers[key] = evaluated(self.view_oracles[view][case.layer.name], case.ast)
+        return self.expected_answers[key]
+
+    def views_of(self, case):
+        return [(f" ({view})", layers[case.layer.name], self.expected_in(case, view)) for view, layers in self.views.items()]
+
+    def checks(self, case, encoding):
+        """Without `datetime` in either encoding; with it (the past mostly, else now) in one."""
+        checks = [({}, self.expected(case), "")]
+        bits = self.bits(case)
+        if id(case) in self.dated and ENCODINGS[(bits >> 1) % 2] == encoding:
+            view = "now" if (bits >> 2) % 10 < 3 else self.past(case)
+            at = rfc3339(self.histories[case.layer.city].instants[view])
+            checks.append(({"datetime": at}, self.expected_in(case, view), f" with datetime={at} ({view})"))
+        return checks
+
+    def light_enough(self, case, rng):
+        if max(expected.size for _, _, expected in self.views_of(case)) <= HEAVY_ANSWER:
+            return True
+        key = (case.conformance, case.layer.name)
+        self.heavy[key] = self.heavy.get(key, 0) + 1
+        return self.heavy[key] <= HEAVY_PER_LAYER
 
 
 def disagreement(label, answer, expected):
@@ -1209,6 +1690,30 @@ def catalogue(cities):
     return Catalogue(cities)
 
 
+@pytest.fixture(scope="module")
+def temporal_cities(tehran_db, tmp_path_factory):
+    """Two more servers, edited (edited_cities): the servers of `cities` stay as imported."""
+    folder = tmp_path_factory.mktemp("cql2-temporal")
+    helsinki = folder / "imported" / "zamin.db"
+    helsinki.parent.mkdir()
+    result = import_dataset(helsinki, GEODATA / "helsinki")
+    assert result.returncode == 0, result.stderr
+    with edited_cities(folder, {"tehran": tehran_db, "helsinki": helsinki}) as (bases, histories):
+        if histories is None:
+            pytest.skip(f"the server's /conformance does not declare {CQL2_CONF}{TEMPORAL}")
+        yield bases, histories
+
+
+@pytest.fixture(scope="module")
+def temporal_catalogue(temporal_cities):
+    return TemporalCatalogue(*temporal_cities)
+
+
+def catalogue_of(request, conformance):
+    """temporal-functions is checked on servers of its own (temporal_catalogue), the rest on `catalogue`."""
+    return request.getfixturevalue("temporal_catalogue" if conformance == TEMPORAL else "catalogue")
+
+
 def require(catalogue, *classes, encoding=None):
     if not catalogue.filtering():
         pytest.skip("the server does not declare OGC API – Features – Part 3 filtering (conf/filter)")
@@ -1224,19 +1729,19 @@ NON_TRIVIAL_SHARE = 0.4
 
 
 @pytest.mark.parametrize("conformance", CLASSES)
-def test_generated_expressions_are_valid_and_split_the_data(catalogue, conformance):
+def test_generated_expressions_are_valid_and_split_the_data(request, conformance):
+    catalogue = catalogue_of(request, conformance)
     applicable = [layer.name for layer in catalogue.layers if catalogue.generators.applies(conformance, layer)]
     if not applicable:
         pytest.skip(f"{conformance}: {UNSUITED.get(conformance, 'no queryable suits it')}")
     cases = catalogue.cases(conformance)
-    assert len(cases) >= EXPRESSIONS_PER_CLASS
+    assert len(cases) >= EXPRESSIONS.get(conformance, EXPRESSIONS_PER_CLASS)
     some = 0
     for case in random.Random(SEED).sample(cases, VALIDATED_PER_CLASS):
         case.expression.validate()  # the JSON form is valid against cql2's JSON Schema
     for case in cases:
         assert cql2.parse_json(case.json).to_json() == case.ast, case.text
-        matched = len(catalogue.expected(case).ids)
-        some += 0 < matched < case.layer.total
+        some += catalogue.splits(case)  # in some state of the data it is checked on
     assert some >= NON_TRIVIAL_SHARE * len(cases), \
         f"{conformance}: only {some} of {len(cases)} expressions match some but not all features"
     check_connectives_against_cql2(catalogue, cases)
@@ -1244,39 +1749,42 @@ def test_generated_expressions_are_valid_and_split_the_data(catalogue, conforman
 
 def check_connectives_against_cql2(catalogue, cases):
     """Where no operand is NULL, the oracle's AND/OR/NOT (and shapely's S_INTERSECTS, on layers
-    small enough) must agree with cql2 evaluating the whole expression itself."""
+    small enough) must agree with cql2 evaluating the whole expression itself (a NULL end of an
+    INTERVAL, being open, is given to cql2 as '..')."""
     disagreements = []
     for case in cases:
         operators = json.dumps(case.ast)
         spatial = [op for op in SPATIAL_OPS if f'"{op}"' in operators]
         if spatial and spatial != ["s_intersects"]:
             continue  # cql2's other spatial functions are not the reference
-        layer, expected = case.layer, catalogue.expected(case)
-        names = tuple(sorted(referenced_properties(case.ast) - {layer.geometry_property}))
+        bare, _ = property_uses(case.ast)
         expression = case.expression
-        codes, tuples = layer.encoded(names)
-        sample = random.Random(f"{SEED}/{case.text}")
-        if spatial:  # every feature differs; those matched, and as many others
-            matched = [i for i, id_ in enumerate(layer.ids) if id_ in expected.ids]
-            firsts = sample.sample(matched, min(len(matched), CROSS_CHECKS // 2))
-            firsts += sample.sample(range(layer.total), min(layer.total, CROSS_CHECKS // 2))
-        else:  # one feature per distinct tuple of the values the expression reads
-            firsts = list(np.unique(codes, return_index=True)[1])
-            firsts = sample.sample(firsts, min(len(firsts), CROSS_CHECKS))
-        for i in firsts:
-            values = tuples[codes[i]]
-            if any(v is None for v in values) or layer.ids[i] in expected.dont_care:
-                continue
-            item = {"type": "Feature", "id": layer.properties[i].get("id", layer.ids[i]),
-                    "geometry": layer.geojson[i] if spatial else None, "properties": dict(zip(names, values))}
-            try:
-                theirs = expression.matches(item)
-            except Exception as error:  # noqa: BLE001 — reported below
-                disagreements.append(f"{case.label('cql2-text')} on {layer.ids[i]}: cql2 raises {error}")
-                break
-            if theirs != (layer.ids[i] in expected.ids):
-                disagreements.append(f"{case.label('cql2-text')} on {layer.ids[i]}: cql2 says {theirs}")
-                break
+        for view, layer, expected in catalogue.views_of(case):
+            names = tuple(sorted(referenced_properties(case.ast) - {layer.geometry_property}))
+            codes, tuples = layer.encoded(names)
+            sample = random.Random(f"{SEED}/{case.text}")
+            if spatial:  # every feature differs; those matched, and as many others
+                matched = [i for i, id_ in enumerate(layer.ids) if id_ in expected.ids]
+                firsts = sample.sample(matched, min(len(matched), CROSS_CHECKS // 2))
+                firsts += sample.sample(range(layer.total), min(layer.total, CROSS_CHECKS // 2))
+            else:  # one feature per distinct tuple of the values the expression reads
+                firsts = list(np.unique(codes, return_index=True)[1])
+                firsts = sample.sample(firsts, min(len(firsts), CROSS_CHECKS))
+            for i in firsts:
+                values = tuples[codes[i]]
+                if any(v is None and name in bare for name, v in zip(names, values)) or layer.ids[i] in expected.dont_care:
+                    continue
+                properties = {name: ".." if v is None else v for name, v in zip(names, values)}
+                item = {"type": "Feature", "id": layer.properties[i].get("id", layer.ids[i]),
+                        "geometry": layer.geojson[i] if spatial else None, "properties": properties}
+                try:
+                    theirs = expression.matches(item)
+                except Exception as error:  # noqa: BLE001 — reported below
+                    disagreements.append(f"{case.label('cql2-text')}{view} on {layer.ids[i]}: cql2 raises {error}")
+                    break
+                if theirs != (layer.ids[i] in expected.ids):
+                    disagreements.append(f"{case.label('cql2-text')}{view} on {layer.ids[i]}: cql2 says {theirs}")
+                    break
     assert not disagreements, "the oracle disagrees with cql2:\n  " + "\n  ".join(disagreements[:10])
 
 
@@ -1285,24 +1793,142 @@ def check_connectives_against_cql2(catalogue, cases):
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("conformance", CLASSES)
-def test_server_agrees_with_the_oracle(catalogue, conformance, encoding):
+def test_server_agrees_with_the_oracle(request, conformance, encoding):
     """OGC 19-079r2 (Features Part 3) /req/filter/filter-param and /req/filter/filter-lang-param
     with the requirements of each OGC 21-065 class: the server's answer is the oracle's, in
-    either encoding (the JSON is cql2's translation of the text, so both forms must agree)."""
+    either encoding (the JSON is cql2's translation of the text, so both forms must agree).
+    temporal-functions: also with `datetime` (OGC 17-069r4 §7.15.4), now and in the past, the
+    filter applying to the versions `datetime` chose."""
+    catalogue = catalogue_of(request, conformance)
     require(catalogue, conformance, encoding=encoding)
     if not any(catalogue.generators.applies(conformance, layer) for layer in catalogue.layers):
         pytest.skip(f"{conformance} is declared, but {UNSUITED.get(conformance, 'no queryable suits it')}")
     cases = catalogue.cases(conformance)
-    for case in cases:
-        catalogue.expected(case)  # the oracle first, on this thread
+    checks = {id(case): catalogue.checks(case, encoding) for case in cases}  # the oracle first, on this thread
 
     def check(case):
-        answer = catalogue.ask(case.layer, case.filter(encoding), encoding)
-        return disagreement(case.label(encoding), answer, catalogue.expected(case))
+        problems = []
+        for extra, expected, where in checks[id(case)]:
+            answer = catalogue.ask(case.layer, case.filter(encoding), encoding, extra)
+            problems.append(disagreement(case.label(encoding) + where, answer, expected))
+        return [p for p in problems if p]
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        problems = [p for p in pool.map(check, cases) if p]
-    report(problems, len(cases), f"{conformance} expressions in {encoding}")
+        problems = [p for found in pool.map(check, cases) for p in found]
+    asked = sum(len(found) for found in checks.values())
+    report(problems, asked, f"{conformance} {'expressions' if asked == len(cases) else 'requests'} in {encoding}")
+
+
+# ---------------------------------------------------------------------------------------------
+# temporal-functions: the data it is checked on, and the literals cql2 cannot judge.
+
+def test_temporal_history_is_what_the_edits_made(temporal_catalogue):
+    """With `datetime`, every item carries the validity [valid_from, valid_to) of the version
+    answered, as RFC 3339 UTC with milliseconds, null where open: a feature never edited is valid
+    at every instant; an edited one's version begins at its edit (between sending the PATCH and
+    its answer) and ends at the feature's next edit. The queryables declare both date-time."""
+    catalogue = temporal_catalogue
+    require(catalogue, TEMPORAL)
+    utc_milliseconds = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+    def within(text, edit):  # the server's clock is this machine's; a millisecond either way
+        return text is not None and edit.sent - 1 <= instant_ms(text) <= edit.answered + 1
+
+    def window(edit):
+        return f"[{rfc3339(edit.sent)}, {rfc3339(edit.answered)}]"
+
+    problems, edited = [], 0
+    for view, layers in catalogue.views.items():
+        for layer in layers.values():
+            assert layer.kinds.get("valid_from") == layer.kinds.get("valid_to") == "temporal", (layer.name, layer.kinds)
+            history = catalogue.histories[layer.city]
+            at = history.instants[view]
+            for id_, properties in zip(layer.ids, layer.properties):
+                where = f"{layer.name} {id_} at {rfc3339(at)} ({view})"
+                if "valid_from" not in properties or "valid_to" not in properties:
+                    problems.append(f"{where}: no valid_from/valid_to among {sorted(properties)}")
+                    continue
+                edits = history.edits.get((layer.collection, id_), [])
+                before, after = [e for e in edits if e.answered < at], [e for e in edits if e.sent > at]
+                assert len(before) + len(after) == len(edits), f"{where}: an edit was under way at {view}"
+                got = properties["valid_from"], properties["valid_to"]
+                if any(text is not None and not utc_milliseconds.match(text) for text in got):
+                    problems.append(f"{where}: {got} are not RFC 3339 UTC instants with milliseconds")
+                    continue
+                fine = (within(got[0], before[-1]) if before else got[0] is None) and \
+                    (within(got[1], after[0]) if after else got[1] is None)
+                value = properties.get(EDITED_PROPERTY[layer.collection])
+                if not fine or (before and value != before[-1].value):
+                    problems.append(f"{where}: valid_from/valid_to {got}, {EDITED_PROPERTY[layer.collection]} {value!r}; "
+                                    f"the edits before were answered in {[window(e) for e in before]}, "
+                                    f"those after sent in {[window(e) for e in after]}")
+                edited += bool(edits)
+    assert not problems, f"{len(problems)} features:\n  " + "\n  ".join(problems[:12])
+    assert edited == len(catalogue.views) * sum(len(history.edits) for history in catalogue.histories.values())
+
+
+def temporal_probes(day, instant):
+    """(filter, which (valid_from, valid_to) it selects — ms, None when NULL —, whether it is
+    asked with `datetime` too), per OGC 21-065 §7.13 as read here, where cql2 0.6.0 is no oracle:
+    it reads a date as an INTERVAL end as its midnight (the standard: an interval includes its
+    bounding instants, a date being its whole day — the `t_equals("date",interval('2022-04-16',
+    '2022-04-16'))` of Annex A), cannot evaluate TIMESTAMP() or DATE() as an INTERVAL end, and
+    compares a property's instant with a DATE by widening the instant to a day of its own. `day`
+    is a full-date, `instant` ms."""
+    first, last = day_bounds(day)
+    before, after = shifted_day(day, -1), shifted_day(day, 1)
+    t, t0 = rfc3339(instant), rfc3339(instant - 1000)
+    return [
+        (f"T_INTERSECTS(valid_from, INTERVAL('{day}', '{day}'))", lambda f, to: f is not None and first <= f <= last, True),
+        (f"T_DURING(valid_from, INTERVAL('{before}', '{after}'))",
+         lambda f, to: f is not None and day_bounds(before)[0] < f < day_bounds(after)[1], False),
+        (f"T_INTERSECTS(INTERVAL(DATE('{day}'), '..'), valid_from)", lambda f, to: f is not None and f >= first, False),
+        (f"T_AFTER(valid_from, INTERVAL(TIMESTAMP('{t0}'), TIMESTAMP('{t}')))",
+         lambda f, to: f is not None and f > instant, False),
+        (f"T_OVERLAPS(INTERVAL(valid_from, valid_to), INTERVAL(TIMESTAMP('{t}'), '..'))",
+         lambda f, to: (f is None or f < instant) and to is not None and to > instant, True),
+        (f"T_BEFORE(INTERVAL(valid_from, valid_to), INTERVAL(DATE('{after}'), DATE('{after}')))",
+         lambda f, to: to is not None and to < day_bounds(after)[0], True),
+        (f"valid_from < DATE('{after}')", lambda f, to: f is not None and f < day_bounds(after)[0], False),
+        (f"valid_from > DATE('{before}')", lambda f, to: f is not None and f > day_bounds(before)[1], False),
+    ]
+
+
+def test_temporal_literals_cql2_cannot_judge(temporal_catalogue):
+    """temporal_probes on every collection: without `datetime` in cql2-text, and in cql2-json
+    where cql2's JSON of the text is valid against its schema; some with `datetime` in the past
+    as well, in cql2-text."""
+    catalogue = temporal_catalogue
+    require(catalogue, TEMPORAL, encoding="cql2-text")
+    asked = []
+    for name, layer in catalogue.views["now"].items():
+        instants = catalogue.histories[layer.city].instants
+        for text, selects, dated in temporal_probes(day_of(instants["now"]), instants["past 1"]):
+            try:
+                cql2.parse_text(text).validate()
+                encodings = ENCODINGS
+            except Exception:  # noqa: BLE001 — TIMESTAMP() in an INTERVAL has no cql2-json form
+                encodings = ("cql2-text",)
+            past = ("past 1", {"datetime": rfc3339(instants["past 1"])}, ENCODINGS[:1])
+            for view, extra, sent_in in (("now", {}, encodings),) + ((past,) if dated else ()):
+                seen = catalogue.views[view][name]
+                ids = frozenset(id_ for id_, p in zip(seen.ids, seen.properties)
+                                if selects(*(None if p.get(end) is None else instant_ms(p[end]) for end in VALIDITY)))
+                for encoding in sent_in:
+                    if catalogue.declares(encoding):
+                        asked.append((layer, text, encoding, extra, Expected(ids, frozenset())))
+
+    def check(entry):
+        layer, text, encoding, extra, expected = entry
+        sent = text if encoding == "cql2-text" else json.dumps(cql2.parse_text(text).to_json())
+        where = "".join(f" with datetime={value}" for value in extra.values())
+        answer = catalogue.ask(layer, sent, encoding, extra)
+        return disagreement(f"[{layer.name}, {encoding}] {sent}{where}", answer, expected)
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        problems = [p for p in pool.map(check, asked) if p]
+    assert any(entry[-1].ids for entry in asked)
+    report(problems, len(asked), "probes of temporal literals")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1580,47 +2206,67 @@ def test_examples_of_the_standard_agree_in_both_encodings(catalogue, index):
 # ---------------------------------------------------------------------------------------------
 # Standalone: print what the generators make of the data.
 
+def summarise(catalogue, conformance):
+    began = time.monotonic()
+    cases = catalogue.cases(conformance)
+    if not cases:
+        print(f"{conformance:32} {UNSUITED.get(conformance, 'no queryable suits it')}")
+        return
+    generated = time.monotonic() - began
+    none = some = every = fragile = splits = 0
+    per_layer = {}
+    for case in cases:
+        expected = catalogue.expected(case)
+        matched = len(expected.ids)
+        none += matched == 0
+        every += matched == case.layer.total
+        some += 0 < matched < case.layer.total
+        fragile += bool(expected.dont_care)
+        splits += catalogue.splits(case)
+        per_layer.setdefault(case.layer.name, []).append(matched)
+    megabytes = sum(catalogue.expected(case).size for case in cases) / 1e6
+    print(f"{conformance:32} {len(cases)} expressions: none {none}, some {some}, all {every}, "
+          f"with fragile features {fragile}, some but not all in a state checked {splits}; "
+          f"{megabytes:.0f} MB of answers; generated and evaluated in {generated:.1f} s")
+    for name, counts in per_layer.items():
+        print(f"    {name:22} {len(counts):3} expressions, median match {sorted(counts)[len(counts) // 2]}, "
+              f"max {max(counts)}")
+    if "-v" in sys.argv:
+        for case in cases[:6]:
+            print("      ", case.layer.name, len(catalogue.expected(case).ids), case.text[:160])
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        started, bases = [], {}
+        started, bases, sources = [], {}, {}
         try:
             for city in CITIES:
-                db = folder / f"{city}.db"
+                db = folder / city / "zamin.db"
+                db.parent.mkdir()
                 result = import_dataset(db, GEODATA / city)
                 assert result.returncode == 0, result.stderr
-                server = Server(db, folder / f"{city}.log")
+                (folder / f"{city}-imported").mkdir()
+                sources[city] = copy_db(db, folder / f"{city}-imported")  # as imported, for temporal-functions
+            for city in CITIES:
+                server = Server(folder / city / "zamin.db", folder / f"{city}.log")
                 started.append(server)
                 bases[city] = server.start().base
             catalogue = Catalogue(bases)
             print("declared:", sorted(c.rsplit("/", 1)[1] for c in catalogue.conformance if "cql2" in c or "features-3" in c))
             for conformance in CLASSES:
-                began = time.monotonic()
-                cases = catalogue.cases(conformance)
-                if not cases:
-                    print(f"{conformance:32} {UNSUITED.get(conformance, 'no queryable suits it')}")
+                if conformance != TEMPORAL:
+                    summarise(catalogue, conformance)
                     continue
-                generated = time.monotonic() - began
-                none = some = every = fragile = 0
-                per_layer = {}
-                for case in cases:
-                    expected = catalogue.expected(case)
-                    matched = len(expected.ids)
-                    none += matched == 0
-                    every += matched == case.layer.total
-                    some += 0 < matched < case.layer.total
-                    fragile += bool(expected.dont_care)
-                    per_layer.setdefault(case.layer.name, []).append(matched)
-                megabytes = sum(catalogue.expected(case).size for case in cases) / 1e6
-                print(f"{conformance:32} {len(cases)} expressions: none {none}, some {some}, all {every}, "
-                      f"with fragile features {fragile}; {megabytes:.0f} MB of answers; "
-                      f"generated and evaluated in {generated:.1f} s")
-                for name, counts in per_layer.items():
-                    print(f"    {name:22} {len(counts):3} expressions, median match {sorted(counts)[len(counts) // 2]}, "
-                          f"max {max(counts)}")
-                if "-v" in sys.argv:
-                    for case in cases[:6]:
-                        print("      ", case.layer.name, len(catalogue.expected(case).ids), case.text[:160])
+                began = time.monotonic()
+                with edited_cities(folder / "temporal", sources) as (edited, histories):
+                    if histories is None:
+                        print(f"{conformance:32} not declared")
+                        continue
+                    refused = [entry[:2] for history in histories.values() for entry in history.refused]
+                    print(f"{conformance:32} {sum(len(e) for h in histories.values() for e in h.edits.values())} "
+                          f"edits made in {time.monotonic() - began:.1f} s; refused (409): {refused}")
+                    summarise(TemporalCatalogue(edited, histories), conformance)
         finally:
             for server in started:
                 if server.process is not None:
