@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "SpatialIndex", swiftSettings: swiftSettings),
 
         .target(name: "GeoFormats", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
+        // Mapbox Vector Tiles 2.1 in WebMercatorQuad: projection, clipping, protobuf (issue 19).
+        .target(name: "VectorTiles", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
         .target(name: "LandModel", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
         // CQL2 (OGC 21-065) text and JSON into one expression tree; compiled against a layer in LandService.
         .target(name: "CQL2", dependencies: ["GeoFormats"], swiftSettings: swiftSettings),
@@ -72,7 +74,7 @@ let package = Package(
         .target(
             name: "LandService",
             dependencies: [
-                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2",
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "LandAPI",
             dependencies: [
-                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip", "CQL2",
+                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip", "CQL2", "VectorTiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress of the client, for the rate limit of public POSTs.
@@ -124,6 +126,7 @@ let package = Package(
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore", "GeoProjection", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoProjectionTests", dependencies: ["GeoProjection", "GeoCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CQL2Tests", dependencies: ["CQL2"], swiftSettings: swiftSettings),
+        .testTarget(name: "VectorTilesTests", dependencies: ["VectorTiles", "GeoCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LandModelTests", dependencies: ["LandModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),

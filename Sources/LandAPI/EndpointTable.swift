@@ -30,6 +30,7 @@ struct EndpointTable: Sendable {
     ) {
         self.init(
             OGCController(services: services, table: reference, webMap: webMap, origin: origin).endpoints
+                + TilesController(services: services, origin: origin).endpoints
                 + [HealthController(services: services).endpoint]
                 + citizen.endpoints
                 + RequestsController(services: services, limiter: limiter, origin: origin).endpoints

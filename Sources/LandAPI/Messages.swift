@@ -24,6 +24,8 @@ enum Message: Sendable {
     case filter(FilterError)
     case unknownCollection
     case unknownFeature
+    /// A tile outside WebMercatorQuad's zooms 0–20 or its rows and columns.
+    case noSuchTile
     case unknownCRS
     case outsideCRSDomain
     case ogcServiceTitle

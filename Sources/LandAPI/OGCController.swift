@@ -589,7 +589,7 @@ enum OGC {
         // OGC 19-079r2 Part 3 §8: `filter`, `filter-lang`, `filter-crs` on every items resource.
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
-    ] + OGCController.part4ConformanceClasses + cql2ConformanceClasses
+    ] + OGCController.part4ConformanceClasses + cql2ConformanceClasses + TilesController.conformanceClasses
 
     /// The CQL2 classes (OGC 21-065 Annex A) whose tests pass against the PyPI `cql2` evaluator
     /// and shapely (Tests/e2e/test_cql2.py): every class of the standard.

@@ -22,6 +22,7 @@ extension Message {
         case .filter(let error): return Self.english(error)
         case .unknownCollection: return "There is no collection with this id."
         case .unknownFeature: return "There is no feature with this id in the collection."
+        case .noSuchTile: return "There is no such tile: tileMatrix is 0 to 20, tileRow and tileCol below 2^tileMatrix."
         case .unknownCRS: return "This coordinate reference system is not supported (see the collection's crs list)."
         case .outsideCRSDomain: return "The coordinates cannot be expressed in this coordinate reference system."
         case .ogcServiceTitle: return "Zamin land information"

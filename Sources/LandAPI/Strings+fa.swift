@@ -22,6 +22,7 @@ extension Message {
         case .filter(let error): return Self.persian(error)
         case .unknownCollection: return "مجموعه‌ای با این شناسه وجود ندارد."
         case .unknownFeature: return "عارضه‌ای با این شناسه در این مجموعه وجود ندارد."
+        case .noSuchTile: return "چنین کاشی‌ای نیست: tileMatrix از ۰ تا ۲۰ است و tileRow و tileCol کمتر از ۲ به توان tileMatrix."
         case .unknownCRS: return "این دستگاه مختصات پشتیبانی نمی‌شود (فهرست crs مجموعه را ببینید)."
         case .outsideCRSDomain: return "این مختصات را نمی‌توان در این دستگاه مختصات بیان کرد."
         case .ogcServiceTitle: return "سامانهٔ اطلاعات زمینِ زمین"

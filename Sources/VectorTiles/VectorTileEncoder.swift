@@ -1,0 +1,285 @@
+package import GeoCore
+
+/// A value of a feature's attribute in a tile (MVT 2.1 §4.1 `Value`).
+package enum TileValue: Sendable, Hashable {
+    case string(String)
+    case integer(Int64)
+}
+
+/// A Mapbox Vector Tile 2.1 (protobuf, `application/vnd.mapbox-vector-tile`) written layer by
+/// layer: features are projected to the tile's units (extent 4096, y down), clipped to the tile
+/// widened by `buffer` units on each side, rounded to whole units, and encoded with the spec's
+/// commands (§4.3: MoveTo, LineTo, ClosePath, zigzag deltas from one cursor per feature).
+///
+/// Polygons (§4.3.4.4): every ring is clipped (Sutherland–Hodgman against the widened tile, which
+/// keeps a ring one ring), rounded, rid of repeated and collinear points, and dropped when it
+/// no longer encloses an area; an outer ring is written clockwise in tile units (positive
+/// surveyor's area, y down) and a hole counter-clockwise. A polygon whose box is under
+/// `minimumSize` units both ways (below a pixel at that zoom) is left out.
+package struct VectorTileEncoder {
+    package static let extent = 4096
+    package let address: TileAddress
+    let buffer: Double
+    let minimumSize: Double
+    private var tile = ProtobufWriter()
+    private var layer: LayerBuilder?
+
+    /// `buffer` and `minimumSize` in tile units.
+    package init(_ address: TileAddress, buffer: Int = 64, minimumSize: Double = 0) {
+        self.address = address
+        self.buffer = Double(buffer)
+        self.minimumSize = minimumSize
+    }
+
+    /// Whether any layer so far holds a feature.
+    package private(set) var isEmpty = true
+
+    package mutating func beginLayer(_ name: String) {
+        finishLayer()
+        layer = LayerBuilder(name: name)
+    }
+
+    /// Adds a polygon or multipolygon; false when nothing of it is left in the tile.
+    @discardableResult
+    package mutating func addPolygonal(_ polygonal: Polygonal, id: UInt64, properties: [(String, TileValue)]) -> Bool {
+        var commands: [UInt32] = []
+        var cursor = (0, 0)
+        let extent = Double(Self.extent)
+        var kept = false
+        for polygon in polygonal.parts {
+            guard let outer = ring(polygon.exterior.xy, extent: extent), abs(Self.area(outer)) > 0 else { continue }
+            if minimumSize > 0 {
+                let xs = outer.map(\.0), ys = outer.map(\.1)
+                if xs.max()! - xs.min()! < Int(minimumSize), ys.max()! - ys.min()! < Int(minimumSize) { continue }
+            }
+            Self.encode(Self.area(outer) > 0 ? outer : Array(outer.reversed()), into: &commands, cursor: &cursor)
+            for hole in polygon.holes {
+                guard let inner = ring(hole.xy, extent: extent), abs(Self.area(inner)) > 0 else { continue }
+                Self.encode(Self.area(inner) < 0 ? inner : Array(inner.reversed()), into: &commands, cursor: &cursor)
+            }
+            kept = true
+        }
+        guard kept else { return false }
+        add(id: id, type: 3, commands: commands, properties: properties)
+        return true
+    }
+
+    /// Adds a point; false when it lies beyond the widened tile.
+    @discardableResult
+    package mutating func addPoint(lon: Double, lat: Double, id: UInt64, properties: [(String, TileValue)]) -> Bool {
+        let (x, y) = address.tileUnits(lon: lon, lat: lat, extent: Double(Self.extent))
+        guard x >= -buffer, x <= Double(Self.extent) + buffer, y >= -buffer, y <= Double(Self.extent) + buffer else { return false }
+        let px = Int(x.rounded()), py = Int(y.rounded())
+        add(id: id, type: 1, commands: [Self.command(1, count: 1), Self.zigzag(px), Self.zigzag(py)], properties: properties)
+        return true
+    }
+
+    /// The tile's bytes (every layer finished).
+    package mutating func bytes() -> [UInt8] {
+        finishLayer()
+        return tile.bytes
+    }
+
+    // MARK: - layers and features
+
+    private mutating func add(id: UInt64, type: UInt64, commands: [UInt32], properties: [(String, TileValue)]) {
+        guard layer != nil else { return }
+        var feature = ProtobufWriter()
+        feature.varint(field: 1, id)
+        var tags: [UInt32] = []
+        for (key, value) in properties {
+            tags.append(layer!.key(key))
+            tags.append(layer!.value(value))
+        }
+        feature.packed(field: 2, tags)
+        feature.varint(field: 3, type)
+        feature.packed(field: 4, commands)
+        layer!.features.message(field: 2, feature)
+        layer!.count += 1
+        isEmpty = false
+    }
+
+    private mutating func finishLayer() {
+        guard let finished = layer else { return }
+        layer = nil
+        guard finished.count > 0 else { return }
+        var message = ProtobufWriter()
+        message.varint(field: 15, 2)
+        message.string(field: 1, finished.name)
+        message.append(finished.features)
+        for key in finished.keys { message.string(field: 3, key) }
+        for value in finished.values {
+            var encoded = ProtobufWriter()
+            switch value {
+            case .string(let text): encoded.string(field: 1, text)
+            case .integer(let number):
+                // §4.1: int_value (4) for the non-negative, sint_value (6, zigzag) for the negative.
+                if number >= 0 { encoded.varint(field: 4, UInt64(number)) } else { encoded.varint(field: 6, UInt64(bitPattern: (number << 1) ^ (number >> 63))) }
+            }
+            message.message(field: 4, encoded)
+        }
+        message.varint(field: 5, UInt64(Self.extent))
+        tile.message(field: 3, message)
+    }
+
+    private struct LayerBuilder {
+        let name: String
+        var features = ProtobufWriter()
+        var count = 0
+        var keys: [String] = []
+        var keyIndex: [String: UInt32] = [:]
+        var values: [TileValue] = []
+        var valueIndex: [TileValue: UInt32] = [:]
+
+        mutating func key(_ key: String) -> UInt32 {
+            if let index = keyIndex[key] { return index }
+            let index = UInt32(keys.count)
+            keys.append(key)
+            keyIndex[key] = index
+            return index
+        }
+
+        mutating func value(_ value: TileValue) -> UInt32 {
+            if let index = valueIndex[value] { return index }
+            let index = UInt32(values.count)
+            values.append(value)
+            valueIndex[value] = index
+            return index
+        }
+    }
+
+    // MARK: - geometry
+
+    /// A ring (closed flat x, y in lon/lat) in whole tile units, clipped to the widened tile; its
+    /// points without the closing repeat, or nil when fewer than three are left.
+    private func ring(_ xy: [Double], extent: Double) -> [(Int, Int)]? {
+        var points: [(Double, Double)] = []
+        points.reserveCapacity(xy.count / 2)
+        var i = 0
+        while i + 1 < xy.count {
+            points.append(address.tileUnits(lon: xy[i], lat: xy[i + 1], extent: extent))
+            i += 2
+        }
+        if points.count > 1, points[0] == points[points.count - 1] { points.removeLast() }
+        let low = -buffer, high = extent + buffer
+        // Sutherland–Hodgman, one edge of the widened tile at a time.
+        for (axis, bound, keepsAbove) in [(0, low, true), (0, high, false), (1, low, true), (1, high, false)] {
+            guard !points.isEmpty else { return nil }
+            var clipped: [(Double, Double)] = []
+            clipped.reserveCapacity(points.count + 4)
+            func inside(_ p: (Double, Double)) -> Bool {
+                let v = axis == 0 ? p.0 : p.1
+                return keepsAbove ? v >= bound : v <= bound
+            }
+            func crossing(_ a: (Double, Double), _ b: (Double, Double)) -> (Double, Double) {
+                let (va, vb) = axis == 0 ? (a.0, b.0) : (a.1, b.1)
+                let t = (bound - va) / (vb - va)
+                return axis == 0 ? (bound, a.1 + t * (b.1 - a.1)) : (a.0 + t * (b.0 - a.0), bound)
+            }
+            var previous = points[points.count - 1]
+            for current in points {
+                if inside(current) {
+                    if !inside(previous) { clipped.append(crossing(previous, current)) }
+                    clipped.append(current)
+                } else if inside(previous) {
+                    clipped.append(crossing(previous, current))
+                }
+                previous = current
+            }
+            points = clipped
+        }
+        // Whole units; then no repeated point and no point on the line through its neighbours.
+        var rounded: [(Int, Int)] = []
+        rounded.reserveCapacity(points.count)
+        for point in points {
+            let next = (Int(point.0.rounded()), Int(point.1.rounded()))
+            if let last = rounded.last, last == next { continue }
+            rounded.append(next)
+        }
+        if rounded.count > 1, rounded[0] == rounded[rounded.count - 1] { rounded.removeLast() }
+        var changed = true
+        while changed, rounded.count >= 3 {
+            changed = false
+            var kept: [(Int, Int)] = []
+            kept.reserveCapacity(rounded.count)
+            for index in rounded.indices {
+                let a = kept.last ?? rounded[(index + rounded.count - 1) % rounded.count]
+                let b = rounded[index], c = rounded[(index + 1) % rounded.count]
+                let cross = (b.0 - a.0) * (c.1 - b.1) - (b.1 - a.1) * (c.0 - b.0)
+                if cross == 0 { changed = true } else { kept.append(b) }
+            }
+            rounded = kept
+        }
+        return rounded.count >= 3 ? rounded : nil
+    }
+
+    /// Twice the surveyor's area in tile units (y down: positive for a clockwise ring on screen).
+    static func area(_ ring: [(Int, Int)]) -> Int {
+        var sum = 0
+        for index in ring.indices {
+            let a = ring[index], b = ring[(index + 1) % ring.count]
+            sum += a.0 * b.1 - b.0 * a.1
+        }
+        return sum
+    }
+
+    /// One ring: MoveTo its first point, LineTo the others, ClosePath (§4.3.4.4).
+    static func encode(_ ring: [(Int, Int)], into commands: inout [UInt32], cursor: inout (Int, Int)) {
+        for (index, point) in ring.enumerated() {
+            if index == 0 { commands.append(command(1, count: 1)) }
+            if index == 1 { commands.append(command(2, count: UInt32(ring.count - 1))) }
+            commands.append(zigzag(point.0 - cursor.0))
+            commands.append(zigzag(point.1 - cursor.1))
+            cursor = point
+        }
+        commands.append(command(7, count: 1))
+    }
+
+    @inline(__always)
+    static func command(_ id: UInt32, count: UInt32) -> UInt32 { (id & 0x7) | (count << 3) }
+
+    @inline(__always)
+    static func zigzag(_ value: Int) -> UInt32 { UInt32(truncatingIfNeeded: (value << 1) ^ (value >> 63)) }
+}
+
+/// Protocol Buffers' wire format, as much as a vector tile needs: varints, length-delimited
+/// strings, nested messages and packed repeated varints.
+struct ProtobufWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func rawVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func varint(field: Int, _ value: UInt64) {
+        rawVarint(UInt64(field << 3))
+        rawVarint(value)
+    }
+
+    mutating func string(field: Int, _ text: String) {
+        rawVarint(UInt64(field << 3 | 2))
+        let utf8 = Array(text.utf8)
+        rawVarint(UInt64(utf8.count))
+        bytes += utf8
+    }
+
+    mutating func message(field: Int, _ message: ProtobufWriter) {
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(message.bytes.count))
+        bytes += message.bytes
+    }
+
+    mutating func packed(field: Int, _ values: [UInt32]) {
+        guard !values.isEmpty else { return }
+        var body = ProtobufWriter()
+        for value in values { body.rawVarint(UInt64(value)) }
+        message(field: field, body)
+    }
+
+    mutating func append(_ other: ProtobufWriter) { bytes += other.bytes }
+}
