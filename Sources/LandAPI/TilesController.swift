@@ -99,7 +99,7 @@ struct TilesController: Sendable {
         }
         let zoom = try index("tileMatrix"), row = try index("tileRow"), column = try index("tileCol")
         guard let address = TileAddress(zoom: zoom, row: row, column: column) else { throw APIError.notFound(.noSuchTile) }
-        guard let bytes = services.snapshots.snapshot.vectorTile(address, collections: collections) else {
+        guard let bytes = services.vectorTile(address, collections: collections) else {
             var headers = HTTPFields()
             headers[.accessControlAllowOrigin] = "*"
             headers[.cacheControl] = OGCResponse.cacheControl

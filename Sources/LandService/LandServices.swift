@@ -14,6 +14,7 @@ package final class LandServices: Sendable {
     package let storeWrites = StoreWriteTimings()
     /// The history read for `datetime=` answers, and the cities at instants built from it.
     let timelines = TimelineCache()
+    let tileCache = TileCache()
     let logger: Logger
     let following = Mutex(FollowingState())
 

@@ -1,3 +1,4 @@
+import Foundation
 import GeoCore
 import LandModel
 package import VectorTiles
@@ -6,24 +7,46 @@ extension CitySnapshot {
     /// One Mapbox Vector Tile of `collections` (a layer each, named as the collection) from this
     /// snapshot (issue 19): candidates from each layer's R-tree for the tile widened by its
     /// buffer, cut and encoded by `VectorTileEncoder`; nil when no feature is left (a 204). A
-    /// polygon under a pixel (16 of the 4,096 units, a 256-pixel tile's pixel) is left out, so
-    /// that a city-wide tile holds the zones and the parcels large enough to see, not 100,000
-    /// specks. Every answer comes from the snapshot it is asked of: an edit publishes a new
+    /// zone under a pixel (16 of the 4,096 units, a 256-pixel tile's pixel) is left out, and
+    /// parcels under three pixels become pixel cells coloured by their use, so that a city-wide
+    /// tile holds land use everywhere, not 100,000 specks. Every answer comes from the snapshot it is asked of: an edit publishes a new
     /// snapshot, and the next tile is cut from it.
     ///
     /// Attributes: parcels `id`, `zone_code`, `current_use`, `floors`, `conformity`
     /// (conforming, conditional or non_conforming: the current use against the rules of the
-    /// zone code that governs the parcel); zones `id`, `zone_code`, `name_fa`, `name_en`;
-    /// facilities `id`, `category`, `name_fa`, `name_en`. A feature's MVT id is its position + 1.
+    /// zone code that governs the parcel), and for the cells of parcels under a pixel (no `id`)
+    /// `parcels`, `current_use` and `conformity` (`addLandUseCells`); zones `id`, `zone_code`, `name_fa`, `name_en`;
+    /// facilities `id`, `category`, `name_fa`, `name_en` (and `facilities` when it stands for several). A feature's MVT id is its position + 1.
     package func vectorTile(_ address: TileAddress, collections: [FeatureCollectionID]) -> [UInt8]? {
         let buffer = 64
         var encoder = VectorTileEncoder(address, buffer: buffer, minimumSize: 16)
         let box = address.lonLatBox(margin: Double(buffer) / Double(VectorTileEncoder.extent))
+        // A feature whose box is under 14 units both ways cannot reach the encoder's 16 after
+        // rounding: left out from its box, before any projection (most parcels at zoom 11-13).
+        // A unit is a fixed span of longitude, and (Mercator being conformal) that span times the
+        // cosine of the latitude: the smallest where the tile is nearest a pole.
+        let tileBox = address.lonLatBox(margin: 0)
+        let unitLongitude = (tileBox.maxLon - tileBox.minLon) / Double(VectorTileEncoder.extent)
+        let poleward = max(abs(tileBox.minLat), abs(tileBox.maxLat)) * Double.pi / 180
+        func isUnder(_ units: Double) -> (BoundingBox) -> Bool {
+            let width = unitLongitude * units, height = unitLongitude * cos(poleward) * units
+            return { $0.maxLon - $0.minLon < width && $0.maxLat - $0.minLat < height }
+        }
+        let isSpeck = isUnder(14)
+        // A parcel under three pixels (46 units, rounding aside) is drawn as part of its pixel's
+        // cell: one drawn alone would be a dot no one can point at, and a zoom-12 tile of a
+        // 100k city held 56,000 of them (2.7 MB).
+        let isSmallParcel = isUnder(46)
         for collection in collections {
             encoder.beginLayer(collection.rawValue)
             switch collection {
             case .parcels:
+                var specks: [Int32] = []
                 for position in Self.positions(in: parcelIndex, box: box, where: { _ in true }) {
+                    if isSmallParcel(parcelOutlines.bbox(position)) {
+                        specks.append(position)
+                        continue
+                    }
                     let values = parcels.values[Int(position)]
                     var properties: [(String, TileValue)] = [("id", .string(values.id.rawValue))]
                     if let code = values.zoneCode { properties.append(("zone_code", .string(code.rawValue))) }
@@ -33,8 +56,9 @@ extension CitySnapshot {
                     encoder.addPolygonal(
                         parcelOutlines.polygonal(position, isMulti: values.isMulti), id: UInt64(position) + 1, properties: properties)
                 }
+                addLandUseCells(of: specks, to: &encoder)
             case .zones:
-                for position in Self.positions(in: zoneIndex, box: box, where: { _ in true }) {
+                for position in Self.positions(in: zoneIndex, box: box, where: { !isSpeck(zoneOutlines.bbox($0)) }) {
                     let values = zones.values[Int(position)]
                     var properties: [(String, TileValue)] = [("id", .string(values.id.rawValue)), ("zone_code", .string(values.code.rawValue))]
                     if let name = values.nameFa { properties.append(("name_fa", .string(name))) }
@@ -42,17 +66,85 @@ extension CitySnapshot {
                     encoder.addPolygonal(zoneOutlines.polygonal(position, isMulti: values.isMulti), id: UInt64(position) + 1, properties: properties)
                 }
             case .facilities:
+                // Thinned: one facility per category and 64-unit cell (4 pixels, a marker's
+                // radius) stands for the others there (`facilities`: how many), so a city-wide
+                // tile is not 10,000 overlapping markers; once they stand apart, each is its own.
+                var shown: [FacilityCell: Int] = [:]
+                var represented: [(position: Int32, cell: FacilityCell)] = []
                 for position in facilities(in: box) {
+                    let facility = facilities[Int(position)]
+                    let (x, y) = encoder.units(lon: facility.location.lon, lat: facility.location.lat)
+                    let cell = FacilityCell(column: x >> 6, row: y >> 6, category: facility.category.rawValue)
+                    if shown[cell] == nil { represented.append((position, cell)) }
+                    shown[cell, default: 0] += 1
+                }
+                for (position, cell) in represented {
                     let facility = facilities[Int(position)]
                     var properties: [(String, TileValue)] = [("id", .string(facility.id.rawValue)), ("category", .string(facility.category.rawValue))]
                     if let name = facility.nameFa { properties.append(("name_fa", .string(name))) }
                     if let name = facility.nameEn { properties.append(("name_en", .string(name))) }
+                    if let count = shown[cell], count > 1 { properties.append(("facilities", .integer(Int64(count)))) }
                     encoder.addPoint(lon: facility.location.lon, lat: facility.location.lat, id: UInt64(position) + 1, properties: properties)
                 }
             }
         }
         let bytes = encoder.bytes()
         return encoder.isEmpty ? nil : bytes
+    }
+
+    /// The parcels too small to draw, generalised: each 16-unit cell (a pixel) holding the centre
+    /// of one or more of them becomes a square of the use most of them have (ties: the first
+    /// use in code order), with `parcels` (how many) and `conformity` (the most frequent), and
+    /// a row's run of cells of one use and one conformity is one rectangle. A city-wide tile
+    /// then shows land use everywhere in a few thousand features instead of 100,000.
+    private func addLandUseCells(of positions: [Int32], to encoder: inout VectorTileEncoder) {
+        guard !positions.isEmpty else { return }
+        struct Cell: Hashable { let column: Int, row: Int }
+        struct Tally { var uses: [String: Int] = [:], conformities: [String: Int] = [:], count = 0 }
+        var cells: [Cell: Tally] = [:]
+        let size = 16, extent = VectorTileEncoder.extent
+        for position in positions {
+            let box = parcelOutlines.bbox(position)
+            let (x, y) = encoder.units(lon: (box.minLon + box.maxLon) / 2, lat: (box.minLat + box.maxLat) / 2)
+            guard x >= 0, x < extent, y >= 0, y < extent else { continue }
+            let cell = Cell(column: x / size, row: y / size)
+            var tally = cells[cell] ?? Tally()
+            tally.count += 1
+            if let use = parcels.values[Int(position)].currentUse { tally.uses[use.rawValue, default: 0] += 1 }
+            if let conformity = tileConformity(ofParcelAt: position) { tally.conformities[conformity, default: 0] += 1 }
+            cells[cell] = tally
+        }
+        func most(_ counts: [String: Int]) -> String? {
+            counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+        }
+        let ordered = cells.keys.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
+        var index = 0
+        while index < ordered.count {
+            let first = ordered[index], tally = cells[first]!
+            let use = most(tally.uses), conformity = most(tally.conformities)
+            var last = first, count = tally.count
+            while index + 1 < ordered.count {
+                let next = ordered[index + 1], nextTally = cells[next]!
+                guard next.row == first.row, next.column == last.column + 1, most(nextTally.uses) == use,
+                    most(nextTally.conformities) == conformity
+                else { break }
+                last = next
+                count += nextTally.count
+                index += 1
+            }
+            var properties: [(String, TileValue)] = [("parcels", .integer(Int64(count)))]
+            if let use { properties.append(("current_use", .string(use))) }
+            if let conformity { properties.append(("conformity", .string(conformity))) }
+            encoder.addRectangle(
+                minX: first.column * size, minY: first.row * size, maxX: (last.column + 1) * size, maxY: (first.row + 1) * size,
+                properties: properties)
+            index += 1
+        }
+    }
+
+    private struct FacilityCell: Hashable {
+        let column: Int, row: Int
+        let category: String
     }
 
     /// As `conformity(of:)` decides it, in the words of the tiles' attribute.

@@ -64,6 +64,21 @@ package struct VectorTileEncoder {
         return true
     }
 
+    /// Adds a rectangle given in whole tile units (a cell of a generalised layer), without an id.
+    package mutating func addRectangle(minX: Int, minY: Int, maxX: Int, maxY: Int, properties: [(String, TileValue)]) {
+        var commands: [UInt32] = []
+        var cursor = (0, 0)
+        // Clockwise with y down: along the top edge, then down, back, up.
+        Self.encode([(minX, minY), (maxX, minY), (maxX, maxY), (minX, maxY)], into: &commands, cursor: &cursor)
+        add(id: nil, type: 3, commands: commands, properties: properties)
+    }
+
+    /// The tile units of (lon, lat), rounded.
+    package func units(lon: Double, lat: Double) -> (x: Int, y: Int) {
+        let (x, y) = address.tileUnits(lon: lon, lat: lat, extent: Double(Self.extent))
+        return (Int(x.rounded()), Int(y.rounded()))
+    }
+
     /// Adds a point; false when it lies beyond the widened tile.
     @discardableResult
     package mutating func addPoint(lon: Double, lat: Double, id: UInt64, properties: [(String, TileValue)]) -> Bool {
@@ -82,10 +97,10 @@ package struct VectorTileEncoder {
 
     // MARK: - layers and features
 
-    private mutating func add(id: UInt64, type: UInt64, commands: [UInt32], properties: [(String, TileValue)]) {
+    private mutating func add(id: UInt64?, type: UInt64, commands: [UInt32], properties: [(String, TileValue)]) {
         guard layer != nil else { return }
         var feature = ProtobufWriter()
-        feature.varint(field: 1, id)
+        if let id { feature.varint(field: 1, id) }
         var tags: [UInt32] = []
         for (key, value) in properties {
             tags.append(layer!.key(key))
