@@ -96,3 +96,29 @@ def test_gdal_reads_service_desc_and_queryables_attribute_filter(server):
     out = run("ogrinfo", "-ro", "-q", f"OAPIF:{server.base}", "parcels", "-where", "zone_code = 'G112'")
     expected = sum(1 for f in source("parcels") if f["properties"].get("zone_code") == "G112")
     assert out.count("OGRFeature(parcels)") == expected
+
+
+def gdal_version():
+    out = run("gdalinfo", "--version")
+    return tuple(int(part) for part in re.search(r"GDAL (\d+)\.(\d+)", out).groups())
+
+
+def test_gdal_where_selects_what_the_source_does_and_pushes_what_it_can(server):
+    """Issue 18 point 6. GDAL's OAPIF driver sends what it can translate of -where: Debian 12's
+    GDAL 3.6 turns the equality on a queryable listed in /api into `current_use=…` and tests
+    `floors > 3` itself; a GDAL that reads CQL2 conformance (3.7 and later) sends the whole
+    expression as `filter`. Either way the answer is the source's."""
+    result = subprocess.run(
+        ["ogrinfo", "-ro", "-q", "--debug", "on", f"OAPIF:{server.base}", "parcels", "-where",
+         "floors > 3 AND current_use = 'commercial'"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    found = sorted(set(re.findall(r"^\s*id \(String\) = (\S+)", result.stdout, re.MULTILINE)))
+    expected = sorted(
+        f["id"] for f in source("parcels")
+        if (f["properties"].get("floors") or 0) > 3 and f["properties"].get("current_use") == "commercial")
+    assert expected and found == expected
+    # The first items request (limit=10, nothing else) is the driver's look at the layer.
+    fetched = [url for url in re.findall(r"Fetch\((\S+)\)", result.stderr) if "/collections/parcels/items?" in url][1:]
+    pushed = "filter=" if gdal_version() >= (3, 7) else "current_use=commercial"
+    assert fetched and all(pushed in url for url in fetched), fetched

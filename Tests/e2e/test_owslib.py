@@ -44,3 +44,15 @@ def test_owslib_filters_facilities_by_category(server):
     hospitals = api.collection_items("facilities", category="hospital", limit=1000)
     expected = sorted(f["id"] for f in source("facilities") if f["properties"]["category"] == "hospital")
     assert [f["id"] for f in hospitals["features"]] == expected
+
+
+def test_owslib_cql2_text_filter_selects_what_the_source_does(server):
+    """OWSLib's `filter=` (issue 18 point 6): a CQL2-text filter in the query, as OWSLib sends it,
+    selects the parcels the GeoJSON file does by the same test."""
+    api = owslib_features.Features(server.base)
+    answer = api.collection_items("parcels", filter="floors > 3 AND current_use IN ('commercial', 'office')", limit=10000)
+    expected = sorted(
+        f["id"] for f in source("parcels")
+        if (f["properties"].get("floors") or 0) > 3 and f["properties"].get("current_use") in ("commercial", "office"))
+    assert expected and sorted(f["id"] for f in answer["features"]) == expected
+    assert answer["numberMatched"] == len(expected)
