@@ -18,15 +18,22 @@ final class TileCache: Sendable {
         var bytes = 0
     }
 
-    private let budget: Int
+    private let budget: Mutex<Int>
     private let state = Mutex(State())
 
-    init(budget: Int = 64 << 20) { self.budget = budget }
+    init(budget: Int = 64 << 20) { self.budget = Mutex(budget) }
+
+    func setBudget(_ bytes: Int) {
+        budget.withLock { $0 = bytes }
+        state.withLock { $0 = State(publication: $0.publication) }
+    }
 
     func tile(
         _ address: TileAddress, collections: [FeatureCollectionID], publication: Int, cut: () -> [UInt8]?
     ) -> [UInt8]? {
         let key = Key(address: address, collections: collections)
+        let budget = budget.withLock { $0 }
+        guard budget > 0 else { return cut() }
         if let kept = state.withLock({ $0.publication == publication ? $0.tiles[key] : nil }) { return kept }
         let tile = cut()
         state.withLock { state in
@@ -45,6 +52,9 @@ final class TileCache: Sendable {
 }
 
 extension LandServices {
+    /// The bytes of tiles kept (0: none, every tile cut afresh).
+    package func setTileCacheBudget(bytes: Int) { tileCache.setBudget(bytes) }
+
     /// A vector tile of the published snapshot (`CitySnapshot.vectorTile`), through the cache.
     package func vectorTile(_ address: TileAddress, collections: [FeatureCollectionID]) -> [UInt8]? {
         let published = snapshots.published

@@ -99,6 +99,11 @@ struct Serve: AsyncParsableCommand {
         let image = imageChoice == "off" ? nil : imageChoice ?? (LandStore.isPostgresURL(path) ? nil : path + ".image")
         let services = try await LandServices.open(
             databaseAt: path, readReplica: replica, snapshotImage: image, logger: Logger(label: "zamin.service"))
+        // ZAMIN_TILE_CACHE_MB: the vector tiles kept per snapshot (default 64; 0 cuts every tile,
+        // for benchmarks of the cut itself).
+        if let megabytes = environment["ZAMIN_TILE_CACHE_MB"].flatMap(Int.init), megabytes >= 0 {
+            services.setTileCacheBudget(bytes: megabytes << 20)
+        }
         let health = services.health
         logger.info(
             "loaded city",
