@@ -17,9 +17,12 @@ enum OGCResponse {
     /// get equal ETags. `trailer` (e.g. `,"timeStamp":"…"}`) is appended after hashing.
     static func make(
         _ request: Request, body: [UInt8], trailer: [UInt8] = [], contentType: String, contentCRS: FeatureCRS? = nil,
-        language: Language? = nil, links: [OGCLink] = [], version: VersionTag? = nil
+        language: Language? = nil, links: [OGCLink] = [], version: VersionTag? = nil, cacheControl: String = OGCResponse.cacheControl
     ) -> Response {
-        let etag = version.map { featureETag($0, body: body) } ?? "\"" + hexDigits(contentHash(body)) + "\""
+        let gzip = acceptsGzip(request.headers[.acceptEncoding]) && body.count + trailer.count > 256
+        var etag = version.map { featureETag($0, body: body) } ?? "\"" + hexDigits(contentHash(body)) + "\""
+        // RFC 9110 §8.8.3: a strong tag names one representation, and a gzip body is another one.
+        if gzip { etag = String(etag.dropLast()) + "-gzip\"" }
         var headers: HTTPFields = [:]
         headers[.accessControlAllowOrigin] = "*"
         headers[.accessControlExposeHeaders] = "ETag, Content-Crs, Content-Language, Link"
@@ -33,7 +36,7 @@ enum OGCResponse {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = contentType
-        if acceptsGzip(request.headers[.acceptEncoding]), body.count + trailer.count > 256, let compressed = Gzip.compress(body + trailer) {
+        if gzip, let compressed = Gzip.compress(body + trailer) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: compressed)))
         }

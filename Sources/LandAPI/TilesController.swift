@@ -18,6 +18,9 @@ struct TilesController: Sendable {
     static let crs3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
     static let mvt = "application/vnd.mapbox-vector-tile"
     static let tilingSchemeRel = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+    /// Revalidated on every use (a 304 costs nothing): an edit is in the next tile a map shows,
+    /// not one minute later (issue 19 point 3).
+    static let cacheControl = "public, no-cache"
     static let conformanceClasses = [
         "core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets", "collections-selection", "mvt", "oas30",
     ].map { "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/" + $0 }
@@ -102,10 +105,10 @@ struct TilesController: Sendable {
         guard let bytes = services.vectorTile(address, collections: collections) else {
             var headers = HTTPFields()
             headers[.accessControlAllowOrigin] = "*"
-            headers[.cacheControl] = OGCResponse.cacheControl
+            headers[.cacheControl] = Self.cacheControl
             return Response(status: .noContent, headers: headers)
         }
-        return OGCResponse.make(request, body: bytes, contentType: Self.mvt)
+        return OGCResponse.make(request, body: bytes, contentType: Self.mvt, cacheControl: Self.cacheControl)
     }
 
     // MARK: - metadata
