@@ -943,6 +943,25 @@ package final class FilterColumnCache: Sendable {
 
     private let texts = Mutex<[Key: TextColumn]>([:])
     private let numbers = Mutex<[Key: [Double]]>([:])
+    private let conformities = Mutex<[UInt8]?>(nil)
+
+    /// What each code of `parcelConformity` means (0: no use or no rule), in name order.
+    static let conformityNames = ["", "conditional", "conforming", "non_conforming"]
+
+    /// Each parcel's current use against the rules of the zone code that governs it, as a code
+    /// into `conformityNames` (for the tiles' attribute and their land-use cells).
+    func parcelConformity(_ snapshot: CitySnapshot) -> [UInt8] {
+        if let column = conformities.withLock({ $0 }) { return column }
+        let column: [UInt8] = (0..<Int32(snapshot.parcels.count)).map { position in
+            guard let use = snapshot.parcels.values[Int(position)].currentUse, let code = snapshot.zoneCode(ofParcelAt: position),
+                let rule = snapshot.rules[code]
+            else { return 0 }
+            if rule.allowedUses.contains(use) { return 2 }
+            return rule.conditionalUses.contains(use) ? 1 : 3
+        }
+        conformities.withLock { $0 = column }
+        return column
+    }
 
     package init() {}
 

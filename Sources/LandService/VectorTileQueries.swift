@@ -99,45 +99,67 @@ extension CitySnapshot {
     /// then shows land use everywhere in a few thousand features instead of 100,000.
     private func addLandUseCells(of positions: [Int32], to encoder: inout VectorTileEncoder) {
         guard !positions.isEmpty else { return }
+        // Codes, not words: the snapshot's coded use column and conformity column (made once
+        // per snapshot), so a city-wide tile counts 100,000 parcels without hashing a string.
+        let uses = filterColumns.texts(.parcels, .currentUse, self)
+        let conformity = filterColumns.parcelConformity(self)
+        let useCount = uses.vocabulary.count, conformityCount = FilterColumnCache.conformityNames.count
         struct Cell: Hashable { let column: Int, row: Int }
-        struct Tally { var uses: [String: Int] = [:], conformities: [String: Int] = [:], count = 0 }
-        var cells: [Cell: Tally] = [:]
+        var slots: [Cell: Int] = [:]
+        var cells: [Cell] = []
+        var useTallies: [Int] = [], conformityTallies: [Int] = [], parcelsIn: [Int] = []
         let size = 16, extent = VectorTileEncoder.extent
         for position in positions {
             let box = parcelOutlines.bbox(position)
             let (x, y) = encoder.units(lon: (box.minLon + box.maxLon) / 2, lat: (box.minLat + box.maxLat) / 2)
             guard x >= 0, x < extent, y >= 0, y < extent else { continue }
             let cell = Cell(column: x / size, row: y / size)
-            var tally = cells[cell] ?? Tally()
-            tally.count += 1
-            if let use = parcels.values[Int(position)].currentUse { tally.uses[use.rawValue, default: 0] += 1 }
-            if let conformity = tileConformity(ofParcelAt: position) { tally.conformities[conformity, default: 0] += 1 }
-            cells[cell] = tally
+            let slot: Int
+            if let known = slots[cell] {
+                slot = known
+            } else {
+                slot = cells.count
+                slots[cell] = slot
+                cells.append(cell)
+                useTallies += [Int](repeating: 0, count: useCount)
+                conformityTallies += [Int](repeating: 0, count: conformityCount)
+                parcelsIn.append(0)
+            }
+            parcelsIn[slot] += 1
+            let use = uses.codes[Int(position)]
+            if use >= 0 { useTallies[slot * useCount + Int(use)] += 1 }
+            let code = Int(conformity[Int(position)])
+            if code > 0 { conformityTallies[slot * conformityCount + code] += 1 }
         }
-        func most(_ counts: [String: Int]) -> String? {
-            counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+        /// The most frequent code of a slot's tally (ties: the first), nil when none was counted.
+        func most(_ tallies: [Int], _ slot: Int, _ width: Int, from first: Int) -> Int? {
+            var best: Int?, bestCount = 0
+            for code in first..<width where tallies[slot * width + code] > bestCount {
+                (best, bestCount) = (code, tallies[slot * width + code])
+            }
+            return best
         }
-        let ordered = cells.keys.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
+        let order = cells.indices.sorted { (cells[$0].row, cells[$0].column) < (cells[$1].row, cells[$1].column) }
         var index = 0
-        while index < ordered.count {
-            let first = ordered[index], tally = cells[first]!
-            let use = most(tally.uses), conformity = most(tally.conformities)
-            var last = first, count = tally.count
-            while index + 1 < ordered.count {
-                let next = ordered[index + 1], nextTally = cells[next]!
-                guard next.row == first.row, next.column == last.column + 1, most(nextTally.uses) == use,
-                    most(nextTally.conformities) == conformity
+        while index < order.count {
+            let first = order[index]
+            let use = most(useTallies, first, useCount, from: 0), code = most(conformityTallies, first, conformityCount, from: 1)
+            var last = first, count = parcelsIn[first]
+            while index + 1 < order.count {
+                let next = order[index + 1]
+                guard cells[next].row == cells[first].row, cells[next].column == cells[last].column + 1,
+                    most(useTallies, next, useCount, from: 0) == use, most(conformityTallies, next, conformityCount, from: 1) == code
                 else { break }
                 last = next
-                count += nextTally.count
+                count += parcelsIn[next]
                 index += 1
             }
             var properties: [(String, TileValue)] = [("parcels", .integer(Int64(count)))]
-            if let use { properties.append(("current_use", .string(use))) }
-            if let conformity { properties.append(("conformity", .string(conformity))) }
+            if let use { properties.append(("current_use", .string(uses.vocabulary[use]))) }
+            if let code { properties.append(("conformity", .string(FilterColumnCache.conformityNames[code]))) }
             encoder.addRectangle(
-                minX: first.column * size, minY: first.row * size, maxX: (last.column + 1) * size, maxY: (first.row + 1) * size,
-                properties: properties)
+                minX: cells[first].column * size, minY: cells[first].row * size, maxX: (cells[last].column + 1) * size,
+                maxY: (cells[first].row + 1) * size, properties: properties)
             index += 1
         }
     }
@@ -147,12 +169,9 @@ extension CitySnapshot {
         let category: String
     }
 
-    /// As `conformity(of:)` decides it, in the words of the tiles' attribute.
+    /// As `conformity(of:)` decides it, in the words of the tiles' attribute (from the snapshot's column).
     private func tileConformity(ofParcelAt position: Int32) -> String? {
-        guard let use = parcels.values[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position), let rule = rules[code] else {
-            return nil
-        }
-        if rule.allowedUses.contains(use) { return "conforming" }
-        return rule.conditionalUses.contains(use) ? "conditional" : "non_conforming"
+        let code = Int(filterColumns.parcelConformity(self)[Int(position)])
+        return code == 0 ? nil : FilterColumnCache.conformityNames[code]
     }
 }
