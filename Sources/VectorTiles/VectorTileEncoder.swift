@@ -122,8 +122,8 @@ package struct VectorTileEncoder {
         message.varint(field: 15, 2)
         message.string(field: 1, finished.name)
         message.append(finished.features)
-        for key in finished.keys { message.string(field: 3, key) }
-        for value in finished.values {
+        for key in finished.keys.items { message.string(field: 3, key) }
+        for value in finished.values.items {
             var encoded = ProtobufWriter()
             switch value {
             case .string(let text): encoded.string(field: 1, text)
@@ -141,24 +141,24 @@ package struct VectorTileEncoder {
         let name: String
         var features = ProtobufWriter()
         var count = 0
-        var keys: [String] = []
-        var keyIndex: [String: UInt32] = [:]
-        var values: [TileValue] = []
-        var valueIndex: [TileValue: UInt32] = [:]
+        var keys = Interned<String>()
+        var values = Interned<TileValue>()
 
-        mutating func key(_ key: String) -> UInt32 {
-            if let index = keyIndex[key] { return index }
-            let index = UInt32(keys.count)
-            keys.append(key)
-            keyIndex[key] = index
-            return index
-        }
+        mutating func key(_ key: String) -> UInt32 { keys.index(of: key) }
+        mutating func value(_ value: TileValue) -> UInt32 { values.index(of: value) }
+    }
 
-        mutating func value(_ value: TileValue) -> UInt32 {
-            if let index = valueIndex[value] { return index }
-            let index = UInt32(values.count)
-            values.append(value)
-            valueIndex[value] = index
+    /// A layer's keys or values (MVT 2.1 §4.1): each distinct one once, in first-use order,
+    /// features referring to them by index.
+    private struct Interned<Item: Hashable> {
+        private(set) var items: [Item] = []
+        private var indexes: [Item: UInt32] = [:]
+
+        mutating func index(of item: Item) -> UInt32 {
+            if let index = indexes[item] { return index }
+            let index = UInt32(items.count)
+            items.append(item)
+            indexes[item] = index
             return index
         }
     }

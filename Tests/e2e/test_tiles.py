@@ -200,6 +200,16 @@ class Source:
         return found
 
 
+def serving(server):
+    """Starts `server` for a fixture and stops it (by its PID) when the fixture ends."""
+    try:
+        server.start()
+        yield server
+    finally:
+        if server.process is not None:
+            server.stop()
+
+
 @pytest.fixture(scope="module")
 def source():
     return Source()
@@ -210,13 +220,7 @@ def tiles_server(tehran_db, tmp_path_factory):
     """A server of this module's own over a fresh copy of the imported Tehran: the session's
     `server` is edited by other modules (test_webmap approves a request)."""
     folder = tmp_path_factory.mktemp("tiles")
-    server = Server(copy_db(tehran_db, folder), folder / "serve.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
+    yield from serving(Server(copy_db(tehran_db, folder), folder / "serve.log"))
 
 
 # ---------- the raw command stream (MVT 2.1 §4.3) ----------
@@ -690,13 +694,7 @@ def helsinki_server(tmp_path_factory):
     db = folder / "zamin.db"
     result = import_dataset(db, GEODATA / "helsinki")
     assert result.returncode == 0, result.stderr
-    server = Server(db, folder / "serve.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
+    yield from serving(Server(db, folder / "serve.log"))
 
 
 @pytest.mark.xfail(strict=True, reason=(
