@@ -41,10 +41,11 @@ extension CitySnapshot {
             encoder.beginLayer(collection.rawValue)
             switch collection {
             case .parcels:
-                var specks: [Int32] = []
+                var specks: [(position: Int32, lon: Double, lat: Double)] = []
                 for position in Self.positions(in: parcelIndex, box: box, where: { _ in true }) {
-                    if isSmallParcel(parcelOutlines.bbox(position)) {
-                        specks.append(position)
+                    let outline = parcelOutlines.bbox(position)
+                    if isSmallParcel(outline) {
+                        specks.append((position, (outline.minLon + outline.maxLon) / 2, (outline.minLat + outline.maxLat) / 2))
                         continue
                     }
                     let values = parcels.values[Int(position)]
@@ -97,29 +98,29 @@ extension CitySnapshot {
     /// use in code order), with `parcels` (how many) and `conformity` (the most frequent), and
     /// a row's run of cells of one use and one conformity is one rectangle. A city-wide tile
     /// then shows land use everywhere in a few thousand features instead of 100,000.
-    private func addLandUseCells(of positions: [Int32], to encoder: inout VectorTileEncoder) {
-        guard !positions.isEmpty else { return }
+    private func addLandUseCells(of specks: [(position: Int32, lon: Double, lat: Double)], to encoder: inout VectorTileEncoder) {
+        guard !specks.isEmpty else { return }
         // Codes, not words: the snapshot's coded use column and conformity column (made once
         // per snapshot), so a city-wide tile counts 100,000 parcels without hashing a string.
         let uses = filterColumns.texts(.parcels, .currentUse, self)
         let conformity = filterColumns.parcelConformity(self)
         let useCount = uses.vocabulary.count, conformityCount = FilterColumnCache.conformityNames.count
-        struct Cell: Hashable { let column: Int, row: Int }
-        var slots: [Cell: Int] = [:]
+        struct Cell { let column: Int, row: Int }
+        let size = 16, extent = VectorTileEncoder.extent, side = extent / size
+        // A tile's 256 × 256 cells indexed directly (a slot number, −1 for none): no hashing.
+        var slots = [Int32](repeating: -1, count: side * side)
         var cells: [Cell] = []
         var useTallies: [Int] = [], conformityTallies: [Int] = [], parcelsIn: [Int] = []
-        let size = 16, extent = VectorTileEncoder.extent
-        for position in positions {
-            let box = parcelOutlines.bbox(position)
-            let (x, y) = encoder.units(lon: (box.minLon + box.maxLon) / 2, lat: (box.minLat + box.maxLat) / 2)
+        for (position, lon, lat) in specks {
+            let (x, y) = encoder.units(lon: lon, lat: lat)
             guard x >= 0, x < extent, y >= 0, y < extent else { continue }
             let cell = Cell(column: x / size, row: y / size)
             let slot: Int
-            if let known = slots[cell] {
-                slot = known
+            if slots[cell.row * side + cell.column] >= 0 {
+                slot = Int(slots[cell.row * side + cell.column])
             } else {
                 slot = cells.count
-                slots[cell] = slot
+                slots[cell.row * side + cell.column] = Int32(slot)
                 cells.append(cell)
                 useTallies += [Int](repeating: 0, count: useCount)
                 conformityTallies += [Int](repeating: 0, count: conformityCount)
