@@ -1,5 +1,5 @@
 package import GeoCore
-package import LandModel
+import LandModel
 import SpatialIndex
 
 /// The feature collections of OGC API – Features (OGC 17-069r4 §7.13): one per layer.
