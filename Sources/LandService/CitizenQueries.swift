@@ -22,6 +22,23 @@ package enum Conformity: String, Sendable {
     case notAllowed = "not_allowed"
 }
 
+extension ZoningRule {
+    /// Whether `use` is allowed under this rule, allowed with a planner's approval, or not allowed.
+    package func conformity(of use: LandUse) -> Conformity {
+        allowedUses.contains(use) ? .allowed : conditionalUses.contains(use) ? .conditional : .notAllowed
+    }
+}
+
+extension CitySnapshot {
+    /// The parcel's current use against the rules of the zone code that governs it; nil when it
+    /// has no use, no zone code or no rules for that code.
+    package func conformity(ofParcelAt position: Int32) -> Conformity? {
+        guard let use = parcels.values[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position), let rule = rules[code]
+        else { return nil }
+        return rule.conformity(of: use)
+    }
+}
+
 extension LookupAnswer {
     /// The amenities `/lookup` reports (issue: hospital, school, metro station, park).
     package static let amenityCategories: [FacilityCategory] = ["hospital", "school", "metro_station", "park"].map(FacilityCategory.init)
@@ -47,7 +64,7 @@ extension CitySnapshot {
         let rule = code.flatMap { rules[$0] }
         var conformity: Conformity?
         if let parcel, let rule, let use = parcels.values[Int(parcel)].currentUse {
-            conformity = rule.allowedUses.contains(use) ? .allowed : rule.conditionalUses.contains(use) ? .conditional : .notAllowed
+            conformity = rule.conformity(of: use)
         }
         let found = nearestFacility(to: point, ofEach: LookupAnswer.amenityCategories)
         let nearest = zip(LookupAnswer.amenityCategories, found).map { ($0, $1) }

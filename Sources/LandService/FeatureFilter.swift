@@ -997,11 +997,12 @@ package final class FilterColumnCache: Sendable {
     func parcelConformity(_ snapshot: CitySnapshot) -> [UInt8] {
         if let column = conformities.withLock({ $0 }) { return column }
         let column: [UInt8] = (0..<Int32(snapshot.parcels.count)).map { position in
-            guard let use = snapshot.parcels.values[Int(position)].currentUse, let code = snapshot.zoneCode(ofParcelAt: position),
-                let rule = snapshot.rules[code]
-            else { return 0 }
-            if rule.allowedUses.contains(use) { return 2 }
-            return rule.conditionalUses.contains(use) ? 1 : 3
+            switch snapshot.conformity(ofParcelAt: position) {
+            case nil: 0
+            case .conditional: 1
+            case .allowed: 2
+            case .notAllowed: 3
+            }
         }
         conformities.withLock { $0 = column }
         return column

@@ -64,18 +64,15 @@ extension CitySnapshot {
     package func conformity(of positions: [Int32]) -> NonConformingReport {
         var report = NonConformingReport()
         for position in positions {
-            guard let use = parcels.values[Int(position)].currentUse, let code = zoneCode(ofParcelAt: position),
-                let rule = rules[code]
-            else {
+            guard let conformity = conformity(ofParcelAt: position) else {
                 report.unclassified += 1
                 continue
             }
             report.examined += 1
-            if rule.allowedUses.contains(use) { continue }
-            if rule.conditionalUses.contains(use) {
-                report.conditional.append(position)
-            } else {
-                report.nonConforming.append(position)
+            switch conformity {
+            case .allowed: continue
+            case .conditional: report.conditional.append(position)
+            case .notAllowed: report.nonConforming.append(position)
             }
         }
         return report
