@@ -168,9 +168,7 @@ struct EndpointQueryBody: Sendable {
 
     /// Whether `request` comes with this body (its `Content-Type`, parameters aside).
     func isChosen(by request: Request) -> Bool {
-        guard let type = request.headers[.contentType] else { return false }
-        let essence = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
-        return essence == mediaType
+        JSONBody.mediaType(of: request) == mediaType
     }
 }
 

@@ -26,11 +26,15 @@ struct JSONBody {
         }
     }
 
+    /// The request's `Content-Type` without its parameters, lower case (RFC 9110 §8.3.1); nil without one.
+    static func mediaType(of request: Request) -> String? {
+        request.headers[.contentType].map { type in type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? "" }
+    }
+
     /// RFC 9110 §15.5.16: a body declared as JSON in another media type is a 415. No
     /// `Content-Type` is read as JSON (what a bare `curl -d` or a script sends is then still understood).
     static func requireJSONMediaType(_ request: Request) throws(APIError) {
-        guard let type = request.headers[.contentType] else { return }
-        let essence = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
+        guard let essence = mediaType(of: request) else { return }
         guard essence == "application/json" || (essence.hasPrefix("application/") && essence.hasSuffix("+json")) else {
             throw APIError(status: .unsupportedMediaType, code: "UnsupportedMediaType", message: .unsupportedMediaType)
         }

@@ -119,7 +119,7 @@ extension OGCController {
     /// RFC 7396 over the feature as GET answers it (CRS84), then a replace: one writer, one set of checks.
     func patch(_ collection: FeatureCollectionID, _ request: Request, _ context: ZaminRequestContext, holder: APIKeys.Holder) async throws -> Response {
         let id = Self.featureID(context)
-        guard Self.essence(request.headers[.contentType]) == MediaType.mergePatch else {
+        guard JSONBody.mediaType(of: request) == MediaType.mergePatch else {
             throw APIError(status: .unsupportedMediaType, code: "UnsupportedMediaType", message: .unsupportedPatchType)
         }
         let precondition = try Self.precondition(request)
@@ -217,10 +217,6 @@ extension OGCController {
 
     private static func body(_ request: Request) async throws -> [UInt8] {
         try await JSONBody.bytes(request, limitBytes: bodyLimit)
-    }
-
-    private static func essence(_ contentType: String?) -> String? {
-        contentType?.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() }
     }
 
     /// `If-Match` (RFC 9110 §13.1.1): `*`, or entity tags compared strongly — a weak tag never
