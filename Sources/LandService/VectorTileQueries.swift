@@ -41,6 +41,8 @@ extension CitySnapshot {
             encoder.beginLayer(collection.rawValue)
             switch collection {
             case .parcels:
+                // The snapshot's conformity column, taken once for the tile, not once per parcel.
+                let conformity = filterColumns.parcelConformity(self)
                 var specks: [(position: Int32, lon: Double, lat: Double)] = []
                 for position in Self.positions(in: parcelIndex, box: box, where: { _ in true }) {
                     let outline = parcelOutlines.bbox(position)
@@ -53,7 +55,8 @@ extension CitySnapshot {
                     if let code = values.zoneCode { properties.append(("zone_code", .string(code.rawValue))) }
                     if let use = values.currentUse { properties.append(("current_use", .string(use.rawValue))) }
                     if let floors = values.floors { properties.append(("floors", .integer(Int64(floors)))) }
-                    if let conformity = tileConformity(ofParcelAt: position) { properties.append(("conformity", .string(conformity))) }
+                    let code = Int(conformity[Int(position)])
+                    if code > 0 { properties.append(("conformity", .string(FilterColumnCache.conformityNames[code]))) }
                     encoder.addPolygonal(
                         parcelOutlines.polygonal(position, isMulti: values.isMulti), id: UInt64(position) + 1, properties: properties)
                 }
@@ -168,11 +171,5 @@ extension CitySnapshot {
     private struct FacilityCell: Hashable {
         let column: Int, row: Int
         let category: String
-    }
-
-    /// As `conformity(of:)` decides it, in the words of the tiles' attribute (from the snapshot's column).
-    private func tileConformity(ofParcelAt position: Int32) -> String? {
-        let code = Int(filterColumns.parcelConformity(self)[Int(position)])
-        return code == 0 ? nil : FilterColumnCache.conformityNames[code]
     }
 }
