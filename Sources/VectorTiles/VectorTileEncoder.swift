@@ -11,9 +11,9 @@ package enum TileValue: Sendable, Hashable {
 /// widened by `buffer` units on each side, rounded to whole units, and encoded with the spec's
 /// commands (§4.3: MoveTo, LineTo, ClosePath, zigzag deltas from one cursor per feature).
 ///
-/// Polygons (§4.3.4.4): every ring is clipped (Sutherland–Hodgman against the widened tile, which
-/// keeps a ring one ring), rounded, rid of repeated and collinear points, and dropped when it
-/// no longer encloses an area; an outer ring is written clockwise in tile units (positive
+/// Polygons (§4.3.4.4): each is clipped to the widened tile as polygons of their own
+/// (`RectangleClipping`), every ring rounded, rid of repeated and collinear points, and dropped
+/// when it no longer encloses an area; an outer ring is written clockwise in tile units (positive
 /// surveyor's area, y down) and a hole counter-clockwise. A polygon whose box is under
 /// `minimumSize` units both ways (below a pixel at that zoom) is left out.
 package struct VectorTileEncoder {
@@ -45,19 +45,25 @@ package struct VectorTileEncoder {
         var commands: [UInt32] = []
         var cursor = (0, 0)
         let extent = Double(Self.extent)
+        let clipping = RectangleClipping(low: -buffer, high: extent + buffer)
         var kept = false
         for polygon in polygonal.parts {
-            guard let outer = ring(polygon.exterior.xy, extent: extent), abs(Self.area(outer)) > 0 else { continue }
-            if minimumSize > 0 {
-                let xs = outer.map(\.0), ys = outer.map(\.1)
-                if xs.max()! - xs.min()! < Int(minimumSize), ys.max()! - ys.min()! < Int(minimumSize) { continue }
+            let rings = ([polygon.exterior] + polygon.holes).map { tileUnits($0.xy, extent: extent) }
+            for piece in clipping.clip(rings) {
+                // Orientation was set before rounding; a ring that rounding turned over or
+                // flattened encloses nothing any more and is left out.
+                guard let outer = Self.rounded(piece[0]), Self.area(outer) > 0 else { continue }
+                if minimumSize > 0 {
+                    let xs = outer.map(\.0), ys = outer.map(\.1)
+                    if xs.max()! - xs.min()! < Int(minimumSize), ys.max()! - ys.min()! < Int(minimumSize) { continue }
+                }
+                Self.encode(outer, into: &commands, cursor: &cursor)
+                for hole in piece.dropFirst() {
+                    guard let inner = Self.rounded(hole), Self.area(inner) < 0 else { continue }
+                    Self.encode(inner, into: &commands, cursor: &cursor)
+                }
+                kept = true
             }
-            Self.encode(Self.area(outer) > 0 ? outer : Array(outer.reversed()), into: &commands, cursor: &cursor)
-            for hole in polygon.holes {
-                guard let inner = ring(hole.xy, extent: extent), abs(Self.area(inner)) > 0 else { continue }
-                Self.encode(Self.area(inner) < 0 ? inner : Array(inner.reversed()), into: &commands, cursor: &cursor)
-            }
-            kept = true
         }
         guard kept else { return false }
         add(id: id, type: 3, commands: commands, properties: properties)
@@ -165,10 +171,9 @@ package struct VectorTileEncoder {
 
     // MARK: - geometry
 
-    /// A ring (closed flat x, y in lon/lat) in whole tile units, clipped to the widened tile; its
-    /// points without the closing repeat, or nil when fewer than three are left.
-    private func ring(_ xy: [Double], extent: Double) -> [(Int, Int)]? {
-        var points: [(Double, Double)] = []
+    /// A ring (closed flat x, y in lon/lat) in tile units, without the closing repeat.
+    private func tileUnits(_ xy: [Double], extent: Double) -> [(x: Double, y: Double)] {
+        var points: [(x: Double, y: Double)] = []
         points.reserveCapacity(xy.count / 2)
         var i = 0
         while i + 1 < xy.count {
@@ -176,38 +181,16 @@ package struct VectorTileEncoder {
             i += 2
         }
         if points.count > 1, points[0] == points[points.count - 1] { points.removeLast() }
-        let low = -buffer, high = extent + buffer
-        // Sutherland–Hodgman, one edge of the widened tile at a time.
-        for (axis, bound, keepsAbove) in [(0, low, true), (0, high, false), (1, low, true), (1, high, false)] {
-            guard !points.isEmpty else { return nil }
-            var clipped: [(Double, Double)] = []
-            clipped.reserveCapacity(points.count + 4)
-            func inside(_ p: (Double, Double)) -> Bool {
-                let v = axis == 0 ? p.0 : p.1
-                return keepsAbove ? v >= bound : v <= bound
-            }
-            func crossing(_ a: (Double, Double), _ b: (Double, Double)) -> (Double, Double) {
-                let (va, vb) = axis == 0 ? (a.0, b.0) : (a.1, b.1)
-                let t = (bound - va) / (vb - va)
-                return axis == 0 ? (bound, a.1 + t * (b.1 - a.1)) : (a.0 + t * (b.0 - a.0), bound)
-            }
-            var previous = points[points.count - 1]
-            for current in points {
-                if inside(current) {
-                    if !inside(previous) { clipped.append(crossing(previous, current)) }
-                    clipped.append(current)
-                } else if inside(previous) {
-                    clipped.append(crossing(previous, current))
-                }
-                previous = current
-            }
-            points = clipped
-        }
-        // Whole units; then no repeated point and no point on the line through its neighbours.
+        return points
+    }
+
+    /// A ring in whole units, rid of repeated points and of points on the line through their
+    /// neighbours; nil when fewer than three are left.
+    static func rounded(_ points: [(x: Double, y: Double)]) -> [(Int, Int)]? {
         var rounded: [(Int, Int)] = []
         rounded.reserveCapacity(points.count)
         for point in points {
-            let next = (Int(point.0.rounded()), Int(point.1.rounded()))
+            let next = (Int(point.x.rounded()), Int(point.y.rounded()))
             if let last = rounded.last, last == next { continue }
             rounded.append(next)
         }
