@@ -13,7 +13,15 @@ enum UIText: String, Sendable, CaseIterable {
     case layerParcels
     case layerFacilities
     case legendTitle
-    case zoomInForParcels
+    case legendZones
+    case colourParcelsBy
+    case colourByUse
+    case colourByConformity
+    case conformityConforming
+    case conformityConditional
+    case conformityNonConforming
+    case facilitiesHere
+    case tilesFailed
     case partialView
     case loading
     case serverError

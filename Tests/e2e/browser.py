@@ -106,9 +106,15 @@ class Browser:
         deadline = time.time() + timeout
         while time.time() < deadline:
             # An object (a DOM node, the map) counts as true: only plain values cross the pipe.
-            value = self.evaluate(
-                f"(() => {{ try {{ const v = {expression}; return v && typeof v === 'object' && !Array.isArray(v) ? true : v; }}"
-                f" catch (e) {{ return null; }} }})()")
+            try:
+                value = self.evaluate(
+                    f"(() => {{ try {{ const v = {expression}; return v && typeof v === 'object' && !Array.isArray(v) ? true : v; }}"
+                    f" catch (e) {{ return null; }} }})()")
+            except BrowserError as error:
+                # A navigation under way (a click on a link) takes away the page being asked: not yet.
+                if "navigated or closed" not in str(error) and "context" not in str(error):
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(0.1)

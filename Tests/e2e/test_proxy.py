@@ -219,8 +219,8 @@ def test_web_map_loads_every_file_through_the_prefix(proxied):
 
 
 def test_web_map_in_a_browser_fetches_the_api_through_the_prefix(proxied):
-    """The page's scripts ask for `collections/zones/items` relative to the page: under /zamin/
-    only then do the zones arrive (a request for /collections/… would be nginx's 404)."""
+    """The page's scripts ask for the vector tiles (`tiles/WebMercatorQuad/…`) relative to the
+    page: under /zamin/ only then do the zones arrive (a request for /tiles/… would be nginx's 404)."""
     from browser import Browser, chromium_path
 
     if chromium_path() is None:
@@ -230,12 +230,12 @@ def test_web_map_in_a_browser_fetches_the_api_through_the_prefix(proxied):
     try:
         browser.open(f"http://127.0.0.1:{nginx.port}/zamin/?lang=en")
         browser.wait_for("window.zamin && window.zamin.map")
-        assert browser.wait_for("document.querySelectorAll('path[data-zone-code]').length", timeout=30) > 0
+        assert browser.wait_for("(zamin.vectorTiles.drawn().layers.zones || []).length", timeout=30) > 0
     finally:
         browser.close()
     access = (nginx.directory / "access.log").read_text()
-    assert "GET /zamin/collections/zones/items?" in access
-    assert not re.search(r'"GET /(collections|web|lookup|nearest|search)', access), "a request missed the prefix"
+    assert "GET /zamin/tiles/WebMercatorQuad/" in access
+    assert not re.search(r'"GET /(collections|tiles|web|lookup|nearest|search)', access), "a request missed the prefix"
 
 
 def test_forwarded_fields_from_an_untrusted_client_are_ignored(proxied, server):

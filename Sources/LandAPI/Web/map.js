@@ -22,8 +22,6 @@
   // whatever the size of the city, so no request ever asks for the whole layer.
   const PARCEL_MIN_ZOOM = 17;
   const PARCEL_LIMIT = 1000;
-  const ZONE_LIMIT = 1000;
-  const FACILITY_LIMIT = 500;
   const DEBOUNCE_MS = 250;
 
   // ---------- DOM helpers (text only through textContent: nothing from the API becomes HTML) ----------
@@ -128,19 +126,33 @@
   // Zone colours: the first letter of the code picks the family (R residential, M mixed,
   // S services, G green), the rest of the code a shade, so a code always has the same colour.
   const ZONE_HUES = { R: 45, M: 12, S: 210, G: 120, I: 280, T: 0 };
-  function zoneColour(code) {
+  const hashOf = (text) => {
     let hash = 0;
-    for (const character of code || "") hash = (hash * 31 + character.charCodeAt(0)) >>> 0;
+    for (const character of text || "") hash = (hash * 31 + character.charCodeAt(0)) >>> 0;
+    return hash;
+  };
+  function zoneColour(code) {
+    const hash = hashOf(code);
     const family = (code || "?")[0].toUpperCase();
     const hue = family in ZONE_HUES ? ZONE_HUES[family] + (hash % 7) * 3 : hash % 360;
     const lightness = 48 + (hash % 5) * 7;
     return `hsl(${hue}, 62%, ${lightness}%)`;
   }
+  // Land uses in the colours planners' maps use (yellow housing, red commerce, green space…);
+  // a use outside this list gets a colour of its own from its code, the same on every visit.
+  const USE_COLOURS = {
+    residential: "#f3d250", commercial: "#e0474c", mixed: "#f08c4a", office: "#b46fb5", industrial: "#8f86b8",
+    education: "#4f8fd6", health: "#33a9b5", green: "#58b368", religious: "#a1806b", vacant: "#d5d5d5",
+  };
+  const useColour = (code) => (code == null ? "#bdbdbd" : USE_COLOURS[code] || `hsl(${hashOf(code) % 360}, 45%, 62%)`);
+  const CONFORMITY_COLOURS = { conforming: "#1a9641", conditional: "#f4a340", non_conforming: "#d7191c" };
+  const CONFORMITY_TEXTS = { conforming: "conformityConforming", conditional: "conformityConditional", non_conforming: "conformityNonConforming" };
+  const conformityColour = (value) => CONFORMITY_COLOURS[value] || "#bdbdbd";
   const CATEGORY_COLOURS = {
     hospital: "#d7191c", clinic: "#f0605d", pharmacy: "#f08080", school: "#2c7bb6", university: "#1f5f8b",
     metro_station: "#7b3294", transport_terminal: "#9e6ab8", park: "#1a9641", square: "#8c8c8c",
   };
-  const categoryColour = (category) => CATEGORY_COLOURS[category] || "#e08a00";
+  const categoryColour = (category) => CATEGORY_COLOURS[category] || `hsl(${hashOf(category) % 360}, 70%, 42%)`;
 
   function setPathData(layer, attributes, classes) {
     const path = layer.getElement && layer.getElement();
@@ -149,38 +161,59 @@
     for (const name of classes) path.classList.add(name);
   }
 
-  const zoneLegend = new Map();
-  const zoneLayer = L.geoJSON(null, {
-    style: (feature) => ({ color: "#505050", weight: 1, fillColor: zoneColour(feature.properties.code), fillOpacity: 0.42 }),
-    onEachFeature: (feature, layer) => {
-      const properties = feature.properties;
-      layer.bindTooltip(`${properties.code} — ${localName(properties)}`, { sticky: true });
+  // ---------- The city from vector tiles, at every zoom ----------
+  // zones, parcels (or, at city scale, the server's land-use cells) and facility markers come
+  // from /tiles (OGC API – Tiles, MVT) and are painted on canvas by vectortiles.js; the page
+  // chooses the colours: land use or, for planners' city-wide view, conformity.
+  const shown = (name) => byId(`show-${name}`).checked;
+  const colourBy = () => (byId("colour-by-conformity").checked ? "conformity" : "use");
+  const tileStyle = {
+    order: ["zones", "parcels", "facilities"],
+    visible: (name) => (name === "zones" || name === "parcels" || name === "facilities") && shown(name),
+    polygon(name, properties, zoom) {
+      if (name === "zones") {
+        return colourBy() === "use"
+          ? { fill: zoneColour(properties.zone_code).replace("hsl(", "hsla(").replace(")", ", 0.35)"), stroke: "#505050", lineWidth: zoom >= 14 ? 1 : 0.6 }
+          : { stroke: "#505050", lineWidth: zoom >= 14 ? 1.2 : 0.8 };
+      }
+      const fill = colourBy() === "use" ? useColour(properties.current_use) : conformityColour(properties.conformity);
+      // A land-use cell (no id) is a square of several parcels: no outline, or the grid would show.
+      return properties.id == null ? { fill } : { fill, stroke: zoom >= 15 ? "rgba(40, 40, 40, 0.7)" : null, lineWidth: 0.5 };
     },
+    marker: (properties) => ({ colour: categoryColour(properties.category), key: properties.category }),
+    // Below zoom 16 the markers in one 32-pixel square of the tile merge into one with their number.
+    clusterPixels: (zoom) => (zoom >= 16 ? 0 : 32),
+  };
+  const vectorTiles = ZaminVectorTiles.layer({
+    url: (z, y, x) => new URL(`tiles/WebMercatorQuad/${z}/${y}/${x}`, document.baseURI).href,
+    style: tileStyle,
+    attribution: "",
   });
+  vectorTiles.on("tileerror", () => {
+    layerStatus.tiles = t("tilesFailed");
+    showLayerStatus();
+  });
+  vectorTiles.on("load repainted", () => {
+    layerStatus.tiles = "";
+    showLayerStatus();
+    drawLegend();
+  });
+
+  // At street scale the parcels are also drawn as SVG outlines from the items, so that each
+  // has its tooltip and its id on the page; below that zoom the tiles alone draw them.
   const parcelLayer = L.geoJSON(null, {
-    style: () => ({ color: "#2b2b2b", weight: 0.8, fillOpacity: 0.05, fillColor: "#ffffff" }),
+    style: () => ({ color: "#2b2b2b", weight: 0.8, fillOpacity: 0.01, fillColor: "#ffffff" }),
     onEachFeature: (feature, layer) => {
       const properties = feature.properties;
       layer.bindTooltip(`${feature.id || properties.id} · ${useName(properties.current_use)}`, { sticky: true });
     },
   });
-  const facilityLayer = L.geoJSON(null, {
-    pointToLayer: (feature, latlng) =>
-      L.circleMarker(latlng, {
-        radius: 6, color: "#ffffff", weight: 1.5, fillColor: categoryColour(feature.properties.category), fillOpacity: 0.95,
-        className: `facility facility-${String(feature.properties.category).replace(/[^a-z0-9_-]/gi, "")}`,
-      }),
-    onEachFeature: (feature, layer) => {
-      const properties = feature.properties;
-      layer.bindTooltip(`${localName(properties)} (${categoryName(properties.category)})`, { className: "facility-label" });
-    },
-  });
   const resultLayer = L.layerGroup();
   const selectionLayer = L.layerGroup();
 
-  const layerStatus = { zones: "", parcels: "", facilities: "" };
+  const layerStatus = { tiles: "", parcels: "" };
   function showLayerStatus() {
-    byId("map-status").textContent = [layerStatus.zones, layerStatus.parcels, layerStatus.facilities].filter(Boolean).join(" ");
+    byId("map-status").textContent = [layerStatus.tiles, layerStatus.parcels].filter(Boolean).join(" ");
   }
 
   // One loader per layer: the current view's bbox, a limit, the previous request cancelled.
@@ -192,7 +225,7 @@
       if (!visible || map.getZoom() < minZoom) {
         layer.clearLayers();
         if (map.hasLayer(layer)) map.removeLayer(layer);
-        layerStatus[name] = visible && name === "parcels" ? t("zoomInForParcels") : "";
+        layerStatus[name] = "";
         showLayerStatus();
         return;
       }
@@ -214,27 +247,8 @@
   }
   const loaders = [
     viewLoader({
-      name: "zones", collection: "zones", layer: zoneLayer, limit: ZONE_LIMIT, minZoom: 0, toggle: "show-zones",
-      afterLoad: () => {
-        zoneLayer.eachLayer((layer) => {
-          const properties = layer.feature.properties;
-          setPathData(layer, { "data-zone-code": properties.code }, ["zone"]);
-          zoneLegend.set(properties.code, localName(properties));
-        });
-        zoneLayer.bringToBack();
-        drawLegend();
-      },
-    }),
-    viewLoader({
       name: "parcels", collection: "parcels", layer: parcelLayer, limit: PARCEL_LIMIT, minZoom: PARCEL_MIN_ZOOM, toggle: "show-parcels",
-      afterLoad: () => {
-        parcelLayer.eachLayer((layer) => setPathData(layer, { "data-parcel-id": layer.feature.id || layer.feature.properties.id }, ["parcel"]));
-        facilityLayer.bringToFront();
-      },
-    }),
-    viewLoader({
-      name: "facilities", collection: "facilities", layer: facilityLayer, limit: FACILITY_LIMIT, minZoom: 0, toggle: "show-facilities",
-      afterLoad: () => facilityLayer.eachLayer((layer) => setPathData(layer, { "data-facility-id": layer.feature.id || layer.feature.properties.id }, [])),
+      afterLoad: () => parcelLayer.eachLayer((layer) => setPathData(layer, { "data-parcel-id": layer.feature.id || layer.feature.properties.id }, ["parcel"])),
     }),
   ];
   let debounceTimer = null;
@@ -243,13 +257,57 @@
     debounceTimer = setTimeout(() => loaders.forEach((load) => load()), DEBOUNCE_MS);
   }
 
-  function drawLegend() {
-    const codes = [...zoneLegend.keys()].sort();
-    show("zone-legend", codes.map((code) =>
-      element("li", { "data-zone-code": code },
-        element("span", { class: "swatch", style: `background:${zoneColour(code)}`, "aria-hidden": "true" }),
-        element("bdi", null, code), " — ", zoneLegend.get(code))));
+  // The legends say what the view shows: the colours of the parcels (land uses or conformity),
+  // the zones and the facility categories drawn in the tiles on screen. A zone or category
+  // without a name shows its code alone.
+  function legendEntry(attributes, colour, label, name) {
+    return element("li", attributes,
+      element("span", { class: "swatch", style: `background:${colour}`, "aria-hidden": "true" }),
+      element("bdi", null, label), name ? [" — ", name] : []);
   }
+  function drawLegend() {
+    const drawn = vectorTiles.drawn();
+    const zones = new Map();
+    // A code's name when its zones agree on one (Tehran's plan); where each zone carries a
+    // place's own name (OpenStreetMap's land use in Helsinki), the code alone.
+    for (const properties of drawn.layers.zones || []) {
+      const code = properties.zone_code;
+      if (code == null) continue;
+      const name = localName(properties);
+      zones.set(code, zones.has(code) && zones.get(code) !== name ? "" : name);
+    }
+    show("zone-legend", [...zones.keys()].sort().map((code) =>
+      legendEntry({ "data-zone-code": code }, zoneColour(code), code, zones.get(code))));
+    const parcels = drawn.layers.parcels || [];
+    if (colourBy() === "use") {
+      const uses = new Set(parcels.map((properties) => properties.current_use).filter((use) => use != null));
+      show("parcel-legend", [...uses].sort().map((use) =>
+        legendEntry({ "data-use": use }, useColour(use), useNames.has(use) ? useName(use) : use)));
+    } else {
+      const present = new Set(parcels.map((properties) => properties.conformity));
+      show("parcel-legend", ["conforming", "conditional", "non_conforming"].filter((value) => present.has(value)).map((value) =>
+        legendEntry({ "data-conformity": value }, conformityColour(value), t(CONFORMITY_TEXTS[value]))));
+    }
+    const categories = new Set();
+    for (const properties of drawn.layers.facilities || []) if (properties.category != null) categories.add(properties.category);
+    show("category-legend", [...categories].sort((a, b) => categoryName(a).localeCompare(categoryName(b), lang)).map((category) =>
+      legendEntry({ "data-category": category }, categoryColour(category), categoryNames.has(category) ? categoryName(category) : category)));
+  }
+
+  // A facility marker's name (or a cluster's number) under the pointer.
+  const hoverTip = L.tooltip({ direction: "top", offset: [0, -8], className: "facility-label" });
+  map.on("mousemove", (event) => {
+    const hit = vectorTiles.featureAt(event.latlng);
+    if (hit && hit.layer === "facilities") {
+      const text = hit.count > 1 ? `${formatNumber(hit.count)} ${t("facilitiesHere")}` : `${localName(hit.properties)} (${categoryName(hit.properties.category)})`;
+      hoverTip.setLatLng(event.latlng).setContent(text);
+      if (!map.hasLayer(hoverTip)) hoverTip.addTo(map);
+      map.getContainer().style.cursor = "pointer";
+    } else if (map.hasLayer(hoverTip)) {
+      map.removeLayer(hoverTip);
+      map.getContainer().style.cursor = "";
+    }
+  });
 
   function rememberView() {
     const centre = map.getCenter();
@@ -717,15 +775,22 @@
   byId("stats-refresh").addEventListener("click", loadStats);
 
   // ---------- Start ----------
-  for (const id of ["show-zones", "show-parcels", "show-facilities"]) byId(id).addEventListener("change", loadView);
+  for (const id of ["show-zones", "show-parcels", "show-facilities", "colour-by-use", "colour-by-conformity"]) {
+    byId(id).addEventListener("change", () => {
+      vectorTiles.repaint();
+      loadView();
+    });
+  }
+  vectorTiles.addTo(map);
   selectionLayer.addTo(map);
   map.on("moveend", () => {
     rememberView();
     loadView();
+    drawLegend();
   });
   restoreView();
   window.addEventListener("hashchange", restoreView);  // a pasted or edited #map= link
   showPlannerTools();
   // For the browser tests and for anyone scripting the page from the console.
-  window.zamin = { map, lookUp, layers: { zones: zoneLayer, parcels: parcelLayer, facilities: facilityLayer } };
+  window.zamin = { map, lookUp, vectorTiles, layers: { parcels: parcelLayer } };
 })();
