@@ -53,6 +53,8 @@ package struct CitySnapshot: Sendable {
     let searchCatalog: SearchCatalog
     /// The layers' queryables as columns for CQL2 filters (`FeatureFilter`), made on first use.
     let filterColumns = FilterColumnCache()
+    /// The parcels per tile at city-scale zooms, made on first use (`vectorTile`).
+    let parcelTiles = ParcelTileOverview()
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
         // The search keys beside the layers, on two cores: a node serves nothing until this is

@@ -43,13 +43,7 @@ extension CitySnapshot {
             case .parcels:
                 // The snapshot's conformity column, taken once for the tile, not once per parcel.
                 let conformity = filterColumns.parcelConformity(self)
-                var specks: [(position: Int32, lon: Double, lat: Double)] = []
-                for position in Self.positions(in: parcelIndex, box: box, where: { _ in true }) {
-                    let outline = parcelOutlines.bbox(position)
-                    if isSmallParcel(outline) {
-                        specks.append((position, (outline.minLon + outline.maxLon) / 2, (outline.minLat + outline.maxLat) / 2))
-                        continue
-                    }
+                func addParcel(_ position: Int32) {
                     let values = parcels.values[Int(position)]
                     var properties: [(String, TileValue)] = [("id", .string(values.id.rawValue))]
                     if let code = values.zoneCode { properties.append(("zone_code", .string(code.rawValue))) }
@@ -59,6 +53,26 @@ extension CitySnapshot {
                     if code > 0 { properties.append(("conformity", .string(FilterColumnCache.conformityNames[code]))) }
                     encoder.addPolygonal(
                         parcelOutlines.polygonal(position, isMulti: values.isMulti), id: UInt64(position) + 1, properties: properties)
+                }
+                if address.zoom <= ParcelTileOverview.deepestZoom {
+                    // City scale: the tile's parcels sorted out once per snapshot and zoom.
+                    guard let tile = parcelTiles.tile(address, self) else { break }
+                    for position in tile.large { addParcel(position) }
+                    addLandUseCells(of: tile.specks, to: &encoder)
+                    break
+                }
+                let uses = filterColumns.texts(.parcels, .currentUse, self)
+                var specks: [ParcelTileOverview.Speck] = []
+                for position in Self.positions(in: parcelIndex, box: box, where: { _ in true }) {
+                    let outline = parcelOutlines.bbox(position)
+                    if isSmallParcel(outline) {
+                        let (x, y) = encoder.units(lon: (outline.minLon + outline.maxLon) / 2, lat: (outline.minLat + outline.maxLat) / 2)
+                        if x >= 0, x < VectorTileEncoder.extent, y >= 0, y < VectorTileEncoder.extent {
+                            specks.append(.init(cell: (y >> 4) << 8 | x >> 4, position: position, uses: uses, conformity: conformity))
+                        }
+                        continue
+                    }
+                    addParcel(position)
                 }
                 addLandUseCells(of: specks, to: &encoder)
             case .zones:
@@ -101,39 +115,34 @@ extension CitySnapshot {
     /// use in code order), with `parcels` (how many) and `conformity` (the most frequent), and
     /// a row's run of cells of one use and one conformity is one rectangle. A city-wide tile
     /// then shows land use everywhere in a few thousand features instead of 100,000.
-    private func addLandUseCells(of specks: [(position: Int32, lon: Double, lat: Double)], to encoder: inout VectorTileEncoder) {
+    private func addLandUseCells(of specks: [ParcelTileOverview.Speck], to encoder: inout VectorTileEncoder) {
         guard !specks.isEmpty else { return }
         // Codes, not words: the snapshot's coded use column and conformity column (made once
         // per snapshot), so a city-wide tile counts 100,000 parcels without hashing a string.
         let uses = filterColumns.texts(.parcels, .currentUse, self)
-        let conformity = filterColumns.parcelConformity(self)
         let useCount = uses.vocabulary.count, conformityCount = FilterColumnCache.conformityNames.count
         struct Cell { let column: Int, row: Int }
-        let size = 16, extent = VectorTileEncoder.extent, side = extent / size
+        let size = 16, side = VectorTileEncoder.extent / size
         // A tile's 256 × 256 cells indexed directly (a slot number, −1 for none): no hashing.
         var slots = [Int32](repeating: -1, count: side * side)
         var cells: [Cell] = []
         var useTallies: [Int] = [], conformityTallies: [Int] = [], parcelsIn: [Int] = []
-        for (position, lon, lat) in specks {
-            let (x, y) = encoder.units(lon: lon, lat: lat)
-            guard x >= 0, x < extent, y >= 0, y < extent else { continue }
-            let cell = Cell(column: x / size, row: y / size)
+        for speck in specks {
+            let index = Int(speck.cell)
             let slot: Int
-            if slots[cell.row * side + cell.column] >= 0 {
-                slot = Int(slots[cell.row * side + cell.column])
+            if slots[index] >= 0 {
+                slot = Int(slots[index])
             } else {
                 slot = cells.count
-                slots[cell.row * side + cell.column] = Int32(slot)
-                cells.append(cell)
-                useTallies += [Int](repeating: 0, count: useCount)
-                conformityTallies += [Int](repeating: 0, count: conformityCount)
+                slots[index] = Int32(slot)
+                cells.append(Cell(column: index & (side - 1), row: index >> 8))
+                useTallies.append(contentsOf: repeatElement(0, count: useCount))
+                conformityTallies.append(contentsOf: repeatElement(0, count: conformityCount))
                 parcelsIn.append(0)
             }
             parcelsIn[slot] += 1
-            let use = uses.codes[Int(position)]
-            if use >= 0 { useTallies[slot * useCount + Int(use)] += 1 }
-            let code = Int(conformity[Int(position)])
-            if code > 0 { conformityTallies[slot * conformityCount + code] += 1 }
+            if speck.use >= 0 { useTallies[slot * useCount + Int(speck.use)] += 1 }
+            if speck.conformity > 0 { conformityTallies[slot * conformityCount + Int(speck.conformity)] += 1 }
         }
         /// The most frequent code of a slot's tally (ties: the first), nil when none was counted.
         func most(_ tallies: [Int], _ slot: Int, _ width: Int, from first: Int) -> Int? {
@@ -143,13 +152,37 @@ extension CitySnapshot {
             }
             return best
         }
-        let order = cells.indices.sorted { (cells[$0].row, cells[$0].column) < (cells[$1].row, cells[$1].column) }
+        // Row by row, west to east: the slots are laid out that way, so no sort is needed.
+        // The cells share a handful of attributes: each key and value interned once per tile.
+        var countTags: [Int: [UInt32]] = [:], usesTags: [Int: [UInt32]] = [:], conformitiesTags: [Int: [UInt32]] = [:]
+        func tagsOfCount(_ count: Int) -> [UInt32] {
+            if let tags = countTags[count] { return tags }
+            let (key, value) = encoder.tag("parcels", .integer(Int64(count)))
+            countTags[count] = [key, value]
+            return [key, value]
+        }
+        func useTags(_ use: Int) -> [UInt32] {
+            if let tags = usesTags[use] { return tags }
+            let (key, value) = encoder.tag("current_use", .string(uses.vocabulary[use]))
+            usesTags[use] = [key, value]
+            return [key, value]
+        }
+        func conformityTags(_ code: Int) -> [UInt32] {
+            if let tags = conformitiesTags[code] { return tags }
+            let (key, value) = encoder.tag("conformity", .string(FilterColumnCache.conformityNames[code]))
+            conformitiesTags[code] = [key, value]
+            return [key, value]
+        }
+        var order: [Int] = []
+        order.reserveCapacity(cells.count)
+        for slot in slots where slot >= 0 { order.append(Int(slot)) }
+        let orderCount = order.count
         var index = 0
-        while index < order.count {
+        while index < orderCount {
             let first = order[index]
             let use = most(useTallies, first, useCount, from: 0), code = most(conformityTallies, first, conformityCount, from: 1)
             var last = first, count = parcelsIn[first]
-            while index + 1 < order.count {
+            while index + 1 < orderCount {
                 let next = order[index + 1]
                 guard cells[next].row == cells[first].row, cells[next].column == cells[last].column + 1,
                     most(useTallies, next, useCount, from: 0) == use, most(conformityTallies, next, conformityCount, from: 1) == code
@@ -158,12 +191,12 @@ extension CitySnapshot {
                 count += parcelsIn[next]
                 index += 1
             }
-            var properties: [(String, TileValue)] = [("parcels", .integer(Int64(count)))]
-            if let use { properties.append(("current_use", .string(uses.vocabulary[use]))) }
-            if let code { properties.append(("conformity", .string(FilterColumnCache.conformityNames[code]))) }
+            var tags = tagsOfCount(count)
+            if let use { tags += useTags(use) }
+            if let code { tags += conformityTags(code) }
             encoder.addRectangle(
                 minX: cells[first].column * size, minY: cells[first].row * size, maxX: (cells[last].column + 1) * size,
-                maxY: (cells[first].row + 1) * size, properties: properties)
+                maxY: (cells[first].row + 1) * size, tags: tags)
             index += 1
         }
     }

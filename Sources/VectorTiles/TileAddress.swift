@@ -49,4 +49,13 @@ package struct TileAddress: Sendable, Hashable {
         let y = Self.radius * log(tan(Double.pi / 4 + clamped * Double.pi / 360))
         return ((x - minX) / span * extent, (maxY - y) / span * extent)
     }
+
+    /// (lon, lat) as fractions of the whole square (0 … 1, x east, y south): a tile's units are
+    /// `fraction × 4096 × 2^zoom − its column (row) × 4096`, the same numbers `tileUnits` gives.
+    @inline(__always)
+    package static func worldFraction(lon: Double, lat: Double) -> (x: Double, y: Double) {
+        let clamped = min(max(lat, -maximumLatitude), maximumLatitude)
+        let y = log(tan(Double.pi / 4 + clamped * Double.pi / 360))
+        return (lon / 360 + 0.5, 0.5 - y / (2 * Double.pi))
+    }
 }

@@ -23,6 +23,7 @@ package struct VectorTileEncoder {
     let minimumSize: Double
     private var tile = ProtobufWriter()
     private var layer: LayerBuilder?
+    private var scratch = ProtobufWriter()
 
     /// `buffer` and `minimumSize` in tile units.
     package init(_ address: TileAddress, buffer: Int = 64, minimumSize: Double = 0) {
@@ -72,11 +73,31 @@ package struct VectorTileEncoder {
 
     /// Adds a rectangle given in whole tile units (a cell of a generalised layer), without an id.
     package mutating func addRectangle(minX: Int, minY: Int, maxX: Int, maxY: Int, properties: [(String, TileValue)]) {
-        var commands: [UInt32] = []
-        var cursor = (0, 0)
-        // Clockwise with y down: along the top edge, then down, back, up.
-        Self.encode([(minX, minY), (maxX, minY), (maxX, maxY), (minX, maxY)], into: &commands, cursor: &cursor)
-        add(id: nil, type: 3, commands: commands, properties: properties)
+        var tags: [UInt32] = []
+        for (key, value) in properties {
+            let (k, v) = tag(key, value)
+            tags += [k, v]
+        }
+        addRectangle(minX: minX, minY: minY, maxX: maxX, maxY: maxY, tags: tags)
+    }
+
+    /// As `addRectangle(…properties:)` with the attributes as tags of this layer (`tag(_:_:)`):
+    /// a city-scale tile writes thousands of cells that share a handful of attributes.
+    package mutating func addRectangle(minX: Int, minY: Int, maxX: Int, maxY: Int, tags: [UInt32]) {
+        // Clockwise with y down: along the top edge, then down, back, up (§4.3.4.4); the cursor
+        // starts at (0, 0) for each feature.
+        let commands: [UInt32] = [
+            Self.command(1, count: 1), Self.zigzag(minX), Self.zigzag(minY),
+            Self.command(2, count: 3), Self.zigzag(maxX - minX), 0, 0, Self.zigzag(maxY - minY), Self.zigzag(minX - maxX), 0,
+            Self.command(7, count: 1),
+        ]
+        add(id: nil, type: 3, commands: commands, tags: tags)
+    }
+
+    /// The indexes of `key` and `value` among this layer's keys and values (MVT 2.1 §4.1).
+    package mutating func tag(_ key: String, _ value: TileValue) -> (UInt32, UInt32) {
+        guard layer != nil else { return (0, 0) }
+        return (layer!.key(key), layer!.value(value))
     }
 
     /// The tile units of (lon, lat), rounded.
@@ -105,17 +126,24 @@ package struct VectorTileEncoder {
 
     private mutating func add(id: UInt64?, type: UInt64, commands: [UInt32], properties: [(String, TileValue)]) {
         guard layer != nil else { return }
-        var feature = ProtobufWriter()
-        if let id { feature.varint(field: 1, id) }
         var tags: [UInt32] = []
+        tags.reserveCapacity(properties.count * 2)
         for (key, value) in properties {
             tags.append(layer!.key(key))
             tags.append(layer!.value(value))
         }
-        feature.packed(field: 2, tags)
-        feature.varint(field: 3, type)
-        feature.packed(field: 4, commands)
-        layer!.features.message(field: 2, feature)
+        add(id: id, type: type, commands: commands, tags: tags)
+    }
+
+    private mutating func add(id: UInt64?, type: UInt64, commands: [UInt32], tags: [UInt32]) {
+        guard layer != nil else { return }
+        // One feature's bytes in a buffer kept from feature to feature: no allocation each.
+        scratch.removeAll()
+        if let id { scratch.varint(field: 1, id) }
+        scratch.packed(field: 2, tags)
+        scratch.varint(field: 3, type)
+        scratch.packed(field: 4, commands)
+        layer!.features.message(field: 2, scratch)
         layer!.count += 1
         isEmpty = false
     }
@@ -274,10 +302,23 @@ struct ProtobufWriter {
 
     mutating func packed(field: Int, _ values: [UInt32]) {
         guard !values.isEmpty else { return }
-        var body = ProtobufWriter()
-        for value in values { body.rawVarint(UInt64(value)) }
-        message(field: field, body)
+        var length = 0
+        for value in values { length += Self.varintSize(UInt64(value)) }
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(length))
+        for value in values { rawVarint(UInt64(value)) }
     }
+
+    static func varintSize(_ value: UInt64) -> Int {
+        var size = 1, value = value
+        while value >= 0x80 {
+            value >>= 7
+            size += 1
+        }
+        return size
+    }
+
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     mutating func append(_ other: ProtobufWriter) { bytes += other.bytes }
 }

@@ -918,3 +918,64 @@ def test_an_edit_is_in_the_next_tile(new_city, tmp_path, source):
                 assert get(base, path, {"If-None-Match": before[path][1]})[0] == 200
     finally:
         server.stop()
+
+
+def test_an_edit_is_in_the_next_city_scale_tile(new_city, tmp_path, source):
+    """At city scale a parcel is one count in its pixel's land-use cell, and those cells come from
+    an overview of the parcels made once per snapshot (ParcelTileOverview): an edit must reach
+    it. A parcel alone in its zoom-13 cell (worked out here from the source, away from any cell
+    edge) is PATCHed from its use to industrial: the next zoom-13 tile's cell over it says
+    industrial and its conformity under the zone's rules, and the one before said the old use."""
+    db = new_city(tmp_path)
+    planner = create_key(db, "planner", "tiles")
+    ids, projected, _, attributes = source.layers["parcels"]
+    zoom = 13
+    cells = {}
+    for i, fid in enumerate(ids):
+        lon, lat = source.lonlat["parcels"][fid].representative_point().coords[0]
+        tile = TMS.tile(lon, lat, zoom)
+        b = TMS.xy_bounds(tile)
+        scale = EXTENT / (b.right - b.left)
+        minx, miny, maxx, maxy = projected[i].bounds
+        if classify(box(minx * scale, miny * scale, maxx * scale, maxy * scale), zoom) != "cell":
+            continue
+        u, v = (source.middles[i, 0] - b.left) * scale, (b.top - source.middles[i, 1]) * scale
+        if near_half(u, 0.05) or near_half(v, 0.05) or not (0 <= swift_round(u) < EXTENT and 0 <= swift_round(v) < EXTENT):
+            continue
+        cells.setdefault((tile, swift_round(u) // PIXEL, swift_round(v) // PIXEL), []).append(i)
+    alone = [(key, members[0]) for key, members in sorted(cells.items(), key=lambda item: str(item[0]))
+             if len(members) == 1 and attributes[members[0]].get("current_use") not in (None, "industrial")
+             and attributes[members[0]].get("zone_code")]
+    assert alone, "no parcel alone in its zoom-13 cell"
+    (tile, column, row), i = alone[0]
+    fid, zone_code, old_use = ids[i], attributes[i]["zone_code"], attributes[i]["current_use"]
+    server = Server(db, tmp_path / "serve.log").start()
+    try:
+        def cell_over(path):
+            status, _, body = fetch_tile(server.base, path)
+            assert status == 200
+            x, y = column * PIXEL + PIXEL // 2, row * PIXEL + PIXEL // 2
+            found = []
+            for feature in decode(body)["parcels"]["features"]:
+                if "id" in feature["properties"]:
+                    continue
+                [ring] = feature["geometry"]["coordinates"]
+                xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+                if min(xs) <= x <= max(xs) and min(ys) <= y <= max(ys):
+                    found.append(feature["properties"])
+            assert len(found) == 1, (path, found)
+            return found[0]
+
+        path = tile_path(tile, "parcels")
+        before = cell_over(path)
+        assert before["current_use"] == old_use and before["parcels"] >= 1, before
+        status, headers, _ = get(server.base, f"/collections/parcels/items/{fid}")
+        assert status == 200
+        status, answer = patch(server.base, f"/collections/parcels/items/{fid}", {"properties": {"current_use": "industrial"}},
+                               planner, headers["ETag"])
+        assert status == 200, answer
+        after = cell_over(path)
+        assert after["current_use"] == "industrial", (fid, after)
+        assert after.get("conformity") == conformity("industrial", zone_code, source.rules), (fid, after)
+    finally:
+        server.stop()
