@@ -13,7 +13,8 @@ package enum TileValue: Sendable, Hashable {
 ///
 /// Polygons (§4.3.4.4): each is clipped to the widened tile as polygons of their own
 /// (`RectangleClipping`), every ring rounded, rid of repeated and collinear points, and dropped
-/// when it no longer encloses an area; an outer ring is written clockwise in tile units (positive
+/// when it no longer encloses an area, then made valid again where rounding broke it
+/// (`RoundedPolygonRepair`); an outer ring is written clockwise in tile units (positive
 /// surveyor's area, y down) and a hole counter-clockwise. A polygon whose box is under
 /// `minimumSize` units both ways (below a pixel at that zoom) is left out.
 package struct VectorTileEncoder {
@@ -58,12 +59,11 @@ package struct VectorTileEncoder {
                     let xs = outer.map(\.0), ys = outer.map(\.1)
                     if xs.max()! - xs.min()! < Int(minimumSize), ys.max()! - ys.min()! < Int(minimumSize) { continue }
                 }
-                Self.encode(outer, into: &commands, cursor: &cursor)
-                for hole in piece.dropFirst() {
-                    guard let inner = Self.rounded(hole), Self.area(inner) < 0 else { continue }
-                    Self.encode(inner, into: &commands, cursor: &cursor)
+                let holes = piece.dropFirst().compactMap { Self.rounded($0) }.filter { Self.area($0) < 0 }
+                for valid in RoundedPolygonRepair.repair(outline: outer, holes: holes) {
+                    for ring in valid { Self.encode(ring, into: &commands, cursor: &cursor) }
+                    kept = true
                 }
-                kept = true
             }
         }
         guard kept else { return false }

@@ -697,11 +697,6 @@ def helsinki_server(tmp_path_factory):
     yield from serving(Server(db, folder / "serve.log"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limitation (issue 19 point 2, README 'Vector tiles'): clipping keeps every outline valid "
-    "(RectangleClipping: 264 invalid polygons in this sweep before it, 21 after, 20 of them from rounding), "
-    "but rounding to whole tile units can still make a thin part of a real outline cross itself or a "
-    "hole cross its outline; Tehran's parcels are clean, Helsinki's real OpenStreetMap outlines are not"))
 def test_real_outlines_of_helsinki(helsinki_server):
     """Helsinki's OpenStreetMap buildings (parcels) and land-use areas (zones): real outlines,
     concave, with holes and multipolygons — what Tehran's near-convex synthetic blocks never
