@@ -152,27 +152,16 @@ extension CitySnapshot {
             }
             return best
         }
-        // Row by row, west to east: the slots are laid out that way, so no sort is needed.
         // The cells share a handful of attributes: each key and value interned once per tile.
-        var countTags: [Int: [UInt32]] = [:], usesTags: [Int: [UInt32]] = [:], conformitiesTags: [Int: [UInt32]] = [:]
-        func tagsOfCount(_ count: Int) -> [UInt32] {
-            if let tags = countTags[count] { return tags }
-            let (key, value) = encoder.tag("parcels", .integer(Int64(count)))
-            countTags[count] = [key, value]
-            return [key, value]
+        let keys = ["parcels", "current_use", "conformity"]
+        var interned = [[Int: [UInt32]]](repeating: [:], count: keys.count)
+        func tags(_ key: Int, _ code: Int, _ value: @autoclosure () -> TileValue) -> [UInt32] {
+            if let tags = interned[key][code] { return tags }
+            let (keyIndex, valueIndex) = encoder.tag(keys[key], value())
+            interned[key][code] = [keyIndex, valueIndex]
+            return [keyIndex, valueIndex]
         }
-        func useTags(_ use: Int) -> [UInt32] {
-            if let tags = usesTags[use] { return tags }
-            let (key, value) = encoder.tag("current_use", .string(uses.vocabulary[use]))
-            usesTags[use] = [key, value]
-            return [key, value]
-        }
-        func conformityTags(_ code: Int) -> [UInt32] {
-            if let tags = conformitiesTags[code] { return tags }
-            let (key, value) = encoder.tag("conformity", .string(FilterColumnCache.conformityNames[code]))
-            conformitiesTags[code] = [key, value]
-            return [key, value]
-        }
+        // Row by row, west to east: the slots are laid out that way, so no sort is needed.
         var order: [Int] = []
         order.reserveCapacity(cells.count)
         for slot in slots where slot >= 0 { order.append(Int(slot)) }
@@ -191,12 +180,12 @@ extension CitySnapshot {
                 count += parcelsIn[next]
                 index += 1
             }
-            var tags = tagsOfCount(count)
-            if let use { tags += useTags(use) }
-            if let code { tags += conformityTags(code) }
+            var cellTags = tags(0, count, .integer(Int64(count)))
+            if let use { cellTags += tags(1, use, .string(uses.vocabulary[use])) }
+            if let code { cellTags += tags(2, code, .string(FilterColumnCache.conformityNames[code])) }
             encoder.addRectangle(
                 minX: cells[first].column * size, minY: cells[first].row * size, maxX: (cells[last].column + 1) * size,
-                maxY: (cells[first].row + 1) * size, tags: tags)
+                maxY: (cells[first].row + 1) * size, tags: cellTags)
             index += 1
         }
     }
