@@ -1,3 +1,5 @@
+import GeoCore
+
 /// A polygon clipped to the square `low…high` on both axes (the tile widened by its buffer), as
 /// polygons of their own: the parts of a concave outline that leave and re-enter the square come
 /// out as separate rings, and a hole that crosses the square's edge becomes part of the outline.
@@ -186,18 +188,9 @@ struct RectangleClipping {
         return sum
     }
 
+    /// GeoCore's crossing-number test (`Ring.crossingParity`) on a ring of tile units.
     static func ringContains(_ ring: [Point], _ point: Point) -> Bool {
-        var inside = false
-        var previous = ring[ring.count - 1]
-        for current in ring {
-            if (current.y > point.y) != (previous.y > point.y),
-                point.x < (previous.x - current.x) * (point.y - current.y) / (previous.y - current.y) + current.x
-            {
-                inside.toggle()
-            }
-            previous = current
-        }
-        return inside
+        Ring(xy: ring.flatMap { [$0.x, $0.y] }).crossingParity(x: point.x, y: point.y)
     }
 
     /// Even–odd over every ring: inside the outline and in no hole.

@@ -209,13 +209,6 @@ enum RoundedPolygonRepair {
     }
 
     static func contains(_ ring: [Point], _ point: (Double, Double)) -> Bool {
-        var inside = false
-        var previous = ring[ring.count - 1]
-        for current in ring {
-            let (x1, y1, x2, y2) = (Double(previous.0), Double(previous.1), Double(current.0), Double(current.1))
-            if (y2 > point.1) != (y1 > point.1), point.0 < (x1 - x2) * (point.1 - y2) / (y1 - y2) + x2 { inside.toggle() }
-            previous = current
-        }
-        return inside
+        RectangleClipping.ringContains(ring.map { (Double($0.0), Double($0.1)) }, (point.0, point.1))
     }
 }

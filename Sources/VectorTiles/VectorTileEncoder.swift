@@ -54,12 +54,12 @@ package struct VectorTileEncoder {
             for piece in clipping.clip(rings) {
                 // Orientation was set before rounding; a ring that rounding turned over or
                 // flattened encloses nothing any more and is left out.
-                guard let outer = Self.rounded(piece[0]), Self.area(outer) > 0 else { continue }
+                guard let outer = Self.rounded(piece[0]), RoundedPolygonRepair.area(outer) > 0 else { continue }
                 if minimumSize > 0 {
                     let xs = outer.map(\.0), ys = outer.map(\.1)
                     if xs.max()! - xs.min()! < Int(minimumSize), ys.max()! - ys.min()! < Int(minimumSize) { continue }
                 }
-                let holes = piece.dropFirst().compactMap { Self.rounded($0) }.filter { Self.area($0) < 0 }
+                let holes = piece.dropFirst().compactMap { Self.rounded($0) }.filter { RoundedPolygonRepair.area($0) < 0 }
                 for valid in RoundedPolygonRepair.repair(outline: outer, holes: holes) {
                     for ring in valid { Self.encode(ring, into: &commands, cursor: &cursor) }
                     kept = true
@@ -71,26 +71,14 @@ package struct VectorTileEncoder {
         return true
     }
 
-    /// Adds a rectangle given in whole tile units (a cell of a generalised layer), without an id.
-    package mutating func addRectangle(minX: Int, minY: Int, maxX: Int, maxY: Int, properties: [(String, TileValue)]) {
-        var tags: [UInt32] = []
-        for (key, value) in properties {
-            let (k, v) = tag(key, value)
-            tags += [k, v]
-        }
-        addRectangle(minX: minX, minY: minY, maxX: maxX, maxY: maxY, tags: tags)
-    }
-
-    /// As `addRectangle(…properties:)` with the attributes as tags of this layer (`tag(_:_:)`):
-    /// a city-scale tile writes thousands of cells that share a handful of attributes.
+    /// Adds a rectangle given in whole tile units (a cell of a generalised layer), without an id,
+    /// its attributes as tags of this layer (`tag(_:_:)`): a city-scale tile writes thousands of
+    /// cells that share a handful of attributes.
     package mutating func addRectangle(minX: Int, minY: Int, maxX: Int, maxY: Int, tags: [UInt32]) {
-        // Clockwise with y down: along the top edge, then down, back, up (§4.3.4.4); the cursor
-        // starts at (0, 0) for each feature.
-        let commands: [UInt32] = [
-            Self.command(1, count: 1), Self.zigzag(minX), Self.zigzag(minY),
-            Self.command(2, count: 3), Self.zigzag(maxX - minX), 0, 0, Self.zigzag(maxY - minY), Self.zigzag(minX - maxX), 0,
-            Self.command(7, count: 1),
-        ]
+        var commands: [UInt32] = []
+        var cursor = (0, 0)
+        // Clockwise with y down: along the top edge, then down, back, up.
+        Self.encode([(minX, minY), (maxX, minY), (maxX, maxY), (minX, maxY)], into: &commands, cursor: &cursor)
         add(id: nil, type: 3, commands: commands, tags: tags)
     }
 
@@ -125,12 +113,11 @@ package struct VectorTileEncoder {
     // MARK: - layers and features
 
     private mutating func add(id: UInt64?, type: UInt64, commands: [UInt32], properties: [(String, TileValue)]) {
-        guard layer != nil else { return }
         var tags: [UInt32] = []
         tags.reserveCapacity(properties.count * 2)
         for (key, value) in properties {
-            tags.append(layer!.key(key))
-            tags.append(layer!.value(value))
+            let (k, v) = tag(key, value)
+            tags += [k, v]
         }
         add(id: id, type: type, commands: commands, tags: tags)
     }
@@ -213,40 +200,9 @@ package struct VectorTileEncoder {
     }
 
     /// A ring in whole units, rid of repeated points and of points on the line through their
-    /// neighbours; nil when fewer than three are left.
+    /// neighbours; nil when it no longer encloses an area.
     static func rounded(_ points: [(x: Double, y: Double)]) -> [(Int, Int)]? {
-        var rounded: [(Int, Int)] = []
-        rounded.reserveCapacity(points.count)
-        for point in points {
-            let next = (Int(point.x.rounded()), Int(point.y.rounded()))
-            if let last = rounded.last, last == next { continue }
-            rounded.append(next)
-        }
-        if rounded.count > 1, rounded[0] == rounded[rounded.count - 1] { rounded.removeLast() }
-        var changed = true
-        while changed, rounded.count >= 3 {
-            changed = false
-            var kept: [(Int, Int)] = []
-            kept.reserveCapacity(rounded.count)
-            for index in rounded.indices {
-                let a = kept.last ?? rounded[(index + rounded.count - 1) % rounded.count]
-                let b = rounded[index], c = rounded[(index + 1) % rounded.count]
-                let cross = (b.0 - a.0) * (c.1 - b.1) - (b.1 - a.1) * (c.0 - b.0)
-                if cross == 0 { changed = true } else { kept.append(b) }
-            }
-            rounded = kept
-        }
-        return rounded.count >= 3 ? rounded : nil
-    }
-
-    /// Twice the surveyor's area in tile units (y down: positive for a clockwise ring on screen).
-    static func area(_ ring: [(Int, Int)]) -> Int {
-        var sum = 0
-        for index in ring.indices {
-            let a = ring[index], b = ring[(index + 1) % ring.count]
-            sum += a.0 * b.1 - b.0 * a.1
-        }
-        return sum
+        RoundedPolygonRepair.simplified(points.map { (Int($0.x.rounded()), Int($0.y.rounded())) })
     }
 
     /// One ring: MoveTo its first point, LineTo the others, ClosePath (§4.3.4.4).

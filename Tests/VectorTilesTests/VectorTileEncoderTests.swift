@@ -104,7 +104,7 @@ struct VectorTileEncoderTests {
                 y += Int(dy >> 1) ^ -Int(dy & 1)
                 points.append((x, y))
             }
-            #expect(VectorTileEncoder.area(points) > 0)
+            #expect(RoundedPolygonRepair.area(points) > 0)
             #expect(Set(points.map { "\($0.0),\($0.1)" }) == ["10,10", "20,10", "20,20", "10,20"])
         }
         var encoder = VectorTileEncoder(TileAddress(zoom: 0, row: 0, column: 0)!)
