@@ -29,8 +29,7 @@
       throw new Error("varint too long");
     }
     zigzag() {
-      const value = this.varint();
-      return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      return unzigzag(this.varint());
     }
     slice() {
       const length = this.varint();
@@ -59,6 +58,8 @@
     }
   }
   const textDecoder = new TextDecoder("utf-8");
+  // Protobuf's sint and MVT's parameters: 0, -1, 1, -2, … written as 0, 1, 2, 3, …
+  const unzigzag = (value) => (value % 2 === 0 ? value / 2 : -(value + 1) / 2);
 
   // MVT 2.1 §4.1: Value is a oneof of string (1), float (2), double (3), int64 (4), uint64 (5),
   // sint64 (6) and bool (7).
@@ -88,7 +89,6 @@
     let current = null;
     let x = 0;
     let y = 0;
-    const zigzag = (value) => (value % 2 === 0 ? value / 2 : -(value + 1) / 2);
     for (let index = 0; index < commands.length;) {
       const command = commands[index] & 7;
       const count = Math.floor(commands[index] / 8);
@@ -98,8 +98,8 @@
         continue;
       }
       for (let step = 0; step < count && index + 1 < commands.length; step += 1) {
-        x += zigzag(commands[index]);
-        y += zigzag(commands[index + 1]);
+        x += unzigzag(commands[index]);
+        y += unzigzag(commands[index + 1]);
         index += 2;
         if (command === 1) {
           current = [[x, y]];
