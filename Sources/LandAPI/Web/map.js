@@ -154,13 +154,6 @@
   };
   const categoryColour = (category) => CATEGORY_COLOURS[category] || `hsl(${hashOf(category) % 360}, 70%, 42%)`;
 
-  function setPathData(layer, attributes, classes) {
-    const path = layer.getElement && layer.getElement();
-    if (!path) return;
-    for (const [name, value] of Object.entries(attributes)) path.setAttribute(name, value);
-    for (const name of classes) path.classList.add(name);
-  }
-
   // ---------- The city from vector tiles, at every zoom ----------
   // zones, parcels (or, at city scale, the server's land-use cells) and facility markers come
   // from /tiles (OGC API – Tiles, MVT) and are painted on canvas by vectortiles.js; the page
@@ -169,7 +162,7 @@
   const colourBy = () => (byId("colour-by-conformity").checked ? "conformity" : "use");
   const tileStyle = {
     order: ["zones", "parcels", "facilities"],
-    visible: (name) => (name === "zones" || name === "parcels" || name === "facilities") && shown(name),
+    visible: (name) => tileStyle.order.includes(name) && shown(name),
     polygon(name, properties, zoom) {
       if (name === "zones") {
         return colourBy() === "use"
@@ -216,45 +209,42 @@
     byId("map-status").textContent = [layerStatus.tiles, layerStatus.parcels].filter(Boolean).join(" ");
   }
 
-  // One loader per layer: the current view's bbox, a limit, the previous request cancelled.
-  function viewLoader({ name, collection, layer, limit, minZoom, toggle, afterLoad }) {
-    let controller = null;
-    return async function load() {
-      if (controller) controller.abort();
-      const visible = byId(toggle).checked;
-      if (!visible || map.getZoom() < minZoom) {
-        layer.clearLayers();
-        if (map.hasLayer(layer)) map.removeLayer(layer);
-        layerStatus[name] = "";
-        showLayerStatus();
-        return;
-      }
-      if (!map.hasLayer(layer)) layer.addTo(map);
-      controller = new AbortController();
-      try {
-        const payload = await api(`/collections/${collection}/items?bbox=${bboxOf(map.getBounds())}&limit=${limit}`, { signal: controller.signal });
-        layer.clearLayers();
-        layer.addData(payload);
-        if (afterLoad) afterLoad(payload);
-        const returned = (payload.features || []).length;
-        layerStatus[name] = payload.numberMatched > returned ? t("partialView") : "";
-      } catch (error) {
-        if (error.name === "AbortError") return;
-        layerStatus[name] = `${t("layer" + name[0].toUpperCase() + name.slice(1))}: ${error.message}`;
-      }
+  // The outlines of the view's parcels (its bbox, a limit, the previous request cancelled),
+  // each path carrying its parcel's id.
+  let parcelRequest = null;
+  async function loadParcelOutlines() {
+    if (parcelRequest) parcelRequest.abort();
+    if (!shown("parcels") || map.getZoom() < PARCEL_MIN_ZOOM) {
+      parcelLayer.clearLayers();
+      if (map.hasLayer(parcelLayer)) map.removeLayer(parcelLayer);
+      layerStatus.parcels = "";
       showLayerStatus();
-    };
+      return;
+    }
+    if (!map.hasLayer(parcelLayer)) parcelLayer.addTo(map);
+    parcelRequest = new AbortController();
+    try {
+      const payload = await api(`/collections/parcels/items?bbox=${bboxOf(map.getBounds())}&limit=${PARCEL_LIMIT}`, { signal: parcelRequest.signal });
+      parcelLayer.clearLayers();
+      parcelLayer.addData(payload);
+      parcelLayer.eachLayer((layer) => {
+        const path = layer.getElement && layer.getElement();
+        if (!path) return;
+        path.setAttribute("data-parcel-id", layer.feature.id || layer.feature.properties.id);
+        path.classList.add("parcel");
+      });
+      const returned = (payload.features || []).length;
+      layerStatus.parcels = payload.numberMatched > returned ? t("partialView") : "";
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      layerStatus.parcels = `${t("layerParcels")}: ${error.message}`;
+    }
+    showLayerStatus();
   }
-  const loaders = [
-    viewLoader({
-      name: "parcels", collection: "parcels", layer: parcelLayer, limit: PARCEL_LIMIT, minZoom: PARCEL_MIN_ZOOM, toggle: "show-parcels",
-      afterLoad: () => parcelLayer.eachLayer((layer) => setPathData(layer, { "data-parcel-id": layer.feature.id || layer.feature.properties.id }, ["parcel"])),
-    }),
-  ];
   let debounceTimer = null;
   function loadView() {
     clearTimeout(debounceTimer);
-    debounceTimer = setTimeout(() => loaders.forEach((load) => load()), DEBOUNCE_MS);
+    debounceTimer = setTimeout(loadParcelOutlines, DEBOUNCE_MS);
   }
 
   // The legends say what the view shows: the colours of the parcels (land uses or conformity),
