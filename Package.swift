@@ -53,6 +53,8 @@ let package = Package(
         // Pure Swift, no dependencies: geometry and the spatial index.
         .target(name: "GeoCore", swiftSettings: swiftSettings),
         .target(name: "SpatialIndex", swiftSettings: swiftSettings),
+        // Citizens' photos: type read from the bytes, metadata (EXIF GPS, serials, XMP) dropped (issue 20).
+        .target(name: "Photos", swiftSettings: swiftSettings),
 
         .target(name: "GeoFormats", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
         // Mapbox Vector Tiles 2.1 in WebMercatorQuad: projection, clipping, protobuf (issue 19).
@@ -74,7 +76,7 @@ let package = Package(
         .target(
             name: "LandService",
             dependencies: [
-                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles",
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles", "Photos",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -127,6 +129,7 @@ let package = Package(
         .testTarget(name: "GeoProjectionTests", dependencies: ["GeoProjection", "GeoCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CQL2Tests", dependencies: ["CQL2"], swiftSettings: swiftSettings),
         .testTarget(name: "VectorTilesTests", dependencies: ["VectorTiles", "GeoCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PhotosTests", dependencies: ["Photos"], swiftSettings: swiftSettings),
         .testTarget(name: "LandModelTests", dependencies: ["LandModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),

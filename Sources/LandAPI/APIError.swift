@@ -121,6 +121,21 @@ extension APIError {
                 message: .parcelOverlaps(overlaps.map { ($0.second.rawValue, $0.areaSquareMeters) }), parameter: "geometry")
         case .parcelHasOpenRequest(let parcel, let request):
             self.init(status: .conflict, code: "Conflict", message: .parcelHasOpenRequest(parcel.rawValue, request.rawValue), parameter: "id")
+        case .report(let problem):
+            // A photo that is not a JPEG or PNG by its bytes is of an unsupported type (RFC 9110 §15.5.16).
+            let status: HTTPResponse.Status
+            switch problem {
+            case .photoNotJPEGOrPNG: status = .unsupportedMediaType
+            case .outsideCity, .unknownAddress, .unknownParcel: status = .unprocessableContent
+            default: status = .badRequest
+            }
+            self.init(status: status, code: "InvalidParameterValue", message: .reportProblem(problem), parameter: problem.field)
+        case .reportNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .reportNotFound)
+        case .reportStatusConflict:
+            self.init(status: .conflict, code: "Conflict", message: .reportStatusConflict)
+        case .photoNotFound:
+            self.init(status: .notFound, code: "NotFound", message: .photoNotFound)
         }
     }
 }
@@ -152,6 +167,20 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error_type": "\(type(of: error))"])
             return try APIError(status: .internalServerError, code: "NoApplicableCode", message: .internalError)
                 .response(from: request, context: context)
+        }
+    }
+}
+
+extension ReportProblem {
+    /// The field at fault, as the reporter's form names it.
+    var field: String {
+        switch self {
+        case .unknownService: "service_code"
+        case .missingAttribute(let code), .unknownAttribute(let code), .invalidAttributeValue(let code): "attribute[\(code)]"
+        case .photoNotJPEGOrPNG, .photoDamaged, .tooManyPhotos: "photo"
+        case .outsideCity: "lat"
+        case .unknownAddress: "address_string"
+        case .unknownParcel: "address_id"
         }
     }
 }

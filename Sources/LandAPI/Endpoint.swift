@@ -30,8 +30,13 @@ struct Endpoint: Sendable {
     /// Success and domain-specific answers; `EndpointTable` adds those every endpoint can give
     /// (400 for a query parameter, 401/403 for keys, 406, 415, 503…).
     var responses: [EndpointResponse]
+    /// The shape of this endpoint's errors: OGC API's `{"code", "description"}`, or Open311
+    /// GeoReport v2's list of `{code, description}` in the format the path names.
+    var errorFormat: ErrorFormat = .ogc
     var handler: Handler
     var inline: InlineHandler?
+
+    enum ErrorFormat: Sendable { case ogc, open311 }
 
     enum Access: Sendable, Equatable {
         case everyone
@@ -149,6 +154,8 @@ struct EndpointBody: Sendable {
     var mediaTypes: [String] = [MediaType.json]
     /// The largest body taken (413 beyond it); the handler reads the body with this limit.
     var maxBytes: Int = EndpointBody.defaultMaxBytes
+    /// A media type whose body has another shape than `schema` (a form's fields and files).
+    var schemasByMediaType: [String: JSONObject] = [:]
 
     static let defaultMaxBytes = 64 * 1024
 }
@@ -202,4 +209,9 @@ enum MediaType {
     static let html = "text/html"
     static let schemaJSON = "application/schema+json"
     static let openAPI = "application/vnd.oai.openapi+json;version=3.0"
+    /// RFC 7578: a form with files (a report with photos).
+    static let multipartForm = "multipart/form-data"
+    /// WHATWG URL §5: a form without files (Open311 GeoReport v2 POSTs).
+    static let urlEncodedForm = "application/x-www-form-urlencoded"
+    static let xml = "text/xml"
 }

@@ -34,6 +34,8 @@ struct EndpointTable: Sendable {
                 + [HealthController(services: services).endpoint]
                 + citizen.endpoints
                 + RequestsController(services: services, limiter: limiter, origin: origin).endpoints
+                + ReportsController(services: services, limiter: limiter, origin: origin).endpoints
+                + Open311Controller(services: services, limiter: limiter).endpoints
                 + PlannerController(services: services).endpoints
                 + ZonesController(services: services).endpoints
                 + CadastreController(services: services).endpoints
@@ -59,7 +61,7 @@ struct EndpointTable: Sendable {
         }
         if let body = endpoint.body {
             add(.error(413, "The body is larger than \(body.maxBytes / 1024) KiB"))
-            add(.error(415, "The body is not JSON (Content-Type application/json)"))
+            add(.error(415, "The body is not of a media type this endpoint takes (\(body.mediaTypes.joined(separator: ", ")))"))
         }
         add(.error(500, "Unexpected server error (nothing internal is said)"))
         return responses.sorted { $0.status < $1.status }
@@ -93,13 +95,25 @@ struct EndpointTable: Sendable {
     static func respond(
         _ endpoint: Endpoint, to request: Request, context: ZaminRequestContext, authenticator: Authenticator
     ) async throws -> Response {
+        guard endpoint.errorFormat == .open311 else { return try await answer(endpoint, to: request, context: context, authenticator: authenticator) }
+        // GeoReport v2 clients read errors in its shape, whatever went wrong (the query, the key, the body).
+        do {
+            return try await answer(endpoint, to: request, context: context, authenticator: authenticator)
+        } catch let error as APIError {
+            return Open311Document.error(error, format: Open311Format.of(path: request.uri.path), language: Language.of(request))
+        }
+    }
+
+    private static func answer(
+        _ endpoint: Endpoint, to request: Request, context: ZaminRequestContext, authenticator: Authenticator
+    ) async throws -> Response {
         if let ask = endpoint.queryBody, ask.isChosen(by: request) {
             return try await ask.handler(request, context, EndpointInput(query: try QueryReader(request, declared: endpoint.allParameters), keyHolder: nil))
         }
         var holder: APIKeys.Holder?
         if case .role(let role) = endpoint.access { holder = try await authenticator.require(role, request) }
         let query = try QueryReader(request, declared: endpoint.allParameters)
-        if endpoint.body != nil { try JSONBody.requireJSONMediaType(request) }
+        if let body = endpoint.body { try JSONBody.requireMediaType(request, among: body.mediaTypes) }
         return try await endpoint.handler(request, context, EndpointInput(query: query, keyHolder: holder))
     }
 

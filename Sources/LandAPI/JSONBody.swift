@@ -40,6 +40,14 @@ struct JSONBody {
         }
     }
 
+    /// The request's body in one of `mediaTypes` (JSON ones as `requireJSONMediaType` reads them).
+    static func requireMediaType(_ request: Request, among mediaTypes: [String]) throws(APIError) {
+        let takesJSON = mediaTypes.contains { $0 == MediaType.json || $0.hasSuffix("+json") }
+        guard let essence = mediaType(of: request), !mediaTypes.contains(essence) else { return }
+        if takesJSON { return try requireJSONMediaType(request) }
+        throw APIError(status: .unsupportedMediaType, code: "UnsupportedMediaType", message: .unsupportedMediaType)
+    }
+
     private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// Refuses members not in `known`.

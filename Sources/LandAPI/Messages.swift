@@ -103,6 +103,15 @@ enum Message: Sendable {
     case childRule(index: Int, FeatureRule)
     case unsupportedPatchType
     case invalidIfMatch
+    // Problem reports (issue 20).
+    case reportProblem(ReportProblem)
+    case reportNotFound
+    case reportStatusConflict
+    case photoNotFound
+    case photoTooLarge
+    case notMultipart
+    case open311DateRange
+    case open311LocationRequired
 
     func text(in language: Language) -> String {
         switch language {

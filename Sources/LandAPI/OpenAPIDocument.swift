@@ -77,7 +77,11 @@ struct OpenAPIDocument: Sendable {
         if let body = endpoint.body {
             var media: JSONObject = ["schema": .object(body.schema)]
             if let example = body.example { media["example"] = example }
-            var content = JSONObject(body.mediaTypes.map { JSONMember(key: $0, value: .object(media)) })
+            var content = JSONObject(
+                body.mediaTypes.map { type in
+                    guard let own = body.schemasByMediaType[type] else { return JSONMember(key: type, value: .object(media)) }
+                    return JSONMember(key: type, value: .object(["schema": .object(own)]))
+                })
             if let ask = endpoint.queryBody {
                 var asked: JSONObject = ["schema": .object(ask.schema)]
                 if let example = ask.example { asked["example"] = example }

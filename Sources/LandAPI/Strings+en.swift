@@ -95,6 +95,26 @@ extension Message {
             return "If-Match is required: send the ETag of the version you read, so that nobody's change is overwritten unseen."
         case .preconditionFailed: return "The feature changed since you read it (If-Match does not name the current version); read it again."
         case .cadastral(let problems): return problems.map(Self.english).joined(separator: " ")
+        case .reportProblem(let problem):
+            switch problem {
+            case .unknownService(let code): return "There is no service '\(code)' in the city's catalogue (see /open311/v2/services.json)."
+            case .missingAttribute(let code): return "The service asks for '\(code)'; it is required."
+            case .unknownAttribute(let code): return "The service has no attribute '\(code)'."
+            case .invalidAttributeValue(let code): return "The answer to '\(code)' is not one the service takes."
+            case .photoNotJPEGOrPNG(let index): return "Photo \(index + 1) is not a JPEG or PNG image."
+            case .photoDamaged(let index): return "Photo \(index + 1) is damaged and cannot be read."
+            case .tooManyPhotos: return "At most 3 photos may be sent with a report."
+            case .outsideCity: return "The location is outside the city."
+            case .unknownAddress: return "No parcel has this address."
+            case .unknownParcel(let id): return "There is no parcel \(id)."
+            }
+        case .open311DateRange: return "start_date and end_date may be at most 90 days apart."
+        case .open311LocationRequired: return "A location is required: lat and long, address_string or address_id."
+        case .reportNotFound: return "There is no report with this tracking code or id."
+        case .reportStatusConflict: return "The report's status does not allow this step."
+        case .photoNotFound: return "There is no photo with this name."
+        case .photoTooLarge: return "A photo may be at most 5 MB, and a report with its photos at most 16 MB."
+        case .notMultipart: return "The body is not valid multipart/form-data (RFC 7578): a boundary or a part's headers are missing, or it ends early."
         case .childRule(let index, let rule): return "Child \(index + 1): " + Self.englishRule(rule)
         case .parcelOverlaps(let overlaps):
             return "The parcel would overlap other parcels by more than 0.5 m²: "

@@ -95,6 +95,26 @@ extension Message {
             return "سرآیند If-Match لازم است: ETag نسخه‌ای را که خوانده‌اید بفرستید تا تغییر دیگران ناخواسته بازنویسی نشود."
         case .preconditionFailed: return "این عارضه پس از خواندن شما تغییر کرده است (If-Match با نسخهٔ کنونی یکی نیست)؛ دوباره بخوانید."
         case .cadastral(let problems): return problems.map(Self.persian).joined(separator: " ")
+        case .reportProblem(let problem):
+            switch problem {
+            case .unknownService(let code): return "خدمتی با کد «\(code)» در فهرست خدمات شهر نیست (فهرست: /open311/v2/services.json)."
+            case .missingAttribute(let code): return "این خدمت پاسخ «\(code)» را لازم دارد."
+            case .unknownAttribute(let code): return "این خدمت پرسشی با کد «\(code)» ندارد."
+            case .invalidAttributeValue(let code): return "پاسخ «\(code)» از پاسخ‌های پذیرفتنی این خدمت نیست."
+            case .photoNotJPEGOrPNG(let index): return "عکس \(SentenceNumber.persian(Double(index + 1))) تصویر JPEG یا PNG نیست."
+            case .photoDamaged(let index): return "عکس \(SentenceNumber.persian(Double(index + 1))) آسیب دیده است و خوانده نمی‌شود."
+            case .tooManyPhotos: return "با هر گزارش حداکثر ۳ عکس می‌توان فرستاد."
+            case .outsideCity: return "این مکان بیرون از محدوده شهر است."
+            case .unknownAddress: return "قطعه‌ای با این نشانی پیدا نشد."
+            case .unknownParcel(let id): return "قطعه‌ای با شناسه \(id) وجود ندارد."
+            }
+        case .open311DateRange: return "فاصله start_date تا end_date حداکثر ۹۰ روز می‌تواند باشد."
+        case .open311LocationRequired: return "مکان لازم است: lat و long، یا address_string، یا address_id."
+        case .reportNotFound: return "گزارشی با این کد رهگیری یا شناسه وجود ندارد."
+        case .reportStatusConflict: return "وضعیت این گزارش اجازه این کار را نمی‌دهد."
+        case .photoNotFound: return "عکسی با این نام وجود ندارد."
+        case .photoTooLarge: return "هر عکس حداکثر ۵ مگابایت و گزارش با عکس‌هایش حداکثر ۱۶ مگابایت می‌تواند باشد."
+        case .notMultipart: return "بدنه درخواست multipart/form-data معتبر نیست (RFC 7578): مرز یا سرآیند بخشی ندارد یا ناتمام است."
         case .childRule(let index, let rule): return "قطعهٔ فرزند \(SentenceNumber.persianDigits(String(index + 1))): " + Self.persianRule(rule)
         case .parcelOverlaps(let overlaps):
             return "این قطعه با قطعه‌های دیگر بیش از ۰٫۵ مترمربع هم‌پوشانی دارد: "

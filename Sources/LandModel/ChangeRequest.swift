@@ -236,10 +236,13 @@ package struct ZoneChange: Sendable, Equatable {
 }
 
 /// Roles of API keys: a planner decides requests; an admin may also read the audit log.
+/// Roles in one order, each allowed what the ones below it are: a third-party reporting app
+/// (Open311 `api_key`), an operator of problem reports, a planner, an admin.
 package enum KeyRole: String, Sendable, CaseIterable, Comparable {
-    case planner, admin
+    case reporterApp = "reporter_app", `operator`, planner, admin
 
-    package static func < (lhs: Self, rhs: Self) -> Bool { lhs == .planner && rhs == .admin }
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One audit record: who (a key name, `public`, or `cli:…`), when, what, before and after (JSON).

@@ -38,7 +38,28 @@ package struct DatasetImporter: Sendable {
         var problems: [ImportProblem] = []
         guard let manifest = readManifest(folder: folder, problems: &problems) else { throw .invalidDataset(problems) }
         let rules = readRules(folder.appending(path: manifest.rules), file: manifest.rules, problems: &problems)
+        _ = readServiceCatalogue(of: folder, problems: &problems)
         return (manifest, rules, problems)
+    }
+
+    /// The folder's problem-report services (`services.json`) as the text to store, checked; nil
+    /// when the folder has none (the stored catalogue is then left as it is).
+    func readServiceCatalogue(of folder: URL, problems: inout [ImportProblem]) -> String? {
+        let url = folder.appending(path: ServiceCatalogue.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let bytes = try? Data(contentsOf: url) else {
+            problems.append(ImportProblem(file: ServiceCatalogue.fileName, message: "cannot be read"))
+            return nil
+        }
+        guard ServiceCatalogue.read(Array(bytes), problems: &problems) != nil else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Stores the folder's service catalogue, when it has one (after its city was written).
+    private func storeServiceCatalogue(of folder: URL, in store: LandStore, actor: String) async throws(StoreError) {
+        var ignored: [ImportProblem] = []
+        guard let text = readServiceCatalogue(of: folder, problems: &ignored) else { return }
+        try await store.replaceServiceCatalogue(text, actor: actor)
     }
 
     /// Features handed from the import's reader to its writer at a time.
@@ -445,6 +466,7 @@ extension DatasetImporter {
                     }
                 }
             }
+            if result.problems.isEmpty { try await storeServiceCatalogue(of: folder, in: store, actor: actor) }
             await store.close()
         } catch {
             if !existed { Self.removeDatabase(at: path) }
@@ -637,6 +659,7 @@ extension DatasetImporter {
             let read = clock.now - compared
             do {
                 let report = try await store.applySync(plan, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
+                if !dryRun { try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)") }
                 await store.close()
                 return (report, (compared - started + read).wholeMilliseconds, (clock.now - compared - read).wholeMilliseconds)
             } catch .cityChangedDuringSync where attempts < 3 {

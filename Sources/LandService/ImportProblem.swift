@@ -69,4 +69,11 @@ package enum ServiceError: Error, Sendable, Equatable {
     case parcelOverlaps([ParcelOverlap])
     /// The edit would remove or reshape a parcel an open request is about.
     case parcelHasOpenRequest(ParcelID, RequestID)
+    // Problem reports (issue 20).
+    /// The report cannot be filed as it is.
+    case report(ReportProblem)
+    case reportNotFound
+    /// The report's status (nil when unknown) does not allow the step.
+    case reportStatusConflict(ReportStatus?)
+    case photoNotFound
 }

@@ -17,6 +17,8 @@ package final class LandServices: Sendable {
     let tileCache = TileCache()
     let logger: Logger
     let following = Mutex(FollowingState())
+    /// Open problem reports by point, for "already reported here".
+    let openReports = OpenReportIndex()
 
     /// The snapshot image kept for the next start-up, if any (`SnapshotImage`).
     private let image: SnapshotImageKeeper?

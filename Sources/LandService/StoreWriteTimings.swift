@@ -12,6 +12,10 @@ package enum StoreWrite: String, Sendable, CaseIterable {
     case editFeature = "edit_feature"
     /// A subdivision or a merger of parcels.
     case cadastralChange = "cadastral_change"
+    /// A problem report filed, with its photos (issue 20).
+    case fileReport = "file_report"
+    /// A report moved, assigned, confirmed or reopened.
+    case reportStep = "report_step"
 }
 
 /// Times each store write and tells whoever watches: LandAPI's metrics record them, so that

@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
 
     static var latestVersion: Int { all.count }
 
@@ -263,6 +263,88 @@ enum Migrations {
         "CREATE INDEX zone_valid_from ON zone (valid_from)",
         "CREATE INDEX facility_valid_from ON facility (valid_from)",
     ]
+
+    /// Problem reports (issue 20): the city's service catalogue as imported (`services.json`,
+    /// validated, kept whole: it is read whole), the reports with their public status history,
+    /// the photos by the SHA-256 of their cleaned bytes (in the database, so a report and its
+    /// photos commit together: no photo without its report, none lost after an acknowledgement)
+    /// and which report shows which. `api_key` is rebuilt for the wider role CHECK (nothing
+    /// refers to it).
+    static let version9: [String] = [
+        """
+        CREATE TABLE report_service_catalogue (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1), catalogue TEXT NOT NULL, imported_at TEXT NOT NULL)
+        """,
+    ] + reportTables(key: "INTEGER PRIMARY KEY", real: "REAL", blob: "BLOB") + [
+        """
+        CREATE TABLE api_key_v9 (
+          key_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          role TEXT NOT NULL CHECK (role IN ('reporter_app', 'operator', 'planner', 'admin')),
+          salt BLOB NOT NULL,
+          secret_hash BLOB NOT NULL,
+          created_at TEXT NOT NULL,
+          revoked_at TEXT)
+        """,
+        "INSERT INTO api_key_v9 SELECT key_id, name, role, salt, secret_hash, created_at, revoked_at FROM api_key",
+        "DROP TABLE api_key",
+        "ALTER TABLE api_key_v9 RENAME TO api_key",
+    ]
+
+    /// The report tables in either dialect (`key`: the assigned integer key's declaration).
+    static func reportTables(key: String, real: String, blob: String) -> [String] {
+        [
+            """
+            CREATE TABLE problem_report (
+              report_id \(key),
+              tracking_code TEXT NOT NULL UNIQUE,
+              service_code TEXT NOT NULL,
+              lon \(real) NOT NULL CHECK (lon BETWEEN -180 AND 180),
+              lat \(real) NOT NULL CHECK (lat BETWEEN -90 AND 90),
+              address TEXT,
+              parcel_id TEXT,
+              zone_code TEXT,
+              description TEXT NOT NULL DEFAULT '',
+              attributes TEXT NOT NULL DEFAULT '{}',
+              status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'closed', 'duplicate')),
+              submitted_at TEXT NOT NULL,
+              updated_at TEXT NOT NULL,
+              closed_at TEXT,
+              duplicate_of BIGINT REFERENCES problem_report (report_id),
+              confirmations BIGINT NOT NULL DEFAULT 0 CHECK (confirmations >= 0),
+              assigned_to TEXT,
+              reporter_name TEXT,
+              reporter_email TEXT,
+              reporter_phone TEXT,
+              media_url TEXT,
+              source TEXT NOT NULL)
+            """,
+            "CREATE INDEX problem_report_by_status ON problem_report (status, report_id)",
+            "CREATE INDEX problem_report_updated ON problem_report (updated_at)",
+            "CREATE INDEX problem_report_submitted ON problem_report (submitted_at)",
+            """
+            CREATE TABLE problem_report_status (
+              entry_id \(key),
+              report_id BIGINT NOT NULL REFERENCES problem_report (report_id),
+              at TEXT NOT NULL,
+              status TEXT NOT NULL,
+              note TEXT)
+            """,
+            "CREATE INDEX problem_report_status_report ON problem_report_status (report_id, entry_id)",
+            """
+            CREATE TABLE report_photo (
+              sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, size BIGINT NOT NULL, bytes \(blob) NOT NULL, stored_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE problem_report_photo (
+              report_id BIGINT NOT NULL REFERENCES problem_report (report_id),
+              sha256 TEXT NOT NULL REFERENCES report_photo (sha256),
+              position BIGINT NOT NULL,
+              PRIMARY KEY (report_id, position))
+            """,
+            "CREATE INDEX problem_report_photo_sha256 ON problem_report_photo (sha256)",
+        ]
+    }
 
     /// Migrations that rebuild a table others refer to: run with `PRAGMA foreign_keys` off (it
     /// cannot change inside a transaction) and `foreign_key_check` before their commit.

@@ -41,7 +41,8 @@ enum SQLDialect: Sendable {
     /// `lastInsertRowID` (SQLite's `sqlite3_last_insert_rowid`).
     private static let assignedKeys = [
         "change_request": "request_id", "parcel_history": "change_id", "zone_history": "change_id",
-        "facility_history": "change_id", "audit": "audit_id",
+        "facility_history": "change_id", "audit": "audit_id", "problem_report": "report_id",
+        "problem_report_status": "entry_id",
     ]
 
     /// SpatiaLite's names of the functions (and SQLite's null-safe `IS NOT ?`) the statements use,

@@ -14,11 +14,11 @@ struct Keys: AsyncParsableCommand {
             abstract: "Create a key and print it once; only a salted hash is stored.")
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "planner or admin.") var role: String
+        @Option(help: "reporter_app (Open311 apps), operator (problem reports), planner or admin.") var role: String
         @Option(help: "A unique name for the key's holder; it is what the audit log records.") var name: String
 
         func validate() throws {
-            guard APIKeys.roleNames.contains(role) else { throw ValidationError("--role must be planner or admin") }
+            guard APIKeys.roleNames.contains(role) else { throw ValidationError("--role must be one of \(APIKeys.roleNames.joined(separator: ", "))") }
             guard !name.isEmpty, name.count <= 100, !name.contains(where: \.isNewline) else {
                 throw ValidationError("--name must be 1…100 characters on one line")
             }
