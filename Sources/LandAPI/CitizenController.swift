@@ -35,13 +35,22 @@ struct CitizenController: Sendable {
                     lon, lat, .query("parcel", .text(maxLength: 200), "A parcel id instead of a point (then no lon and lat)"),
                     .query("datetime", .dateTime, "RFC 3339 date-time: the plot as the city was then"), .lang,
                 ],
-                responses: [.ok(MediaType.json), .error(404, "No parcel with that id")],
+                responses: [
+                    .ok(MediaType.json, description: "Success; with a planner's key (Authorization: Bearer), also the zone's open problem reports"),
+                    .error(401, "An Authorization header with a key that is not valid"), .error(403, "A key below the planner role"),
+                    .error(404, "No parcel with that id"),
+                ],
                 handler: { request, _, input in
                     let snapshot = try await services.snapshot(at: input.query.instant("datetime"))
-                    return try lookUp(input.query, of: request, in: snapshot).response
+                    // A planner's key adds the open problem reports of the zone (issue 20 point 7).
+                    guard request.headers[.authorization] != nil else { return try lookUp(input.query, of: request, in: snapshot).response }
+                    _ = try await Authenticator(services: services).require(.planner, request)
+                    let zone = try place(input.query, in: snapshot).zoneCode
+                    let reports = try await openReports(in: zone)
+                    return try lookUp(input.query, of: request, in: snapshot, openReports: reports).response
                 },
                 inline: { request, query throws(APIError) in
-                    guard query.string("datetime") == nil else { return nil }
+                    guard query.string("datetime") == nil, request.headers[.authorization] == nil else { return nil }
                     return try inCurrentCity { snapshot throws(APIError) in try lookUp(query, of: request, in: snapshot) }
                 }),
             Endpoint(
@@ -109,17 +118,34 @@ struct CitizenController: Sendable {
 
     // MARK: - /lookup
 
-    private func lookUp(_ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot) throws(APIError) -> JSONAnswer {
-        let language = query.language(of: request)
-        let answer: LookupAnswer
+    /// What the query asks about: a parcel by id, or the point.
+    private func place(_ query: QueryReader, in snapshot: borrowing CitySnapshot) throws(APIError) -> LookupAnswer {
         if let parcelID = query.string("parcel") {
             guard query.string("lon") == nil, query.string("lat") == nil else {
                 throw APIError.invalidParameter("parcel", .parcelOrPoint)
             }
-            answer = snapshot.lookUp(parcelAt: try position(of: parcelID, in: snapshot))
-        } else {
-            answer = snapshot.lookUp(at: try query.coordinate())
+            return snapshot.lookUp(parcelAt: try position(of: parcelID, in: snapshot))
         }
+        return snapshot.lookUp(at: try query.coordinate())
+    }
+
+    /// The open and in-progress problem reports at points of zone code `zone`, newest first (none without a zone).
+    private func openReports(in zone: ZoneCode?) async throws -> [ProblemReport] {
+        guard let zone else { return [] }
+        do {
+            let open = try await services.reports(ReportFilter(status: .open, zone: zone), limit: 1000)
+            let inProgress = try await services.reports(ReportFilter(status: .inProgress, zone: zone), limit: 1000)
+            return (open + inProgress).sorted { $0.id > $1.id }
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    private func lookUp(
+        _ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot, openReports: [ProblemReport]? = nil
+    ) throws(APIError) -> JSONAnswer {
+        let language = query.language(of: request)
+        let answer = try place(query, in: snapshot)
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 4096)
         out.json.beginObject()
         out.json.key("parcel")
@@ -165,6 +191,24 @@ struct CitizenController: Sendable {
             }
         }
         out.json.endObject()
+        if let openReports {
+            // For planners only (the handler checked the key): what citizens report in the zone, without who.
+            out.json.key("open_reports")
+            out.json.beginArray()
+            for report in openReports {
+                out.json.beginObject()
+                out.json.key("id"); out.json.number(report.id)
+                out.json.key("service_code"); out.json.string(report.serviceCode.rawValue)
+                out.json.key("status"); out.json.string(report.status.rawValue)
+                out.json.key("lon"); out.json.number(report.longitude, decimals: 7)
+                out.json.key("lat"); out.json.number(report.latitude, decimals: 7)
+                out.json.key("parcel_id"); if let parcel = report.parcelID { out.json.string(parcel.rawValue) } else { out.json.null() }
+                out.json.key("submitted_at"); out.json.string(report.submittedAt)
+                out.json.key("confirmations"); out.json.number(report.confirmations)
+                out.json.endObject()
+            }
+            out.json.endArray()
+        }
         out.json.endObject()
         return JSONAnswer(contentType: "application/json", language: language, bytes: out.takeBytes())
     }

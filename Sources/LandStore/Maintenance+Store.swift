@@ -212,6 +212,15 @@ extension LandStore {
                 message: "changes parcel \(row.string(1) ?? "") for change_request \(row.string(2) ?? ""), which is \(row.string(3) ?? "") and about parcel \(row.string(4) ?? "")")
         }
 
+        // Problem reports (issue 20): a photo is stored with its report, so none is without one,
+        // and every report has the history entry it was filed with.
+        problems += try connection.cached(SQL.orphanPhotos, name: "orphanPhotos").all { row in
+            StoreProblem(table: "report_photo", id: row.string(0) ?? "", message: "no report shows this photo")
+        }
+        problems += try connection.cached(SQL.reportsWithoutHistory, name: "reportsWithoutHistory").all { row in
+            StoreProblem(table: "problem_report", id: row.string(0) ?? "", message: "has no status history")
+        }
+
         var pairs = 0
         var overlaps: [ParcelOverlap] = []
         let candidates = try connection.cached(SQL.parcelOverlapCandidates, name: "parcelOverlapCandidates")

@@ -307,6 +307,10 @@ extension SQL {
           assigned_to = ?7
         WHERE report_id = ?1 AND status = ?8 AND confirmations = ?9
         """
+    static let reportsWithoutHistory = """
+        SELECT r.report_id FROM problem_report AS r
+        WHERE NOT EXISTS (SELECT 1 FROM problem_report_status AS s WHERE s.report_id = r.report_id) ORDER BY r.report_id
+        """
     /// Photos no report shows (none should exist: a photo is stored with its report).
     static let orphanPhotos = """
         SELECT p.sha256 FROM report_photo AS p
