@@ -101,7 +101,8 @@ struct Open311Controller: Sendable {
     }
 
     func definition(_ context: ZaminRequestContext, language: Language) async throws -> Response {
-        let (code, format) = try Open311Format.split(try context.parameters.require("service"))
+        let name = try context.parameters.require("service")
+        let (code, format) = try Open311Format.split(name, missing: .reportProblem(.unknownService(ServiceCode(name))))
         guard let service = try await catalogue()[ServiceCode(code)] else { throw APIError.notFound(.reportProblem(.unknownService(ServiceCode(code)))) }
         var document = Open311Document(format, root: "service_definition", isList: false)
         document.item(nil) { item in
@@ -168,7 +169,7 @@ struct Open311Controller: Sendable {
     }
 
     func oneRequest(_ context: ZaminRequestContext, language: Language) async throws -> Response {
-        let (idText, format) = try Open311Format.split(try context.parameters.require("request"))
+        let (idText, format) = try Open311Format.split(try context.parameters.require("request"), missing: .reportNotFound)
         guard let id = Int(idText), id > 0 else { throw APIError.notFound(.reportNotFound) }
         let report: ProblemReport
         do { report = try await services.report(id: id) } catch { throw APIError(error) }
@@ -178,7 +179,7 @@ struct Open311Controller: Sendable {
     /// GeoReport v2 "GET request_id from a token": our requests get their id at once, and their
     /// token is their tracking code.
     func token(_ context: ZaminRequestContext) async throws -> Response {
-        let (code, format) = try Open311Format.split(try context.parameters.require("token"))
+        let (code, format) = try Open311Format.split(try context.parameters.require("token"), missing: .reportNotFound)
         let trackingCode = TrackingCode(code)
         let report: ProblemReport
         do { report = try await services.report(trackingCode: trackingCode) } catch { throw APIError(error) }
@@ -328,11 +329,11 @@ enum Open311Format: String, CaseIterable, Sendable {
 
     var mediaType: String { self == .json ? MediaType.json : MediaType.xml }
 
-    /// `code.json` → ("code", .json); anything else is a 404 (no such resource).
-    static func split(_ name: String) throws(APIError) -> (String, Open311Format) {
+    /// `code.json` → ("code", .json); without a format it names no resource: `missing` (a 404).
+    static func split(_ name: String, missing: Message) throws(APIError) -> (String, Open311Format) {
         guard let dot = name.lastIndex(of: "."), let format = Open311Format(rawValue: String(name[name.index(after: dot)...])),
             dot > name.startIndex
-        else { throw APIError.notFound(.noSuchPath) }
+        else { throw APIError.notFound(missing) }
         return (String(name[..<dot]), format)
     }
 

@@ -130,7 +130,9 @@ struct PlannerHTTPTests {
             let reply = try await client.call(.get, "/audit", key: admin)
             #expect(reply.status == .ok)
             let records = try #require(reply.json["records"] as? [[String: Any]])
-            #expect(records.map { $0["action"] as! String } == ["key.revoke", "request.approve", "request.file", "key.create", "key.create", "import"])
+            #expect(records.map { $0["action"] as! String } == [
+                "key.revoke", "request.approve", "request.file", "key.create", "key.create", "services.import", "import",
+            ])
             let approval = records[1]
             #expect(approval["actor"] as? String == "planner-sara")
             #expect(approval["target"] as? String == "request:1")
