@@ -64,6 +64,12 @@ struct EndpointTable: Sendable {
             add(.error(415, "The body is not of a media type this endpoint takes (\(body.mediaTypes.joined(separator: ", ")))"))
         }
         add(.error(500, "Unexpected server error (nothing internal is said)"))
+        if endpoint.errorFormat == .open311 {
+            // GeoReport v2 answers errors in the representation the path names: JSON or XML.
+            for index in responses.indices where responses[index].status >= 400 {
+                responses[index].mediaTypes = [MediaType.json, MediaType.xml]
+            }
+        }
         return responses.sorted { $0.status < $1.status }
     }
 

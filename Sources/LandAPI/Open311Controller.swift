@@ -137,8 +137,9 @@ struct Open311Controller: Sendable {
     func requestList(_ format: Open311Format, _ query: QueryReader, language: Language) async throws -> Response {
         var found: [ProblemReport] = []
         if let ids = query.string("service_request_id") {
+            // An id that is not one of ours names no request: it is left out, as an unknown number is.
             for text in ids.split(separator: ",") {
-                guard let id = Int(text.trimmingSpaces), id > 0 else { throw APIError.invalidParameter("service_request_id", .invalidField) }
+                guard let id = Int(text.trimmingSpaces), id > 0 else { continue }
                 if let report = try? await services.report(id: id) { found.append(report) }
             }
         } else {
@@ -229,7 +230,8 @@ struct Open311Controller: Sendable {
                 if let index = attributes.firstIndex(where: { $0.code == code }) { attributes[index].values.append(value) } else { attributes.append((code, [value])) }
                 continue
             }
-            guard Open311Form.fields.contains(name) else { throw APIError.invalidParameter(name, .unknownField) }
+            // Fields GeoReport v2 does not define are ignored, as its servers do (apps send their own).
+            guard Open311Form.fields.contains(name) else { continue }
             guard fields[name] == nil else { throw APIError.invalidParameter(name, .invalidField) }
             fields[name] = value
         }
@@ -293,14 +295,17 @@ struct Open311Controller: Sendable {
                 "long": .object(["type": "number", "minimum": -180, "maximum": 180]),
                 "address_string": RequestSchemas.string(maxLength: 500, "A parcel's address"),
                 "address_id": RequestSchemas.string(maxLength: 200, "A parcel id"),
-                "email": RequestSchemas.string(maxLength: 254, "Reporter's e-mail (never public)"),
+                "email": .object(["type": "string", "format": "email", "maxLength": 254, "description": "Reporter's e-mail (never public)"]),
                 "device_id": RequestSchemas.string(maxLength: 200, "Ignored"),
                 "account_id": RequestSchemas.string(maxLength: 200, "Ignored"),
                 "first_name": RequestSchemas.string(maxLength: 100, "Reporter's first name (never public)"),
                 "last_name": RequestSchemas.string(maxLength: 100, "Reporter's last name (never public)"),
-                "phone": RequestSchemas.string(maxLength: 40, "Reporter's phone (never public)"),
+                "phone": ReportsController.phoneSchema,
                 "description": RequestSchemas.string(maxLength: 4000, minLength: 0, "What is wrong (public)"),
-                "media_url": RequestSchemas.string(maxLength: 2000, "A photo the app hosts (linked, never fetched)"),
+                "media_url": .object([
+                    "type": "string", "format": "uri", "pattern": "^https?://[^\\s]+$", "maxLength": 2000,
+                    "description": "A photo the app hosts (linked, never fetched)",
+                ]),
             ]),
         ], example: nil, mediaTypes: [MediaType.urlEncodedForm])
 }

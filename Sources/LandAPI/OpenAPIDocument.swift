@@ -41,9 +41,9 @@ struct OpenAPIDocument: Sendable {
         json.object([
             "securitySchemes": .object([
                 // RFC 6750 §2.1: `Authorization: Bearer KEY`, keys made with `zamin keys create`.
-                "apiKey": .object(["type": "http", "scheme": "bearer", "description": "A planner or admin key (zamin keys create)"])
+                "apiKey": .object(["type": "http", "scheme": "bearer", "description": "A key of the role the operation names (zamin keys create)"])
             ]),
-            "schemas": .object(["Error": Self.errorSchema]),
+            "schemas": .object(["Error": Self.errorSchema, "Open311Errors": Self.open311ErrorsSchema]),
         ])
         json.endObject()
         return json.bytes
@@ -91,18 +91,26 @@ struct OpenAPIDocument: Sendable {
         }
         var responses = JSONObject()
         for response in table.responses(of: endpoint) {
-            responses[String(response.status)] = .object(Self.response(response))
+            responses[String(response.status)] = .object(Self.response(response, errorFormat: endpoint.errorFormat))
         }
         operation["responses"] = .object(responses)
         return operation
     }
 
-    private static func response(_ response: EndpointResponse) -> JSONObject {
+    private static func response(_ response: EndpointResponse, errorFormat: Endpoint.ErrorFormat) -> JSONObject {
         var object: JSONObject = ["description": .string(response.description)]
         if !response.mediaTypes.isEmpty {
             var content = JSONObject()
             for type in response.mediaTypes {
-                content[type] = response.status >= 400 ? .object(["schema": .object(["$ref": "#/components/schemas/Error"])]) : .object([:])
+                guard response.status >= 400 else {
+                    content[type] = .object([:])
+                    continue
+                }
+                switch (errorFormat, type) {
+                case (.ogc, _): content[type] = .object(["schema": .object(["$ref": "#/components/schemas/Error"])])
+                case (.open311, MediaType.json): content[type] = .object(["schema": .object(["$ref": "#/components/schemas/Open311Errors"])])
+                case (.open311, _): content[type] = .object(["schema": .object(["type": "string", "description": "<errors><error><code/><description/></error></errors>"])])
+                }
             }
             object["content"] = .object(content)
         }
@@ -182,6 +190,18 @@ struct OpenAPIDocument: Sendable {
     }
 
     /// OGC 17-069r4 §7.5.1's exception shape, with the parameter at fault when there is one.
+    /// GeoReport v2's error document: a list of `{code, description}`, `code` the HTTP status.
+    static let open311ErrorsSchema: JSONValue = .object([
+        "type": "array",
+        "items": .object([
+            "type": "object", "required": ["code", "description"],
+            "properties": .object([
+                "code": .object(["type": "integer", "description": "The HTTP status"]),
+                "description": .object(["type": "string", "description": "What was wrong, in the request's language"]),
+            ]),
+        ]),
+    ])
+
     static let errorSchema: JSONValue = .object([
         "type": "object", "required": ["code", "description"],
         "properties": .object([

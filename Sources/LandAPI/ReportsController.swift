@@ -220,7 +220,7 @@ struct ReportsController: Sendable {
         }
         let phone = try optional("phone", maxLength: 40)
         if let phone {
-            guard phone.allSatisfy({ $0.isNumber || " +-()".contains($0) }), phone.filter(\.isNumber).count >= 5 else {
+            guard phone.allSatisfy({ $0.isASCII && ($0.isNumber || " +-()".contains($0)) }), phone.filter(\.isNumber).count >= 5 else {
                 throw APIError.invalidParameter("phone", .invalidField)
             }
         }
@@ -393,9 +393,15 @@ struct ReportsController: Sendable {
         "lat": .object(["type": "number", "minimum": -90, "maximum": 90, "description": "Latitude (WGS 84)"]),
         "description": RequestSchemas.string(maxLength: 4000, minLength: 0, "What is wrong (public)"),
         "name": RequestSchemas.string(maxLength: 200, "Your name (optional; operators only, never public)"),
-        "email": RequestSchemas.string(maxLength: 254, "Your e-mail (optional; operators only, never public)"),
-        "phone": RequestSchemas.string(maxLength: 40, "Your phone (optional; operators only, never public)"),
+        "email": .object(["type": "string", "format": "email", "maxLength": 254, "description": "Your e-mail (optional; operators only, never public)"]),
+        "phone": phoneSchema,
     ]
+
+    /// What `contact` takes as a phone number: digits, spaces, + - ( ), at least five digits.
+    static let phoneSchema: JSONValue = .object([
+        "type": "string", "pattern": "^[ +()-]*([0-9][ +()-]*){5,}$",
+        "maxLength": 40, "description": "A phone number (optional; operators only, never public)",
+    ])
 
     static let filingBody: EndpointBody = {
         var json = filingProperties
@@ -410,7 +416,8 @@ struct ReportsController: Sendable {
         let required: JSONValue = .array(["service_code", "lon", "lat"])
         return EndpointBody(
             schema: ["type": "object", "additionalProperties": .bool(false), "required": required, "properties": .object(json)],
-            example: .object(["service_code": "pothole", "lon": .number(51.4), "lat": .number(35.7), "description": "A deep pothole"]),
+            // No example: which services exist, and what each asks, is the city's catalogue.
+            example: nil,
             mediaTypes: [MediaType.json, MediaType.multipartForm], maxBytes: maxBodyBytes,
             schemasByMediaType: [
                 MediaType.multipartForm: [

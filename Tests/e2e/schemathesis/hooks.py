@@ -21,6 +21,10 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
   code of the rules, a facility category; `If-Match` with the feature's current ETag (as a
   client that read it sends); a PUT body's id equal to the path's; a merge patch that keeps
   the feature valid;
+- problem reports (`POST /reports`, Open311 `POST /open311/v2/requests.{json,xml}`): a service of
+  the city's catalogue (GeoData/tehran/services.json) with an answer of the right kind to each of
+  its attributes, a point inside the city, and no photo part (random bytes are not a JPEG: that
+  415 is tested in test_reports.py);
 - subdivisions and mergers (`POST /parcels/{parcel}/subdivide`, `POST /parcels/merge`): children
   that tile a parcel (its two halves, cut by shapely) each above its zone's minimum area, and
   parcels that share an edge (shapely), with values the rules know.
@@ -230,8 +234,57 @@ def before_call(context, case, **kwargs):
                 body["requested_use"] = "residential"
     if path.startswith("/collections/") and "/items" in path and case.method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
         repair_edit(case, path)
+    if (path == "/reports" or path.startswith("/open311/v2/requests.")) and case.method.upper() == "POST" \
+            and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
+        repair_report(case, path)
     if path in ("/parcels/{parcel}/subdivide", "/parcels/merge") and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
         repair_cadastral(case, path)
+
+
+_SERVICES = []
+
+
+def services():
+    if not _SERVICES:
+        catalogue = os.path.join(os.path.dirname(__file__), "..", "..", "..", "GeoData", "tehran", "services.json")
+        with open(catalogue, encoding="utf-8") as file:
+            _SERVICES.extend(json.load(file)["services"])
+    return _SERVICES
+
+
+def answer(attribute):
+    kind = attribute["datatype"]
+    if kind == "number":
+        return "2"
+    if kind == "datetime":
+        return "2026-01-01T00:00:00Z"
+    if kind in ("singlevaluelist", "multivaluelist"):
+        return attribute["values"][0]["key"]
+    return "x"
+
+
+def repair_report(case, path):
+    """A service of the catalogue, its attributes answered, a point in the city."""
+    body = case.body
+    service = RANDOM.choice(services())
+    lon, lat = 51.38 + RANDOM.random() * 0.05, 35.69 + RANDOM.random() * 0.05
+    for name in [name for name in body if name.startswith("attribute")]:
+        body.pop(name)
+    body["service_code"] = service["service_code"]
+    if path == "/reports":
+        body["lon"], body["lat"] = lon, lat
+        body.pop("photo", None)
+        if case.media_type == "application/json":
+            body["attributes"] = {a["code"]: answer(a) for a in service["attributes"]}
+        else:
+            for attribute in service["attributes"]:
+                body[f"attribute[{attribute['code']}]"] = answer(attribute)
+    else:
+        body["lat"], body["long"] = lat, lon
+        for name in ("address_string", "address_id"):
+            body.pop(name, None)
+        for attribute in service["attributes"]:
+            body[f"attribute[{attribute['code']}]"] = answer(attribute)
 
 
 def repair_edit(case, path):
