@@ -83,8 +83,11 @@ struct QueryReader: Sendable {
         let name = parameter.name
         switch parameter.value {
         case .text(let minLength, let maxLength):
-            guard text.count >= minLength else { throw APIError.invalidParameter(name, .missingParameter(name)) }
-            if let maxLength, text.count > maxLength { throw APIError.invalidParameter(name, .tooLong(name, maxLength)) }
+            // JSON Schema's lengths count code points (Validation §6.3.1), not the grapheme clusters
+            // Swift's `count` does: "o" and a combining mark are two.
+            let length = text.unicodeScalars.count
+            guard length >= minLength else { throw APIError.invalidParameter(name, .missingParameter(name)) }
+            if let maxLength, length > maxLength { throw APIError.invalidParameter(name, .tooLong(name, maxLength)) }
         case .integer(let minimum, let maximum):
             let digits = text.first == "-" ? text.dropFirst() : Substring(text)
             guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {

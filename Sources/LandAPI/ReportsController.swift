@@ -421,7 +421,7 @@ struct ReportsController: Sendable {
             mediaTypes: [MediaType.json, MediaType.multipartForm], maxBytes: maxBodyBytes,
             schemasByMediaType: [
                 MediaType.multipartForm: [
-                    "type": "object", "required": required, "properties": .object(form),
+                    "type": "object", "required": required, "properties": .object(form), "additionalProperties": .bool(false),
                     "description": "Also attribute[code] fields, one per answer (repeated for a multivaluelist)",
                 ]
             ])

@@ -25,6 +25,8 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
   the city's catalogue (GeoData/tehran/services.json) with an answer of the right kind to each of
   its attributes, a point inside the city, and no photo part (random bytes are not a JPEG: that
   415 is tested in test_reports.py);
+- Open311 `GET …/requests.{json,xml}`: `end_date` at most 90 days after `start_date` (GeoReport v2);
+- `POST /reports/{report}/status`: `duplicate_of` with `duplicate` and only with it;
 - subdivisions and mergers (`POST /parcels/{parcel}/subdivide`, `POST /parcels/merge`): children
   that tile a parcel (its two halves, cut by shapely) each above its zone's minimum area, and
   parcels that share an edge (shapely), with values the rules know.
@@ -180,6 +182,15 @@ def before_call(context, case, **kwargs):
             query["datetime"] = valid_datetime(query["datetime"])
         if "filter" in query and path.startswith("/collections/"):
             query["filter"] = valid_filter(query.get("filter-lang", "cql2-text"))
+        if path.startswith("/open311/v2/requests.") and "start_date" in query and "end_date" in query:
+            from datetime import datetime, timedelta
+            try:
+                start = datetime.fromisoformat(str(query["start_date"]).replace("Z", "+00:00"))
+                end = datetime.fromisoformat(str(query["end_date"]).replace("Z", "+00:00"))
+                if not timedelta(0) <= end - start <= timedelta(days=90):
+                    query["end_date"] = (start + timedelta(days=30)).isoformat()
+            except (ValueError, OverflowError):
+                pass
         if path == "/lookup":
             if "parcel" in query:
                 query.pop("lon", None)
@@ -234,6 +245,11 @@ def before_call(context, case, **kwargs):
                 body["requested_use"] = "residential"
     if path.startswith("/collections/") and "/items" in path and case.method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
         repair_edit(case, path)
+    if path == "/reports/{report}/status" and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
+        if case.body.get("status") == "duplicate":
+            case.body["duplicate_of"] = 1
+        else:
+            case.body.pop("duplicate_of", None)
     if (path == "/reports" or path.startswith("/open311/v2/requests.")) and case.method.upper() == "POST" \
             and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
         repair_report(case, path)
