@@ -472,8 +472,8 @@ struct Open311Document {
     }
 }
 
-/// XML text with its five special characters escaped (XML 1.0 §2.4) and control characters
-/// XML cannot carry dropped.
+/// XML text: the five characters with meaning escaped as HTML's are (`OGCHTML.escape`: the same
+/// entities, XML 1.0 §2.4 and §4.6), and the control characters XML 1.0 §2.2 cannot carry dropped.
 struct XMLText {
     var text = ""
 
@@ -481,19 +481,13 @@ struct XMLText {
     mutating func close(_ name: String) { text += "</\(name)>" }
 
     mutating func element(_ name: String, _ value: String) {
-        open(name)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": text += "&amp;"
-            case "<": text += "&lt;"
-            case ">": text += "&gt;"
-            case "\"": text += "&quot;"
-            case "'": text += "&apos;"
-            case "\t", "\n", "\r": text.unicodeScalars.append(scalar)
-            default:
-                if scalar.value >= 0x20, scalar.value != 0xFFFE, scalar.value != 0xFFFF { text.unicodeScalars.append(scalar) }
-            }
+        var allowed = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars
+        where scalar.value >= 0x20 ? scalar.value != 0xFFFE && scalar.value != 0xFFFF : scalar == "\t" || scalar == "\n" || scalar == "\r" {
+            allowed.append(scalar)
         }
+        open(name)
+        text += OGCHTML.escape(String(allowed))
         close(name)
     }
 }

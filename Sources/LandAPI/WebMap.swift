@@ -173,7 +173,7 @@ struct WebMap: Sendable {
             case "otherLang": output += (language == .fa ? Language.en : Language.fa).rawValue
             default:
                 if name.hasPrefix("text:"), let text = UIText(rawValue: String(name.dropFirst(5))) {
-                    output += escapedHTML(text.text(in: language))
+                    output += OGCHTML.escape(text.text(in: language))
                 } else {
                     output += rest[open.lowerBound..<close.upperBound]
                 }
@@ -183,20 +183,6 @@ struct WebMap: Sendable {
         return output + rest
     }
 
-    static func escapedHTML(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
 
     /// JSON inside `<script type="application/json">`: `</` would end the element early.
     static func scriptSafe(_ json: [UInt8]) -> [UInt8] {
