@@ -135,9 +135,9 @@ package struct StoredPhoto: Sendable, Equatable {
     }
 }
 
-/// A report as the service checked it, ready to store.
-package struct NewProblemReport: Sendable {
-    package var trackingCode: TrackingCode
+/// What a report says, as filed: the service, the place, the answers and who may be contacted.
+/// Kept whole by `NewProblemReport` and `ProblemReport`, so the two cannot drift apart.
+package struct ReportContent: Sendable {
     package var serviceCode: ServiceCode
     package var longitude: Double
     package var latitude: Double
@@ -148,7 +148,6 @@ package struct NewProblemReport: Sendable {
     package var description: String
     /// Answers to the service's attributes, code → values (one, or several for a multivaluelist).
     package var attributes: [(code: String, values: [String])]
-    package var photos: [(photo: StoredPhoto, bytes: [UInt8])]
     package var contact: ReporterContact
     /// `web` (POST /reports) or `open311:<key name>` (a third-party app).
     package var source: String
@@ -156,12 +155,10 @@ package struct NewProblemReport: Sendable {
     package var mediaURL: String?
 
     package init(
-        trackingCode: TrackingCode, serviceCode: ServiceCode, longitude: Double, latitude: Double, address: String?,
-        parcelID: ParcelID?, zoneCode: ZoneCode?, description: String, attributes: [(code: String, values: [String])],
-        photos: [(photo: StoredPhoto, bytes: [UInt8])], contact: ReporterContact, source: String, mediaURL: String? = nil
+        serviceCode: ServiceCode, longitude: Double, latitude: Double, address: String?, parcelID: ParcelID?, zoneCode: ZoneCode?,
+        description: String, attributes: [(code: String, values: [String])], contact: ReporterContact, source: String,
+        mediaURL: String? = nil
     ) {
-        self.mediaURL = mediaURL
-        self.trackingCode = trackingCode
         self.serviceCode = serviceCode
         self.longitude = longitude
         self.latitude = latitude
@@ -170,10 +167,26 @@ package struct NewProblemReport: Sendable {
         self.zoneCode = zoneCode
         self.description = description
         self.attributes = attributes
-        self.photos = photos
         self.contact = contact
         self.source = source
+        self.mediaURL = mediaURL
     }
+}
+
+/// A report as the service checked it, ready to store, with its photos' cleaned bytes.
+@dynamicMemberLookup
+package struct NewProblemReport: Sendable {
+    package var trackingCode: TrackingCode
+    package var content: ReportContent
+    package var photos: [(photo: StoredPhoto, bytes: [UInt8])]
+
+    package init(trackingCode: TrackingCode, content: ReportContent, photos: [(photo: StoredPhoto, bytes: [UInt8])]) {
+        self.trackingCode = trackingCode
+        self.content = content
+        self.photos = photos
+    }
+
+    package subscript<Value>(dynamicMember keyPath: KeyPath<ReportContent, Value>) -> Value { content[keyPath: keyPath] }
 }
 
 /// One step of a report's public history: when, to which status, with the city's note. Never who.
@@ -188,18 +201,12 @@ package struct ReportStatusEntry: Sendable, Equatable {
     }
 }
 
-/// A stored report.
+/// A stored report: its content as filed and what the city did since.
+@dynamicMemberLookup
 package struct ProblemReport: Sendable {
     package var id: Int
     package var trackingCode: TrackingCode
-    package var serviceCode: ServiceCode
-    package var longitude: Double
-    package var latitude: Double
-    package var address: String?
-    package var parcelID: ParcelID?
-    package var zoneCode: ZoneCode?
-    package var description: String
-    package var attributes: [(code: String, values: [String])]
+    package var content: ReportContent
     package var photos: [StoredPhoto]
     package var status: ReportStatus
     package var submittedAt: String
@@ -209,30 +216,17 @@ package struct ProblemReport: Sendable {
     /// Citizens who said "me too" (`POST /reports/{id}/confirm`).
     package var confirmations: Int
     package var assignedTo: String?
-    package var contact: ReporterContact
-    package var source: String
-    package var mediaURL: String?
     /// The public history, oldest first (filled when asked for).
     package var history: [ReportStatusEntry]
 
     package init(
-        id: Int, trackingCode: TrackingCode, serviceCode: ServiceCode, longitude: Double, latitude: Double, address: String?,
-        parcelID: ParcelID?, zoneCode: ZoneCode?, description: String, attributes: [(code: String, values: [String])],
-        photos: [StoredPhoto], status: ReportStatus, submittedAt: String, updatedAt: String, closedAt: String?,
-        duplicateOf: Int?, confirmations: Int, assignedTo: String?, contact: ReporterContact, source: String,
-        mediaURL: String? = nil, history: [ReportStatusEntry] = []
+        id: Int, trackingCode: TrackingCode, content: ReportContent, photos: [StoredPhoto], status: ReportStatus,
+        submittedAt: String, updatedAt: String, closedAt: String?, duplicateOf: Int?, confirmations: Int, assignedTo: String?,
+        history: [ReportStatusEntry] = []
     ) {
-        self.mediaURL = mediaURL
         self.id = id
         self.trackingCode = trackingCode
-        self.serviceCode = serviceCode
-        self.longitude = longitude
-        self.latitude = latitude
-        self.address = address
-        self.parcelID = parcelID
-        self.zoneCode = zoneCode
-        self.description = description
-        self.attributes = attributes
+        self.content = content
         self.photos = photos
         self.status = status
         self.submittedAt = submittedAt
@@ -241,10 +235,10 @@ package struct ProblemReport: Sendable {
         self.duplicateOf = duplicateOf
         self.confirmations = confirmations
         self.assignedTo = assignedTo
-        self.contact = contact
-        self.source = source
         self.history = history
     }
+
+    package subscript<Value>(dynamicMember keyPath: KeyPath<ReportContent, Value>) -> Value { content[keyPath: keyPath] }
 }
 
 /// What an operator (or the reporter) does to a report.

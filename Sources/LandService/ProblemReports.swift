@@ -213,10 +213,12 @@ extension LandServices {
             ?? snapshot.zones(at: place.point).first.map { snapshot.zones[Int($0)].code }
         let nearby = try await nearbyOpenReports(place.point, service: filing.serviceCode)
         let new = NewProblemReport(
-            trackingCode: Self.newTrackingCode(), serviceCode: filing.serviceCode, longitude: place.point.lon,
-            latitude: place.point.lat, address: place.address, parcelID: parcel.map { snapshot.parcels[Int($0)].id },
-            zoneCode: zoneCode, description: filing.description, attributes: attributes, photos: photos, contact: filing.contact,
-            source: filing.source, mediaURL: filing.mediaURL)
+            trackingCode: Self.newTrackingCode(),
+            content: ReportContent(
+                serviceCode: filing.serviceCode, longitude: place.point.lon, latitude: place.point.lat, address: place.address,
+                parcelID: parcel.map { snapshot.parcels[Int($0)].id }, zoneCode: zoneCode, description: filing.description,
+                attributes: attributes, contact: filing.contact, source: filing.source, mediaURL: filing.mediaURL),
+            photos: photos)
         let stored: ProblemReport
         do {
             stored = try await storeWrites.time(.fileReport) { () async throws(StoreError) in

@@ -93,15 +93,16 @@ extension LandStore {
         guard let status = ReportStatus(rawValue: row.string(10) ?? "") else {
             throw StoreError.sqlite(code: 0, statement: "problemReport", message: "a stored report does not decode")
         }
-        return ProblemReport(
-            id: row.int(0) ?? 0, trackingCode: TrackingCode(row.string(1) ?? ""), serviceCode: ServiceCode(row.string(2) ?? ""),
-            longitude: row.double(3) ?? 0, latitude: row.double(4) ?? 0, address: row.string(5),
-            parcelID: row.string(6).map(ParcelID.init), zoneCode: row.string(7).map(ZoneCode.init), description: row.string(8) ?? "",
-            attributes: Self.attributes(fromJSON: row.string(9) ?? "{}"), photos: [], status: status,
-            submittedAt: row.string(11) ?? "", updatedAt: row.string(12) ?? "", closedAt: row.string(13), duplicateOf: row.int(14),
-            confirmations: row.int(15) ?? 0, assignedTo: row.string(16),
+        let content = ReportContent(
+            serviceCode: ServiceCode(row.string(2) ?? ""), longitude: row.double(3) ?? 0, latitude: row.double(4) ?? 0,
+            address: row.string(5), parcelID: row.string(6).map(ParcelID.init), zoneCode: row.string(7).map(ZoneCode.init),
+            description: row.string(8) ?? "", attributes: Self.attributes(fromJSON: row.string(9) ?? "{}"),
             contact: ReporterContact(name: row.string(17), email: row.string(18), phone: row.string(19)), source: row.string(20) ?? "",
             mediaURL: row.string(21))
+        return ProblemReport(
+            id: row.int(0) ?? 0, trackingCode: TrackingCode(row.string(1) ?? ""), content: content, photos: [], status: status,
+            submittedAt: row.string(11) ?? "", updatedAt: row.string(12) ?? "", closedAt: row.string(13), duplicateOf: row.int(14),
+            confirmations: row.int(15) ?? 0, assignedTo: row.string(16))
     }
 
     /// `{"code": ["value", …]}`, codes in the order written.
@@ -163,11 +164,9 @@ extension StoreWriter {
             after.endObject()
             try audit(at: now, actor: actor, action: "report.file", target: "report:\(id)", before: nil, after: after.text)
             return ProblemReport(
-                id: id, trackingCode: report.trackingCode, serviceCode: report.serviceCode, longitude: report.longitude,
-                latitude: report.latitude, address: report.address, parcelID: report.parcelID, zoneCode: report.zoneCode,
-                description: report.description, attributes: report.attributes, photos: report.photos.map(\.photo), status: .open,
+                id: id, trackingCode: report.trackingCode, content: report.content, photos: report.photos.map(\.photo), status: .open,
                 submittedAt: now, updatedAt: now, closedAt: nil, duplicateOf: nil, confirmations: 0, assignedTo: nil,
-                contact: report.contact, source: report.source, mediaURL: report.mediaURL, history: [ReportStatusEntry(at: now, status: .open, note: nil)])
+                history: [ReportStatusEntry(at: now, status: .open, note: nil)])
         }
     }
 

@@ -24,11 +24,12 @@ struct ProblemReportStoreTests {
 
     static func report(_ code: String, service: String = "pothole", photos: [[UInt8]] = []) -> NewProblemReport {
         NewProblemReport(
-            trackingCode: TrackingCode(code), serviceCode: ServiceCode(service), longitude: 51.4, latitude: 35.7, address: nil,
-            parcelID: nil, zoneCode: ZoneCode("R1"), description: "a deep hole",
-            attributes: [("size", ["large"]), ("kinds", ["a", "b"])],
-            photos: photos.map { (StoredPhoto(hash: String(repeating: String($0.count % 10), count: 64), mediaType: "image/png"), $0) },
-            contact: ReporterContact(name: "Sara", email: "sara@example.org", phone: nil), source: "web")
+            trackingCode: TrackingCode(code),
+            content: ReportContent(
+                serviceCode: ServiceCode(service), longitude: 51.4, latitude: 35.7, address: nil, parcelID: nil, zoneCode: ZoneCode("R1"),
+                description: "a deep hole", attributes: [("size", ["large"]), ("kinds", ["a", "b"])],
+                contact: ReporterContact(name: "Sara", email: "sara@example.org", phone: nil), source: "web"),
+            photos: photos.map { (StoredPhoto(hash: String(repeating: String($0.count % 10), count: 64), mediaType: "image/png"), $0) })
     }
 
     @Test("a filed report reads back with its attributes, photos, contact and first history entry")
