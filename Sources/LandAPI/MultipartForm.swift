@@ -140,13 +140,16 @@ struct MultipartForm {
                     searchFrom = start
                     state = .body
                 case .body:
-                    let limit = limits.fileParts.contains(current!.name) ? limits.fileBytes : limits.fieldBytes
+                    let isFile = limits.fileParts.contains(current!.name)
+                    let limit = isFile ? limits.fileBytes : limits.fieldBytes
+                    // A photo past its limit says so; a text field past its own is a body too large.
+                    let tooLarge = isFile ? MultipartForm.tooLarge : APIError(status: .contentTooLarge, code: "ContentTooLarge", message: .bodyTooLarge)
                     guard let end = find(delimiter, from: searchFrom) else {
-                        if buffer.count - start - delimiter.count > limit { throw MultipartForm.tooLarge }
+                        if buffer.count - start - delimiter.count > limit { throw tooLarge }
                         searchFrom = max(start, buffer.count - delimiter.count + 1)
                         return
                     }
-                    guard end - start <= limit else { throw MultipartForm.tooLarge }
+                    guard end - start <= limit else { throw tooLarge }
                     current!.bytes = Array(buffer[start..<end])
                     parts.append(current!)
                     current = nil

@@ -199,7 +199,8 @@ struct Open311Controller: Sendable {
             document.item("request") { item in
                 item.field("service_request_id", String(report.id))
                 item.field("status", report.status.open311Status)
-                item.field("status_notes", report.history.last(where: { $0.note != nil })?.note)
+                // GeoReport v2: notes on the current status, so the note of the step that set it (none may have one).
+                item.field("status_notes", report.history.last?.note)
                 item.field(
                     "service_name",
                     catalogue[report.serviceCode].map { language == .fa ? $0.name.fa : $0.name.en } ?? report.serviceCode.rawValue)
@@ -246,7 +247,7 @@ struct Open311Controller: Sendable {
             guard let latitude = Double(lat), let longitude = Double(lon), let point = Coordinate(lon: longitude, lat: latitude) else {
                 throw APIError.invalidParameter("lat", .invalidField)
             }
-            location = .point(point)
+            location = .point(point, address: fields["address_string"].flatMap { $0.isEmpty || $0.count > 500 ? nil : $0 })
         } else if let id = fields["address_id"], !id.isEmpty {
             location = .parcel(ParcelID(id))
         } else if let address = fields["address_string"], !address.isEmpty {

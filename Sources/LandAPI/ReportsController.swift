@@ -55,7 +55,9 @@ struct ReportsController: Sendable {
                     .query("limit", .integer(minimum: 1, maximum: 10_000), "At most this many, newest first", default: 1000), .lang,
                 ],
                 responses: [.ok(MediaType.json)],
-                handler: { request, _, input in try await queue(input.query, language: input.query.language(of: request)) }),
+                handler: { request, context, input in
+                    try await queue(input.query, base: origin.base(for: request, context: context), language: input.query.language(of: request))
+                }),
             Endpoint(
                 method: .get, path: "/reports/{report}", summary: "A report's status and public history (no personal data)",
                 tag: "citizens", parameters: [trackingCode, .lang],
@@ -316,7 +318,7 @@ struct ReportsController: Sendable {
         return JSONResponse.make(writer.bytes, contentType: MediaType.json, language: language)
     }
 
-    func queue(_ query: QueryReader, language: Language) async throws -> Response {
+    func queue(_ query: QueryReader, base: String, language: Language) async throws -> Response {
         let filter = ReportFilter(
             status: query.string("status").flatMap(ReportStatus.init(rawValue:)), service: query.string("service_code").map(ServiceCode.init),
             zone: query.zone(), bbox: query.bbox(), assignedTo: query.string("assigned_to"),
@@ -328,7 +330,7 @@ struct ReportsController: Sendable {
         writer.beginObject()
         writer.key("reports")
         writer.beginArray()
-        for report in found { ReportJSON.write(report, view: .operator, catalogue: catalogue, base: "", language: language, to: &writer) }
+        for report in found { ReportJSON.write(report, view: .operator, catalogue: catalogue, base: base, language: language, to: &writer) }
         writer.endArray()
         writer.key("count"); writer.number(found.count)
         writer.endObject()
@@ -410,8 +412,8 @@ struct ReportsController: Sendable {
         ])
         var form = filingProperties
         form["photo"] = .object([
-            "type": "array", "maxItems": 3, "items": .object(["type": "string", "format": "binary"]),
-            "description": "Up to 3 JPEG or PNG photos, 5 MB each; location and camera metadata are removed",
+            "type": "string", "format": "binary",
+            "description": "A JPEG or PNG photo of at most 5 MB; up to 3 parts of this name. Location and camera metadata are removed",
         ])
         let required: JSONValue = .array(["service_code", "lon", "lat"])
         return EndpointBody(

@@ -14,7 +14,8 @@ import Glibc
 /// Where a report is, as the reporter said it (Open311 GeoReport v2 "POST Service Request":
 /// `lat`+`long`, `address_string` or `address_id`).
 package enum ReportLocation: Sendable {
-    case point(Coordinate)
+    /// A point, with the address the reporter wrote beside it, if any (kept as written).
+    case point(Coordinate, address: String? = nil)
     /// A parcel's address as the city writes it.
     case address(String)
     /// A parcel id (Open311's `address_id`).
@@ -212,10 +213,12 @@ extension LandServices {
         let zoneCode = parcel.flatMap { snapshot.zoneCode(ofParcelAt: $0) }
             ?? snapshot.zones(at: place.point).first.map { snapshot.zones[Int($0)].code }
         let nearby = try await nearbyOpenReports(place.point, service: filing.serviceCode)
+        // A report's address: the one the reporter gave, else that of the parcel at its point.
+        let address = place.address ?? parcel.flatMap { snapshot.parcels[Int($0)].address }
         let new = NewProblemReport(
             trackingCode: Self.newTrackingCode(),
             content: ReportContent(
-                serviceCode: filing.serviceCode, longitude: place.point.lon, latitude: place.point.lat, address: place.address,
+                serviceCode: filing.serviceCode, longitude: place.point.lon, latitude: place.point.lat, address: address,
                 parcelID: parcel.map { snapshot.parcels[Int($0)].id }, zoneCode: zoneCode, description: filing.description,
                 attributes: attributes, contact: filing.contact, source: filing.source, mediaURL: filing.mediaURL),
             photos: photos)
@@ -368,9 +371,9 @@ extension LandServices {
     /// (its layers' extent and 5 km around) are refused.
     static func place(of location: ReportLocation, in snapshot: CitySnapshot) throws(ServiceError) -> (point: Coordinate, address: String?) {
         switch location {
-        case .point(let point):
+        case .point(let point, let address):
             guard snapshot.isInCityArea(point) else { throw .report(.outsideCity) }
-            return (point, nil)
+            return (point, address)
         case .parcel(let id):
             guard let position = snapshot.parcelPosition[id] else { throw .report(.unknownParcel(id)) }
             let parcel = snapshot.parcels[Int(position)]

@@ -3,10 +3,12 @@
 /// position, camera serial number, owner's name), XMP, IPTC, ICC profiles and comments, where a
 /// phone puts who took the picture and where they stood. What remains decodes to the same pixels.
 ///
-/// JPEG (ITU-T T.81 Annex B): the segments before the scan are walked; APP0 (JFIF) and APP14
-/// (Adobe, which says how the colours are coded) are kept with the tables and the frame header;
-/// APP1–APP13, APP15 and COM are dropped; from the start of scan on, the entropy-coded data is
-/// copied as it is. PNG (ISO/IEC 15948 §5): the chunks are walked and their CRCs checked; the
+/// JPEG (ITU-T T.81 Annex B): every segment is walked, between the scans of a progressive JPEG
+/// too; APP0 (JFIF) and APP14 (Adobe, which says how the colours are coded) are kept with the
+/// tables, frame and scan headers; APP1–APP13, APP15 and COM are dropped wherever they are; each
+/// scan's entropy-coded data is copied as it is (up to the next marker that is neither a
+/// stuffed 0xFF00 nor a restart); nothing after the end of image is kept (a phone's appended
+/// video or maker trailer can carry the place a picture was taken). PNG (ISO/IEC 15948 §5): the chunks are walked and their CRCs checked; the
 /// critical chunks and those that change how pixels look (tRNS, gAMA, cHRM, sRGB, sBIT, bKGD,
 /// pHYs) are kept; text (tEXt, zTXt, iTXt), eXIf, tIME, iCCP and anything unknown are dropped.
 public enum PhotoCleaner {
@@ -53,6 +55,7 @@ public enum PhotoCleaner {
         out.reserveCapacity(bytes.count)
         var index = 2
         var sawFrame = false
+        var sawScan = false
         while true {
             // Markers may be preceded by any number of 0xFF fill bytes (T.81 §B.1.1.2).
             guard index < bytes.count, bytes[index] == 0xFF else { throw .damaged }
@@ -62,8 +65,10 @@ public enum PhotoCleaner {
             index += 1
             switch marker {
             case 0xD9:
-                // EOI before any scan: no picture.
-                throw .damaged
+                // End of image: the picture is whole once a scan came; what follows is not kept.
+                guard sawScan else { throw .damaged }
+                out += [0xFF, 0xD9]
+                return out
             case 0x01, 0xD0...0xD7:
                 // Standalone markers (TEM, RSTn) carry no length.
                 out += [0xFF, marker]
@@ -74,21 +79,27 @@ public enum PhotoCleaner {
             guard index + 1 < bytes.count else { throw .damaged }
             let length = Int(bytes[index]) << 8 | Int(bytes[index + 1])
             guard length >= 2, index + length <= bytes.count else { throw .damaged }
-            let segment = bytes[index..<(index + length)]
-            if marker == 0xDA {
-                // Start of scan: the rest (scans, their tables, restart markers, EOI) is picture data.
-                guard sawFrame else { throw .damaged }
-                out += [0xFF, marker]
-                out += bytes[index...]
-                return out
-            }
             if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC { sawFrame = true }
             let isDropped = (0xE1...0xED).contains(marker) || marker == 0xEF || marker == 0xFE
             if !isDropped {
                 out += [0xFF, marker]
-                out += segment
+                out += bytes[index..<(index + length)]
             }
             index += length
+            guard marker == 0xDA else { continue }
+            // Start of scan: its entropy-coded data runs to the next marker, skipping stuffed
+            // zero bytes (0xFF00) and restart markers (0xFFD0–0xFFD7), which belong to it (§B.1.1.5).
+            guard sawFrame else { throw .damaged }
+            sawScan = true
+            let start = index
+            while true {
+                guard index + 1 < bytes.count else { throw .damaged }
+                if bytes[index] == 0xFF, bytes[index + 1] != 0x00, !(0xD0...0xD7).contains(bytes[index + 1]), bytes[index + 1] != 0xFF {
+                    break
+                }
+                index += 1
+            }
+            out += bytes[start..<index]
         }
     }
 

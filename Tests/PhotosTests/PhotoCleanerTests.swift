@@ -27,11 +27,27 @@ struct PhotoCleanerTests {
         #expect(clean.bytes == [0xFF, 0xD8] + Self.jfif + Self.quantization + Self.frame + Self.scan)
     }
 
+    @Test("between progressive scans a comment or EXIF goes, tables and restarts stay; nothing after the end of image is kept")
+    func progressive() throws {
+        let firstScan = Self.segment(0xDA, [1, 1, 0, 0, 0, 0]) + [0x01, 0xFF, 0x00, 0xFF, 0xD0, 0x02]
+        let table = Self.segment(0xC4, [0x10] + [UInt8](repeating: 0, count: 16))
+        let secondScan = Self.segment(0xDA, [1, 1, 0, 1, 63, 0]) + [0x03, 0x04]
+        let trailer: [UInt8] = [0, 0, 0, 0x18] + Array("ftypmp42 GPS +35.7035+051.4185".utf8)
+        let original = [0xFF, 0xD8] + Self.jfif + Self.quantization + Self.frame + firstScan + Self.comment + Self.exif + table
+            + secondScan + [0xFF, 0xD9] + trailer
+        let clean = try PhotoCleaner.clean(original)
+        #expect(clean.bytes == [0xFF, 0xD8] + Self.jfif + Self.quantization + Self.frame + firstScan + table + secondScan + [0xFF, 0xD9])
+    }
+
     @Test("a JPEG whose segment runs past the end, or without a frame, is damaged")
     func damagedJPEG() {
         let truncated = Array(([0xFF, 0xD8] + Self.jfif + Self.exif).dropLast(5))
         #expect(throws: PhotoCleaner.Problem.damaged) { try PhotoCleaner.clean(truncated) }
         #expect(throws: PhotoCleaner.Problem.damaged) { try PhotoCleaner.clean([0xFF, 0xD8] + Self.jfif + Self.scan) }
+        // A scan that never reaches its end of image.
+        #expect(throws: PhotoCleaner.Problem.damaged) {
+            try PhotoCleaner.clean([0xFF, 0xD8] + Self.jfif + Self.quantization + Self.frame + Array(Self.scan.dropLast(2)))
+        }
     }
 
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
