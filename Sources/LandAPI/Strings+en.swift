@@ -153,6 +153,7 @@ extension Message {
         case .noArea: return "The polygon has no area."
         case .missing(_, _, let property): return "The property \(property) is required."
         case .floors(let property): return "\(property) must be a whole number from 0 to 999."
+        case .notText(let property): return "\(property) must be text or null."
         case .notAFeature(let detail): return "The body is not a valid GeoJSON Feature: \(detail)"
         case .idChanged: return "A feature's id cannot change."
         case .invalidID: return "An id is 1 to 100 characters, without control characters or spaces at its ends."

@@ -156,6 +156,7 @@ extension Message {
         case .noArea: return "چندضلعی مساحتی ندارد."
         case .missing(_, _, let property): return "ویژگی \(property) لازم است."
         case .floors(let property): return "\(property) باید عددی صحیح از ۰ تا ۹۹۹ باشد."
+        case .notText(let property): return "\(property) باید متن یا null باشد."
         case .notAFeature(let detail): return "بدنه یک Feature معتبر GeoJSON نیست: \(detail)"
         case .idChanged: return "شناسهٔ عارضه را نمی‌توان تغییر داد."
         case .invalidID: return "شناسه باید ۱ تا ۱۰۰ نویسه باشد، بی نویسهٔ کنترلی و بی فاصله در دو سر."

@@ -55,11 +55,15 @@ package struct DatasetImporter: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Stores the folder's service catalogue, when it has one (after its city was written).
-    private func storeServiceCatalogue(of folder: URL, in store: LandStore, actor: String) async throws(StoreError) {
+    /// Whether the folder's service catalogue differs from the stored one (false when the folder
+    /// has none: the stored one stays); with `write`, stores it when it does (after its city was written).
+    private func storeServiceCatalogue(of folder: URL, in store: LandStore, actor: String, write: Bool) async throws(StoreError) -> Bool {
         var ignored: [ImportProblem] = []
-        guard let text = readServiceCatalogue(of: folder, problems: &ignored) else { return }
-        try await store.replaceServiceCatalogue(text, actor: actor)
+        guard let text = readServiceCatalogue(of: folder, problems: &ignored), try await store.serviceCatalogueText() != text else {
+            return false
+        }
+        if write { try await store.replaceServiceCatalogue(text, actor: actor) }
+        return true
     }
 
     /// Features handed from the import's reader to its writer at a time.
@@ -466,7 +470,7 @@ extension DatasetImporter {
                     }
                 }
             }
-            if result.problems.isEmpty { try await storeServiceCatalogue(of: folder, in: store, actor: actor) }
+            if result.problems.isEmpty { _ = try await storeServiceCatalogue(of: folder, in: store, actor: actor, write: true) }
             await store.close()
         } catch {
             if !existed { Self.removeDatabase(at: path) }
@@ -494,6 +498,8 @@ package enum FeatureRule: Sendable, Equatable, CustomStringConvertible {
     case noArea
     case missing(layer: String, what: String, property: String)
     case floors(property: String)
+    /// An API body's property that holds text (a name, a code, an address) is not a string or null.
+    case notText(property: String)
     /// The body is not one GeoJSON Feature with a valid geometry (`detail`: the reader's words).
     case notAFeature(detail: String)
     /// The body's id differs from the path's (an id cannot change).
@@ -507,7 +513,7 @@ package enum FeatureRule: Sendable, Equatable, CustomStringConvertible {
         case .geometryType, .noArea, .notAFeature: "geometry"
         case .unknownZoneCode: "properties.zone_code"
         case .missing(_, _, let property): "properties.\(property)"
-        case .floors(let property): "properties.\(property)"
+        case .floors(let property), .notText(let property): "properties.\(property)"
         case .idChanged, .invalidID: "id"
         }
     }
@@ -519,6 +525,7 @@ package enum FeatureRule: Sendable, Equatable, CustomStringConvertible {
         case .noArea: "the polygon has no area"
         case .missing(let layer, let what, let property): "the \(layer) has no \(what) (property '\(property)')"
         case .floors(let property): "'\(property)' must be a whole number of floors from 0 to 999"
+        case .notText(let property): "'\(property)' must be text or null"
         case .notAFeature(let detail): "not a GeoJSON Feature: \(detail)"
         case .idChanged: "the feature's id cannot change"
         case .invalidID: "an id is 1 to 100 characters, without control characters or spaces at its ends"
@@ -546,10 +553,25 @@ extension DatasetImporter {
     ) throws(FeatureInputError) -> StoredFeature {
         // Zamin's ids are text: a body's `id` is a string or null (RFC 7946 §3.2 also allows a
         // number, which a client that read our answers never sends).
-        if case .object(let object)? = try? JSONParser.parse(body), let id = object["id"] {
-            switch id {
-            case .string, .null: break
-            default: throw FeatureInputError([.invalidID])
+        if case .object(let object)? = try? JSONParser.parse(body) {
+            if let id = object["id"] {
+                switch id {
+                case .string, .null: break
+                default: throw FeatureInputError([.invalidID])
+                }
+            }
+            // A file's values are taken as the city wrote them (a number as its text); an API
+            // body's text properties are what `/api` declares them: a string or null.
+            if let properties = object["properties"]?.objectValue {
+                let mapping = Self.bodyMappings[layer]!
+                let textProperties = [mapping.zoneCode, mapping.currentUse, mapping.address, mapping.code, mapping.category,
+                                      mapping.categoryFa, mapping.nameFa, mapping.nameEn, mapping.name].compactMap { $0 }
+                for name in textProperties {
+                    switch properties[name] {
+                    case nil, .string?, .null?: continue
+                    default: throw FeatureInputError([.notText(property: name)])
+                    }
+                }
             }
         }
         // The body inside a collection, for the one reader every imported feature goes through.
@@ -625,7 +647,7 @@ extension DatasetImporter {
     /// When the city changed between the comparison and the write, the folder is compared again.
     package func syncFolder(
         _ folder: URL, intoDatabaseAt path: String, prefer: SyncPreference?, dryRun: Bool, logger: Logger
-    ) async throws(ServiceError) -> (report: SyncReport, readMilliseconds: Int64, syncMilliseconds: Int64) {
+    ) async throws(ServiceError) -> (report: SyncReport, servicesChanged: Bool, readMilliseconds: Int64, syncMilliseconds: Int64) {
         // readMilliseconds: reading, checking and comparing (they go on together); syncMilliseconds: the write.
         let clock = ContinuousClock()
         let started = clock.now
@@ -659,9 +681,11 @@ extension DatasetImporter {
             let read = clock.now - compared
             do {
                 let report = try await store.applySync(plan, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
-                if !dryRun { try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)") }
+                // The catalogue follows the city: not on a dry run, nor when conflicts refused the sync.
+                let writes = !dryRun && (report.conflicts.isEmpty || prefer != nil)
+                let servicesChanged = try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
                 await store.close()
-                return (report, (compared - started + read).wholeMilliseconds, (clock.now - compared - read).wholeMilliseconds)
+                return (report, servicesChanged, (compared - started + read).wholeMilliseconds, (clock.now - compared - read).wholeMilliseconds)
             } catch .cityChangedDuringSync where attempts < 3 {
                 logger.info("the city changed while the folder was compared; comparing again", metadata: ["attempt": "\(attempts)"])
             } catch {

@@ -65,7 +65,7 @@ struct Import: AsyncParsableCommand {
     func runSync(_ db: String) async throws {
         Output.line("\(dryRun ? "comparing" : "syncing") \(folder) with \(StoreOptions.shown(db))")
         let preference = prefer.flatMap(SyncPreference.init(rawValue:))
-        let result: (report: SyncReport, readMilliseconds: Int64, syncMilliseconds: Int64)
+        let result: (report: SyncReport, servicesChanged: Bool, readMilliseconds: Int64, syncMilliseconds: Int64)
         do {
             result = try await DatasetImporter().syncFolder(
                 URL(filePath: folder), intoDatabaseAt: db, prefer: preference, dryRun: dryRun,
@@ -94,6 +94,9 @@ struct Import: AsyncParsableCommand {
             Output.line("conflicts (\(report.conflicts.count)):")
             for conflict in report.conflicts { Output.line("  \(conflict)") }
         }
+        if result.servicesChanged {
+            Output.line(dryRun ? "services.json differs from the stored service catalogue: a sync would replace it" : "service catalogue: replaced by services.json")
+        }
         Output.line(
             "read, validated and compared in \(result.readMilliseconds) ms\(report.applied ? ", written in \(result.syncMilliseconds) ms" : "")")
         if dryRun {
@@ -105,7 +108,7 @@ struct Import: AsyncParsableCommand {
             throw ExitCode(1)
         } else if report.applied {
             Output.line("synced: city version \(report.cityVersion ?? 0)")
-        } else {
+        } else if !result.servicesChanged {
             Output.line("nothing to change: the database already holds the folder")
         }
     }

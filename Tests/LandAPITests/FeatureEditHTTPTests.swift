@@ -153,6 +153,12 @@ struct FeatureEditHTTPTests {
                 .post, "/collections/parcels/items", #"{"type":"Feature","id":"P-NEW-1","geometry":\#(square),"properties":{"current_use":"green","address":"Golestan 5"}}"#)
             #expect(created.status == .created, "\(created.text)")
             #expect(created.headers[.location]?.hasSuffix("/collections/parcels/items/P-NEW-1") == true)
+            // A text property as /api declares it: a string or null; a boolean or a number is not one.
+            for value in ["true", "12", "{}"] {
+                let typed = try await send(
+                    .post, "/collections/parcels/items", #"{"type":"Feature","geometry":\#(square),"properties":{"address":\#(value)}}"#)
+                #expect(typed.status == .badRequest && typed.json["parameter"] as? String == "properties.address", "\(value): \(typed.text)")
+            }
             let again = try await send(.post, "/collections/parcels/items", #"{"type":"Feature","id":"P-NEW-1","geometry":\#(square),"properties":{}}"#)
             #expect(again.status == .conflict)
             let search = try await client.call(.get, "/search?q=Golestan%205&lang=en")
