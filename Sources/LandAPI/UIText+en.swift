@@ -1,3 +1,5 @@
+import LandService
+
 extension UIText {
     var english: String {
         switch self {
@@ -136,6 +138,41 @@ extension UIText {
         case .conformanceLink: return "Conformance"
         case .zoomIn: return "Zoom in"
         case .zoomOut: return "Zoom out"
+        case .layerReports: return "Problem reports"
+        case .reportStatusOpen: return "Open"
+        case .reportStatusInProgress: return "In progress"
+        case .reportStatusClosed: return "Closed"
+        case .reportStatusDuplicate: return "Duplicate"
+        case .tabReport: return "Report a problem"
+        case .reportClickMapHint: return "Click the place of the problem on the map (or press Enter on the map to choose its centre)."
+        case .reportPlace: return "Place of the problem"
+        case .reportPlaceHint: return "Click elsewhere on the map to move it."
+        case .serviceLabel: return "Kind of problem"
+        case .chooseOne: return "— choose —"
+        case .optionalAnswer: return "(optional)"
+        case .contactTitle: return "Your contact details (optional)"
+        case .contactNote: return "Your name, e-mail and phone are for the city's staff only and are never shown publicly."
+        case .email: return "E-mail"
+        case .photosLabel: return "Photos (up to 3, JPEG or PNG, 5 MB each)"
+        case .submitReport: return "Submit the report"
+        case .reportFiled: return "Your report is filed. Your tracking code:"
+        case .keepReportCode: return "Keep this code: it shows you what the city did about your report."
+        case .alreadyReported: return "Already reported within 50 m and still open"
+        case .meTooHint: return "If one of these is your problem, press “Me too” to add yourself to it."
+        case .meToo: return "Me too"
+        case .meTooDone: return "You were added to this report."
+        case .confirmations: return "People who saw it too"
+        case .submittedAt: return "Filed"
+        case .history: return "History"
+        case .time: return "Time"
+        case .note: return "Note"
+        case .photosTitle: return "Photos"
+        case .photoOfReport: return "Photo of the report"
+        case .showOnMap: return "Show on the map"
+        case .noSuchTrackingCode: return "No request or report has this tracking code."
+        case .noServices: return "This city has no catalogue of problems to report."
+        case .tooManyPhotos: return Message.reportProblem(.tooManyPhotos).english
+        case .photoTooLarge: return Message.photoTooLarge.english
         }
     }
 }

@@ -1,3 +1,5 @@
+import LandService
+
 extension UIText {
     var persian: String {
         switch self {
@@ -136,6 +138,41 @@ extension UIText {
         case .conformanceLink: return "استانداردهای پشتیبانی‌شده"
         case .zoomIn: return "بزرگ‌نمایی"
         case .zoomOut: return "کوچک‌نمایی"
+        case .layerReports: return "گزارش‌های مردمی"
+        case .reportStatusOpen: return "باز"
+        case .reportStatusInProgress: return "در حال رسیدگی"
+        case .reportStatusClosed: return "بسته‌شده"
+        case .reportStatusDuplicate: return "تکراری"
+        case .tabReport: return "گزارش مشکل"
+        case .reportClickMapHint: return "جای مشکل را روی نقشه کلیک کنید (یا Enter را روی نقشه بزنید تا مرکز نقشه انتخاب شود)."
+        case .reportPlace: return "محل مشکل"
+        case .reportPlaceHint: return "برای جابه‌جا کردن محل، جای دیگری از نقشه را کلیک کنید."
+        case .serviceLabel: return "نوع مشکل"
+        case .chooseOne: return "— انتخاب کنید —"
+        case .optionalAnswer: return "(اختیاری)"
+        case .contactTitle: return "اطلاعات تماس شما (اختیاری)"
+        case .contactNote: return "نام، ایمیل و تلفن شما فقط برای کارکنان شهرداری است و هرگز به‌صورت عمومی نمایش داده نمی‌شود."
+        case .email: return "ایمیل"
+        case .photosLabel: return "عکس (حداکثر ۳ عکس JPEG یا PNG، هر کدام تا ۵ مگابایت)"
+        case .submitReport: return "ثبت گزارش"
+        case .reportFiled: return "گزارش شما ثبت شد. کد پیگیری شما:"
+        case .keepReportCode: return "این کد را نگه دارید؛ با آن می‌توانید ببینید شهرداری دربارهٔ گزارش شما چه کرده است."
+        case .alreadyReported: return "در فاصلهٔ ۵۰ متری، همین مشکل گزارش شده و هنوز باز است"
+        case .meTooHint: return "اگر یکی از این‌ها همان مشکل شماست، با «من هم دیده‌ام» خود را به آن اضافه کنید."
+        case .meToo: return "من هم دیده‌ام"
+        case .meTooDone: return "شما به این گزارش اضافه شدید."
+        case .confirmations: return "دیگرانی که آن را دیده‌اند"
+        case .submittedAt: return "زمان ثبت"
+        case .history: return "سابقهٔ رسیدگی"
+        case .time: return "زمان"
+        case .note: return "یادداشت"
+        case .photosTitle: return "عکس‌ها"
+        case .photoOfReport: return "عکس گزارش"
+        case .showOnMap: return "نمایش روی نقشه"
+        case .noSuchTrackingCode: return "درخواست یا گزارشی با این کد رهگیری پیدا نشد."
+        case .noServices: return "برای این شهر فهرست موضوع‌های گزارش تعریف نشده است."
+        case .tooManyPhotos: return Message.reportProblem(.tooManyPhotos).persian
+        case .photoTooLarge: return Message.photoTooLarge.persian
         }
     }
 }

@@ -138,6 +138,42 @@ enum UIText: String, Sendable, CaseIterable {
     case conformanceLink
     case zoomIn
     case zoomOut
+    // Problem reports (issue 20): the layer, the form, "me too" and the tracking view.
+    case layerReports
+    case reportStatusOpen
+    case reportStatusInProgress
+    case reportStatusClosed
+    case reportStatusDuplicate
+    case tabReport
+    case reportClickMapHint
+    case reportPlace
+    case reportPlaceHint
+    case serviceLabel
+    case chooseOne
+    case optionalAnswer
+    case contactTitle
+    case contactNote
+    case email
+    case photosLabel
+    case submitReport
+    case reportFiled
+    case keepReportCode
+    case alreadyReported
+    case meTooHint
+    case meToo
+    case meTooDone
+    case confirmations
+    case submittedAt
+    case history
+    case time
+    case note
+    case photosTitle
+    case photoOfReport
+    case showOnMap
+    case noSuchTrackingCode
+    case noServices
+    case tooManyPhotos
+    case photoTooLarge
 
     func text(in language: Language) -> String {
         switch language {

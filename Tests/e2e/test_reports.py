@@ -1150,7 +1150,7 @@ def test_operator_workflow_public_history_and_open311_status(city):
     assert page["status"] == "duplicate" and page["duplicate_of"] == b["id"] and page["tracking_code"] == a["tracking_code"]
     assert not {"reporter", "assigned_to", "source"} & set(page)
     assert [(h["status"], h["note"]) for h in get(city, f"/reports/{b['tracking_code']}").json()["history"]] == [
-        ("open", None), ("in_progress", "Looking"), ("open", "Needs a part")]
+        ("open", None), ("in_progress", "Looking"), ("open", "Needs a part"), ("in_progress", None)]
 
     # The reporter may reopen within 30 days of the closing, not after.
     d = file_report(city, "traffic_sign_damaged", lon, lat)
@@ -1471,7 +1471,9 @@ def test_sigkill_during_photo_uploads_keeps_every_acknowledged_report(tehran_db,
         assert {r["tracking_code"] for r in queue} >= set(acknowledged)
         for report in queue:
             assert len(report["photos"]) == 1, report["id"]
-            fetch_photo(server.base + report["photos"][0])
+            # The queue gives absolute URLs, as every other answer does.
+            assert report["photos"][0].startswith(server.base + "/photos/"), report["photos"]
+            fetch_photo(report["photos"][0])
     finally:
         assert server.stop() == 0
     check = subprocess.run([ZAMIN, "check", "--db", str(db)], capture_output=True, text=True, timeout=300)

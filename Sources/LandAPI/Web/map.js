@@ -15,6 +15,8 @@
   const formatDistance = (meters) =>
     meters >= 1000 ? `${formatNumber(meters / 1000)} ${t("kilometersShort")}` : `${formatNumber(Math.round(meters))} ${t("metersShort")}`;
   const listSeparator = lang === "fa" ? "، " : ", ";
+  // Persian (۰–۹) and Arabic-Indic (٠–٩) digits as 0–9, for what the API reads as numbers or codes.
+  const latinDigits = (text) => String(text).replace(/[۰-۹]/g, (d) => d.charCodeAt(0) - 0x06f0).replace(/[٠-٩]/g, (d) => d.charCodeAt(0) - 0x0660);
   const localName = (properties) =>
     (lang === "en" ? properties.name_en || properties.name_fa : properties.name_fa || properties.name_en) || properties.name || "";
 
@@ -55,22 +57,25 @@
 
   // ---------- API ----------
   class APIError extends Error {
-    constructor(status, message) {
+    constructor(status, message, parameter) {
       super(message);
       this.status = status;
+      this.parameter = parameter || null;  // the field at fault, when the API names one
     }
   }
+  // `body`: an object (sent as JSON) or a FormData (multipart/form-data, its boundary set by fetch).
   async function api(path, { method = "GET", body, key, signal } = {}) {
     // Relative to the page, which is always served at the server's root: behind a proxy that
     // publishes Zamin under a path (https://gis.example.org/zamin/) the API is under it too.
     const url = new URL(path.replace(/^\//, ""), document.baseURI);
     if (!url.searchParams.has("lang")) url.searchParams.set("lang", lang);
     const headers = { Accept: "application/json", "Accept-Language": lang };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const isForm = body instanceof FormData;
+    if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
     if (key) headers.Authorization = `Bearer ${key}`;
     let response;
     try {
-      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      response = await fetch(url, { method, headers, body: body === undefined || isForm ? body : JSON.stringify(body), signal });
     } catch (error) {
       if (error.name === "AbortError") throw error;
       throw new APIError(0, t("serverError"));
@@ -82,7 +87,9 @@
       payload = null;
     }
     if (!response.ok) {
-      throw new APIError(response.status, (payload && (payload.description || payload.message)) || t("serverError"));
+      // Zamin's errors are {code, description, parameter}; Open311's a list of {code, description}.
+      const problem = Array.isArray(payload) ? payload[0] : payload;
+      throw new APIError(response.status, (problem && (problem.description || problem.message)) || t("serverError"), problem && problem.parameter);
     }
     return payload;
   }
@@ -204,9 +211,9 @@
   const resultLayer = L.layerGroup();
   const selectionLayer = L.layerGroup();
 
-  const layerStatus = { tiles: "", parcels: "" };
+  const layerStatus = { tiles: "", parcels: "", reports: "" };
   function showLayerStatus() {
-    byId("map-status").textContent = [layerStatus.tiles, layerStatus.parcels].filter(Boolean).join(" ");
+    byId("map-status").textContent = [layerStatus.tiles, layerStatus.parcels, layerStatus.reports].filter(Boolean).join(" ");
   }
 
   // The outlines of the view's parcels (its bbox, a limit, the previous request cancelled),
@@ -315,6 +322,7 @@
       other.tabIndex = selected ? 0 : -1;
       byId(other.getAttribute("aria-controls")).hidden = !selected;
     }
+    showReportMode();
     if (focus) tab.focus();
   }
   const tabNamed = (name) => byId(`tab-${name}`);
@@ -462,11 +470,13 @@
     byId("request-parcel").value = parcelId;
   }
 
-  map.on("click", (event) => lookUp(event.latlng));
+  // A click (or Enter: the centre) looks the plot up; while "Report a problem" is on, it places the report.
+  map.on("click", (event) => (reporting() ? openReportForm(event.latlng, false) : lookUp(event.latlng)));
   map.getContainer().addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target === map.getContainer()) {
       event.preventDefault();
-      lookUp(map.getCenter());
+      if (reporting()) openReportForm(map.getCenter(), true);
+      else lookUp(map.getCenter());
     }
   });
 
@@ -618,11 +628,18 @@
     submitted: t("statusSubmitted"), under_review: t("statusUnderReview"), approved: t("statusApproved"), rejected: t("statusRejected"),
   })[status] || status;
   const kindName = (kind) => (kind === "land_use_change" ? t("kindLandUseChange") : kind === "construction_permit" ? t("kindConstructionPermit") : kind);
+  // One tracking form for both: a code is a problem report's or a change request's (the same form).
   byId("track-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const code = byId("track-code").value.trim();
+    const code = latinDigits(byId("track-code").value.trim()).toUpperCase();
     if (!code) return;
     show("track-result", loadingNode());
+    try {
+      const report = await api(`/reports/${encodeURIComponent(code)}`);
+      return show("track-result", reportTracking(report));
+    } catch (error) {
+      if (error.status !== 404) return show("track-result", errorNode(error));
+    }
     try {
       const request = await api(`/requests/${encodeURIComponent(code)}`);
       const decision = request.decision && typeof request.decision === "object"
@@ -638,9 +655,445 @@
         decision.reason ? [t("reason"), decision.reason, "reason"] : null,
       ]));
     } catch (error) {
-      show("track-result", errorNode(error));
+      show("track-result", errorNode(error.status === 404 ? new APIError(404, t("noSuchTrackingCode")) : error));
     }
   });
+  function trackCode(code) {
+    byId("track-code").value = code;
+    selectTab(tabNamed("track"), true);
+    byId("track-form").requestSubmit();
+  }
+
+  // ---------- Problem reports (issue 20): the layer, the form, "me too" and the tracking view ----------
+  // The map shows Open311's two statuses; the tracking view names the four of the city's workflow.
+  const REPORT_COLOURS = { open: "#e6550d", closed: "#31a354" };
+  const REPORT_STATUS_TEXTS = {
+    open: "reportStatusOpen", in_progress: "reportStatusInProgress", closed: "reportStatusClosed", duplicate: "reportStatusDuplicate",
+  };
+  const reportStatusName = (status) => (REPORT_STATUS_TEXTS[status] ? t(REPORT_STATUS_TEXTS[status]) : status);
+  const NEARBY_METERS = 50;          // "already reported here": the server's distance for duplicates
+  const MAX_PHOTOS = 3;
+  const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+  // Dates as a person reads them, in the city's time: the Solar Hijri calendar with Persian digits
+  // in Persian, the Gregorian calendar in English.
+  const CITY_TIME_ZONE = "Asia/Tehran";
+  const dateTimeFormat = new Intl.DateTimeFormat(lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB-u-ca-gregory", {
+    timeZone: CITY_TIME_ZONE, year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function timeNode(iso) {
+    const date = iso ? new Date(iso) : null;
+    if (!date || Number.isNaN(date.getTime())) return "—";
+    return element("time", { datetime: iso }, dateTimeFormat.format(date));
+  }
+
+  // The layer: the last 90 days' reports (Open311 answers at most 1,000), a circle each, open ones on top.
+  map.createPane("reports").style.zIndex = 450;  // above the facility markers, below tooltips and popups
+  const reportLayer = L.layerGroup();
+  const reportPointLayer = L.layerGroup();
+  let reportItems = [];
+  let reportLoads = 0;
+  async function loadReports() {
+    try {
+      reportItems = itemsOf(await api("/open311/v2/requests.json"))
+        .filter((item) => Number.isFinite(Number(item.lat)) && Number.isFinite(Number(item.long)));
+      layerStatus.reports = "";
+    } catch (error) {
+      layerStatus.reports = `${t("layerReports")}: ${error.message}`;
+    }
+    drawReports();
+    showLayerStatus();
+    reportLoads += 1;
+  }
+  const openOrClosed = (status) => (status === "open" ? "open" : "closed");
+  function drawReports() {
+    reportLayer.clearLayers();
+    const ordered = [...reportItems].sort((a, b) => (openOrClosed(a.status) === "open") - (openOrClosed(b.status) === "open"));
+    for (const item of ordered) {
+      const status = openOrClosed(item.status);
+      const id = String(item.service_request_id);
+      const marker = L.circleMarker([Number(item.lat), Number(item.long)], {
+        pane: "reports", radius: 7, color: "#1d2430", weight: 2, fillColor: REPORT_COLOURS[status], fillOpacity: 0.95,
+        className: `report-marker report-${status}`,
+      });
+      marker.report = { id, status };
+      marker.on("add", () => {
+        const path = marker.getElement();
+        if (path) {
+          path.setAttribute("data-report-id", id);
+          path.setAttribute("data-status", status);
+        }
+      });
+      marker.bindTooltip(element("span", null, item.service_name || item.service_code || ""), { direction: "top", offset: [0, -6] });
+      marker.bindPopup(() => reportPopup(item, status, id), { className: "report-popup", maxWidth: 280 });
+      reportLayer.addLayer(marker);
+    }
+    const counts = { open: 0, closed: 0 };
+    for (const item of reportItems) counts[openOrClosed(item.status)] += 1;
+    show("report-legend", ["open", "closed"].map((status) => {
+      const entry = legendEntry({ "data-status": status }, REPORT_COLOURS[status], `${t(REPORT_STATUS_TEXTS[status])} (${formatNumber(counts[status])})`);
+      entry.querySelector(".swatch").classList.add("round");
+      return entry;
+    }));
+  }
+  function reportPopup(item, status, id) {
+    return element("div", { class: "report-popup-body", "data-report-id": id },
+      element("strong", { "data-field": "service" }, item.service_name || item.service_code),
+      facts([
+        [t("status"), element("span", { "data-status": status }, reportStatusName(status)), "status"],
+        [t("submittedAt"), timeNode(item.requested_datetime), "submitted-at"],
+        item.description ? [t("description"), item.description, "description"] : null,
+      ]),
+      status === "open" ? meTooControl(id) : null);
+  }
+  byId("show-reports").addEventListener("change", () => {
+    if (shown("reports")) {
+      reportLayer.addTo(map);
+      loadReports();
+    } else {
+      reportLayer.remove();
+    }
+  });
+
+  // "Me too": the citizen adds themself to an open report instead of filing the same problem again.
+  function meTooControl(id) {
+    const holder = element("div", { class: "me-too", "aria-live": "polite" });
+    const button = element("button", { type: "button", class: "me-too-button" }, t("meToo"));
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const report = await api(`/reports/${encodeURIComponent(id)}/confirm`, { method: "POST" });
+        holder.replaceChildren(element("span", { class: "good", "data-field": "me-too-done" }, t("meTooDone")), " ",
+          element("span", { class: "hint" }, `${t("confirmations")}: `,
+            element("span", { "data-field": "confirmations" }, formatNumber(report.confirmations))));
+      } catch (error) {
+        button.disabled = false;
+        holder.replaceChildren(button, errorNode(error));
+      }
+    });
+    holder.append(button);
+    return holder;
+  }
+  // Open reports of the same problem near the place: {id, serviceName, description, at, distance, confirmations?}.
+  function nearbyList(items) {
+    return element("section", { class: "nearby-reports", "data-field": "nearby-reports" },
+      element("h3", null, t("alreadyReported")),
+      element("p", { class: "hint" }, t("meTooHint")),
+      element("ul", { class: "result-list" }, items.map((item) => element("li", { "data-report-id": item.id },
+        element("strong", null, item.serviceName), " — ",
+        element("span", { class: "number", "data-field": "distance" }, formatDistance(item.distance)), " · ",
+        element("span", { class: "hint" }, timeNode(item.at)),
+        item.confirmations ? element("span", { class: "hint" }, ` · ${t("confirmations")}: ${formatNumber(item.confirmations)}`) : null,
+        item.description ? element("p", { class: "report-text" }, item.description) : null,
+        meTooControl(item.id)))));
+  }
+
+  // Report mode: on while the "Report a problem" tab shows; a click on the map then places the report.
+  const reporting = () => !byId("section-report").hidden;
+  const ReportButton = L.Control.extend({
+    options: { position: lang === "fa" ? "topright" : "topleft" },
+    onAdd() {
+      const button = element("button", { type: "button", id: "report-mode", class: "report-mode-button", "aria-pressed": "false", "aria-controls": "section-report" }, t("tabReport"));
+      L.DomEvent.disableClickPropagation(button);
+      button.addEventListener("click", () => (reporting() ? selectTab(tabNamed("plot"), false) : selectTab(tabNamed("report"), false)));
+      return button;
+    },
+  });
+  new ReportButton().addTo(map);
+  function showReportMode() {
+    const on = reporting();
+    map.getContainer().classList.toggle("reporting", on);
+    byId("report-mode").setAttribute("aria-pressed", String(on));
+    if (on) {
+      reportPointLayer.addTo(map);
+      loadServices().catch((error) => show("report-result", errorNode(error)));
+    } else {
+      reportPointLayer.remove();
+    }
+  }
+
+  // The catalogue (once) and each service's questions (once per service), in the page's language.
+  let servicesRequest = null;
+  let servicesByCode = new Map();
+  function loadServices() {
+    if (!servicesRequest) {
+      servicesRequest = api("/open311/v2/services.json").then((payload) => {
+        const list = itemsOf(payload);
+        servicesByCode = new Map(list.map((service) => [service.service_code, service]));
+        const groups = new Map();
+        for (const service of list) {
+          const group = service.group || "";
+          if (!groups.has(group)) groups.set(group, []);
+          groups.get(group).push(service);
+        }
+        const option = (service) => element("option", { value: service.service_code }, service.service_name || service.service_code);
+        byId("report-service").replaceChildren(element("option", { value: "" }, t("chooseOne")),
+          ...[...groups].flatMap(([group, members]) => (group ? [element("optgroup", { label: group }, members.map(option))] : members.map(option))));
+        return list;
+      }, (error) => {
+        servicesRequest = null;
+        throw error;
+      });
+    }
+    return servicesRequest;
+  }
+  const definitions = new Map();
+  function serviceDefinition(code) {
+    if (!definitions.has(code)) {
+      const request = api(`/open311/v2/services/${encodeURIComponent(code)}.json`);
+      request.catch(() => definitions.delete(code));
+      definitions.set(code, request);
+    }
+    return definitions.get(code);
+  }
+
+  let reportPoint = null;
+  async function openReportForm(latlng, focus) {
+    if (!reporting()) selectTab(tabNamed("report"), false);
+    reportPoint = L.latLng(latlng.lat, latlng.lng);
+    reportPointLayer.clearLayers();
+    L.circleMarker(reportPoint, { radius: 9, color: "#d40000", weight: 3, fillColor: "#ffffff", fillOpacity: 0.5, interactive: false, className: "report-point" })
+      .addTo(reportPointLayer);
+    const output = byId("report-point");
+    output.textContent = `${reportPoint.lat.toFixed(6)}, ${reportPoint.lng.toFixed(6)}`;
+    output.setAttribute("data-lat", reportPoint.lat.toFixed(7));
+    output.setAttribute("data-lon", reportPoint.lng.toFixed(7));
+    let services;
+    try {
+      services = await loadServices();
+    } catch (error) {
+      return show("report-result", errorNode(error));
+    }
+    if (!services.length) {
+      byId("report-hint").textContent = t("noServices");
+      return;
+    }
+    byId("report-hint").hidden = true;
+    byId("report-form").hidden = false;
+    checkNearby();
+    if (focus) byId("report-service").focus();
+    else output.scrollIntoView({ block: "nearest" });
+  }
+
+  byId("report-service").addEventListener("change", () => {
+    showServiceQuestions();
+    checkNearby();
+  });
+  let questionsToken = 0;
+  async function showServiceQuestions() {
+    const code = byId("report-service").value;
+    const service = servicesByCode.get(code);
+    const about = byId("report-service-description");
+    about.textContent = (service && service.description) || "";
+    about.hidden = !about.textContent;
+    const container = byId("report-attributes");
+    const token = ++questionsToken;
+    container.replaceChildren();
+    if (!service || service.metadata === false) return;
+    container.replaceChildren(loadingNode());
+    try {
+      const definition = await serviceDefinition(code);
+      if (token === questionsToken) container.replaceChildren(...attributeFields(definition.attributes || []).flat().filter(Boolean));
+    } catch (error) {
+      if (token === questionsToken) container.replaceChildren(errorNode(error));
+    }
+  }
+  // A service's questions as form controls by Open311 datatype; each keeps its code in data-attribute.
+  function attributeFields(attributes) {
+    const sorted = attributes.filter((attribute) => attribute.variable !== false).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    return sorted.map((attribute) => {
+      const id = `report-attribute-${attribute.code}`;
+      const hintId = `${id}-hint`;
+      const label = [attribute.description || attribute.code, attribute.required ? null : [" ", element("span", { class: "hint" }, t("optionalAnswer"))]];
+      const hint = attribute.datatype_description ? element("p", { class: "hint", id: hintId }, attribute.datatype_description) : null;
+      const values = Array.isArray(attribute.values) ? attribute.values : [];
+      const common = {
+        id, "data-attribute": attribute.code, "data-datatype": attribute.datatype, required: Boolean(attribute.required),
+        "aria-describedby": hint ? hintId : null,
+      };
+      if (attribute.datatype === "multivaluelist") {
+        return [element("fieldset", { ...common, required: null, class: "attribute-choices" },
+          element("legend", null, label), hint,
+          values.map((value) => element("label", null,
+            element("input", { type: "checkbox", value: value.key, name: `attribute[${attribute.code}]` }), " ", value.name || value.key)))];
+      }
+      let control;
+      if (attribute.datatype === "singlevaluelist") {
+        control = element("select", common, element("option", { value: "" }, t("chooseOne")),
+          values.map((value) => element("option", { value: value.key }, value.name || value.key)));
+      } else if (attribute.datatype === "number") {
+        // Text, not type=number: a Persian keyboard types ۰–۹, which the page turns into 0–9.
+        control = element("input", { ...common, type: "text", inputmode: "decimal", dir: "ltr", autocomplete: "off" });
+      } else if (attribute.datatype === "datetime") {
+        control = element("input", { ...common, type: "datetime-local" });
+      } else if (attribute.datatype === "text") {
+        control = element("textarea", { ...common, rows: 2, maxlength: 2000 });
+      } else {
+        control = element("input", { ...common, type: "text", maxlength: 200, autocomplete: "off" });
+      }
+      return [element("label", { for: id }, label), control, hint];
+    });
+  }
+  // [code, value] pairs, one per value (several for a multivaluelist); empty answers left out.
+  function attributeAnswers() {
+    const answers = [];
+    for (const field of byId("report-attributes").querySelectorAll("[data-attribute]")) {
+      const code = field.getAttribute("data-attribute");
+      const type = field.getAttribute("data-datatype");
+      if (type === "multivaluelist") {
+        for (const box of field.querySelectorAll("input[type=checkbox]:checked")) answers.push([code, box.value]);
+        continue;
+      }
+      let value = field.value.trim();
+      if (!value) continue;
+      if (type === "number") value = latinDigits(value).replace(/٫/g, ".").replace(/[٬,\s]/g, "");
+      if (type === "datetime") {
+        const date = new Date(value);  // the browser's local time, sent as an instant with its zone
+        if (!Number.isNaN(date.getTime())) value = date.toISOString();
+      }
+      answers.push([code, value]);
+    }
+    return answers;
+  }
+
+  // "Already reported here", before filing: the open reports of this service within 50 m.
+  let nearbyToken = 0;
+  async function checkNearby() {
+    const code = byId("report-service").value;
+    const token = ++nearbyToken;
+    show("report-nearby");
+    if (!code || !reportPoint) return;
+    const point = reportPoint;
+    try {
+      const open = itemsOf(await api(`/open311/v2/requests.json?service_code=${encodeURIComponent(code)}&status=open`));
+      if (token !== nearbyToken) return;
+      const near = open.map((item) => ({
+        id: String(item.service_request_id), serviceName: item.service_name, description: item.description, at: item.requested_datetime,
+        distance: map.distance(point, L.latLng(Number(item.lat), Number(item.long))),
+      })).filter((item) => item.distance <= NEARBY_METERS).sort((a, b) => a.distance - b.distance);
+      show("report-nearby", near.length ? nearbyList(near) : null);
+    } catch (error) {
+      if (token === nearbyToken) show("report-nearby");  // a help only: filing works without it
+    }
+  }
+
+  function checkPhotos() {
+    const input = byId("report-photos");
+    const files = [...input.files];
+    const problem = files.length > MAX_PHOTOS ? t("tooManyPhotos") : files.some((file) => file.size > MAX_PHOTO_BYTES) ? t("photoTooLarge") : "";
+    input.setCustomValidity(problem);
+    if (problem) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    const note = byId("report-photos-error");
+    note.textContent = problem;
+    note.hidden = !problem;
+    return problem;
+  }
+  byId("report-photos").addEventListener("change", checkPhotos);
+
+  // The control the API names in an error (`parameter`), marked invalid until the next try.
+  function markInvalid(parameter) {
+    for (const node of byId("report-form").querySelectorAll("[aria-invalid]")) {
+      if (node.id !== "report-photos") node.removeAttribute("aria-invalid");
+    }
+    if (!parameter) return;
+    const attribute = /^attribute\[(.+)\]$/.exec(parameter);
+    const ids = { service_code: "report-service", description: "report-description", photo: "report-photos", name: "report-name", email: "report-email", phone: "report-phone" };
+    const control = attribute ? byId(`report-attribute-${attribute[1]}`) : ids[parameter] ? byId(ids[parameter]) : null;
+    if (control) control.setAttribute("aria-invalid", "true");
+  }
+
+  byId("report-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!reportPoint || checkPhotos()) return;
+    const form = new FormData();
+    form.append("service_code", byId("report-service").value);
+    form.append("lon", reportPoint.lng.toFixed(7));
+    form.append("lat", reportPoint.lat.toFixed(7));
+    form.append("description", byId("report-description").value.trim());
+    for (const name of ["name", "email", "phone"]) {
+      const value = byId(`report-${name}`).value.trim();
+      if (value) form.append(name, name === "phone" ? latinDigits(value) : value);
+    }
+    for (const [code, value] of attributeAnswers()) form.append(`attribute[${code}]`, value);
+    for (const photo of byId("report-photos").files) form.append("photo", photo, photo.name);
+    const submit = event.target.querySelector("button[type=submit]");
+    submit.disabled = true;
+    show("report-result", loadingNode());
+    try {
+      const filed = await api("/reports", { method: "POST", body: form });
+      markInvalid(null);
+      showFiledReport(filed);
+      closeReportForm();
+      loadReports();
+    } catch (error) {
+      markInvalid(error.parameter);
+      show("report-result", errorNode(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  function showFiledReport(filed) {
+    const code = filed.tracking_code;
+    const nearby = (Array.isArray(filed.nearby) ? filed.nearby : []).map((report) => ({
+      id: String(report.id), serviceName: report.service_name, description: report.description, at: report.submitted_at,
+      distance: report.distance_m, confirmations: report.confirmations,
+    }));
+    show("report-result",
+      element("p", { class: "good" }, t("reportFiled")),
+      element("p", null, element("output", { class: "tracking-code", "data-field": "report-tracking-code" }, code)),
+      element("p", { class: "hint" }, t("keepReportCode")),
+      element("div", { class: "actions" }, element("button", { type: "button", "data-action": "track-report", onclick: () => trackCode(code) }, t("showStatus"))),
+      nearby.length ? nearbyList(nearby) : null);
+  }
+  // After filing: the form empty again (contact details too), waiting for the next click on the map.
+  function closeReportForm() {
+    byId("report-form").reset();
+    byId("report-form").hidden = true;
+    byId("report-hint").hidden = false;
+    byId("report-attributes").replaceChildren();
+    byId("report-service-description").hidden = true;
+    show("report-nearby");
+    checkPhotos();
+    reportPoint = null;
+    reportPointLayer.clearLayers();
+  }
+
+  // A report's page for its reporter: status, what was reported, photos and the public history.
+  function reportTracking(report) {
+    const history = Array.isArray(report.history) ? report.history : [];
+    const photos = Array.isArray(report.photos) ? report.photos : [];
+    return [
+      facts([
+        [t("trackingCode"), element("bdi", { class: "number" }, report.tracking_code), "tracking-code"],
+        [t("serviceLabel"), report.service_name || report.service_code, "service"],
+        [t("status"), element("span", { "data-status": report.status }, reportStatusName(report.status)), "status"],
+        [t("submittedAt"), timeNode(report.submitted_at), "submitted-at"],
+        report.address ? [t("address"), report.address, "address"] : null,
+        report.description ? [t("description"), report.description, "description"] : null,
+        report.confirmations ? [t("confirmations"), formatNumber(report.confirmations), "confirmations"] : null,
+      ]),
+      Number.isFinite(report.lat) && Number.isFinite(report.lon)
+        ? element("div", { class: "actions" }, element("button", {
+          type: "button",
+          onclick: () => {
+            const at = L.latLng(report.lat, report.lon);
+            map.setView(at, Math.max(map.getZoom(), 17));
+            choosePoint(at);
+          },
+        }, t("showOnMap")))
+        : null,
+      photos.length ? element("h3", null, t("photosTitle")) : null,
+      photos.length ? element("div", { class: "report-photos", "data-field": "photos" }, photos.map((url) =>
+        element("a", { href: url, target: "_blank", rel: "noopener" }, element("img", { src: url, alt: t("photoOfReport"), loading: "lazy" })))) : null,
+      history.length ? element("h3", null, t("history")) : null,
+      history.length ? element("table", { "data-field": "history" },
+        element("thead", null, element("tr", null, [t("time"), t("status"), t("note")].map((label) => element("th", { scope: "col" }, label)))),
+        element("tbody", null, history.map((entry) => element("tr", { "data-status": entry.status },
+          element("td", null, timeNode(entry.at)),
+          element("td", null, reportStatusName(entry.status)),
+          element("td", null, entry.note || "—"))))) : null,
+    ];
+  }
 
   // ---------- Planner (the key lives in sessionStorage only: this tab, until it closes) ----------
   const KEY_NAME = "zamin.plannerKey";
@@ -773,6 +1226,8 @@
   }
   vectorTiles.addTo(map);
   selectionLayer.addTo(map);
+  if (shown("reports")) reportLayer.addTo(map);
+  loadReports();
   map.on("moveend", () => {
     rememberView();
     loadView();
@@ -782,5 +1237,19 @@
   window.addEventListener("hashchange", restoreView);  // a pasted or edited #map= link
   showPlannerTools();
   // For the browser tests and for anyone scripting the page from the console.
-  window.zamin = { map, lookUp, vectorTiles, layers: { parcels: parcelLayer } };
+  window.zamin = {
+    map, lookUp, vectorTiles, layers: { parcels: parcelLayer, reports: reportLayer },
+    reports: {
+      // Markers on the map now (0 while the layer is switched off), and what each shows.
+      layerCount: () => (map.hasLayer(reportLayer) ? reportLayer.getLayers().length : 0),
+      markers: () => reportLayer.getLayers().map((marker) => ({
+        id: marker.report.id, status: marker.report.status, colour: marker.options.fillColor, lat: marker.getLatLng().lat, lon: marker.getLatLng().lng,
+      })),
+      colours: { ...REPORT_COLOURS },
+      loads: () => reportLoads,   // finished loads of the layer (each refresh adds one)
+      refresh: loadReports,       // a Promise: the layer again from the API
+      openForm: (lon, lat) => openReportForm(L.latLng(lat, lon), false),  // as a click at (lon, lat) in report mode
+      point: () => (reportPoint ? { lon: reportPoint.lng, lat: reportPoint.lat } : null),
+    },
+  };
 })();
