@@ -59,7 +59,7 @@ struct JSONBody {
 
     func string(_ key: String, maxLength: Int = 200) throws -> String? {
         guard let value = object[key], !value.isNull else { return nil }
-        guard case .string(let text) = value, text.count <= maxLength else {
+        guard case .string(let text) = value, text.unicodeScalars.count <= maxLength else {
             throw APIError.invalidParameter(name(key), .invalidField)
         }
         return text

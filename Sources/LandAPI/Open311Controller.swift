@@ -247,20 +247,20 @@ struct Open311Controller: Sendable {
             guard let latitude = Double(lat), let longitude = Double(lon), let point = Coordinate(lon: longitude, lat: latitude) else {
                 throw APIError.invalidParameter("lat", .invalidField)
             }
-            location = .point(point, address: fields["address_string"].flatMap { $0.isEmpty || $0.count > 500 ? nil : $0 })
+            location = .point(point, address: fields["address_string"].flatMap { $0.isEmpty || $0.unicodeScalars.count > 500 ? nil : $0 })
         } else if let id = fields["address_id"], !id.isEmpty {
             location = .parcel(ParcelID(id))
         } else if let address = fields["address_string"], !address.isEmpty {
-            guard address.count <= 500 else { throw APIError.invalidParameter("address_string", .invalidField) }
+            guard address.unicodeScalars.count <= 500 else { throw APIError.invalidParameter("address_string", .invalidField) }
             location = .address(address)
         } else {
             throw APIError.invalidParameter("lat", .open311LocationRequired)
         }
         let description = fields["description"] ?? ""
-        guard description.count <= ReportFiling.maxDescriptionCharacters else { throw APIError.invalidParameter("description", .invalidField) }
+        guard description.unicodeScalars.count <= ReportFiling.maxDescriptionCharacters else { throw APIError.invalidParameter("description", .invalidField) }
         var mediaURL: String?
         if let url = fields["media_url"], !url.isEmpty {
-            guard url.count <= 2000, url.hasPrefix("https://") || url.hasPrefix("http://"), !url.contains(where: { $0.isWhitespace }) else {
+            guard url.unicodeScalars.count <= 2000, url.hasPrefix("https://") || url.hasPrefix("http://"), !url.contains(where: { $0.isWhitespace }) else {
                 throw APIError.invalidParameter("media_url", .invalidField)
             }
             mediaURL = url

@@ -200,7 +200,7 @@ struct ReportsController: Sendable {
         guard let lon = Double(lonText), lon.isFinite, (-180...180).contains(lon) else { throw APIError.invalidParameter("lon", .invalidField) }
         guard let lat = Double(latText), lat.isFinite, (-90...90).contains(lat) else { throw APIError.invalidParameter("lat", .invalidField) }
         let description = try field("description") ?? ""
-        guard description.count <= ReportFiling.maxDescriptionCharacters else { throw APIError.invalidParameter("description", .invalidField) }
+        guard description.unicodeScalars.count <= ReportFiling.maxDescriptionCharacters else { throw APIError.invalidParameter("description", .invalidField) }
         return ReportFiling(
             serviceCode: ServiceCode(service), location: .point(Coordinate(lon: lon, lat: lat)!), description: description,
             attributes: attributes, photos: photos, contact: try contact(field), source: "web")
@@ -209,8 +209,12 @@ struct ReportsController: Sendable {
     /// The reporter's optional contact fields, each checked for its form (never echoed in an error).
     static func contact(_ field: (String) throws -> String?) throws -> ReporterContact {
         func optional(_ name: String, maxLength: Int) throws -> String? {
-            guard let value = try field(name).map({ Substring($0).trimmingSpaces }), !value.isEmpty else { return nil }
-            guard value.count <= maxLength, !value.contains(where: \.isNewline) else { throw APIError.invalidParameter(name, .invalidField) }
+            guard let sent = try field(name) else { return nil }
+            // The length /api declares is of what was sent, in code points (JSON Schema's count).
+            guard sent.unicodeScalars.count <= maxLength else { throw APIError.invalidParameter(name, .invalidField) }
+            let value = Substring(sent).trimmingSpaces
+            guard !value.isEmpty else { return nil }
+            guard !value.contains(where: \.isNewline) else { throw APIError.invalidParameter(name, .invalidField) }
             return String(value)
         }
         let email = try optional("email", maxLength: 254)
