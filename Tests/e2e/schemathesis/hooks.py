@@ -23,7 +23,7 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
   the feature valid;
 - problem reports (`POST /reports`, Open311 `POST /open311/v2/requests.{json,xml}`): a service of
   the city's catalogue (GeoData/tehran/services.json) with an answer of the right kind to each of
-  its attributes, a point inside the city, and no photo part (random bytes are not a JPEG: that
+  its attributes, a point inside the city, a phone number's digits, and no photo part (random bytes are not a JPEG: that
   415 is tested in test_reports.py);
 - Open311 `GET …/requests.{json,xml}`: `end_date` at most 90 days after `start_date` (GeoReport v2);
 - `POST /reports/{report}/status`: `duplicate_of` with `duplicate` and only with it;
@@ -284,9 +284,13 @@ def repair_report(case, path):
     body = case.body
     service = RANDOM.choice(services())
     lon, lat = 51.38 + RANDOM.random() * 0.05, 35.69 + RANDOM.random() * 0.05
-    for name in [name for name in body if name.startswith("attribute")]:
+    # Other fields are attribute[code] answers (the form's additionalProperties): only the service's.
+    declared = {"service_code", "lon", "lat", "description", "name", "email", "phone", "photo"}
+    for name in [name for name in body if name.startswith("attribute") or (path == "/reports" and name not in declared)]:
         body.pop(name)
     body["service_code"] = service["service_code"]
+    if "phone" in body:
+        body["phone"] = "+98 912 123 4567"
     if path == "/reports":
         body["lon"], body["lat"] = lon, lat
         body.pop("photo", None)
