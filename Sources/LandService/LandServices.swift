@@ -19,6 +19,8 @@ package final class LandServices: Sendable {
     let following = Mutex(FollowingState())
     /// Open problem reports by point, for "already reported here".
     let openReports = OpenReportIndex()
+    /// Where photos are cleaned and hashed: off the event loops.
+    let photoWorker = BackgroundWorker(name: "zamin.photos")
 
     /// The snapshot image kept for the next start-up, if any (`SnapshotImage`).
     private let image: SnapshotImageKeeper?

@@ -7,6 +7,7 @@ import Photos
 import Crypto
 import Synchronization
 import Logging
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -200,12 +201,19 @@ extension LandServices {
         guard filing.photos.count <= ReportFiling.maxPhotos else { throw .report(.tooManyPhotos) }
         var photos: [(photo: StoredPhoto, bytes: [UInt8])] = []
         for (index, bytes) in filing.photos.enumerated() {
-            let clean: PhotoCleaner.CleanPhoto
-            do { clean = try PhotoCleaner.clean(bytes) } catch {
-                throw .report(error == .notJPEGOrPNG ? .photoNotJPEGOrPNG(index: index) : .photoDamaged(index: index))
+            // Milliseconds of work per megabyte: off the event loops, which answer lookups meanwhile.
+            let cleaned = await photoWorker.run { () -> Result<(StoredPhoto, [UInt8]), PhotoCleaner.Problem> in
+                Result { () throws(PhotoCleaner.Problem) in
+                    let clean = try PhotoCleaner.clean(bytes)
+                    let hash = SHA256.hash(data: clean.bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+                    return (StoredPhoto(hash: hash, mediaType: clean.mediaType.rawValue), clean.bytes)
+                }
             }
-            let hash = SHA256.hash(data: clean.bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-            photos.append((StoredPhoto(hash: hash, mediaType: clean.mediaType.rawValue), clean.bytes))
+            switch cleaned {
+            case .success(let photo): photos.append(photo)
+            case .failure(let problem):
+                throw .report(problem == .notJPEGOrPNG ? .photoNotJPEGOrPNG(index: index) : .photoDamaged(index: index))
+            }
         }
         let snapshot = snapshots.snapshot
         let place = try Self.place(of: filing.location, in: snapshot)
@@ -420,4 +428,36 @@ extension SearchText {
 
 extension String {
     func leftPadded(to length: Int) -> String { count >= length ? self : String(repeating: "0", count: length - count) + self }
+}
+
+/// One thread of its own, at a lower priority than the event loops (nice 10: CFS gives it about
+/// a tenth of a core they want), for CPU work that may take milliseconds — a photo's cleaning
+/// and hashing — so that a burst of uploads does not delay the lookups answered meanwhile.
+final class BackgroundWorker: Sendable {
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(name: String, niceness: Int32 = 10) {
+        // The thread keeps its worker for the life of the process.
+        let thread = Thread { [self] in
+            #if canImport(Glibc)
+            // Linux: a nice value belongs to a thread, and who = 0 names the calling one (setpriority(2), BUGS).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+            #endif
+            while true {
+                self.ready.wait()
+                let job = self.jobs.withLock { $0.removeFirst() }
+                job()
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            jobs.withLock { $0.append { continuation.resume(returning: body()) } }
+            ready.signal()
+        }
+    }
 }
