@@ -142,3 +142,12 @@ def server(served_city, tmp_path_factory):
     srv = Server(served_city, tmp_path_factory.mktemp("log") / "serve.log").start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (browser.py) for a test module's pages, closed after them."""
+    from browser import Browser
+    instance = Browser(width=1100, height=750)
+    yield instance
+    instance.close()

@@ -1,5 +1,6 @@
 """Helpers for the planner end-to-end tests: a private copy of the imported database, the keys
 CLI, and JSON over HTTP with the standard library."""
+import http.client
 import json
 import shutil
 import subprocess
@@ -70,3 +71,17 @@ def wait_for(predicate, limit_seconds):
             return time.monotonic() - started
         time.sleep(0.02)
     return None
+
+
+def post_from(source, port, path, body, content_type="application/json"):
+    """POST `body` (bytes, or an object sent as JSON) to `path` from the loopback address
+    `source` (127.0.0.x): what the public POSTs' per-address rate limit tells apart."""
+    if not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        connection.request("POST", path, body, {"Content-Type": content_type})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+    finally:
+        connection.close()

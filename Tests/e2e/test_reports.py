@@ -52,7 +52,7 @@ from pyproj import Geod
 from shapely.geometry import Point, shape
 
 from conftest import GEODATA, STORES, ZAMIN, Server, database_args, new_postgres_database
-from planner_support import copy_db, create_key, keys, psql
+from planner_support import copy_db, create_key, keys, post_from, psql
 
 TEHRAN = GEODATA / "tehran"
 CATALOGUE = json.loads((TEHRAN / "services.json").read_text(encoding="utf-8"))["services"]
@@ -1380,16 +1380,6 @@ def test_report_statistics_match_a_tally_of_our_own(city):
 # MARK: - the public POST limit
 
 
-def post_from(source, port, body, content_type):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        connection.request("POST", "/reports", body, {"Content-Type": content_type})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), json.loads(response.read())
-    finally:
-        connection.close()
-
-
 def test_public_report_filing_is_limited_per_client_address(new_city, tmp_path):
     db = new_city(tmp_path)
     server = Server(db, tmp_path / "serve.log").start({"ZAMIN_PUBLIC_POSTS_PER_MINUTE": "2"})
@@ -1397,13 +1387,13 @@ def test_public_report_filing_is_limited_per_client_address(new_city, tmp_path):
         lon, lat = inside_point("P-000900")
         body = json.dumps({"service_code": "damaged_sidewalk", "lon": lon, "lat": lat})
         form = multipart(form_fields("damaged_sidewalk", lon, lat) + [photo_part(small_jpeg())])
-        assert post_from("127.0.0.1", server.port, body, "application/json")[0] == 201
-        assert post_from("127.0.0.1", server.port, form, MULTIPART)[0] == 201
+        assert post_from("127.0.0.1", server.port, "/reports", body, "application/json")[0] == 201
+        assert post_from("127.0.0.1", server.port, "/reports", form, MULTIPART)[0] == 201
         for data, content_type in ((body, "application/json"), (form, MULTIPART)):
-            status, headers, answer = post_from("127.0.0.1", server.port, data, content_type)
+            status, headers, answer = post_from("127.0.0.1", server.port, "/reports", data, content_type)
             assert status == 429 and answer["code"] == "TooManyRequests" and int(headers["Retry-After"]) >= 1
         # Another address has its own allowance.
-        assert post_from("127.0.0.2", server.port, form, MULTIPART)[0] == 201
+        assert post_from("127.0.0.2", server.port, "/reports", form, MULTIPART)[0] == 201
     finally:
         server.stop()
 

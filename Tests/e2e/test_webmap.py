@@ -34,7 +34,6 @@ from shapely.affinity import affine_transform
 from shapely.geometry import box, shape
 from shapely.ops import polylabel
 
-from browser import Browser
 from conftest import GEODATA, Server, import_dataset
 from webmap_oracle import (FACILITIES, PARCELS, TEHRAN, ZONES, bbox, boxes_intersect, feature_id, haversine_m,
                            interior_point, known_parcel, load, parcels_at, parcels_middle, zones_at)
@@ -220,13 +219,6 @@ def same_colour(pixel, colour):
 
 
 # ---------- fixtures ----------
-@pytest.fixture(scope="module")
-def browser():
-    instance = Browser(width=1100, height=750)
-    yield instance
-    instance.close()
-
-
 @pytest.fixture(scope="module")
 def helsinki_server(tmp_path_factory):
     """Helsinki (OpenStreetMap: 1,773 facilities, land-use areas often without a name) served

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 import pyproj
 import pytest
 
-from browser import Browser
 from conftest import Server
 from planner_support import call, copy_db, create_key
 from test_webmap import click_element, open_map, screen_points, text_of
@@ -120,13 +119,6 @@ def multipart(fields, files):
 
 
 # ---------- fixtures and helpers ----------
-@pytest.fixture(scope="module")
-def browser():
-    instance = Browser(width=1100, height=750)
-    yield instance
-    instance.close()
-
-
 @pytest.fixture(scope="module")
 def city(tehran_db, tmp_path_factory):
     """A server of this module's own over a copy of Tehran, with an operator's key."""
