@@ -133,9 +133,9 @@ struct CitizenController: Sendable {
     private func openReports(in zone: ZoneCode?) async throws -> [ProblemReport] {
         guard let zone else { return [] }
         do {
-            let open = try await services.reports(ReportFilter(status: .open, zone: zone), limit: 1000)
-            let inProgress = try await services.reports(ReportFilter(status: .inProgress, zone: zone), limit: 1000)
-            return (open + inProgress).sorted { $0.id > $1.id }
+            // One pass over the zone's reports for both open statuses (the store query reads them all either way).
+            let zoneReports = try await services.reports(ReportFilter(zone: zone), limit: Int(Int32.max))
+            return Array(zoneReports.filter(\.status.isOpen).sorted { $0.id > $1.id }.prefix(2000))
         } catch {
             throw APIError(error)
         }
