@@ -80,13 +80,17 @@ extension LandStore {
             found[index].photos = try connection.cached(SQL.reportPhotos, name: "reportPhotos").bind(found[index].id, at: 1)
                 .all { StoredPhoto(hash: $0.string(0) ?? "", mediaType: $0.string(1) ?? "") }
             if history {
-                found[index].history = try connection.cached(SQL.reportHistory, name: "reportHistory").bind(found[index].id, at: 1)
-                    .all { row in
-                        ReportStatusEntry(at: row.string(0) ?? "", status: ReportStatus(rawValue: row.string(1) ?? "") ?? .open, note: row.string(2))
-                    }
+                found[index].history = try Self.history(ofReport: found[index].id, connection)
             }
         }
         return found
+    }
+
+    /// A report's public history, oldest first.
+    static func history(ofReport id: Int, _ connection: Connection) throws(StoreError) -> [ReportStatusEntry] {
+        try connection.cached(SQL.reportHistory, name: "reportHistory").bind(id, at: 1).all { row in
+            ReportStatusEntry(at: row.string(0) ?? "", status: ReportStatus(rawValue: row.string(1) ?? "") ?? .open, note: row.string(2))
+        }
     }
 
     static func problemReport(_ row: Statement) throws(StoreError) -> ProblemReport {
@@ -253,9 +257,7 @@ extension StoreWriter {
             after.key("note"); if let note { after.string(note) } else { after.null() }
             after.endObject()
             try audit(at: now, actor: actor, action: action, target: "report:\(current.id)", before: before.text, after: after.text)
-            next.history = try connection.cached(SQL.reportHistory, name: "reportHistory").bind(current.id, at: 1).all { row in
-                ReportStatusEntry(at: row.string(0) ?? "", status: ReportStatus(rawValue: row.string(1) ?? "") ?? .open, note: row.string(2))
-            }
+            next.history = try LandStore.history(ofReport: current.id, connection)
             return next
         }
     }
