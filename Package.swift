@@ -56,6 +56,13 @@ let package = Package(
         // Citizens' photos: type read from the bytes, metadata (EXIF GPS, serials, XMP) dropped (issue 20).
         .target(name: "Photos", swiftSettings: swiftSettings),
 
+        // Sealed bids of tenders (issue 21 point 3): HPKE (RFC 9180) to the tender's key, whose
+        // private half exists only as Shamir shares over GF(256) until k committee members open it.
+        .target(name: "SealedBids", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+
+        // Restaurant inspections in Yelp's LIVES 1.0 feed format, read strictly (issue 21 point 1).
+        .target(name: "Inspections", swiftSettings: swiftSettings),
+
         .target(name: "GeoFormats", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
         // Mapbox Vector Tiles 2.1 in WebMercatorQuad: projection, clipping, protobuf (issue 19).
         .target(name: "VectorTiles", dependencies: ["GeoCore"], swiftSettings: swiftSettings),
@@ -130,6 +137,8 @@ let package = Package(
         .testTarget(name: "CQL2Tests", dependencies: ["CQL2"], swiftSettings: swiftSettings),
         .testTarget(name: "VectorTilesTests", dependencies: ["VectorTiles", "GeoCore"], swiftSettings: swiftSettings),
         .testTarget(name: "PhotosTests", dependencies: ["Photos"], swiftSettings: swiftSettings),
+        .testTarget(name: "InspectionsTests", dependencies: ["Inspections"], swiftSettings: swiftSettings),
+        .testTarget(name: "SealedBidsTests", dependencies: ["SealedBids", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "LandModelTests", dependencies: ["LandModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
