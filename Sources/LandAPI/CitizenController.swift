@@ -93,6 +93,9 @@ struct CitizenController: Sendable {
                 summary: "Facilities by name (Persian or English) and parcels by id or address; or parcels of a use or zone", tag: "citizens",
                 parameters: [
                     .query("q", .text(maxLength: 200), "Search text"), categoryList,
+                    .query(
+                        "group", .oneOf(SearchGroup.allCases.map(\.rawValue)),
+                        "Facilities of a search group (hotels_lodging, restaurants, historic_places, recreation, trade_guilds, health_medical)"),
                     .query("use", .oneOf(uses), "Parcels of this land use"),
                     .query("zone", .oneOf(zoneCodes), "Parcels of this zone code"),
                     .query("bbox", .boundingBox(allowsHeights: false), "minLon,minLat,maxLon,maxLat (WGS 84)"),
@@ -165,6 +168,8 @@ struct CitizenController: Sendable {
         } else {
             out.json.null()
         }
+        out.json.key("district")
+        CityInformationController.writeDistrict(answer.district, into: &out.json)
         out.json.key("rules")
         if let rule = answer.rule { FeatureJSON.rule(rule, language: language, into: &out.json) } else { out.json.null() }
         out.json.key("conformity")
@@ -298,7 +303,12 @@ struct CitizenController: Sendable {
         let language = query.language(of: request)
         let text = query.string("q")
         if let text, isBlankSearchText(text) { throw APIError.invalidParameter("q", .emptyQuery) }
-        let categories = categorySet(query)
+        var categories = categorySet(query)
+        if let group = query.string("group").flatMap(SearchGroup.init(rawValue:)) {
+            // A group's categories of this dataset, and of `category` too when both are given.
+            let inGroup = Set(snapshot.categories.filter(group.contains))
+            categories = categories.map { $0.intersection(inGroup) } ?? inGroup
+        }
         // `use` and `zone` are declared as the catalogue's values (checked on reading the query).
         let use = query.string("use").map(LandUse.init)
         let zoneCode = query.string("zone").map(ZoneCode.init)
@@ -306,7 +316,7 @@ struct CitizenController: Sendable {
             throw APIError.invalidParameter("q", .emptyQuery)
         }
         if categories != nil, use != nil || zoneCode != nil {
-            throw APIError.invalidParameter("category", .categoryWithParcelFilter)
+            throw APIError.invalidParameter(query.string("category") == nil ? "group" : "category", .categoryWithParcelFilter)
         }
         let limit = query.int("limit") ?? 20
         let result = snapshot.search(
@@ -340,6 +350,28 @@ struct CitizenController: Sendable {
         out.json.number(result.total)
         out.json.key("numberReturned")
         out.json.number(result.hits.count)
+        // Issue 21 point 5: what every match counts, per search group and per category.
+        out.json.key("facets")
+        out.json.beginObject()
+        out.json.key("groups")
+        out.json.beginArray()
+        for (group, count) in result.groups {
+            out.json.beginObject()
+            out.json.key("id"); out.json.string(group.rawValue)
+            out.json.key("name"); out.json.string(language == .fa ? group.nameFa : group.nameEn)
+            out.json.key("count"); out.json.number(count)
+            out.json.endObject()
+        }
+        out.json.endArray()
+        out.json.key("categories")
+        out.json.beginObject()
+        for category in result.facilitiesByCategory.keys.sorted() {
+            out.json.key(category.rawValue)
+            out.json.number(result.facilitiesByCategory[category]!)
+        }
+        out.json.endObject()
+        out.json.key("parcels"); out.json.number(result.parcels)
+        out.json.endObject()
         out.json.endObject()
         return JSONAnswer(contentType: "application/geo+json", language: language, bytes: out.takeBytes())
     }

@@ -37,6 +37,7 @@ struct EndpointTable: Sendable {
                 + ReportsController(services: services, limiter: limiter, origin: origin).endpoints
                 + Open311Controller(services: services, limiter: limiter).endpoints
                 + PlannerController(services: services).endpoints
+                + CityInformationController(services: services, origin: origin).endpoints
                 + ZonesController(services: services).endpoints
                 + CadastreController(services: services).endpoints
                 + WebMapController(webMap: webMap).endpoints)

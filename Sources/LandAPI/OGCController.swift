@@ -199,6 +199,7 @@ struct OGCController: Sendable {
         for collection in FeatureCollectionID.allCases {
             writeCollection(collection, snapshot: snapshot, base: base, language: language, to: &json)
         }
+        CityInformationController(services: services, origin: origin).describeAll(base: base, language: language, to: &json)
         json.endArray()
         // OGC 18-058r1 `/req/crs/fc-md-crs-list-global`: the global list the collections repeat.
         json.key("crs")

@@ -109,6 +109,22 @@ struct WebMap: Sendable {
             writer.endObject()
         }
         writer.endArray()
+        // Issue 21 point 5: the search groups, with both names (the page shows the one of its language).
+        writer.key("search_groups")
+        writer.beginArray()
+        for group in SearchGroup.allCases {
+            writer.beginObject()
+            writer.key("code"); writer.string(group.rawValue)
+            writer.key("name"); writer.string(language == .fa ? group.nameFa : group.nameEn)
+            writer.key("name_fa"); writer.string(group.nameFa)
+            writer.key("name_en"); writer.string(group.nameEn)
+            writer.key("categories")
+            writer.beginArray()
+            for category in snapshot.categories where group.contains(category) { writer.string(category.rawValue) }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
         if let extent = Self.extent(of: snapshot) {
             writer.key("extent")
             writer.beginArray()

@@ -14,6 +14,8 @@ package struct LookupAnswer: Sendable {
     package var conformity: Conformity?
     /// For each of `LookupAnswer.amenityCategories` present in the dataset, the nearest facility.
     package var nearest: [(category: FacilityCategory, facility: NearbyFacility?)]
+    /// "Your district": the district containing the point (a parcel's interior point), if any.
+    package var district: District?
 }
 
 /// Whether a parcel's current use is what its zone allows.
@@ -68,6 +70,8 @@ extension CitySnapshot {
         }
         let found = nearestFacility(to: point, ofEach: LookupAnswer.amenityCategories)
         let nearest = zip(LookupAnswer.amenityCategories, found).map { ($0, $1) }
-        return LookupAnswer(parcel: parcel, zones: zonesHere, zoneCode: code, rule: rule, conformity: conformity, nearest: nearest)
+        return LookupAnswer(
+            parcel: parcel, zones: zonesHere, zoneCode: code, rule: rule, conformity: conformity, nearest: nearest,
+            district: information.district(containing: point))
     }
 }

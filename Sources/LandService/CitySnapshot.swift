@@ -51,12 +51,14 @@ package struct CitySnapshot: Sendable {
     package let facilityLayer: Int
     /// The search keys of these layers' names, ids and addresses, by position.
     let searchCatalog: SearchCatalog
+    /// Districts, projects and sensitive sites (issue 21), replaced whole by an import or a sync.
+    package let information: InformationLayers
     /// The layers' queryables as columns for CQL2 filters (`FeatureFilter`), made on first use.
     let filterColumns = FilterColumnCache()
     /// The parcels per tile at city-scale zooms, made on first use (`vectorTile`).
     let parcelTiles = ParcelTileOverview()
 
-    package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule]) {
+    package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule], information: InformationLayers = .empty) {
         // The search keys beside the layers, on two cores: a node serves nothing until this is
         // done (issue 17 point 8).
         let parcels = Self.sortedByID(parcels, \.id)
@@ -72,14 +74,15 @@ package struct CitySnapshot: Sendable {
             { SearchCatalog(parcels: parcels, facilities: facilities) })
         self.init(
             rules: Self.byCode(rules),
-            parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog)
+            parcels: layers.parcels, zones: layers.zones, facilities: layers.facilities, sharedCatalog: catalog, information: information)
     }
 
     /// The snapshot of a snapshot image (`SnapshotImage`): the parcel layer's parts and search
     /// keys as they were saved; the small layers built as from the store.
     init(
         imagedParcels parcels: ChunkedArray<ParcelValues>, index: LayerIndex, outlines: PolygonalOutlines, geometryJSON: RenderedGeometries,
-        idKeys: PackedTexts, addressKeys: PackedTexts, zones: [Zone], facilities: [Facility], rules: [ZoningRule]
+        idKeys: PackedTexts, addressKeys: PackedTexts, zones: [Zone], facilities: [Facility], rules: [ZoningRule],
+        information: InformationLayers
     ) {
         let facilities = Self.sortedByID(facilities, \.id)
         let (parcelLayer, others) = Parallel.both(
@@ -95,7 +98,8 @@ package struct CitySnapshot: Sendable {
         self.init(
             rules: Self.byCode(rules),
             parcels: parcelLayer, zones: others.zones, facilities: others.facilities,
-            sharedCatalog: SearchCatalog(parcelIDKeys: idKeys, parcelAddressKeys: addressKeys, facilities: facilities))
+            sharedCatalog: SearchCatalog(parcelIDKeys: idKeys, parcelAddressKeys: addressKeys, facilities: facilities),
+            information: information)
     }
 
     /// The rules by their zone code; the first of a code wins.
@@ -121,7 +125,7 @@ package struct CitySnapshot: Sendable {
             zones: zones.map { PolygonLayer(sorted: Self.sortedByID($0, \.id)) } ?? zoneLayer,
             facilities: facilities.map { FacilityLayer(sorted: Self.sortedByID($0, \.id)) } ?? FacilityLayer(self),
             sharedCatalog: parcels == nil && facilities == nil ? searchCatalog : nil,
-            parcelUseCounts: parcels == nil ? parcelUseCounts : nil)
+            parcelUseCounts: parcels == nil ? parcelUseCounts : nil, information: information)
     }
 
     /// The snapshot with other values of some parcels and zones, by position (same ids, order
@@ -137,7 +141,7 @@ package struct CitySnapshot: Sendable {
         return CitySnapshot(
             rules: rules, parcels: parcelLayer.withValues(parcels), zones: zoneLayer.withValues(zones),
             facilities: FacilityLayer(self), sharedCatalog: searchTextChanged ? nil : searchCatalog,
-            parcelUseCounts: useCounts)
+            parcelUseCounts: useCounts, information: information)
     }
 
     /// The snapshot with parcel `position` replaced by `parcel`, outline included (same id): the
@@ -148,7 +152,7 @@ package struct CitySnapshot: Sendable {
         return CitySnapshot(
             rules: rules, parcels: parcelLayer.reshaping(position, to: parcel), zones: zoneLayer,
             facilities: FacilityLayer(self), sharedCatalog: old.address == parcel.address ? searchCatalog : nil,
-            parcelUseCounts: useCounts(after: [(old.currentUse, parcel.currentUse)]))
+            parcelUseCounts: useCounts(after: [(old.currentUse, parcel.currentUse)]), information: information)
     }
 
     /// `parcelUseCounts` once each parcel of use `old` has use `new`.
@@ -168,7 +172,7 @@ package struct CitySnapshot: Sendable {
     func reshaping(zone position: Int32, to zone: Zone) -> CitySnapshot {
         CitySnapshot(
             rules: rules, parcels: parcelLayer, zones: zoneLayer.reshaping(position, to: zone),
-            facilities: FacilityLayer(self), sharedCatalog: searchCatalog, parcelUseCounts: parcelUseCounts)
+            facilities: FacilityLayer(self), sharedCatalog: searchCatalog, parcelUseCounts: parcelUseCounts, information: information)
     }
 
     private var parcelLayer: PolygonLayer<Parcel> {
@@ -181,8 +185,10 @@ package struct CitySnapshot: Sendable {
 
     private init(
         rules: [ZoneCode: ZoningRule], parcels: PolygonLayer<Parcel>, zones: PolygonLayer<Zone>,
-        facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil, parcelUseCounts: [LandUse: Int]? = nil
+        facilities: FacilityLayer, sharedCatalog: SearchCatalog? = nil, parcelUseCounts: [LandUse: Int]? = nil,
+        information: InformationLayers
     ) {
+        self.information = information
         self.rules = rules
         self.parcels = parcels.features
         self.parcelIndex = parcels.index

@@ -39,6 +39,7 @@ package struct DatasetImporter: Sendable {
         guard let manifest = readManifest(folder: folder, problems: &problems) else { throw .invalidDataset(problems) }
         let rules = readRules(folder.appending(path: manifest.rules), file: manifest.rules, problems: &problems)
         _ = readServiceCatalogue(of: folder, problems: &problems)
+        _ = readInformationLayers(of: folder, problems: &problems)
         return (manifest, rules, problems)
     }
 
@@ -64,6 +65,15 @@ package struct DatasetImporter: Sendable {
         }
         if write { try await store.replaceServiceCatalogue(text, actor: actor) }
         return true
+    }
+
+    /// The folder's information layers that differ from the stored ones (the files it has: the
+    /// stored layers of files it lacks stay); with `write`, stores them.
+    private func storeInformationLayers(of folder: URL, in store: LandStore, actor: String, write: Bool) async throws(StoreError) -> [InformationLayerName] {
+        var ignored: [ImportProblem] = []
+        let texts = readInformationLayers(of: folder, problems: &ignored)
+        guard !texts.isEmpty else { return [] }
+        return try await store.replaceInformationLayers(texts, actor: actor, write: write)
     }
 
     /// Features handed from the import's reader to its writer at a time.
@@ -470,7 +480,10 @@ extension DatasetImporter {
                     }
                 }
             }
-            if result.problems.isEmpty { _ = try await storeServiceCatalogue(of: folder, in: store, actor: actor, write: true) }
+            if result.problems.isEmpty {
+                _ = try await storeServiceCatalogue(of: folder, in: store, actor: actor, write: true)
+                _ = try await storeInformationLayers(of: folder, in: store, actor: actor, write: true)
+            }
             await store.close()
         } catch {
             if !existed { Self.removeDatabase(at: path) }
@@ -647,7 +660,7 @@ extension DatasetImporter {
     /// When the city changed between the comparison and the write, the folder is compared again.
     package func syncFolder(
         _ folder: URL, intoDatabaseAt path: String, prefer: SyncPreference?, dryRun: Bool, logger: Logger
-    ) async throws(ServiceError) -> (report: SyncReport, servicesChanged: Bool, readMilliseconds: Int64, syncMilliseconds: Int64) {
+    ) async throws(ServiceError) -> FolderSync {
         // readMilliseconds: reading, checking and comparing (they go on together); syncMilliseconds: the write.
         let clock = ContinuousClock()
         let started = clock.now
@@ -684,8 +697,12 @@ extension DatasetImporter {
                 // The catalogue follows the city: not on a dry run, nor when conflicts refused the sync.
                 let writes = !dryRun && (report.conflicts.isEmpty || prefer != nil)
                 let servicesChanged = try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
+                let layersChanged = try await storeInformationLayers(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
                 await store.close()
-                return (report, servicesChanged, (compared - started + read).wholeMilliseconds, (clock.now - compared - read).wholeMilliseconds)
+                return FolderSync(
+                    report: report, servicesChanged: servicesChanged, layersChanged: layersChanged,
+                    readMilliseconds: (compared - started + read).wholeMilliseconds,
+                    syncMilliseconds: (clock.now - compared - read).wholeMilliseconds)
             } catch .cityChangedDuringSync where attempts < 3 {
                 logger.info("the city changed while the folder was compared; comparing again", metadata: ["attempt": "\(attempts)"])
             } catch {
@@ -693,6 +710,18 @@ extension DatasetImporter {
             }
         }
     }
+}
+
+/// What `syncFolder` did (or, on a dry run, would do).
+package struct FolderSync: Sendable {
+    package var report: SyncReport
+    package var servicesChanged: Bool
+    /// The information layers whose files differ from the stored ones.
+    package var layersChanged: [InformationLayerName]
+    /// Reading, checking and comparing (they go on together).
+    package var readMilliseconds: Int64
+    /// The write.
+    package var syncMilliseconds: Int64
 }
 
 extension Duration {

@@ -88,7 +88,8 @@ package final class LandServices: Sendable {
         Parallel.updateInPlace(&city.parcels) { $0 = $0.withExtraPropertiesCompacted }
         let snapshot = CitySnapshot(
             parcels: city.parcels, zones: city.zones.map(\.withExtraPropertiesCompacted),
-            facilities: city.facilities.map(\.withExtraPropertiesCompacted), rules: city.rules)
+            facilities: city.facilities.map(\.withExtraPropertiesCompacted), rules: city.rules,
+            information: InformationLayers(texts: city.informationLayers))
         return (snapshot, city.version)
     }
 

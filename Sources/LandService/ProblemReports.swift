@@ -161,6 +161,9 @@ final class OpenReportIndex: Sendable {
         }
     }
 
+    /// Where every open report is.
+    var openPoints: [Coordinate] { state.withLock { $0.entries.values.map(\.point) } }
+
     /// Open reports of `service` within `meters` (geodesic, WGS 84) of `point`, nearest first.
     func near(_ point: Coordinate, service: ServiceCode, meters: Double) -> [(id: Int, meters: Double)] {
         // A box certainly holding the circle: a degree of latitude is at least 110.5 km, one of

@@ -57,6 +57,23 @@ package struct SearchHit: Sendable, Equatable {
     package var rank: Int
 }
 
+/// A page of hits and what every match counts (issue 21 point 5: facets).
+package struct SearchResult: Sendable, Equatable {
+    package var hits: [SearchHit]
+    /// Every match, not only the page's.
+    package var total: Int
+    package var facilitiesByCategory: [FacilityCategory: Int]
+    package var parcels: Int
+
+    /// The matches per search group (a facility of a category in two groups counts in both), in
+    /// the groups' order; groups without a match are listed with 0.
+    package var groups: [(group: SearchGroup, count: Int)] {
+        SearchGroup.allCases.map { group in
+            (group, facilitiesByCategory.reduce(0) { $0 + (group.contains($1.key) ? $1.value : 0) })
+        }
+    }
+}
+
 /// What `/search` is asked for, validated by the API.
 package struct SearchQuery: Sendable {
     /// Free text, already non-empty; nil for a pure property search (use/zone/bbox).
@@ -89,7 +106,7 @@ extension CitySnapshot {
     /// Facilities by name (fa or en) and category, parcels by id or address, ranked exact >
     /// prefix > contains, then facilities before parcels, then by id; Persian normalisation on
     /// both sides. Without text, lists the parcels of a land use / zone / box by id.
-    package func search(_ query: SearchQuery) -> (hits: [SearchHit], total: Int) {
+    package func search(_ query: SearchQuery) -> SearchResult {
         let catalog = searchCatalog
         let needle = query.text.map(SearchText.normalized)
         let packedNeedle = needle.map(SearchText.Query.init(normalized:))
@@ -124,6 +141,11 @@ extension CitySnapshot {
         }
         // Stable order: rank, facilities before parcels, then id (positions are in id order).
         hits.sort { ($0.rank, $0.kind == .facility ? 0 : 1, $0.position) < ($1.rank, $1.kind == .facility ? 0 : 1, $1.position) }
-        return (Array(hits.prefix(query.limit)), hits.count)
+        var byCategory: [FacilityCategory: Int] = [:]
+        var parcelCount = 0
+        for hit in hits {
+            if hit.kind == .facility { byCategory[facilities[Int(hit.position)].category, default: 0] += 1 } else { parcelCount += 1 }
+        }
+        return SearchResult(hits: Array(hits.prefix(query.limit)), total: hits.count, facilitiesByCategory: byCategory, parcels: parcelCount)
     }
 }

@@ -31,7 +31,7 @@ import Darwin
 /// each its byte count, its hash and its bytes padded to 8.
 package enum SnapshotImage {
     /// Changes whenever the layout does: an image of another format is ignored.
-    static let magic = Array("ZAMIN-SNAPSHOT01".utf8)
+    static let magic = Array("ZAMIN-SNAPSHOT02".utf8)
     static let byteOrderMarker: UInt64 = 0x0102_0304_0506_0708
 
     /// Saves `snapshot`, the city in the state `stamp` describes, at `path`: written beside it,
@@ -139,6 +139,12 @@ extension CitySnapshot {
         for zone in zones { small.zone(zone) }
         small.int(Int64(facilities.count))
         for facility in facilities { small.facility(facility) }
+        let layers = information.texts.sorted { $0.key.rawValue < $1.key.rawValue }
+        small.int(Int64(layers.count))
+        for (name, text) in layers {
+            small.string(name.rawValue)
+            small.string(text)
+        }
         try output.section(small.bytes)
 
         let (starts, records) = parcelOutlines.flat!
@@ -178,6 +184,11 @@ extension CitySnapshot {
         for _ in 0..<(try small.count()) { zones.append(try small.zone()) }
         var facilities: [Facility] = []
         for _ in 0..<(try small.count()) { facilities.append(try small.facility()) }
+        var layerTexts: [InformationLayerName: String] = [:]
+        for _ in 0..<(try small.count()) {
+            guard let name = InformationLayerName(rawValue: try small.string()) else { throw ImageDamage() }
+            layerTexts[name] = try small.string()
+        }
 
         guard let outlines = PolygonalOutlines(starts: try input.array(UInt32.self), records: try input.array(Double.self)) else { throw ImageDamage() }
         let count = outlines.count
@@ -224,7 +235,7 @@ extension CitySnapshot {
         self.init(
             imagedParcels: parcels, index: LayerIndex(base: tree), outlines: outlines,
             geometryJSON: RenderedGeometries(decimals: Int(decimals), texts: texts), idKeys: keys[0], addressKeys: keys[1],
-            zones: zones, facilities: facilities, rules: rules)
+            zones: zones, facilities: facilities, rules: rules, information: InformationLayers(texts: layerTexts))
     }
 
     /// Whether `ids` holds each of 0..<count once.

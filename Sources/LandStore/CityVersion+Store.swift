@@ -37,6 +37,8 @@ package struct StoredCity: Sendable {
     package var parcels: [Parcel]
     package var zones: [Zone]
     package var facilities: [Facility]
+    /// The information layers' stored texts (issue 21).
+    package var informationLayers: [InformationLayerName: String]
     package var version: CityVersion
 }
 
@@ -128,7 +130,8 @@ extension LandStore {
             try connection.readTransaction { () throws(StoreError) in
                 StoredCity(
                     rules: try Self.rules(connection), parcels: try Self.parcels(connection), zones: try Self.zones(connection),
-                    facilities: try Self.facilities(connection), version: try StoreWriter.cityVersion(connection))
+                    facilities: try Self.facilities(connection), informationLayers: try Self.informationLayerTexts(connection),
+                    version: try StoreWriter.cityVersion(connection))
             }
         }
     }

@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
 
     static var latestVersion: Int { all.count }
 
@@ -290,6 +290,9 @@ enum Migrations {
         "DROP TABLE api_key",
         "ALTER TABLE api_key_v9 RENAME TO api_key",
     ]
+
+    /// Information layers (issue 21): districts, projects and sensitive sites, each stored whole.
+    static let version10: [String] = informationLayerTables
 
     /// The report tables in either dialect (`key`: the assigned integer key's declaration).
     static func reportTables(key: String, real: String, blob: String) -> [String] {

@@ -11,7 +11,7 @@ enum PostgresSchema {
     /// The channel the change-log triggers notify on commit (`LISTEN zamin_changes`).
     static let changeChannel = "zamin_changes"
 
-    static let all: [[String]] = [version1, version2]
+    static let all: [[String]] = [version1, version2, version3]
     static var latestVersion: Int { all.count }
 
     static let version1: [String] = [
@@ -171,4 +171,7 @@ enum PostgresSchema {
         "ALTER TABLE api_key DROP CONSTRAINT api_key_role_check",
         "ALTER TABLE api_key ADD CONSTRAINT api_key_role_check CHECK (role IN ('reporter_app', 'operator', 'planner', 'admin'))",
     ]
+
+    /// Information layers (issue 21), as SQLite's migration 10.
+    static let version3: [String] = Migrations.informationLayerTables
 }

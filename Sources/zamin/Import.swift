@@ -65,7 +65,7 @@ struct Import: AsyncParsableCommand {
     func runSync(_ db: String) async throws {
         Output.line("\(dryRun ? "comparing" : "syncing") \(folder) with \(StoreOptions.shown(db))")
         let preference = prefer.flatMap(SyncPreference.init(rawValue:))
-        let result: (report: SyncReport, servicesChanged: Bool, readMilliseconds: Int64, syncMilliseconds: Int64)
+        let result: FolderSync
         do {
             result = try await DatasetImporter().syncFolder(
                 URL(filePath: folder), intoDatabaseAt: db, prefer: preference, dryRun: dryRun,
@@ -97,6 +97,9 @@ struct Import: AsyncParsableCommand {
         if result.servicesChanged {
             Output.line(dryRun ? "services.json differs from the stored service catalogue: a sync would replace it" : "service catalogue: replaced by services.json")
         }
+        for layer in result.layersChanged {
+            Output.line(dryRun ? "\(layer.fileName) differs from the stored layer: a sync would replace it" : "\(layer.rawValue): replaced by \(layer.fileName)")
+        }
         Output.line(
             "read, validated and compared in \(result.readMilliseconds) ms\(report.applied ? ", written in \(result.syncMilliseconds) ms" : "")")
         if dryRun {
@@ -108,7 +111,7 @@ struct Import: AsyncParsableCommand {
             throw ExitCode(1)
         } else if report.applied {
             Output.line("synced: city version \(report.cityVersion ?? 0)")
-        } else if !result.servicesChanged {
+        } else if !result.servicesChanged && result.layersChanged.isEmpty {
             Output.line("nothing to change: the database already holds the folder")
         }
     }

@@ -67,7 +67,7 @@ struct OGCResourceTests {
         }
     }
 
-    @Test("collections: three, with items links, CRS list with CRS84, storageCrs, and the extent of the source")
+    @Test("collections: the cadastre's three and the information layers, with items links, CRS list with CRS84, storageCrs, and the extent of the source")
     func collections() async throws {
         let parcels = try SourceLayers.parcels.get()
         var minLon = 180.0, minLat = 90.0, maxLon = -180.0, maxLat = -90.0
@@ -82,10 +82,15 @@ struct OGCResourceTests {
         try await OGCTestCity.withClient { client in
             let body = try jsonObject(try await client.execute(uri: "/collections", method: .get))
             let collections = try #require(body["collections"] as? [[String: Any]])
-            #expect(collections.compactMap { $0["id"] as? String } == ["parcels", "zones", "facilities"])
+            // The cadastre's three, then the information layers (issue 21), which are offered in CRS84 alone.
+            #expect(collections.compactMap { $0["id"] as? String } == ["parcels", "zones", "facilities", "districts", "projects"])
             for collection in collections {
                 let crs = try #require(collection["crs"] as? [String])
                 #expect(crs.contains("http://www.opengis.net/def/crs/OGC/1.3/CRS84"))
+                if ["districts", "projects"].contains(collection["id"] as? String) {
+                    #expect(crs == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"])
+                    continue
+                }
                 #expect(crs.contains("http://www.opengis.net/def/crs/EPSG/0/4326"))
                 #expect(crs.contains("http://www.opengis.net/def/crs/EPSG/0/3857"))
                 #expect(crs.contains("http://www.opengis.net/def/crs/EPSG/0/32639"))

@@ -1,0 +1,91 @@
+package import LandModel
+
+/// The city's information layers (issue 21: districts, projects, sensitive sites), each stored
+/// whole as the checked text of its dataset file: they are read whole (small layers, loaded
+/// with the city) and replaced whole when their file changes. A replaced text is kept in
+/// `information_layer_history` with the span it was current, and every replacement is audited
+/// by layer name only (never a feature's name or place: sensitive sites are among them).
+extension LandStore {
+    /// The stored texts by layer; a layer never imported is absent.
+    package func informationLayerTexts() async throws(StoreError) -> [InformationLayerName: String] {
+        try await readers.read { (connection) throws(StoreError) in try Self.informationLayerTexts(connection) }
+    }
+
+    /// How many replaced texts history keeps (all layers).
+    package func informationLayerHistoryCount() async throws(StoreError) -> Int {
+        try await readers.read { (connection) throws(StoreError) in
+            try connection.cached(SQL.informationLayerHistoryCount, name: "informationLayerHistoryCount").all { $0.int(0) ?? 0 }.first ?? 0
+        }
+    }
+
+    static func informationLayerTexts(_ connection: Connection) throws(StoreError) -> [InformationLayerName: String] {
+        let rows = try connection.cached(SQL.informationLayers, name: "informationLayers").all { row in
+            (row.string(0).flatMap(InformationLayerName.init(rawValue:)), row.string(1))
+        }
+        var texts: [InformationLayerName: String] = [:]
+        for case (let name?, let text?) in rows { texts[name] = text }
+        return texts
+    }
+
+    /// Stores `texts` (each a layer's checked file) where they differ from the stored ones, in
+    /// one transaction that also moves the city to a new version a follower reloads whole
+    /// (`reshaped_at`); returns the layers that changed. With `write` false, only compares.
+    package func replaceInformationLayers(
+        _ texts: [InformationLayerName: String], actor: String, write: Bool = true
+    ) async throws(StoreError) -> [InformationLayerName] {
+        try await writer.replaceInformationLayers(texts, actor: actor, write: write)
+    }
+}
+
+extension StoreWriter {
+    func replaceInformationLayers(
+        _ texts: [InformationLayerName: String], actor: String, write: Bool
+    ) throws(StoreError) -> [InformationLayerName] {
+        try connection.transaction { () throws(StoreError) -> [InformationLayerName] in
+            let stored = try LandStore.informationLayerTexts(connection)
+            let changed = InformationLayerName.allCases.filter { name in texts[name].map { $0 != stored[name] } ?? false }
+            guard write, !changed.isEmpty else { return changed }
+            let now = Timestamp.now()
+            for name in changed {
+                try connection.cached(SQL.closeInformationLayer, name: "closeInformationLayer").bind(name.rawValue, at: 1).bind(now, at: 2).run()
+                try connection.cached(SQL.upsertInformationLayer, name: "upsertInformationLayer")
+                    .bind(name.rawValue, at: 1).bind(texts[name], at: 2).bind(now, at: 3).bind(actor, at: 4).run()
+                try audit(at: now, actor: actor, action: "layer.import", target: name.rawValue, before: nil, after: nil)
+            }
+            _ = try bumpCityVersion(at: now)
+            try markReshaped(at: now)
+            return changed
+        }
+    }
+}
+
+extension SQL {
+    // MARK: information layers (migration 10)
+    static let informationLayers = "SELECT name, features FROM information_layer ORDER BY name"
+    static let informationLayerHistoryCount = "SELECT count(*) FROM information_layer_history"
+    /// The current text, if any, into history before it is replaced.
+    static let closeInformationLayer = """
+        INSERT INTO information_layer_history (name, features, valid_from, valid_to, changed_by)
+        SELECT name, features, changed_at, ?2, changed_by FROM information_layer WHERE name = ?1
+        """
+    static let upsertInformationLayer = """
+        INSERT INTO information_layer (name, features, changed_at, changed_by) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (name) DO UPDATE SET features = excluded.features, changed_at = excluded.changed_at, changed_by = excluded.changed_by
+        """
+}
+
+extension Migrations {
+    /// Information layers (issue 21) in either dialect.
+    static let informationLayerTables: [String] = [
+        """
+        CREATE TABLE information_layer (
+          name TEXT PRIMARY KEY CHECK (name IN ('districts', 'projects', 'sensitive_sites')),
+          features TEXT NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE information_layer_history (
+          name TEXT NOT NULL, features TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, changed_by TEXT NOT NULL)
+        """,
+        "CREATE INDEX information_layer_history_name ON information_layer_history (name, valid_to)",
+    ]
+}
