@@ -191,7 +191,7 @@ struct CityInformationController: Sendable {
         let base = origin.base(for: request, context: context) + "/collections/\(collection.rawValue)/items"
         let kept = query.pairs.filter { $0.0 != "offset" && $0.0 != "limit" }
         func link(offset: Int) -> String {
-            base + "?" + QueryParameters.encode(kept + [("limit", String(limit)), ("offset", String(offset))])
+            base + QueryParameters.encode(kept + [("limit", String(limit)), ("offset", String(offset))])
         }
         var links = [OGCLink(link(offset: offset), rel: "self", type: MediaType.geoJSON, title: nil)]
         if offset + limit < matched.count { links.append(OGCLink(link(offset: offset + limit), rel: "next", type: MediaType.geoJSON, title: nil)) }

@@ -1,5 +1,6 @@
 """GDAL's OAPIF driver (Debian gdal-bin) reads Zamin's OGC API – Features unmodified: layers with
-exact counts, and a bbox of parcels copied into a GeoPackage that matches the source GeoJSON."""
+exact counts (the cadastre's three and issue 21's districts and projects), and a bbox of parcels
+copied into a GeoPackage that matches the source GeoJSON."""
 import json
 import re
 import shutil
@@ -26,10 +27,11 @@ def run(*args):
     return result.stdout
 
 
-def test_ogrinfo_lists_three_layers_with_exact_counts(server):
+def test_ogrinfo_lists_the_layers_with_exact_counts(server):
     listing = run("ogrinfo", "-ro", "-so", f"OAPIF:{server.base}")
     layers = re.findall(r"^\d+: (\w+)", listing, re.MULTILINE)
-    assert layers == ["parcels", "zones", "facilities"]
+    # Issue 21: the information layers districts and projects follow the cadastre's three.
+    assert layers == ["parcels", "zones", "facilities", "districts", "projects"]
     for layer in layers:
         summary = run("ogrinfo", "-ro", "-so", f"OAPIF:{server.base}", layer)
         count = int(re.search(r"Feature Count: (\d+)", summary).group(1))

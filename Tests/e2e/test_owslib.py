@@ -19,8 +19,9 @@ def test_owslib_reads_landing_collections_queryables_items_and_a_feature(server)
     rels = {link["rel"] for link in api.links}
     assert {"service-desc", "conformance", "data"} <= rels
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in api.conformance()["conformsTo"]
-    assert [c["id"] for c in api.collections()["collections"]] == ["parcels", "zones", "facilities"]
-    assert set(api.feature_collections()) == {"parcels", "zones", "facilities"}
+    # Issue 21: the information layers districts and projects follow the cadastre's three.
+    assert [c["id"] for c in api.collections()["collections"]] == ["parcels", "zones", "facilities", "districts", "projects"]
+    assert set(api.feature_collections()) == {"parcels", "zones", "facilities", "districts", "projects"}
     assert api.collection("parcels")["id"] == "parcels"
     queryables = api.collection_queryables("parcels")
     assert {"zone_code", "current_use", "floors"} <= set(queryables["properties"])
