@@ -173,6 +173,23 @@ extension UIText {
         case .noServices: return "This city has no catalogue of problems to report."
         case .tooManyPhotos: return Message.reportProblem(.tooManyPhotos).english
         case .photoTooLarge: return Message.photoTooLarge.english
+        case .layerDistricts: return "Districts"
+        case .district: return "District"
+        case .layerProjects: return "City projects"
+        case .projectStatusFilter: return "Show projects"
+        case .allProjects: return "All projects"
+        case .projectPlanned: return "Planned"
+        case .projectUnderConstruction: return "Under construction"
+        case .projectDone: return "Completed"
+        case .budget: return "Budget"
+        case .rials: return "rials"
+        case .progress: return "Progress"
+        case .contractor: return "Contractor"
+        case .startDate: return "Start date"
+        case .endDate: return "End date"
+        case .searchGroups: return "Browse by group"
+        case .searchGroupsHint: return "Press the chosen group again to remove the filter."
+        case .searchShown: return "Showing {shown} of {total} results"
         }
     }
 }

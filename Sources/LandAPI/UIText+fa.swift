@@ -173,6 +173,23 @@ extension UIText {
         case .noServices: return "برای این شهر فهرست موضوع‌های گزارش تعریف نشده است."
         case .tooManyPhotos: return Message.reportProblem(.tooManyPhotos).persian
         case .photoTooLarge: return Message.photoTooLarge.persian
+        case .layerDistricts: return "مناطق شهری"
+        case .district: return "منطقه"
+        case .layerProjects: return "پروژه‌های شهری"
+        case .projectStatusFilter: return "نمایش پروژه‌ها"
+        case .allProjects: return "همهٔ پروژه‌ها"
+        case .projectPlanned: return "برنامه‌ریزی‌شده"
+        case .projectUnderConstruction: return "در حال اجرا"
+        case .projectDone: return "پایان‌یافته"
+        case .budget: return "بودجه"
+        case .rials: return "ریال"
+        case .progress: return "پیشرفت"
+        case .contractor: return "پیمانکار"
+        case .startDate: return "تاریخ شروع"
+        case .endDate: return "تاریخ پایان"
+        case .searchGroups: return "جست‌وجو در گروه‌ها"
+        case .searchGroupsHint: return "با زدن دوباره روی گروه انتخاب‌شده، فیلتر برداشته می‌شود."
+        case .searchShown: return "نمایش {shown} از {total} نتیجه"
         }
     }
 }

@@ -174,6 +174,24 @@ enum UIText: String, Sendable, CaseIterable {
     case noServices
     case tooManyPhotos
     case photoTooLarge
+    // City information (issue 21): districts, city projects, search groups.
+    case layerDistricts
+    case district
+    case layerProjects
+    case projectStatusFilter
+    case allProjects
+    case projectPlanned
+    case projectUnderConstruction
+    case projectDone
+    case budget
+    case rials
+    case progress
+    case contractor
+    case startDate
+    case endDate
+    case searchGroups
+    case searchGroupsHint
+    case searchShown
 
     func text(in language: Language) -> String {
         switch language {

@@ -211,9 +211,9 @@
   const resultLayer = L.layerGroup();
   const selectionLayer = L.layerGroup();
 
-  const layerStatus = { tiles: "", parcels: "", reports: "" };
+  const layerStatus = { tiles: "", parcels: "", reports: "", districts: "", projects: "" };
   function showLayerStatus() {
-    byId("map-status").textContent = [layerStatus.tiles, layerStatus.parcels, layerStatus.reports].filter(Boolean).join(" ");
+    byId("map-status").textContent = Object.values(layerStatus).filter(Boolean).join(" ");
   }
 
   // The outlines of the view's parcels (its bbox, a limit, the previous request cancelled),
@@ -385,6 +385,12 @@
     if (parcel && parcel.geometry) {
       L.geoJSON(parcel, { style: { color: "#d40000", weight: 3, fillOpacity: 0.1, className: "chosen-parcel" } }).addTo(selectionLayer);
     }
+    // The city district of the point (issue 21), when the city has districts and the point is in one.
+    const district = answer.district ? propertiesOf(answer.district) : null;
+    if (district) {
+      nodes.push(element("p", { class: "district-line", "data-field": "district", "data-district-id": district.id },
+        element("span", { class: "label" }, `${t("district")}: `), element("bdi", null, localName(district) || district.id)));
+    }
     nodes.push(element("h2", null, t("parcel")));
     if (parcel) {
       nodes.push(facts([
@@ -515,27 +521,110 @@
   });
 
   // ---------- Search ----------
-  byId("search-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // Free text, a search group (issue 21: hotels, restaurants, health…) or both. Each group's chip
+  // shows how many facilities of the last answer are in it (the answer's `facets`).
+  const searchGroups = Array.isArray(config.search_groups) ? config.search_groups : [];
+  let activeGroup = null;
+  let groupCounts = new Map();   // group code → count, from the facets of the last answer
+  let countsText = null;         // the text those counts are for ("" for none); null before any answer
+  let searchToken = 0;
+  const groupName = (group) => (lang === "en" ? group.name_en : group.name_fa) || group.name || group.code;
+  // The chips are made once and then updated in place, so that the focus stays on the one pressed.
+  const groupChips = searchGroups.map((group) => {
+    const count = element("span", { class: "chip-count", "data-field": "count" });
+    const chip = element("button", {
+      type: "button", class: "chip", "data-group": group.code, "aria-pressed": "false", "aria-describedby": "search-groups-hint",
+      onclick: () => chooseGroup(group.code),
+    }, element("span", { class: "chip-name" }, groupName(group)), count);
+    return { code: group.code, chip, count };
+  });
+  show("search-group-chips", groupChips.map(({ chip }) => chip));
+  byId("search-groups").hidden = !groupChips.length;
+  function drawGroupChips() {
+    for (const { code, chip, count } of groupChips) {
+      const value = groupCounts.get(code);
+      chip.setAttribute("aria-pressed", String(activeGroup === code));
+      if (value == null) chip.removeAttribute("data-count");
+      else chip.setAttribute("data-count", String(value));
+      count.textContent = value == null ? "" : ` (${formatNumber(value)})`;
+    }
+    byId("search-query").required = !activeGroup;
+  }
+  function chooseGroup(code) {
+    activeGroup = activeGroup === code ? null : code;
+    drawGroupChips();
+    runSearch();
+  }
+  // The facets of an answer: all the groups' counts for a search without a group; for a search in
+  // a group, that group's count alone (the others are not in the answer).
+  function noteFacets(facets, text, group) {
+    if (!facets || !Array.isArray(facets.groups)) return;
+    if (!group) {
+      groupCounts = new Map(facets.groups.map((entry) => [entry.id, entry.count]));
+    } else {
+      if (countsText !== text) groupCounts = new Map();
+      const entry = facets.groups.find((candidate) => candidate.id === group);
+      if (entry) groupCounts.set(group, entry.count);
+    }
+    countsText = text;
+    drawGroupChips();
+  }
+  // The groups' sizes before the first search: every facility of the groups' categories.
+  let groupTotalsAsked = false;
+  async function loadGroupTotals() {
+    if (groupTotalsAsked) return;
+    groupTotalsAsked = true;
+    const categories = [...new Set(searchGroups.flatMap((group) => group.categories || []))];
+    if (!categories.length) return;
+    try {
+      const payload = await api(`/search?category=${categories.map(encodeURIComponent).join(",")}&limit=1`);
+      if (countsText === null) noteFacets(payload.facets, "", null);
+    } catch (error) {
+      groupTotalsAsked = false;  // only a help: the chips work without their numbers
+    }
+  }
+  async function runSearch() {
     const query = byId("search-query").value.trim();
-    if (!query) return;
+    const group = activeGroup;
+    const token = ++searchToken;
+    if (!query && !group) return show("search-result");
+    const parameters = new URLSearchParams();
+    if (query) parameters.set("q", query);
+    if (group) parameters.set("group", group);
+    parameters.set("limit", "20");
     show("search-result", loadingNode());
     try {
-      const items = itemsOf(await api(`/search?q=${encodeURIComponent(query)}&limit=20`));
+      const payload = await api(`/search?${parameters}`);
+      if (token !== searchToken) return;
+      noteFacets(payload && payload.facets, query, group);
+      const items = itemsOf(payload);
       if (!items.length) return show("search-result", element("p", null, t("noResults")));
-      show("search-result", element("ul", { class: "result-list", "aria-label": t("resultsLabel") }, items.map((item) => {
-        const properties = propertiesOf(item);
-        const isParcel = properties.kind === "parcel" || properties.type === "parcel" || /^P-/.test(properties.id || "") || properties.current_use != null;
-        const label = localName(properties) || properties.address || properties.address_fa || properties.id;
-        const detail = isParcel ? `${t("parcel")} ${properties.id}` : categoryName(properties.category);
-        return element("li", null,
-          element("button", { type: "button", onclick: () => showSearchResult(item, properties, isParcel) }, label),
-          " ", element("span", { class: "hint" }, detail));
-      })));
+      const total = Number(payload.numberMatched);
+      show("search-result",
+        Number.isFinite(total) && total > items.length
+          ? element("p", { class: "hint", "data-field": "search-shown" },
+            t("searchShown").replace("{shown}", formatNumber(items.length)).replace("{total}", formatNumber(total)))
+          : null,
+        element("ul", { class: "result-list", "aria-label": t("resultsLabel") }, items.map((item) => {
+          const properties = propertiesOf(item);
+          const isParcel = properties.kind === "parcel" || properties.type === "parcel" || /^P-/.test(properties.id || "") || properties.current_use != null;
+          const label = localName(properties) || properties.address || properties.address_fa || properties.id;
+          const detail = isParcel ? `${t("parcel")} ${properties.id}` : categoryName(properties.category);
+          return element("li", { "data-kind": isParcel ? "parcel" : "facility", "data-id": properties.id },
+            element("button", { type: "button", onclick: () => showSearchResult(item, properties, isParcel) }, label),
+            " ", element("span", { class: "hint" }, detail));
+        })));
     } catch (error) {
-      show("search-result", errorNode(error));
+      if (token === searchToken) show("search-result", errorNode(error));
     }
+  }
+  byId("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    runSearch();
   });
+  drawGroupChips();
+  tabNamed("search").addEventListener("click", loadGroupTotals);
+  tabNamed("search").addEventListener("focus", loadGroupTotals);
   function showSearchResult(item, properties, isParcel) {
     let centre = null;
     if (item.geometry) {
@@ -1095,6 +1184,182 @@
     ];
   }
 
+  // ---------- City information (issue 21): districts and the city's projects ----------
+  // Districts: outlines only (the zones' and parcels' colours stay readable), not clickable, each
+  // with its name in the page's language at its middle (hidden at street scale).
+  const districtLayer = L.geoJSON(null, {
+    interactive: false,
+    style: () => ({ color: "#4a2a7a", weight: 2.5, opacity: 0.85, dashArray: "10 6", fill: false, className: "district" }),
+    onEachFeature: (feature, layer) => {
+      const id = feature.id != null ? feature.id : feature.properties.id;
+      const name = localName(feature.properties) || id;
+      layer.bindTooltip(element("span", { "data-district-id": id }, name), { permanent: true, direction: "center", className: "district-label" });
+      layer.on("add", () => {
+        const path = layer.getElement();
+        if (path) path.setAttribute("data-district-id", id);
+      });
+    },
+  });
+  let districtLoads = 0;
+  let districtsLoaded = false;
+  async function loadDistricts() {
+    try {
+      const payload = await api("/collections/districts/items?limit=1000");
+      districtLayer.clearLayers();
+      districtLayer.addData(payload);
+      districtsLoaded = true;
+      layerStatus.districts = "";
+    } catch (error) {
+      layerStatus.districts = `${t("layerDistricts")}: ${error.message}`;
+    }
+    showLayerStatus();
+    districtLoads += 1;
+  }
+  const streetScale = () => map.getContainer().classList.toggle("street-scale", map.getZoom() >= PARCEL_MIN_ZOOM);
+  map.on("zoomend", streetScale);
+  byId("show-districts").addEventListener("change", () => {
+    if (shown("districts")) {
+      districtLayer.addTo(map);
+      if (!districtsLoaded) loadDistricts();
+    } else {
+      districtLayer.remove();
+    }
+  });
+
+  // Projects: a diamond at a point, an outlined area for a site, in the colour of the status;
+  // a click (or Enter on one reached with Tab) opens its card. The status filter asks the API again.
+  const PROJECT_STATUSES = ["planned", "under_construction", "done"];
+  const PROJECT_COLOURS = { planned: "#2f6db5", under_construction: "#d97a00", done: "#2a8a4a" };
+  const PROJECT_TEXTS = { planned: "projectPlanned", under_construction: "projectUnderConstruction", done: "projectDone" };
+  const projectStatusName = (status) => (PROJECT_TEXTS[status] ? t(PROJECT_TEXTS[status]) : status || "—");
+  const projectColour = (status) => PROJECT_COLOURS[status] || "#6b6b6b";
+  const percentFormat = new Intl.NumberFormat(lang === "fa" ? "fa-IR" : "en-US", { style: "percent", maximumFractionDigits: 1 });
+  // A calendar day ('YYYY-MM-DD'), as a person reads it: Solar Hijri with Persian digits in
+  // Persian, Gregorian in English (noon of that day in the city, so no time zone moves it).
+  const dayFormat = new Intl.DateTimeFormat(lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB-u-ca-gregory", {
+    timeZone: CITY_TIME_ZONE, year: "numeric", month: "long", day: "numeric",
+  });
+  function dayNode(text) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    if (!match) return null;
+    const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 9));
+    return Number.isNaN(date.getTime()) ? null : element("time", { datetime: text }, dayFormat.format(date));
+  }
+  const projectProperties = (feature) => ({ ...feature.properties, id: feature.id != null ? feature.id : feature.properties.id });
+  function projectCard(properties) {
+    return element("div", { class: "project-popup-body", "data-project-id": properties.id, tabindex: "-1" },
+      element("strong", { "data-field": "name" }, localName(properties) || properties.id),
+      facts([
+        [t("status"), element("span", { "data-status": properties.status }, projectStatusName(properties.status)), "status"],
+        [t("progress"), properties.progress_pct == null ? null : element("bdi", null, percentFormat.format(Number(properties.progress_pct) / 100)), "progress"],
+        [t("budget"), properties.budget == null ? null : element("bdi", null, `${formatNumber(properties.budget)} ${t("rials")}`), "budget"],
+        [t("contractor"), properties.contractor, "contractor"],
+        [t("startDate"), dayNode(properties.start_date), "start-date"],
+        [t("endDate"), dayNode(properties.end_date), "end-date"],
+      ]));
+  }
+  let projectPopup = null;
+  // Escape closes a project's card (from the card, or from the project it was opened on).
+  map.getContainer().addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && projectPopup && map.hasLayer(projectPopup)) {
+      event.preventDefault();
+      map.closePopup(projectPopup);
+    }
+  });
+  function openProject(layer, latlng, fromKeyboard) {
+    const popup = projectPopup = L.popup({ className: "project-popup", maxWidth: 300, autoPanPadding: [24, 24] })
+      .setLatLng(latlng).setContent(projectCard(projectProperties(layer.feature))).openOn(map);
+    if (fromKeyboard) {
+      const card = popup.getElement() && popup.getElement().querySelector(".project-popup-body");
+      if (card) card.focus();
+      // Closed (Escape, its × button) while the focus is in it: the focus goes back to the project.
+      const back = layer.getElement && layer.getElement();
+      popup.once("remove", () => {
+        const node = popup.getElement();
+        const focus = document.activeElement;
+        if (back && document.contains(back) && (!focus || focus === document.body || (node && node.contains(focus)))) back.focus();
+      });
+    }
+  }
+  function projectLayerFor(feature, latlng) {
+    const icon = L.divIcon({ className: "project-marker", iconSize: [18, 18], html: "<span></span>" });
+    return L.marker(latlng, { icon, keyboard: true, riseOnHover: true });
+  }
+  const projectLayer = L.geoJSON(null, {
+    pointToLayer: projectLayerFor,
+    style: (feature) => {
+      const colour = projectColour(feature.properties.status);
+      return {
+        color: colour, weight: 3, opacity: 0.95, fillColor: colour, fillOpacity: 0.22,
+        dashArray: feature.properties.status === "planned" ? "6 4" : null, className: "project project-area",
+      };
+    },
+    onEachFeature: (feature, layer) => {
+      const properties = projectProperties(feature);
+      const name = localName(properties) || properties.id;
+      layer.on("add", () => {
+        const node = layer.getElement();
+        if (!node) return;
+        node.setAttribute("data-project-id", properties.id);
+        node.setAttribute("data-status", properties.status);
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", `${name} — ${projectStatusName(properties.status)}`);
+        node.setAttribute("tabindex", "0");
+        node.classList.add("project", `project-${properties.status}`);
+        if (layer instanceof L.Marker) node.style.setProperty("--project-colour", projectColour(properties.status));
+      });
+      layer.bindTooltip(element("span", null, name), layer instanceof L.Marker ? { direction: "top", offset: [0, -10] } : { sticky: true });
+      layer.on("click", (event) => {
+        // In report mode a click places the report (an area passes its click on to the map itself).
+        if (reporting()) {
+          if (layer instanceof L.Marker) openReportForm(event.latlng, false);
+          return;
+        }
+        openProject(layer, layer instanceof L.Marker ? layer.getLatLng() : event.latlng, false);
+      });
+      layer.on("keypress", (event) => {
+        const key = event.originalEvent && event.originalEvent.key;
+        if (key !== "Enter" && key !== " ") return;
+        event.originalEvent.preventDefault();
+        openProject(layer, layer instanceof L.Marker ? layer.getLatLng() : layer.getCenter(), true);
+      });
+    },
+  });
+  let projectItems = [];
+  let projectLoads = 0;
+  let projectToken = 0;
+  async function loadProjects() {
+    const status = byId("projects-status").value;
+    const token = ++projectToken;
+    try {
+      const payload = await api(`/projects${status ? `?status=${encodeURIComponent(status)}` : ""}`);
+      if (token !== projectToken) return;
+      projectItems = itemsOf(payload).filter((feature) => feature && feature.geometry);
+      layerStatus.projects = "";
+    } catch (error) {
+      if (token !== projectToken) return;
+      layerStatus.projects = `${t("layerProjects")}: ${error.message}`;
+    }
+    if (projectPopup) map.closePopup(projectPopup);
+    projectLayer.clearLayers();
+    projectLayer.addData(projectItems);
+    const counts = new Map(PROJECT_STATUSES.map((value) => [value, 0]));
+    for (const feature of projectItems) counts.set(feature.properties.status, (counts.get(feature.properties.status) || 0) + 1);
+    show("project-legend", [...counts].filter(([value, count]) => count || !status || value === status).map(([value, count]) =>
+      legendEntry({ "data-status": value }, projectColour(value), `${projectStatusName(value)} (${formatNumber(count)})`)));
+    showLayerStatus();
+    projectLoads += 1;
+  }
+  byId("projects-status").addEventListener("change", loadProjects);
+  byId("show-projects").addEventListener("change", () => {
+    if (shown("projects")) {
+      projectLayer.addTo(map);
+      loadProjects();
+    } else {
+      projectLayer.remove();
+    }
+  });
+
   // ---------- Planner (the key lives in sessionStorage only: this tab, until it closes) ----------
   const KEY_NAME = "zamin.plannerKey";
   const plannerKey = () => sessionStorage.getItem(KEY_NAME);
@@ -1228,17 +1493,39 @@
   selectionLayer.addTo(map);
   if (shown("reports")) reportLayer.addTo(map);
   loadReports();
+  if (shown("districts")) {
+    districtLayer.addTo(map);
+    loadDistricts();
+  }
+  if (shown("projects")) projectLayer.addTo(map);
+  loadProjects();
   map.on("moveend", () => {
     rememberView();
     loadView();
     drawLegend();
   });
   restoreView();
+  streetScale();
   window.addEventListener("hashchange", restoreView);  // a pasted or edited #map= link
   showPlannerTools();
   // For the browser tests and for anyone scripting the page from the console.
   window.zamin = {
-    map, lookUp, vectorTiles, layers: { parcels: parcelLayer, reports: reportLayer },
+    map, lookUp, vectorTiles, layers: { parcels: parcelLayer, reports: reportLayer, districts: districtLayer, projects: projectLayer },
+    districts: {
+      layerCount: () => (map.hasLayer(districtLayer) ? districtLayer.getLayers().length : 0),
+      loads: () => districtLoads,
+    },
+    projects: {
+      // Projects on the map now (0 while the layer is switched off), and what each shows.
+      layerCount: () => (map.hasLayer(projectLayer) ? projectLayer.getLayers().length : 0),
+      shown: () => projectLayer.getLayers().map((layer) => ({
+        id: projectProperties(layer.feature).id, status: layer.feature.properties.status, kind: layer instanceof L.Marker ? "point" : "area",
+      })),
+      colours: { ...PROJECT_COLOURS },
+      loads: () => projectLoads,
+      refresh: loadProjects,
+    },
+    search: { groupCounts: () => Object.fromEntries(groupCounts), activeGroup: () => activeGroup },
     reports: {
       // Markers on the map now (0 while the layer is switched off), and what each shows.
       layerCount: () => (map.hasLayer(reportLayer) ? reportLayer.getLayers().length : 0),
