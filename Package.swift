@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "LandService",
             dependencies: [
-                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles", "Photos",
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles", "Photos", "SealedBids",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -136,6 +136,17 @@ extension APIError {
             self.init(status: .conflict, code: "Conflict", message: .reportStatusConflict)
         case .photoNotFound:
             self.init(status: .notFound, code: "NotFound", message: .photoNotFound)
+        case .tender(let problem):
+            let (status, code, field): (HTTPResponse.Status, String, String?) =
+                switch problem {
+                case .tenderNotFound, .bidNotFound: (.notFound, "NotFound", nil)
+                case .closed, .bidWithdrawn, .tooEarly, .alreadyOpened: (.conflict, "Conflict", nil)
+                case .amountOutOfRange: (.unprocessableContent, "InvalidParameterValue", "amount")
+                case .tooFewShares, .sharesDoNotMatch: (.unprocessableContent, "InvalidParameterValue", "shares")
+                case .badShare(let position): (.unprocessableContent, "InvalidParameterValue", "shares[\(position)]")
+                case .invalidCommittee: (.badRequest, "InvalidParameterValue", "committee")
+                }
+            self.init(status: status, code: code, message: .tenderProblem(problem), parameter: field)
         }
     }
 }

@@ -94,8 +94,9 @@ struct CitizenController: Sendable {
                 parameters: [
                     .query("q", .text(maxLength: 200), "Search text"), categoryList,
                     .query(
-                        "group", .oneOf(SearchGroup.allCases.map(\.rawValue)),
-                        "Facilities of a search group (hotels_lodging, restaurants, historic_places, recreation, trade_guilds, health_medical)"),
+                        "group", .oneOf(SearchGroup.allCases.map(\.rawValue) + [Self.businessOpportunities]),
+                        "Facilities of a search group (hotels_lodging, restaurants, historic_places, recreation, trade_guilds, health_medical), "
+                            + "or business_opportunities: tenders taking bids and vacant parcels whose zone allows commercial use"),
                     .query("use", .oneOf(uses), "Parcels of this land use"),
                     .query("zone", .oneOf(zoneCodes), "Parcels of this zone code"),
                     .query("bbox", .boundingBox(allowsHeights: false), "minLon,minLat,maxLon,maxLat (WGS 84)"),
@@ -103,10 +104,19 @@ struct CitizenController: Sendable {
                 ],
                 responses: [.ok(MediaType.geoJSON)],
                 handler: { request, _, input in
-                    try inCurrentCity { snapshot throws(APIError) in try search(input.query, of: request, in: snapshot) }.response
+                    // Business opportunities read the open tenders from the store: the router's answer only.
+                    if input.query.string("group") == Self.businessOpportunities {
+                        let tenders: [Tender]
+                        do throws(ServiceError) { tenders = try await services.tenders(openOnly: true) } catch { throw APIError(error) }
+                        return try inCurrentCity { snapshot throws(APIError) in
+                            try businessOpportunities(input.query, of: request, in: snapshot, tenders: tenders)
+                        }.response
+                    }
+                    return try inCurrentCity { snapshot throws(APIError) in try search(input.query, of: request, in: snapshot) }.response
                 },
                 inline: { request, query throws(APIError) in
-                    try inCurrentCity { snapshot throws(APIError) in try search(query, of: request, in: snapshot) }
+                    guard query.string("group") != Self.businessOpportunities else { return nil }
+                    return try inCurrentCity { snapshot throws(APIError) in try search(query, of: request, in: snapshot) }
                 }),
         ]
     }
@@ -376,6 +386,77 @@ struct CitizenController: Sendable {
         return JSONAnswer(contentType: "application/geo+json", language: language, bytes: out.takeBytes())
     }
 
+
+    /// The `group` of tenders taking bids and vacant commercial parcels (issue 21 point 3).
+    static let businessOpportunities = "business_opportunities"
+
+    /// Open tenders first (by opening time), then vacant parcels whose zone allows commercial use,
+    /// each kept when `q` (folded as every search folds) is in a tender's title or the parcel's
+    /// id or address, and a parcel when it meets `bbox`.
+    private func businessOpportunities(
+        _ query: QueryReader, of request: Request, in snapshot: borrowing CitySnapshot, tenders: [Tender]
+    ) throws(APIError) -> JSONAnswer {
+        let language = query.language(of: request)
+        if let text = query.string("q"), isBlankSearchText(text) { throw APIError.invalidParameter("q", .emptyQuery) }
+        for name in ["category", "use", "zone"] where query.string(name) != nil {
+            throw APIError.invalidParameter(name, .categoryWithParcelFilter)
+        }
+        let needle = query.string("q").map(SearchText.normalized)
+        func matches(_ texts: [String?]) -> Bool {
+            guard let needle else { return true }
+            return texts.contains { $0.map { SearchText.normalized($0).contains(needle) } ?? false }
+        }
+        let open = tenders.filter { matches([$0.notice.title.fa, $0.notice.title.en]) }.sorted { ($0.notice.opensAt, $0.id) < ($1.notice.opensAt, $1.id) }
+        var parcels: [Int32] = []
+        for position in snapshot.vacantCommercialParcels(bbox: query.bbox()) {
+            let parcel = snapshot.parcels.values[Int(position)]
+            if matches([parcel.id.rawValue, parcel.address]) { parcels.append(position) }
+        }
+        let limit = query.int("limit") ?? 20
+        var out = GeoJSONWriter(decimals: 7, reservingCapacity: 4096)
+        out.beginFeatureCollection()
+        var written = 0
+        for tender in open.prefix(limit) {
+            out.beginFeature(id: tender.id.rawValue)
+            out.json.key("kind"); out.json.string("tender")
+            out.json.key("title"); out.json.string(language == .fa ? tender.notice.title.fa : tender.notice.title.en)
+            out.json.key("tender_kind"); out.json.string(tender.notice.kind.rawValue)
+            out.json.key("opens_at"); out.json.string(tender.notice.opensAt)
+            out.json.key("reserve_price"); out.json.string(String(tender.notice.reservePrice))
+            out.json.key("deposit"); out.json.string(String(tender.notice.deposit))
+            out.json.key("parcels")
+            out.json.beginArray()
+            for parcel in tender.notice.parcels { out.json.string(parcel.rawValue) }
+            out.json.endArray()
+            // Located at its first parcel that still exists, else unlocated (RFC 7946 §3.2).
+            var located: Int32?
+            for parcel in tender.notice.parcels where located == nil { located = snapshot.parcelPosition[parcel] }
+            if let located {
+                FeatureJSON.parcelGeometry(at: Int(located), of: snapshot, into: &out)
+            } else {
+                out.endFeature(geometry: nil)
+            }
+            written += 1
+        }
+        for position in parcels.prefix(max(0, limit - written)) {
+            let parcel = snapshot.parcels.values[Int(position)]
+            out.beginFeature(id: parcel.id.rawValue)
+            out.json.key("kind"); out.json.string("parcel")
+            FeatureJSON.parcelProperties(parcel, zoneCode: snapshot.zoneCode(ofParcelAt: position), options: .domain(language), into: &out.json)
+            FeatureJSON.parcelGeometry(at: Int(position), of: snapshot, into: &out)
+            written += 1
+        }
+        out.json.endArray()
+        out.json.key("numberMatched"); out.json.number(open.count + parcels.count)
+        out.json.key("numberReturned"); out.json.number(written)
+        out.json.key("facets")
+        out.json.beginObject()
+        out.json.key("tenders"); out.json.number(open.count)
+        out.json.key("parcels"); out.json.number(parcels.count)
+        out.json.endObject()
+        out.json.endObject()
+        return JSONAnswer(contentType: "application/geo+json", language: language, bytes: out.takeBytes())
+    }
 
     // MARK: - shared parsing
 

@@ -38,6 +38,7 @@ struct EndpointTable: Sendable {
                 + Open311Controller(services: services, limiter: limiter).endpoints
                 + PlannerController(services: services).endpoints
                 + CityInformationController(services: services, origin: origin).endpoints
+                + TendersController(services: services, limiter: limiter, origin: origin).endpoints
                 + ZonesController(services: services).endpoints
                 + CadastreController(services: services).endpoints
                 + WebMapController(webMap: webMap).endpoints)

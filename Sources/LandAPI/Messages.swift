@@ -107,6 +107,7 @@ enum Message: Sendable {
     case reportProblem(ReportProblem)
     case reportNotFound
     case reportStatusConflict
+    case tenderProblem(TenderProblem)
     case photoNotFound
     case photoTooLarge
     case notMultipart

@@ -112,6 +112,23 @@ extension Message {
         case .open311LocationRequired: return "A location is required: lat and long, address_string or address_id."
         case .reportNotFound: return "There is no report with this tracking code or id."
         case .reportStatusConflict: return "The report's status does not allow this step."
+        case .tenderProblem(let problem):
+            switch problem {
+            case .tenderNotFound: return "There is no tender with this id."
+            case .closed: return "This tender takes no more bids or withdrawals: its opening time has come."
+            case .amountOutOfRange(let kind, let reserve):
+                return kind == .auction
+                    ? "The amount must be a whole number of rials of at least \(reserve) (the auction's minimum)."
+                    : "The amount must be a whole number of rials above 0 and at most \(reserve) (the procurement's maximum)."
+            case .bidNotFound: return "There is no bid with this tracking code and national id."
+            case .bidWithdrawn: return "This bid was already withdrawn."
+            case .tooEarly(let opensAt): return "The bids cannot be opened before the opening time, \(opensAt)."
+            case .alreadyOpened: return "This tender was already opened; its result stands."
+            case .tooFewShares(let have, let need): return "The opening needs \(need) committee shares; \(have) were given."
+            case .badShare(let position): return "Share \(position + 1) is not a share of this tender (mistyped, repeated or of another tender)."
+            case .sharesDoNotMatch: return "The shares do not rebuild this tender's key: at least one of them is not genuine."
+            case .invalidCommittee: return "The committee needs a threshold of at least 2 and at most its members (at most 255)."
+            }
         case .photoNotFound: return "There is no photo with this name."
         case .photoTooLarge: return "A photo may be at most 5 MB, and a report with its photos at most 16 MB."
         case .notMultipart: return "The body is not valid multipart/form-data (RFC 7578): a boundary or a part's headers are missing, or it ends early."

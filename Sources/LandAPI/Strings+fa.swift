@@ -112,6 +112,24 @@ extension Message {
         case .open311LocationRequired: return "مکان لازم است: lat و long، یا address_string، یا address_id."
         case .reportNotFound: return "گزارشی با این کد رهگیری یا شناسه وجود ندارد."
         case .reportStatusConflict: return "وضعیت این گزارش اجازه این کار را نمی‌دهد."
+        case .tenderProblem(let problem):
+            switch problem {
+            case .tenderNotFound: return "مزایده یا مناقصه‌ای با این شناسه نیست."
+            case .closed: return "زمان بازگشایی این مزایده یا مناقصه رسیده است؛ پیشنهاد یا انصراف دیگری پذیرفته نمی‌شود."
+            case .amountOutOfRange(let kind, let reserve):
+                return kind == .auction
+                    ? "مبلغ باید عددی صحیح به ریال و دست‌کم \(SentenceNumber.persian(Double(reserve))) (حداقل مزایده) باشد."
+                    : "مبلغ باید عددی صحیح به ریال، بیش از صفر و حداکثر \(SentenceNumber.persian(Double(reserve))) (سقف مناقصه) باشد."
+            case .bidNotFound: return "پیشنهادی با این کد رهگیری و کد ملی نیست."
+            case .bidWithdrawn: return "از این پیشنهاد پیش‌تر انصراف داده شده است."
+            case .tooEarly(let opensAt): return "پیش از زمان بازگشایی (\(opensAt)) پاکت‌ها باز نمی‌شوند."
+            case .alreadyOpened: return "پاکت‌های این مزایده یا مناقصه پیش‌تر باز شده و نتیجه ثبت شده است."
+            case .tooFewShares(let have, let need):
+                return "بازگشایی \(SentenceNumber.persian(Double(need))) سهم کمیسیون لازم دارد؛ \(SentenceNumber.persian(Double(have))) سهم داده شد."
+            case .badShare(let position): return "سهم \(SentenceNumber.persian(Double(position + 1))) سهمِ این مزایده یا مناقصه نیست (اشتباه تایپی، تکراری یا از مزایدهٔ دیگر)."
+            case .sharesDoNotMatch: return "این سهم‌ها کلید این مزایده یا مناقصه را نمی‌سازند: دست‌کم یکی از آن‌ها اصل نیست."
+            case .invalidCommittee: return "آستانهٔ کمیسیون باید دست‌کم ۲ و حداکثر برابر شمار اعضا (حداکثر ۲۵۵) باشد."
+            }
         case .photoNotFound: return "عکسی با این نام وجود ندارد."
         case .photoTooLarge: return "هر عکس حداکثر ۵ مگابایت و گزارش با عکس‌هایش حداکثر ۱۶ مگابایت می‌تواند باشد."
         case .notMultipart: return "بدنه درخواست multipart/form-data معتبر نیست (RFC 7578): مرز یا سرآیند بخشی ندارد یا ناتمام است."

@@ -76,4 +76,6 @@ package enum ServiceError: Error, Sendable, Equatable {
     /// The report's status (nil when unknown) does not allow the step.
     case reportStatusConflict(ReportStatus?)
     case photoNotFound
+    // Tenders (issue 21 point 3).
+    case tender(TenderProblem)
 }

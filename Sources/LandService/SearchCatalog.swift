@@ -149,3 +149,15 @@ extension CitySnapshot {
         return SearchResult(hits: Array(hits.prefix(query.limit)), total: hits.count, facilitiesByCategory: byCategory, parcels: parcelCount)
     }
 }
+
+extension CitySnapshot {
+    /// "Business opportunities" (issue 21 point 3) beside open tenders: vacant parcels whose zone
+    /// allows commercial use outright, by id, in `bbox` when given.
+    package func vacantCommercialParcels(bbox: BoundingBox?) -> [Int32] {
+        let vacant = LandUse("vacant"), commercial = LandUse("commercial")
+        return parcelPositions(zone: nil, bbox: bbox).filter { position in
+            guard parcels.values[Int(position)].currentUse == vacant, let code = zoneCode(ofParcelAt: position) else { return false }
+            return rules[code]?.allowedUses.contains(commercial) ?? false
+        }
+    }
+}

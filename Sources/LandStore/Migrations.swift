@@ -2,7 +2,7 @@
 /// `PRAGMA user_version`. A released migration is never edited: changes go in a new one.
 enum Migrations {
     /// Each entry brings the schema from version `index` to `index + 1`.
-    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
+    static let all: [[String]] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11]
 
     static var latestVersion: Int { all.count }
 
@@ -293,6 +293,9 @@ enum Migrations {
 
     /// Information layers (issue 21): districts, projects and sensitive sites, each stored whole.
     static let version10: [String] = informationLayerTables
+
+    /// Tenders with sealed bids (issue 21 point 3).
+    static let version11: [String] = tenderTables(key: "INTEGER PRIMARY KEY")
 
     /// The report tables in either dialect (`key`: the assigned integer key's declaration).
     static func reportTables(key: String, real: String, blob: String) -> [String] {

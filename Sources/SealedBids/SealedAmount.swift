@@ -49,7 +49,7 @@ package enum SealedBid {
     package static func seal(
         plaintext: [UInt8], bidID: String, tenderID: String, to publicKey: [UInt8]
     ) throws(SealError) -> [UInt8] {
-        guard TenderID.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
+        guard TenderIDRule.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
         guard !bidID.isEmpty else { throw .invalidBidID }
         guard publicKey.count == encapsulatedKeyCount,
               let recipientKey = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicKey),

@@ -27,7 +27,7 @@ package enum ShareTextError: Error, Sendable, Hashable {
 }
 
 /// Tender ids as they appear in share texts and HPKE info strings.
-package enum TenderID {
+package enum TenderIDRule {
     /// 1...64 characters of [A-Za-z0-9_-]: no ':' (the share text's separator), no whitespace, and
     /// one UTF-8 form only, so "zamin tender <id>" and the checksum input are unambiguous.
     package static func isValid(_ id: String) -> Bool {
@@ -44,7 +44,7 @@ package enum ShareText {
     package static let prefix = "zamin-share"
 
     package static func encode(_ share: ShamirShare, tenderID: String) throws(ShareTextError) -> String {
-        guard TenderID.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
+        guard TenderIDRule.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
         guard share.index != 0 else { throw .malformed(.index) }
         guard !share.bytes.isEmpty else { throw .malformed(.bytes) }
         let encoded = Base64URL.encode(share.bytes)
@@ -57,7 +57,7 @@ package enum ShareText {
     /// Checks run in the order format, checksum, tender, so that `wrongTender` is only reported for a
     /// share that is intact: a mistyped tender id gives `checksumMismatch`.
     package static func decode(_ text: String, tenderID: String) throws(ShareTextError) -> ShamirShare {
-        guard TenderID.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
+        guard TenderIDRule.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
         let trimmed = text.trimmingASCIIWhitespace()
         let fields = trimmed.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 5 else {
@@ -65,7 +65,7 @@ package enum ShareText {
         }
         guard fields[0] == prefix else { throw .malformed(.prefix) }
         let foundTender = fields[1]
-        guard TenderID.isValid(foundTender) else { throw .malformed(.tenderID) }
+        guard TenderIDRule.isValid(foundTender) else { throw .malformed(.tenderID) }
         guard let index = parseIndex(fields[2]) else { throw .malformed(.index) }
         guard let bytes = Base64URL.decode(fields[3]), !bytes.isEmpty else { throw .malformed(.bytes) }
         let given = fields[4].lowercased()

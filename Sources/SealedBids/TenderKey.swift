@@ -32,7 +32,7 @@ package enum TenderKeyCeremony {
     package static func create(
         tenderID: String, threshold: Int, members: Int
     ) throws(TenderKeyError) -> (publicKey: [UInt8], shares: [String]) {
-        guard TenderID.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
+        guard TenderIDRule.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
         let privateKey = Curve25519.KeyAgreement.PrivateKey()
         // Split the clamped form (same key: X25519 clamps anyway), so that recovery can demand it; see
         // `isClamped`.
@@ -63,7 +63,7 @@ package enum TenderKeyCeremony {
     package static func recover(
         tenderID: String, publicKey: [UInt8], threshold: Int, shareTexts: [String]
     ) throws(TenderKeyError) -> TenderOpener {
-        guard TenderID.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
+        guard TenderIDRule.isValid(tenderID) else { throw .invalidTenderID(tenderID) }
         guard publicKey.count == 32 else { throw .invalidPublicKey }
         guard threshold >= 2 else { throw .invalidSharing(.thresholdTooSmall(threshold)) }
         guard threshold <= 255 else { throw .invalidSharing(.tooManyShares(threshold)) }

@@ -50,13 +50,13 @@ final class ShareTextTests: XCTestCase {
     }
 
     func testTenderIDs() {
-        XCTAssertTrue(TenderID.isValid("a"))
-        XCTAssertTrue(TenderID.isValid("Tehran-1404_017"))
-        XCTAssertTrue(TenderID.isValid(String(repeating: "x", count: 64)))
-        XCTAssertFalse(TenderID.isValid(""))
-        XCTAssertFalse(TenderID.isValid(String(repeating: "x", count: 65)))
+        XCTAssertTrue(TenderIDRule.isValid("a"))
+        XCTAssertTrue(TenderIDRule.isValid("Tehran-1404_017"))
+        XCTAssertTrue(TenderIDRule.isValid(String(repeating: "x", count: 64)))
+        XCTAssertFalse(TenderIDRule.isValid(""))
+        XCTAssertFalse(TenderIDRule.isValid(String(repeating: "x", count: 65)))
         for bad in ["a:b", "a b", "a/b", "a.b", "مناقصه", "a\n"] {
-            XCTAssertFalse(TenderID.isValid(bad), bad)
+            XCTAssertFalse(TenderIDRule.isValid(bad), bad)
         }
     }
 
