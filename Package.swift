@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "LandService",
             dependencies: [
-                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles", "Photos", "SealedBids",
+                "LandStore", "SpatialIndex", "GeoProjection", "LandModel", "GeoFormats", "GeoCore", "CQL2", "VectorTiles", "Photos", "SealedBids", "Inspections",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "LandAPI",
             dependencies: [
-                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip", "CQL2", "VectorTiles",
+                "LandService", "LandModel", "GeoFormats", "GeoCore", "Gzip", "CQL2", "VectorTiles", "Inspections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress of the client, for the rate limit of public POSTs.
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "SpatialIndexTests", dependencies: ["SpatialIndex", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoFormatsTests", dependencies: ["GeoFormats", "GeoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LandStoreTests", dependencies: ["LandStore", "LandModel", "GeoCore", "GeoFormats", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LandServiceTests", dependencies: ["LandService", "LandStore", "LandModel", "GeoCore", "GeoFormats", "SpatialIndex", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LandServiceTests", dependencies: ["LandService", "LandStore", "LandModel", "GeoCore", "GeoFormats", "SpatialIndex", "Inspections", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LandAPITests",
             dependencies: [

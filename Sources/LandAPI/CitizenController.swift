@@ -60,6 +60,9 @@ struct CitizenController: Sendable {
                     .query("k", .integer(minimum: 1, maximum: 100), "How many facilities", default: .number(5)),
                     categoryList,
                     .query("max_distance_m", .number(minimum: 0, maximum: nil, exclusiveMinimum: true), "Maximum distance in metres"),
+                    .query(
+                        "min_grade", .text(maxLength: 40),
+                        "Only inspected facilities whose latest grade is this or better (A, B, C with NYC letters; else the feed's legend)"),
                     .lang,
                 ],
                 responses: [.ok(MediaType.geoJSON)],
@@ -233,11 +236,14 @@ struct CitizenController: Sendable {
         at position: Int, of snapshot: CitySnapshot, distanceMeters: Double, language: Language, into json: inout JSONWriter
     ) {
         guard facilityTexts.matches(snapshot) else {
-            FeatureJSON.facilitySummary(snapshot.facilities[position], distanceMeters: distanceMeters, language: language, into: &json)
+            FeatureJSON.facilitySummary(
+                snapshot.facilities[position], distanceMeters: distanceMeters, language: language,
+                inspection: snapshot.information.inspections.latest(for: snapshot.facilities[position].id), into: &json)
             return
         }
         json.beginObject()
         facilityTexts.writeProperties(of: position, language: language, into: &json)
+        FeatureJSON.inspection(snapshot.information.inspections.latest(for: snapshot.facilities[position].id), into: &json)
         FeatureJSON.summaryTail(distanceMeters: distanceMeters, location: snapshot.facilities[position].location, into: &json)
         json.endObject()
     }
@@ -251,7 +257,16 @@ struct CitizenController: Sendable {
         let k = query.int("k") ?? 5
         let categories = categorySet(query)
         let maxDistance = query.double("max_distance_m") ?? .infinity
-        let found = snapshot.nearestFacilities(to: point, k: k, categories: categories, maxDistanceMeters: maxDistance)
+        let found: [NearbyFacility]
+        if let grade = query.string("min_grade") {
+            // Only facilities whose latest scored inspection has this grade or a better one.
+            guard snapshot.information.inspections.gradesBestFirst.contains(grade) else {
+                throw APIError.invalidParameter("min_grade", .invalidField)
+            }
+            found = snapshot.nearestInspected(to: point, k: k, categories: categories, minimumGrade: grade, maxDistanceMeters: maxDistance)
+        } else {
+            found = snapshot.nearestFacilities(to: point, k: k, categories: categories, maxDistanceMeters: maxDistance)
+        }
         var out = GeoJSONWriter(decimals: 7, reservingCapacity: 512 * found.count + 256)
         out.beginFeatureCollection()
         let rendered = facilityTexts.matches(snapshot)
@@ -263,6 +278,7 @@ struct CitizenController: Sendable {
             } else {
                 FeatureJSON.facilityProperties(snapshot.facilities[position], options: .domain(language), into: &out.json)
             }
+            FeatureJSON.inspection(snapshot.information.inspections.latest(for: snapshot.facilities[position].id), into: &out.json)
             out.json.key("distance_m")
             out.json.number(item.distanceMeters, decimals: 2)
             out.json.key("rank")

@@ -3,6 +3,7 @@ import GeoCore
 import GeoFormats
 import LandModel
 import LandService
+import Inspections
 
 /// The city's information layers (issue 21 points 2 and 4):
 /// - `districts` and `projects` as OGC API – Features collections (OGC 17-069r4 §7.14–7.16:
@@ -92,6 +93,12 @@ struct CityInformationController: Sendable {
                     out.endFeatureCollection(members: ["numberReturned": .number(Double(found.count))])
                     return OGCResponse.make(request, body: out.takeBytes(), contentType: MediaType.geoJSON, language: input.query.language(of: request))
                 }),
+            Endpoint(
+                method: .get, path: "/facilities/{facility}/inspections",
+                summary: "Every inspection of a facility (LIVES feed), newest first, with its violations", tag: "citizens",
+                parameters: [.path("facility", "The facility's id"), .lang],
+                responses: [.ok(MediaType.json), .error(404, "No facility with that id")],
+                handler: { request, context, input in try inspections(request, context, language: input.query.language(of: request)) }),
             Endpoint(
                 method: .get, path: "/stats/districts",
                 summary: "Per district: area of each land use, green space per parcel area, facilities per category, open reports",
@@ -281,6 +288,52 @@ struct CityInformationController: Sendable {
         json.key("name_fa"); json.string(district.nameFa)
         json.key("name_en"); json.string(district.nameEn)
         json.endObject()
+    }
+
+    // MARK: - inspections
+
+    private func inspections(_ request: Request, _ context: ZaminRequestContext, language: Language) throws -> Response {
+        let snapshot = services.snapshots.snapshot
+        let id = FacilityID(try context.parameters.require("facility"))
+        guard let position = snapshot.facilityPosition[id] else { throw APIError.notFound(.unknownFeature) }
+        let facility = snapshot.facilities[Int(position)]
+        let feed = snapshot.information.inspections
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("facility"); json.string(id.rawValue)
+        json.key("name"); if let name = language == .fa ? facility.nameFa ?? facility.nameEn : facility.nameEn ?? facility.nameFa { json.string(name) } else { json.null() }
+        json.key("category"); json.string(facility.category.rawValue)
+        json.key("grades"); json.beginArray(); for grade in feed.gradesBestFirst { json.string(grade) }; json.endArray()
+        json.key("stale_after_days"); json.number(FacilityInspections.staleDays)
+        json.key("latest")
+        if let latest = feed.latest(for: id) {
+            FeatureJSON.inspectionValue(latest, into: &json)
+        } else {
+            json.null()
+        }
+        json.key("inspections")
+        json.beginArray()
+        for inspection in feed.inspections(of: id) {
+            json.beginObject()
+            json.key("date"); json.string(inspection.date.iso8601)
+            json.key("score"); if let score = inspection.score { json.number(score) } else { json.null() }
+            json.key("grade"); if let grade = inspection.score.flatMap({ feed.feed?.scheme.grade(forScore: $0) }) { json.string(grade) } else { json.null() }
+            json.key("type"); if let type = inspection.type { json.string(type) } else { json.null() }
+            json.key("description"); if let text = inspection.description { json.string(text) } else { json.null() }
+            json.key("violations")
+            json.beginArray()
+            for violation in inspection.violations {
+                json.beginObject()
+                json.key("code"); if let code = violation.code { json.string(code) } else { json.null() }
+                json.key("description"); if let text = violation.description { json.string(text) } else { json.null() }
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return OGCResponse.make(request, body: json.bytes, contentType: MediaType.json, language: language)
     }
 
     // MARK: - statistics

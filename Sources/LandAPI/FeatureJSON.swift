@@ -2,6 +2,7 @@ import GeoCore
 import GeoFormats
 import LandModel
 import LandService
+import Inspections
 
 /// How the domain endpoints write parcels, zones, facilities, rules and verdicts: fixed key
 /// order, names in the request's language beside both originals, numbers with fixed decimals.
@@ -161,10 +162,32 @@ enum FeatureJSON {
         }
     }
 
+    /// A facility's latest inspection (issue 21 point 1), when it has one: the latest visit's date,
+    /// the latest scored visit's score and grade, and whether the visit is older than the
+    /// configured age (`ZAMIN_INSPECTION_STALE_DAYS`).
+    static func inspection(_ latest: LatestInspection?, into json: inout JSONWriter) {
+        guard let latest else { return }
+        json.key("inspection")
+        inspectionValue(latest, into: &json)
+    }
+
+    /// The object of `inspection`.
+    static func inspectionValue(_ latest: LatestInspection, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("date"); json.string(latest.date.iso8601)
+        json.key("score"); if let score = latest.score { json.number(score) } else { json.null() }
+        json.key("grade"); if let grade = latest.grade { json.string(grade) } else { json.null() }
+        json.key("stale"); json.bool(latest.isStale)
+        json.endObject()
+    }
+
     /// A facility with its distance, as `/lookup` lists the nearest amenities.
-    static func facilitySummary(_ facility: Facility, distanceMeters: Double, language: Language, into json: inout JSONWriter) {
+    static func facilitySummary(
+        _ facility: Facility, distanceMeters: Double, language: Language, inspection: LatestInspection?, into json: inout JSONWriter
+    ) {
         json.beginObject()
         facilityProperties(facility, options: .domain(language), into: &json)
+        Self.inspection(inspection, into: &json)
         summaryTail(distanceMeters: distanceMeters, location: facility.location, into: &json)
         json.endObject()
     }

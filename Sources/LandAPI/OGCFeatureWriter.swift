@@ -70,7 +70,12 @@ enum OGCFeatureWriter {
         case .zones:
             let zone = snapshot.zones[position]
             FeatureJSON.zoneProperties(zone, rule: snapshot.rules[zone.code], options: options, into: &json)
-        case .facilities: FeatureJSON.facilityProperties(snapshot.facilities[position], options: options, into: &json)
+        case .facilities:
+            FeatureJSON.facilityProperties(snapshot.facilities[position], options: options, into: &json)
+            // Today's inspection only: an answer of another instant (`validity`) has none.
+            if validity == nil {
+                FeatureJSON.inspection(snapshot.information.inspections.latest(for: snapshot.facilities[position].id), into: &json)
+            }
         }
     }
 }

@@ -7,9 +7,11 @@ package enum InformationLayerName: String, CaseIterable, Sendable {
     case districts
     case projects
     case sensitiveSites = "sensitive_sites"
+    /// The restaurant-inspection feed (the folder's `lives/`, LIVES 1.0) with its links to facilities.
+    case inspections
 
     /// The file a dataset folder keeps the layer in; a folder without it leaves the stored layer as it is.
-    package var fileName: String { rawValue + ".geojson" }
+    package var fileName: String { self == .inspections ? "lives/" : rawValue + ".geojson" }
 
     /// Sensitive sites (critical infrastructure) are for admin and planner keys only: no public
     /// answer, tile, statistic, error or log line ever reads them.

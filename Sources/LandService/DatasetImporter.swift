@@ -18,7 +18,8 @@ package struct DatasetImporter: Sendable {
         let (manifest, rules, problems) = try readHeader(of: folder)
         var parcels: [Parcel] = [], zones: [Zone] = [], facilities: [Facility] = [], streets: [Street] = []
         let list = ProblemList(problems)
-        readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) { (feature) throws(Never) in
+        readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list, feed: InspectionFeedOutcome()) {
+            (feature) throws(Never) in
             switch feature {
             case .parcel(let parcel): parcels.append(parcel)
             case .zone(let zone): zones.append(zone)
@@ -69,9 +70,12 @@ package struct DatasetImporter: Sendable {
 
     /// The folder's information layers that differ from the stored ones (the files it has: the
     /// stored layers of files it lacks stay); with `write`, stores them.
-    private func storeInformationLayers(of folder: URL, in store: LandStore, actor: String, write: Bool) async throws(StoreError) -> [InformationLayerName] {
+    private func storeInformationLayers(
+        of folder: URL, in store: LandStore, actor: String, write: Bool, feed: InspectionFeedOutcome
+    ) async throws(StoreError) -> [InformationLayerName] {
         var ignored: [ImportProblem] = []
-        let texts = readInformationLayers(of: folder, problems: &ignored)
+        var texts = readInformationLayers(of: folder, problems: &ignored)
+        if let inspections = feed.storedText { texts[.inspections] = inspections }
         guard !texts.isEmpty else { return [] }
         return try await store.replaceInformationLayers(texts, actor: actor, write: write)
     }
@@ -91,7 +95,7 @@ package struct DatasetImporter: Sendable {
     /// not read, and the pages behind the reader are given back (`MappedFile`), so that what
     /// stays in memory is what `emit` keeps (issue 16 point 8: an import keeps nothing).
     private func readLayers<Failure: Error>(
-        of folder: URL, manifest: DatasetManifest, knownCodes: Set<ZoneCode>, list: ProblemList,
+        of folder: URL, manifest: DatasetManifest, knownCodes: Set<ZoneCode>, list: ProblemList, feed: InspectionFeedOutcome,
         emit: (DatasetFeature) throws(Failure) -> Void
     ) throws(Failure) {
         try forEachIdentifiedFeature(folder: folder, mapping: manifest.parcels, required: true, list: list) { (feature, id, report) throws(Failure) in
@@ -104,9 +108,22 @@ package struct DatasetImporter: Sendable {
                 try emit(.zone(zone))
             }
         }
+        var facilities: [Facility] = []
         try forEachIdentifiedFeature(folder: folder, mapping: manifest.facilities, required: true, list: list) { (feature, id, report) throws(Failure) in
-            if let facility = facility(feature, id: id, mapping: manifest.facilities, report: report) { try emit(.facility(facility)) }
+            if let facility = facility(feature, id: id, mapping: manifest.facilities, report: report) {
+                facilities.append(facility)
+                try emit(.facility(facility))
+            }
         }
+        // Issue 21 point 1: the inspection feed's businesses linked to these facilities; those
+        // that match none become facilities of their own, part of the facility layer.
+        var feedProblems: [ImportProblem] = []
+        if let linked = linkInspectionFeed(of: folder, facilities: facilities, problems: &feedProblems) {
+            feed.storedText = linked.storedText
+            feed.links = linked.links
+            for facility in linked.newFacilities { try emit(.facility(facility)) }
+        }
+        list.items += feedProblems
         guard let mapping = manifest.streets else { return }
         try forEachIdentifiedFeature(folder: folder, mapping: mapping, required: false, list: list) { (feature, id, _) throws(Failure) in
             guard let geometry = feature.geometry else { return }
@@ -415,6 +432,8 @@ package struct ImportSummary: Sendable {
     package var facilities: Int
     package var streets: Int
     package var rules: Int
+    /// How each business of the inspection feed was linked (empty without `lives/`).
+    package var inspectionLinks: [InspectionLink]
     /// Reading, checking and writing, which go on together.
     package var milliseconds: Int64
 }
@@ -432,6 +451,7 @@ extension DatasetImporter {
         let (manifest, rules, headerProblems) = try readHeader(of: folder)
         let name = manifest.name ?? folder.standardizedFileURL.lastPathComponent
         let existed = FileManager.default.fileExists(atPath: path)
+        let feed = InspectionFeedOutcome()
         let result: (problems: [ImportProblem], counts: [Int])
         do {
             let store = try LandStore(path: path, create: true, logger: logger)
@@ -444,7 +464,7 @@ extension DatasetImporter {
                     var batch: [DatasetFeature] = []
                     batch.reserveCapacity(Self.batchSize)
                     do {
-                        try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) {
+                        try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list, feed: feed) {
                             (feature) throws(ImportCancelled) in
                             guard list.items.isEmpty else { return }  // nothing will be written: only reading on
                             batch.append(feature)
@@ -482,7 +502,7 @@ extension DatasetImporter {
             }
             if result.problems.isEmpty {
                 _ = try await storeServiceCatalogue(of: folder, in: store, actor: actor, write: true)
-                _ = try await storeInformationLayers(of: folder, in: store, actor: actor, write: true)
+                _ = try await storeInformationLayers(of: folder, in: store, actor: actor, write: true, feed: feed)
             }
             await store.close()
         } catch {
@@ -495,7 +515,8 @@ extension DatasetImporter {
         }
         return ImportSummary(
             datasetName: name, parcels: result.counts[0], zones: result.counts[1], facilities: result.counts[2],
-            streets: result.counts[3], rules: rules.count, milliseconds: (clock.now - started).wholeMilliseconds)
+            streets: result.counts[3], rules: rules.count, inspectionLinks: feed.links,
+            milliseconds: (clock.now - started).wholeMilliseconds)
     }
 
     private static func removeDatabase(at path: String) {
@@ -671,11 +692,12 @@ extension DatasetImporter {
         while true {
             attempts += 1
             let compared = clock.now
+            let feed = InspectionFeedOutcome()
             let (plan, problems): (SyncPlan?, [ImportProblem])
             do {
                 (plan, problems) = try await store.compareDataset(rules: rules, prefer: prefer) { (comparison) throws(StoreError) in
                     let list = ProblemList(headerProblems)
-                    try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list) {
+                    try self.readLayers(of: folder, manifest: manifest, knownCodes: Set(rules.map(\.code)), list: list, feed: feed) {
                         (feature) throws(StoreError) in
                         guard list.items.isEmpty else { return }  // nothing will be written: only reading on
                         switch feature {
@@ -697,10 +719,10 @@ extension DatasetImporter {
                 // The catalogue follows the city: not on a dry run, nor when conflicts refused the sync.
                 let writes = !dryRun && (report.conflicts.isEmpty || prefer != nil)
                 let servicesChanged = try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
-                let layersChanged = try await storeInformationLayers(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
+                let layersChanged = try await storeInformationLayers(of: folder, in: store, actor: "import:\(folder.path)", write: writes, feed: feed)
                 await store.close()
                 return FolderSync(
-                    report: report, servicesChanged: servicesChanged, layersChanged: layersChanged,
+                    report: report, servicesChanged: servicesChanged, layersChanged: layersChanged, inspectionLinks: feed.links,
                     readMilliseconds: (compared - started + read).wholeMilliseconds,
                     syncMilliseconds: (clock.now - compared - read).wholeMilliseconds)
             } catch .cityChangedDuringSync where attempts < 3 {
@@ -712,12 +734,21 @@ extension DatasetImporter {
     }
 }
 
+/// What the reading of a folder found in its inspection feed: the text to store and the links.
+/// Filled by the reader (a thread of its own during an import) and read once it is done.
+final class InspectionFeedOutcome: @unchecked Sendable {
+    var storedText: String?
+    var links: [InspectionLink] = []
+}
+
 /// What `syncFolder` did (or, on a dry run, would do).
 package struct FolderSync: Sendable {
     package var report: SyncReport
     package var servicesChanged: Bool
     /// The information layers whose files differ from the stored ones.
     package var layersChanged: [InformationLayerName]
+    /// How each business of the inspection feed was linked (empty without `lives/`).
+    package var inspectionLinks: [InspectionLink]
     /// Reading, checking and comparing (they go on together).
     package var readMilliseconds: Int64
     /// The write.

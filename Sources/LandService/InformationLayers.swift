@@ -15,6 +15,8 @@ package struct InformationLayers: Sendable {
     package let districtIndex: LayerIndex
     package let projectIndex: LayerIndex
     package let sensitiveSiteIndex: LayerIndex
+    /// Restaurant inspections by facility (issue 21 point 1).
+    package let inspections: FacilityInspections
     /// The layers' files as stored (a snapshot image keeps them so).
     package let texts: [InformationLayerName: String]
 
@@ -33,6 +35,7 @@ package struct InformationLayers: Sendable {
         districtIndex = Self.index(self.districts.map(\.geometry.bbox))
         projectIndex = Self.index(self.projects.map(\.geometry.bbox))
         sensitiveSiteIndex = Self.index(self.sensitiveSites.map(\.geometry.bbox))
+        inspections = texts[.inspections].flatMap(FacilityInspections.init(storedText:)) ?? .empty
         self.texts = texts
     }
 
@@ -220,6 +223,7 @@ extension InformationLayers {
         case .districts: readDistricts(bytes, problems: &problems) != nil
         case .projects: readProjects(bytes, problems: &problems) != nil
         case .sensitiveSites: readSensitiveSites(bytes, problems: &problems) != nil
+        case .inspections: true  // read with the facilities (`linkInspectionFeed`)
         }
     }
 }
@@ -229,7 +233,7 @@ extension DatasetImporter {
     /// file is absent is not in the answer (its stored layer stays as it is).
     func readInformationLayers(of folder: URL, problems: inout [ImportProblem]) -> [InformationLayerName: String] {
         var texts: [InformationLayerName: String] = [:]
-        for layer in InformationLayerName.allCases {
+        for layer in InformationLayerName.allCases where layer != .inspections {
             let url = folder.appending(path: layer.fileName)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             guard let bytes = try? Data(contentsOf: url) else {

@@ -79,7 +79,7 @@ extension Migrations {
     static let informationLayerTables: [String] = [
         """
         CREATE TABLE information_layer (
-          name TEXT PRIMARY KEY CHECK (name IN ('districts', 'projects', 'sensitive_sites')),
+          name TEXT PRIMARY KEY CHECK (name IN ('districts', 'projects', 'sensitive_sites', 'inspections')),
           features TEXT NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL)
         """,
         """

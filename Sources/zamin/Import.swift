@@ -50,6 +50,7 @@ struct Import: AsyncParsableCommand {
             Output.line("  facilities  \(summary.facilities)")
             Output.line("  streets     \(summary.streets)")
             Output.line("  rules       \(summary.rules)")
+            Self.printLinks(summary.inspectionLinks)
             Output.line("read, validated and written in \(summary.milliseconds) ms")
             Output.line("imported dataset '\(summary.datasetName)'")
         } catch .invalidDataset(let problems) {
@@ -97,6 +98,7 @@ struct Import: AsyncParsableCommand {
         if result.servicesChanged {
             Output.line(dryRun ? "services.json differs from the stored service catalogue: a sync would replace it" : "service catalogue: replaced by services.json")
         }
+        Self.printLinks(result.inspectionLinks)
         for layer in result.layersChanged {
             Output.line(dryRun ? "\(layer.fileName) differs from the stored layer: a sync would replace it" : "\(layer.rawValue): replaced by \(layer.fileName)")
         }
@@ -113,6 +115,24 @@ struct Import: AsyncParsableCommand {
             Output.line("synced: city version \(report.cityVersion ?? 0)")
         } else if !result.servicesChanged && result.layersChanged.isEmpty {
             Output.line("nothing to change: the database already holds the folder")
+        }
+    }
+
+    /// Issue 21 point 1: how each business of the inspection feed was linked to a facility.
+    static func printLinks(_ links: [InspectionLink]) {
+        guard !links.isEmpty else { return }
+        let counts = Dictionary(grouping: links, by: \.kind).mapValues(\.count)
+        Output.line(
+            "  inspections \(links.count) businesses: \(counts[.byID] ?? 0) by facility_id, "
+                + "\(counts[.byNameNearby] ?? 0) by name within 30 m, \(counts[.newFacility] ?? 0) new facilities")
+        for link in links {
+            let how =
+                switch link.kind {
+                case .byID: "facility_id"
+                case .byNameNearby: "name within 30 m, \(String(format: "%.1f", link.meters ?? 0)) m"
+                case .newFacility: "new facility, category restaurant"
+                }
+            Output.line("    \(link.businessID) → \(link.facilityID.rawValue) (\(how))")
         }
     }
 }

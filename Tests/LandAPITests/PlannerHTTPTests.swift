@@ -132,8 +132,8 @@ struct PlannerHTTPTests {
             let records = try #require(reply.json["records"] as? [[String: Any]])
             #expect(records.map { $0["action"] as! String } == [
                 "key.revoke", "request.approve", "request.file", "key.create", "key.create",
-                // GeoData/tehran's districts, projects and sensitive sites, each stored whole (issue 21).
-                "layer.import", "layer.import", "layer.import", "services.import", "import",
+                // GeoData/tehran's districts, projects, sensitive sites and inspection feed, each stored whole (issue 21).
+                "layer.import", "layer.import", "layer.import", "layer.import", "services.import", "import",
             ])
             let approval = records[1]
             #expect(approval["actor"] as? String == "planner-sara")
