@@ -42,7 +42,7 @@ enum SQLDialect: Sendable {
     private static let assignedKeys = [
         "change_request": "request_id", "parcel_history": "change_id", "zone_history": "change_id",
         "facility_history": "change_id", "audit": "audit_id", "problem_report": "report_id",
-        "problem_report_status": "entry_id",
+        "problem_report_status": "entry_id", "tender_bid": "bid_id",
     ]
 
     /// SpatiaLite's names of the functions (and SQLite's null-safe `IS NOT ?`) the statements use,

@@ -61,12 +61,14 @@ struct TenderTests {
         }
     }
 
+    // The opening times leave room for a loaded machine (the whole suite runs in parallel on
+    // two cores): the bids must be in before them, and the test then sleeps until they come.
     @Test("sealed amounts are in no byte of the database; k−1 shares, a forged share and an early opening fail; the result is the brute-force ranking")
     func sealedUntilOpened() async throws {
         let location = try await TestDatabase.imported()
         let services = try await LandServices.open(databaseAt: location, logger: Logger(label: "test"))
         let published = try await services.publishTender(
-            Self.notice(.auction, reserve: 100_000_000_000, opensIn: 15), committee: TenderCommittee(threshold: 3, members: 5), actor: "admin")
+            Self.notice(.auction, reserve: 100_000_000_000, opensIn: 30), committee: TenderCommittee(threshold: 3, members: 5), actor: "admin")
         #expect(published.shares.count == 5)
         // Amounts no other column could hold by chance: 12 digits, distinct, two of them tied.
         let amounts: [UInt64] = [734_918_265_031, 912_345_678_123, 912_345_678_123, 455_500_600_777, 800_000_000_019]
@@ -134,7 +136,7 @@ struct TenderTests {
     func procurement() async throws {
         let services = try await LandServices.open(databaseAt: try await TestDatabase.imported(), logger: Logger(label: "test"))
         let published = try await services.publishTender(
-            Self.notice(.procurement, reserve: 50_000, opensIn: 2), committee: TenderCommittee(threshold: 2, members: 2), actor: "admin")
+            Self.notice(.procurement, reserve: 50_000, opensIn: 12), committee: TenderCommittee(threshold: 2, members: 2), actor: "admin")
         await #expect(throws: ServiceError.tender(.amountOutOfRange(kind: .procurement, reservePrice: 50_000))) {
             _ = try await services.submitBid(to: published.tender.id, bidder: Self.bidder, amount: 50_001, actor: "public")
         }
