@@ -36,8 +36,8 @@ package enum APIKeys {
 
     /// A fresh key and the row that stores it.
     static func make(name: String, role: KeyRole) -> (key: NewKey, row: StoredKey) {
-        let keyID = hex(randomBytes(8))
-        let secret = hex(randomBytes(32))
+        let keyID = Hex.string(randomBytes(8))
+        let secret = Hex.string(randomBytes(32))
         let salt = randomBytes(16)
         let row = StoredKey(
             keyID: keyID, name: name, role: role, salt: salt, secretHash: hash(salt: salt, secret: secret),
@@ -76,15 +76,6 @@ package enum APIKeys {
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return text
-    }
 
     // MARK: - administration (`zamin keys`, against the database file)
 

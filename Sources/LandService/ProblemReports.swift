@@ -208,7 +208,7 @@ extension LandServices {
             let cleaned = await photoWorker.run { () -> Result<(StoredPhoto, [UInt8]), PhotoCleaner.Problem> in
                 Result { () throws(PhotoCleaner.Problem) in
                     let clean = try PhotoCleaner.clean(bytes)
-                    let hash = SHA256.hash(data: clean.bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+                    let hash = Hex.string(Array(SHA256.hash(data: clean.bytes)))
                     return (StoredPhoto(hash: hash, mediaType: clean.mediaType.rawValue), clean.bytes)
                 }
             }
