@@ -147,20 +147,7 @@ struct CityInformationController: Sendable {
         let layers = services.snapshots.snapshot.information
         let boxes = collection == .districts ? layers.districts.map(\.geometry.bbox) : layers.projects.map(\.geometry.bbox)
         if let first = boxes.first {
-            let extent = boxes.dropFirst().reduce(first) { $0.union($1) }
-            json.key("extent")
-            json.beginObject()
-            json.key("spatial")
-            json.beginObject()
-            json.key("bbox")
-            json.beginArray()
-            json.beginArray()
-            for value in [extent.minLon, extent.minLat, extent.maxLon, extent.maxLat] { json.number(value, decimals: 7) }
-            json.endArray()
-            json.endArray()
-            json.key("crs"); json.string(FeatureCRS.crs84.uri)
-            json.endObject()
-            json.endObject()
+            OGCController.writeExtent(boxes.dropFirst().reduce(first) { $0.union($1) }, to: &json)
         }
         // OGC 18-058r1 §6.2: these collections are offered in CRS84 alone.
         json.key("crs")

@@ -252,28 +252,31 @@ struct OGCController: Sendable {
                 OGCLink(path + "/items?f=html", rel: "items", type: "text/html", title: nil),
                 OGCLink(path + "/queryables", rel: OGC.queryablesRel, type: "application/schema+json", title: nil),
             ], to: &json)
-        if let extent = snapshot.extent(of: collection) {
-            json.key("extent")
-            json.beginObject()
-            json.key("spatial")
-            json.beginObject()
-            json.key("bbox")
-            json.beginArray()
-            json.beginArray()
-            for value in [extent.minLon, extent.minLat, extent.maxLon, extent.maxLat] { json.number(value, decimals: 7) }
-            json.endArray()
-            json.endArray()
-            json.key("crs")
-            json.string(FeatureCRS.crs84.uri)
-            json.endObject()
-            json.endObject()
-        }
+        if let extent = snapshot.extent(of: collection) { Self.writeExtent(extent, to: &json) }
         json.key("crs")
         json.beginArray()
         for crs in FeatureCRS.all { json.string(crs.uri) }
         json.endArray()
         json.key("storageCrs")
         json.string(FeatureCRS.crs84.uri)
+        json.endObject()
+    }
+
+    /// OGC 17-069r4 §7.14 `extent`: the spatial extent in CRS84.
+    static func writeExtent(_ extent: BoundingBox, to json: inout JSONWriter) {
+        json.key("extent")
+        json.beginObject()
+        json.key("spatial")
+        json.beginObject()
+        json.key("bbox")
+        json.beginArray()
+        json.beginArray()
+        for value in [extent.minLon, extent.minLat, extent.maxLon, extent.maxLat] { json.number(value, decimals: 7) }
+        json.endArray()
+        json.endArray()
+        json.key("crs")
+        json.string(FeatureCRS.crs84.uri)
+        json.endObject()
         json.endObject()
     }
 
