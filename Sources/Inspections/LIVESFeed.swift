@@ -92,11 +92,15 @@ package struct InspectionBusiness: Sendable, Equatable {
     package var location: Location?
     /// Zamin's extension column: the id of the facility this business is, for the caller to resolve.
     package var facilityID: String?
+    /// The line of businesses.csv it was read from (0 when made otherwise), so that a caller's
+    /// problem with it (an unknown facility) names the line as the reader's own problems do.
+    package var line: Int
 
     package init(
         id: String, name: String, address: String? = nil, city: String? = nil, state: String? = nil,
-        postalCode: String? = nil, phone: String? = nil, location: Location? = nil, facilityID: String? = nil
+        postalCode: String? = nil, phone: String? = nil, location: Location? = nil, facilityID: String? = nil, line: Int = 0
     ) {
+        self.line = line
         self.id = id
         self.name = name
         self.address = address
@@ -658,7 +662,7 @@ private struct FeedReader {
                 id: id, name: name, address: optionalText(row, "address"), city: optionalText(row, "city"),
                 state: optionalText(row, "state"), postalCode: optionalText(row, "postal_code"),
                 phone: optionalText(row, "phone_number"), location: location,
-                facilityID: optionalText(row, "facility_id")))
+                facilityID: optionalText(row, "facility_id"), line: row.line))
         }
         return (businesses, Set(firstLine.keys))
     }

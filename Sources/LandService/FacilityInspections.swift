@@ -220,8 +220,8 @@ extension DatasetImporter {
                 guard byID[FacilityID(named)] != nil else {
                     problems.append(
                         ImportProblem(
-                            file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)", featureID: business.id,
-                            message: "facility_id \(named) names no facility of the dataset"))
+                            file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)",
+                            message: "line \(business.line): business \(business.id): facility_id \(named) names no facility of the dataset"))
                     continue
                 }
                 links.append(InspectionLink(businessID: business.id, facilityID: FacilityID(named), kind: .byID, meters: nil))
@@ -230,8 +230,8 @@ extension DatasetImporter {
             guard let location = business.location.flatMap({ Coordinate(lon: $0.longitude, lat: $0.latitude) }) else {
                 problems.append(
                     ImportProblem(
-                        file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)", featureID: business.id,
-                        message: "has neither facility_id nor latitude and longitude: it cannot be placed"))
+                        file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)",
+                        message: "line \(business.line): business \(business.id) has neither facility_id nor latitude and longitude: it cannot be placed"))
                 continue
             }
             let name = SearchText.normalized(business.name)
@@ -253,8 +253,8 @@ extension DatasetImporter {
             guard byID[facility.id] == nil else {
                 problems.append(
                     ImportProblem(
-                        file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)", featureID: business.id,
-                        message: "would become facility \(facility.id.rawValue), an id the dataset already has"))
+                        file: "\(Self.livesFolder)/\(LIVESFeed.businessesFile)",
+                        message: "line \(business.line): business \(business.id) would become facility \(facility.id.rawValue), an id the dataset already has"))
                 continue
             }
             created.append(facility)
