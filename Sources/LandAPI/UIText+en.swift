@@ -190,6 +190,23 @@ extension UIText {
         case .searchGroups: return "Browse by group"
         case .searchGroupsHint: return "Press the chosen group again to remove the filter."
         case .searchShown: return "Showing {shown} of {total} results"
+        case .inspectionGrade: return "Inspection grade {grade}"
+        case .inspectionUngraded: return "Inspected, not graded yet"
+        case .inspectionStale: return "last inspection out of date"
+        case .inspections: return "Inspections"
+        case .inspectionsTitle: return "Health inspections"
+        case .lastInspection: return "Last inspection"
+        case .inspectionScore: return "Score"
+        case .inspectionGradeLabel: return "Grade"
+        case .inspectionKind: return "Kind of visit"
+        case .inspectionInitial: return "Initial inspection"
+        case .inspectionRoutine: return "Routine inspection"
+        case .inspectionFollowup: return "Follow-up inspection"
+        case .inspectionComplaint: return "Complaint"
+        case .violations: return "Violations"
+        case .noViolations: return "No violations recorded."
+        case .noInspections: return "No inspections on record."
+        case .inspectionStaleAfter: return "A grade from an inspection more than {days} days old may be out of date."
         }
     }
 }

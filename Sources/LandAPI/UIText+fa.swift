@@ -190,6 +190,23 @@ extension UIText {
         case .searchGroups: return "جست‌وجو در گروه‌ها"
         case .searchGroupsHint: return "با زدن دوباره روی گروه انتخاب‌شده، فیلتر برداشته می‌شود."
         case .searchShown: return "نمایش {shown} از {total} نتیجه"
+        case .inspectionGrade: return "درجهٔ بازرسی بهداشتی: {grade}"
+        case .inspectionUngraded: return "بازرسی‌شده، هنوز بی‌درجه"
+        case .inspectionStale: return "آخرین بازرسی قدیمی است"
+        case .inspections: return "بازرسی‌ها"
+        case .inspectionsTitle: return "بازرسی‌های بهداشتی"
+        case .lastInspection: return "آخرین بازرسی"
+        case .inspectionScore: return "امتیاز"
+        case .inspectionGradeLabel: return "درجه"
+        case .inspectionKind: return "نوع بازرسی"
+        case .inspectionInitial: return "بازرسی نخست"
+        case .inspectionRoutine: return "بازرسی دوره‌ای"
+        case .inspectionFollowup: return "بازرسی پیگیری"
+        case .inspectionComplaint: return "رسیدگی به شکایت"
+        case .violations: return "تخلف‌ها"
+        case .noViolations: return "تخلفی ثبت نشده است."
+        case .noInspections: return "بازرسی‌ای ثبت نشده است."
+        case .inspectionStaleAfter: return "درجه‌ای که از بازرسی‌اش بیش از {days} روز گذشته باشد ممکن است دیگر درست نباشد."
         }
     }
 }

@@ -192,6 +192,24 @@ enum UIText: String, Sendable, CaseIterable {
     case searchGroups
     case searchGroupsHint
     case searchShown
+    // Restaurant inspections (issue 21 point 1): grade badges, the facility card and its visits.
+    case inspectionGrade
+    case inspectionUngraded
+    case inspectionStale
+    case inspections
+    case inspectionsTitle
+    case lastInspection
+    case inspectionScore
+    case inspectionGradeLabel
+    case inspectionKind
+    case inspectionInitial
+    case inspectionRoutine
+    case inspectionFollowup
+    case inspectionComplaint
+    case violations
+    case noViolations
+    case noInspections
+    case inspectionStaleAfter
 
     func text(in language: Language) -> String {
         switch language {

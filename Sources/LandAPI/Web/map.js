@@ -445,7 +445,7 @@
           element("th", { scope: "col" }, t("category")), element("th", { scope: "col" }, ""), element("th", { scope: "col", class: "number" }, t("distance")))),
         element("tbody", null, nearest.map(({ category, item }) => element("tr", { "data-category": category },
           element("td", null, categoryName(category)),
-          element("td", null, item ? localName(item) || item.id : "—"),
+          element("td", { "data-facility-id": item ? item.id : null }, item ? [localName(item) || item.id, item.inspection ? [" ", gradeBadge(item.inspection)] : null] : "—"),
           element("td", { class: "number" }, item && item.distance_m != null ? formatDistance(item.distance_m) : "—"))))));
       for (const { item } of nearest) {
         if (item && item.lat != null && item.lon != null) {
@@ -477,7 +477,15 @@
   }
 
   // A click (or Enter: the centre) looks the plot up; while "Report a problem" is on, it places the report.
-  map.on("click", (event) => (reporting() ? openReportForm(event.latlng, false) : lookUp(event.latlng)));
+  map.on("click", (event) => {
+    if (reporting()) return openReportForm(event.latlng, false);
+    // On a facility's own marker (not a cluster), its card opens too (issue 21: its inspections).
+    const hit = vectorTiles.featureAt(event.latlng);
+    if (hit && hit.layer === "facilities" && hit.count === 1 && hit.properties && hit.properties.id != null) {
+      openFacility(hit.properties, event.latlng, false);
+    }
+    lookUp(event.latlng);
+  });
   map.getContainer().addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target === map.getContainer()) {
       event.preventDefault();
@@ -509,7 +517,8 @@
           .addTo(resultLayer);
         bounds.extend([lat, lon]);
         return element("li", { "data-facility-id": properties.id },
-          `${rank}. `, element("strong", null, localName(properties) || properties.id), " — ",
+          `${rank}. `, element("strong", null, localName(properties) || properties.id),
+          properties.inspection ? [" ", gradeBadge(properties.inspection)] : null, " — ",
           element("span", { class: "number", "data-field": "distance" }, formatDistance(properties.distance_m)));
       });
       resultLayer.addTo(map);
@@ -1360,6 +1369,211 @@
     }
   });
 
+
+  // ---------- Restaurant inspections (issue 21 point 1): grade badges, the facility card, its visits ----------
+  // A facility's `inspection` ({date, score, grade, stale}) as a small badge: the grade in a coloured
+  // circle (A green, B amber, C red, any other grade grey), a mark when the last visit is out of date.
+  const GRADE_CLASSES = { A: "grade-a", B: "grade-b", C: "grade-c" };
+  const INSPECTION_KINDS = { initial: "inspectionInitial", routine: "inspectionRoutine", followup: "inspectionFollowup", complaint: "inspectionComplaint" };
+  const inspectionKindName = (kind) => (kind == null ? null : INSPECTION_KINDS[String(kind).toLowerCase()] ? t(INSPECTION_KINDS[String(kind).toLowerCase()]) : kind);
+  function inspectionLabel(inspection) {
+    const grade = inspection && inspection.grade != null ? t("inspectionGrade").replace("{grade}", inspection.grade) : t("inspectionUngraded");
+    return inspection && inspection.stale ? `${grade} (${t("inspectionStale")})` : grade;
+  }
+  function gradeBadge(inspection) {
+    if (!inspection) return null;
+    const grade = inspection.grade;
+    const label = inspectionLabel(inspection);
+    return element("span", {
+      class: `inspection-badge ${grade != null && GRADE_CLASSES[grade] ? GRADE_CLASSES[grade] : "grade-other"}${inspection.stale ? " stale" : ""}`,
+      role: "img", "aria-label": label, title: label,
+      "data-grade": grade == null ? "" : grade, "data-stale": String(Boolean(inspection.stale)),
+    }, element("span", { class: "grade-letter", "aria-hidden": "true" }, grade == null ? "–" : grade),
+    inspection.stale ? element("span", { class: "stale-mark", "aria-hidden": "true" }, "⌛") : null);
+  }
+
+  // The visits of a facility (GET /facilities/{id}/inspections), newest first, each with its day in
+  // the page's calendar, score, grade, kind, description and violations.
+  function inspectionVisits(answer) {
+    const visits = Array.isArray(answer.inspections) ? answer.inspections : [];
+    return element("section", { class: "inspection-visits", "data-field": "inspections", "data-facility-id": answer.facility },
+      element("h3", null, t("inspectionsTitle")),
+      answer.stale_after_days != null
+        ? element("p", { class: "hint" }, t("inspectionStaleAfter").replace("{days}", formatNumber(answer.stale_after_days))) : null,
+      visits.length ? element("ol", { class: "visit-list" }, visits.map((visit) => element("li", { "data-date": visit.date },
+        element("div", { class: "visit-head" },
+          element("span", { "data-field": "date" }, dayNode(visit.date) || visit.date), " ",
+          visit.grade != null ? gradeBadge({ grade: visit.grade, stale: false }) : null),
+        facts([
+          [t("inspectionScore"), visit.score == null ? null : element("bdi", null, formatNumber(visit.score)), "score"],
+          [t("inspectionGradeLabel"), visit.grade, "grade"],
+          [t("inspectionKind"), inspectionKindName(visit.type), "type"],
+          visit.description ? [t("description"), visit.description, "description"] : null,
+        ]),
+        Array.isArray(visit.violations) && visit.violations.length
+          ? element("div", null, element("strong", null, t("violations")),
+            element("ul", { class: "violations", "data-field": "violations" }, visit.violations.map((violation) =>
+              element("li", { "data-code": violation.code || "" },
+                violation.code ? [element("bdi", { class: "violation-code" }, violation.code), violation.description ? " — " : ""] : null,
+                violation.description ? element("bdi", null, violation.description) : null))))
+          : element("p", { class: "hint", "data-field": "no-violations" }, t("noViolations"))))) : element("p", { class: "hint" }, t("noInspections")));
+  }
+  // The card of a facility: its name, category and latest inspection; "Inspections" lists the visits.
+  function facilityCard(properties) {
+    const id = properties.id;
+    const listId = `inspections-of-${String(id).replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const inspection = properties.inspection || null;
+    const list = element("div", { id: listId, class: "inspection-list", "aria-live": "polite" });
+    const button = inspection ? element("button", { type: "button", class: "inspections-button", "aria-expanded": "false", "aria-controls": listId }, t("inspections")) : null;
+    if (button) {
+      button.addEventListener("click", async () => {
+        if (button.getAttribute("aria-expanded") === "true") {
+          button.setAttribute("aria-expanded", "false");
+          list.replaceChildren();
+          relayoutFacilityPopup();
+          return;
+        }
+        button.setAttribute("aria-expanded", "true");
+        list.replaceChildren(loadingNode());
+        try {
+          list.replaceChildren(inspectionVisits(await api(`/facilities/${encodeURIComponent(id)}/inspections`)));
+        } catch (error) {
+          list.replaceChildren(errorNode(error));
+        }
+        relayoutFacilityPopup();
+        inspectionListLoads += 1;
+      });
+    }
+    return element("div", { class: "facility-popup-body", "data-facility-id": id, tabindex: "-1" },
+      element("strong", { "data-field": "name" }, localName(properties) || id), " ", gradeBadge(inspection),
+      element("div", { class: "hint", "data-field": "category" }, categoryName(properties.category)),
+      inspection ? facts([[t("lastInspection"), dayNode(inspection.date), "last-inspection"]]) : null,
+      button, list);
+  }
+  // The card grew or shrank: Leaflet lays the popup out again and pans it into view. (Its update
+  // puts the content back into the popup, which takes the focus away: it is given back.)
+  function relayoutFacilityPopup() {
+    if (!facilityPopup || !map.hasLayer(facilityPopup)) return;
+    const focused = document.activeElement;
+    facilityPopup.update();
+    if (focused && focused !== document.body && document.contains(focused)) focused.focus();
+  }
+  let inspectionListLoads = 0;
+  let facilityPopup = null;
+  let facilityToken = 0;
+  // Opens the card of a facility (from the tiles: id, names, category) at its place; the
+  // inspection comes from the facility's item, as the tiles do not carry it.
+  async function openFacility(properties, latlng, fromKeyboard, back) {
+    const token = ++facilityToken;
+    let full = properties;
+    try {
+      const item = await api(`/collections/facilities/items/${encodeURIComponent(properties.id)}`);
+      full = { ...propertiesOf(item), id: properties.id };
+    } catch (error) {
+      full = properties;
+    }
+    if (token !== facilityToken) return;
+    // No taller than the map (less a margin): a long list of visits scrolls inside the card.
+    const maxHeight = Math.max(160, map.getSize().y - 60);
+    const popup = facilityPopup = L.popup({ className: "facility-popup", maxWidth: 320, maxHeight, autoPanPadding: [16, 16] })
+      .setLatLng(latlng).setContent(facilityCard(full)).openOn(map);
+    if (fromKeyboard) {
+      const card = popup.getElement() && popup.getElement().querySelector(".facility-popup-body");
+      if (card) card.focus();
+      // Closed (Escape, its × button) while the focus is in it: the focus goes back to the badge.
+      popup.once("remove", () => {
+        const node = popup.getElement();
+        const focus = document.activeElement;
+        if (back && document.contains(back) && (!focus || focus === document.body || (node && node.contains(focus)))) back.focus();
+      });
+    }
+  }
+  // Escape closes a facility's card (from the card, or from the badge it was opened on).
+  map.getContainer().addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && facilityPopup && map.hasLayer(facilityPopup)) {
+      event.preventDefault();
+      map.closePopup(facilityPopup);
+    }
+  });
+
+  // The badges on the map: at street scale, each inspected facility of the view gets its grade
+  // beside its marker, a button that opens its card.
+  const BADGE_MIN_ZOOM = 16;
+  const inspectionLayer = L.layerGroup();
+  let badgeRequest = null;
+  let badgeLoads = 0;
+  // The badges by facility id, each with what it shows: a badge that stays the same stays on the
+  // map when the view moves, so that the keyboard's focus on it is not lost.
+  const badgeMarkers = new Map();
+  function badgeMarker(properties, lon, lat) {
+    const icon = L.divIcon({ className: "inspection-marker", iconSize: [20, 20], iconAnchor: [-4, 24], html: gradeBadge(properties.inspection) });
+    const marker = L.marker([lat, lon], { icon, keyboard: true, riseOnHover: true, pane: "inspections" });
+    marker.on("add", () => {
+      const node = marker.getElement();
+      if (!node) return;
+      node.setAttribute("data-facility-id", properties.id);
+      node.setAttribute("data-grade", properties.inspection.grade == null ? "" : properties.inspection.grade);
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", `${localName(properties) || properties.id}: ${inspectionLabel(properties.inspection)}`);
+      node.setAttribute("tabindex", "0");
+    });
+    marker.on("click", () => {
+      if (reporting()) return openReportForm(L.latLng(lat, lon), false);
+      openFacility(properties, L.latLng(lat, lon), false);
+    });
+    marker.on("keypress", (event) => {
+      const key = event.originalEvent && event.originalEvent.key;
+      if (key !== "Enter" && key !== " ") return;
+      event.originalEvent.preventDefault();
+      openFacility(properties, L.latLng(lat, lon), true, marker.getElement());
+    });
+    return marker;
+  }
+  function clearBadges() {
+    inspectionLayer.clearLayers();
+    badgeMarkers.clear();
+  }
+  async function loadBadges() {
+    if (badgeRequest) badgeRequest.abort();
+    if (!shown("facilities") || map.getZoom() < BADGE_MIN_ZOOM) {
+      clearBadges();
+      badgeLoads += 1;
+      return;
+    }
+    const request = badgeRequest = new AbortController();
+    try {
+      const payload = await api(`/collections/facilities/items?bbox=${bboxOf(map.getBounds().pad(0.1))}&limit=1000`, { signal: request.signal });
+      const wanted = new Map();
+      for (const item of itemsOf(payload)) {
+        if (!item || !item.properties || !item.properties.inspection || !item.geometry) continue;
+        const properties = { ...item.properties, id: item.id != null ? item.id : item.properties.id };
+        const [lon, lat] = item.geometry.coordinates;
+        wanted.set(String(properties.id), { properties, lon, lat, key: JSON.stringify([properties.inspection, lon, lat, localName(properties)]) });
+      }
+      for (const [id, held] of badgeMarkers) {
+        const next = wanted.get(id);
+        if (!next || next.key !== held.key) {
+          inspectionLayer.removeLayer(held.marker);
+          badgeMarkers.delete(id);
+        }
+      }
+      for (const [id, next] of wanted) {
+        if (badgeMarkers.has(id)) continue;
+        const marker = badgeMarker(next.properties, next.lon, next.lat);
+        badgeMarkers.set(id, { marker, key: next.key });
+        inspectionLayer.addLayer(marker);
+      }
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      clearBadges();
+    }
+    badgeLoads += 1;
+  }
+  map.createPane("inspections").style.zIndex = 610;  // above the markers' own pane, below popups
+  map.on("popupclose", (event) => {
+    if (event.popup === facilityPopup) facilityPopup = null;
+  });
+
   // ---------- Planner (the key lives in sessionStorage only: this tab, until it closes) ----------
   const KEY_NAME = "zamin.plannerKey";
   const plannerKey = () => sessionStorage.getItem(KEY_NAME);
@@ -1503,7 +1717,10 @@
     rememberView();
     loadView();
     drawLegend();
+    loadBadges();
   });
+  inspectionLayer.addTo(map);
+  byId("show-facilities").addEventListener("change", loadBadges);
   restoreView();
   streetScale();
   window.addEventListener("hashchange", restoreView);  // a pasted or edited #map= link
@@ -1526,6 +1743,15 @@
       refresh: loadProjects,
     },
     search: { groupCounts: () => Object.fromEntries(groupCounts), activeGroup: () => activeGroup },
+    inspections: {
+      // The grade badges on the map now, and the finished loads of the badges and of visit lists.
+      badges: () => inspectionLayer.getLayers().map((marker) => ({
+        id: marker.getElement() ? marker.getElement().dataset.facilityId : null, lat: marker.getLatLng().lat, lon: marker.getLatLng().lng,
+      })),
+      loads: () => badgeLoads,
+      listLoads: () => inspectionListLoads,
+      openFacility: (id, lon, lat) => openFacility({ id }, L.latLng(lat, lon), false),
+    },
     reports: {
       // Markers on the map now (0 while the layer is switched off), and what each shows.
       layerCount: () => (map.hasLayer(reportLayer) ? reportLayer.getLayers().length : 0),
