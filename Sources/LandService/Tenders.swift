@@ -36,31 +36,20 @@ extension LandServices {
     package func publishTender(
         _ notice: TenderNotice, committee: TenderCommittee, actor: String
     ) async throws(ServiceError) -> (tender: Tender, shares: [String]) {
+        // The key is made inside the write that picks the tender's number (its shares name it).
+        let published: (tender: Tender, kept: [String])
         do {
-            for _ in 0..<3 {
-                let number = try await store.tenderCount() + 1
-                let id = TenderID("T-" + String(number).leftPadded(to: 4))
-                let ceremony: (publicKey: [UInt8], shares: [String])
-                do {
-                    ceremony = try TenderKeyCeremony.create(tenderID: id.rawValue, threshold: committee.threshold, members: committee.members)
-                } catch {
-                    throw ServiceError.tender(.invalidCommittee)
-                }
-                do throws(StoreError) {
-                    let tender = try await store.publishTender(notice, committee: committee, publicKey: ceremony.publicKey, id: id, actor: actor)
-                    return (tender, ceremony.shares)
-                } catch .conflict {
-                    continue  // another publisher took the number: the next one
-                }
+            published = try await store.publishTender(notice, committee: committee, actor: actor) { id in
+                guard let ceremony = try? TenderKeyCeremony.create(tenderID: id.rawValue, threshold: committee.threshold, members: committee.members)
+                else { return nil }
+                return (ceremony.publicKey, ceremony.shares)
             }
-            throw ServiceError.store(.conflict(what: "tender number"))
-        } catch let error as ServiceError {
-            throw error
-        } catch let error as StoreError {
-            throw .store(error)
+        } catch .conflict {
+            throw .tender(.invalidCommittee)
         } catch {
-            throw .store(.abandoned)
+            throw .store(error)
         }
+        return (published.tender, published.kept)
     }
 
     package func tender(_ id: TenderID) async throws(ServiceError) -> Tender {
@@ -147,24 +136,25 @@ extension LandServices {
             default: throw .tender(.sharesDoNotMatch)
             }
         }
-        let bids: [SealedTenderBid]
-        do { bids = try await store.sealedBids(of: id) } catch { throw .store(error) }
-        var opened: [(id: Int, submittedAt: String, amount: UInt64)] = []
-        for bid in bids {
-            // A ciphertext that does not open under the rebuilt key was not sealed to this
-            // tender for this bid (moved or altered in the database): it is left out, and the
-            // audit of the opening counts the bids that were.
-            guard let amount = try? opener.openAmount(sealed: bid.sealedAmount, bidID: bid.trackingCode.rawValue) else { continue }
-            opened.append((bid.id, bid.submittedAt, amount))
-        }
-        let ranked = TenderResult.ranking(opened, kind: tender.notice.kind)
-        let result = TenderResult(
-            openedAt: now, bids: ranked.count, winningAmount: ranked.first?.amount, winningBid: ranked.first?.id,
-            losingAmounts: ranked.dropFirst().map(\.amount))
         do throws(StoreError) {
-            return try await store.recordTenderResult(result, of: id, actor: actor)
+            return try await store.openTender(id, actor: actor) { bids, now in
+                var opened: [(id: Int, submittedAt: String, amount: UInt64)] = []
+                for bid in bids {
+                    // A ciphertext that does not open under the rebuilt key was not sealed to
+                    // this tender for this bid (moved or altered in the database): it is left out,
+                    // and the result's count of bids says how many were opened.
+                    guard let amount = try? opener.openAmount(sealed: bid.sealedAmount, bidID: bid.trackingCode.rawValue) else { continue }
+                    opened.append((bid.id, bid.submittedAt, amount))
+                }
+                let ranked = TenderResult.ranking(opened, kind: tender.notice.kind)
+                return TenderResult(
+                    openedAt: now, bids: ranked.count, winningAmount: ranked.first?.amount, winningBid: ranked.first?.id,
+                    losingAmounts: ranked.dropFirst().map(\.amount))
+            }
         } catch .conflict {
-            throw .tender(.alreadyOpened)
+            // Opened meanwhile, or the writer's clock is not yet at the opening time.
+            let now = try await self.tender(id)
+            throw .tender(now.result != nil ? .alreadyOpened : .tooEarly(opensAt: now.notice.opensAt))
         } catch {
             throw .store(error)
         }

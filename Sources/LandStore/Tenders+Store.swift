@@ -5,11 +5,15 @@ import GeoFormats
 /// ciphertext (hex); the tender's private key is stored nowhere. The bidder's national id and
 /// phone are personal data: no API answer shows them, and the audit names bids by id only.
 extension LandStore {
-    /// Stores a new tender; its id is `T-` and the next number.
-    package func publishTender(
-        _ notice: TenderNotice, committee: TenderCommittee, publicKey: [UInt8], id: TenderID, actor: String
-    ) async throws(StoreError) -> Tender {
-        try await writer.publishTender(notice, committee: committee, publicKey: publicKey, id: id, actor: actor)
+    /// Stores a new tender under the next free id (`T-0001`, …), chosen inside the write so that
+    /// publishers at once get one each; `makeKey` makes the tender's key for that id (its shares
+    /// name the tender) and returns the public key to store and what the caller keeps (the
+    /// shares, stored nowhere); nil refuses the committee (`conflict`).
+    package func publishTender<Kept: Sendable>(
+        _ notice: TenderNotice, committee: TenderCommittee, actor: String,
+        makeKey: @escaping @Sendable (TenderID) -> (publicKey: [UInt8], kept: Kept)?
+    ) async throws(StoreError) -> (tender: Tender, kept: Kept) {
+        try await writer.publishTender(notice, committee: committee, actor: actor, makeKey: makeKey)
     }
 
     /// How many tenders were ever published (the next id's number is one more).
@@ -64,17 +68,16 @@ extension LandStore {
         try await writer.withdrawBid(trackingCode: trackingCode, nationalID: nationalID, actor: actor)
     }
 
-    /// The bids to open: every bid of the tender not withdrawn, by id.
-    package func sealedBids(of tender: TenderID) async throws(StoreError) -> [SealedTenderBid] {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.activeBids, name: "activeBids").bind(tender.rawValue, at: 1).all(Self.bid)
-        }
-    }
-
-    /// Records the result once: `conflict` when the tender was already opened (the first
-    /// opening's result stands) or its opening time has not come by the writer's clock.
-    package func recordTenderResult(_ result: TenderResult, of tender: TenderID, actor: String) async throws(StoreError) -> Tender {
-        try await writer.recordTenderResult(result, of: tender, actor: actor)
+    /// The opening, in one write transaction: every bid of the tender not withdrawn (by id) is
+    /// handed to `decide` with the writer's clock, and the result it returns is recorded once.
+    /// `conflict` when the tender was already opened (the first result stands) or its opening
+    /// time has not come. The tender's row is locked first, as every bid and withdrawal locks it,
+    /// so no bid taken before the opening time can commit after the bids were read (several
+    /// nodes on PostgreSQL included).
+    package func openTender(
+        _ id: TenderID, actor: String, decide: @escaping @Sendable ([SealedTenderBid], String) -> TenderResult
+    ) async throws(StoreError) -> Tender {
+        try await writer.openTender(id, actor: actor, decide: decide)
     }
 
     static func tender(_ row: Statement) throws(StoreError) -> Tender {
@@ -144,12 +147,21 @@ extension LandStore {
 }
 
 extension StoreWriter {
-    func publishTender(
-        _ notice: TenderNotice, committee: TenderCommittee, publicKey: [UInt8], id: TenderID, actor: String
-    ) throws(StoreError) -> Tender {
-        try connection.transaction { () throws(StoreError) -> Tender in
+    func publishTender<Kept: Sendable>(
+        _ notice: TenderNotice, committee: TenderCommittee, actor: String,
+        makeKey: @Sendable (TenderID) -> (publicKey: [UInt8], kept: Kept)?
+    ) throws(StoreError) -> (tender: Tender, kept: Kept) {
+        try connection.transaction { () throws(StoreError) -> (tender: Tender, kept: Kept) in
             let now = Timestamp.now()
-            guard try LandStore.tender(id, connection) == nil else { throw .conflict(what: "tender \(id.rawValue) exists") }
+            // The next free number: the count, and past any id taken otherwise (a restore).
+            var number = (try connection.cached(SQL.tenderCount, name: "tenderCount").all { $0.int(0) ?? 0 }.first ?? 0) + 1
+            var id = TenderID("T-" + Self.padded(number))
+            while try LandStore.tender(id, connection) != nil {
+                number += 1
+                id = TenderID("T-" + Self.padded(number))
+            }
+            guard let key = makeKey(id) else { throw .conflict(what: "the committee") }
+            let publicKey = key.publicKey
             try connection.cached(SQL.insertTender, name: "insertTender")
                 .bind(id.rawValue, at: 1).bind(notice.title.fa, at: 2).bind(notice.title.en, at: 3).bind(notice.details.fa, at: 4)
                 .bind(notice.details.en, at: 5).bind(notice.kind.rawValue, at: 6)
@@ -159,15 +171,29 @@ extension StoreWriter {
                 .bind(committee.threshold, at: 12).bind(committee.members, at: 13).bind(Hex.string(publicKey), at: 14).bind(now, at: 15)
                 .bind(actor, at: 16).run()
             try audit(at: now, actor: actor, action: "tender.publish", target: "tender:\(id.rawValue)", before: nil, after: nil)
-            return Tender(id: id, notice: notice, committee: committee, publicKey: publicKey, publishedAt: now, result: nil)
+            return (Tender(id: id, notice: notice, committee: committee, publicKey: publicKey, publishedAt: now, result: nil), key.kept)
         }
+    }
+
+    /// At least four digits: T-0001 … T-9999, then T-10000.
+    static func padded(_ number: Int) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Takes the tender's row lock (PostgreSQL; SQLite's write lock is the database's) before a
+    /// bid, a withdrawal or the opening reads it.
+    private func lockTender(_ id: TenderID) throws(StoreError) {
+        try connection.cached(SQL.lockTender, name: "lockTender").bind(id.rawValue, at: 1).run()
     }
 
     func submitBid(
         tender id: TenderID, trackingCode: TrackingCode, bidder: Bidder, sealedAmount: [UInt8], actor: String
     ) throws(StoreError) -> SealedTenderBid {
         try connection.transaction { () throws(StoreError) -> SealedTenderBid in
-            // The clock is read inside the write: a bid committed is one taken before the opening.
+            // The clock is read inside the write, after the tender's lock: a bid committed is one
+            // taken before the opening, and the opening reads it.
+            try lockTender(id)
             let now = Timestamp.now()
             guard let tender = try LandStore.tender(id, connection) else { throw .notFound(what: "tender \(id.rawValue)") }
             guard tender.takesBids(at: now) else { throw .conflict(what: "tender \(id.rawValue) takes no more bids") }
@@ -188,6 +214,7 @@ extension StoreWriter {
                 bid.bidder.nationalID == nationalID
             else { throw .notFound(what: "bid") }
             guard bid.withdrawnAt == nil else { throw .conflict(what: "the bid was withdrawn") }
+            try lockTender(bid.tender)
             guard let tender = try LandStore.tender(bid.tender, connection), tender.takesBids(at: now) else {
                 throw .conflict(what: "tender \(bid.tender.rawValue) takes no more changes")
             }
@@ -198,12 +225,15 @@ extension StoreWriter {
         }
     }
 
-    func recordTenderResult(_ result: TenderResult, of id: TenderID, actor: String) throws(StoreError) -> Tender {
+    func openTender(_ id: TenderID, actor: String, decide: @Sendable ([SealedTenderBid], String) -> TenderResult) throws(StoreError) -> Tender {
         try connection.transaction { () throws(StoreError) -> Tender in
+            try lockTender(id)
             let now = Timestamp.now()
             guard var tender = try LandStore.tender(id, connection) else { throw .notFound(what: "tender \(id.rawValue)") }
             guard tender.result == nil else { throw .conflict(what: "tender \(id.rawValue) was opened") }
             guard now >= tender.notice.opensAt else { throw .conflict(what: "tender \(id.rawValue) opens at \(tender.notice.opensAt)") }
+            let bids = try connection.cached(SQL.activeBids, name: "activeBids").bind(id.rawValue, at: 1).all(LandStore.bid)
+            let result = decide(bids, now)
             let text = LandStore.resultJSON(result)
             try connection.cached(SQL.recordTenderResult, name: "recordTenderResult").bind(id.rawValue, at: 1).bind(text, at: 2).run()
             try audit(at: now, actor: actor, action: "tender.open", target: "tender:\(id.rawValue)", before: nil, after: text)
@@ -228,6 +258,8 @@ extension SQL {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
         """
     static let recordTenderResult = "UPDATE tender SET result = ?2 WHERE tender_id = ?1 AND result IS NULL"
+    /// A write that changes nothing: it takes the row's lock until the transaction ends.
+    static let lockTender = "UPDATE tender SET published_by = published_by WHERE tender_id = ?1"
     static let bidColumns = "bid_id, tender_id, tracking_code, national_id, phone, sealed_amount, submitted_at, withdrawn_at"
     static let insertBid = """
         INSERT INTO tender_bid (tender_id, tracking_code, national_id, phone, sealed_amount, submitted_at)
