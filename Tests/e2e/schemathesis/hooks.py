@@ -29,7 +29,15 @@ repaired before it is sent, so that `positive_data_acceptance` keeps checking ev
 - `POST /reports/{report}/status`: `duplicate_of` with `duplicate` and only with it;
 - subdivisions and mergers (`POST /parcels/{parcel}/subdivide`, `POST /parcels/merge`): children
   that tile a parcel (its two halves, cut by shapely) each above its zone's minimum area, and
-  parcels that share an edge (shapely), with values the rules know.
+  parcels that share an edge (shapely), with values the rules know;
+- `/search?group=`: a facility group takes no `use` or `zone`, and `business_opportunities` no
+  `category` either;
+- tenders (`/tenders…`, issue 21 point 3): a tender, bid and tracking code that exist (the ones
+  test_schemathesis.py's fixture made, in ZAMIN_TENDERS); a notice opening in the future, over
+  parcels that exist, with amounts as digits and a threshold no larger than the committee; a
+  bid with a national id's check digit, a mobile number and an amount in the tender's range;
+  the bid's own national id to withdraw it; the committee's shares to open the tender past its
+  opening time (a second opening, or a second withdrawal, is a 409 — valid data meeting state).
 
 Negative cases (schemathesis means them to be refused) are never touched."""
 import json
@@ -201,10 +209,12 @@ def before_call(context, case, **kwargs):
         if path == "/search":
             if "q" in query and not str(query["q"]).strip(" \u200c\u200d"):
                 query["q"] = "park"
-            if "category" in query:
+            if "category" in query or "group" in query:
                 query.pop("use", None)
                 query.pop("zone", None)
-            if not any(name in query for name in ("q", "category", "use", "zone")):
+            if query.get("group") == "business_opportunities":
+                query.pop("category", None)
+            elif not any(name in query for name in ("q", "category", "use", "zone", "group")):
                 query["q"] = "park"
     if (path.startswith("/collections/") and path.endswith("/items") and case.method.upper() == "POST"
             and case.media_type == "application/query-cql-json" and is_positive(case, ParameterLocation.BODY)):
@@ -255,6 +265,50 @@ def before_call(context, case, **kwargs):
         repair_report(case, path)
     if path in ("/parcels/{parcel}/subdivide", "/parcels/merge") and is_positive(case, ParameterLocation.BODY) and isinstance(case.body, dict):
         repair_cadastral(case, path)
+    if path.startswith("/tenders"):
+        repair_tender(case, path)
+
+
+def tenders():
+    """What test_schemathesis.py's fixture published: ids, the due tender's shares, a bid."""
+    return json.loads(os.environ["ZAMIN_TENDERS"])
+
+
+def repair_tender(case, path):
+    from datetime import datetime, timedelta, timezone
+    from schemathesis.core.parameters import ParameterLocation
+    made = tenders()
+    if "{tender}" in path and is_positive(case, ParameterLocation.PATH) and isinstance(case.path_parameters, dict):
+        if path.endswith("/opening"):
+            case.path_parameters["tender"] = made["due"]
+        elif "{bid}" in path:
+            case.path_parameters["tender"] = made["bid"]["tender"]
+            case.path_parameters["bid"] = made["bid"]["code"]
+        else:
+            case.path_parameters["tender"] = RANDOM.choice([made["auction"], made["procurement"]])
+    if case.method.upper() != "POST" or not is_positive(case, ParameterLocation.BODY) or not isinstance(case.body, dict):
+        return
+    body = case.body
+    if path == "/tenders":
+        body["opens_at"] = (datetime.now(timezone.utc) + timedelta(days=1 + RANDOM.randrange(300))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for name in ("reserve_price", "deposit"):
+            body[name] = str(RANDOM.randrange(1, 10**15))
+        if isinstance(body.get("parcels"), list):
+            body["parcels"] = RANDOM.sample(parcel_ids(), min(len(body["parcels"]), 5))
+        if isinstance(body.get("facilities"), list):
+            body["facilities"] = []
+        committee = body.get("committee")
+        if isinstance(committee, dict) and isinstance(committee.get("threshold"), int) and isinstance(committee.get("members"), int):
+            committee["threshold"], committee["members"] = sorted((committee["threshold"], committee["members"]))
+    elif path == "/tenders/{tender}/bids":
+        body["national_id"] = national_id()
+        body["phone"] = "0912" + "".join(str(RANDOM.randrange(10)) for _ in range(7))
+        # In both tenders' ranges: at least the auction's minimum 1000, at most the procurement's 10^15.
+        body["amount"] = str(RANDOM.randrange(1000, 10**15))
+    elif path == "/tenders/{tender}/bids/{bid}/withdrawal":
+        body["national_id"] = made["bid"]["national_id"]
+    elif path == "/tenders/{tender}/opening":
+        body["shares"] = list(made["due_shares"])
 
 
 _SERVICES = []
