@@ -200,23 +200,6 @@ def city(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def console(browser):
-    """The page's uncaught exceptions and console errors during a test (none expected)."""
-    browser.page("Log.enable")
-    browser.events.clear()
-    yield
-    problems = []
-    for event in browser.events:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.exceptionThrown":
-            problems.append(params["exceptionDetails"])
-        elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-            problems.append(params.get("args"))
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error" and "favicon" not in params["entry"].get("url", ""):
-            problems.append(params["entry"])
-    assert problems == []
-
 
 def facility(city, facility_id):
     """(lon, lat) and properties of a facility of the file or one a business became."""
