@@ -63,10 +63,6 @@ extension LandServices {
         do { return try await store.tenders(openAt: openOnly ? Timestamp.now() : nil) } catch { throw .store(error) }
     }
 
-    package func bidCounts(of tender: TenderID) async throws(ServiceError) -> (active: Int, withdrawn: Int) {
-        do { return try await store.bidCounts(of: tender) } catch { throw .store(error) }
-    }
-
     /// Seals the amount to the tender's key (HPKE; the bid's tracking code as associated data)
     /// and stores it; the amount itself is never written anywhere.
     package func submitBid(to id: TenderID, bidder: Bidder, amount: UInt64, actor: String) async throws(ServiceError) -> SealedTenderBid {

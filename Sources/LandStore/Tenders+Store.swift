@@ -16,13 +16,6 @@ extension LandStore {
         try await writer.publishTender(notice, committee: committee, actor: actor, makeKey: makeKey)
     }
 
-    /// How many tenders were ever published (the next id's number is one more).
-    package func tenderCount() async throws(StoreError) -> Int {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.tenderCount, name: "tenderCount").all { $0.int(0) ?? 0 }.first ?? 0
-        }
-    }
-
     package func tender(_ id: TenderID) async throws(StoreError) -> Tender? {
         try await readers.read { (connection) throws(StoreError) in try Self.tender(id, connection) }
     }
@@ -37,14 +30,6 @@ extension LandStore {
             let all = try connection.cached(SQL.allTenders, name: "allTenders").all(Self.tender)
             guard let now else { return all }
             return all.filter { $0.takesBids(at: now) }
-        }
-    }
-
-    /// Counts of a tender's bids: submitted and not withdrawn, withdrawn.
-    package func bidCounts(of tender: TenderID) async throws(StoreError) -> (active: Int, withdrawn: Int) {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.bidCounts, name: "bidCounts").bind(tender.rawValue, at: 1)
-                .all { ($0.int(0) ?? 0, $0.int(1) ?? 0) }.first ?? (0, 0)
         }
     }
 
@@ -268,10 +253,6 @@ extension SQL {
     static let bidByTracking = "SELECT \(bidColumns) FROM tender_bid WHERE tracking_code = ?1"
     static let activeBids = "SELECT \(bidColumns) FROM tender_bid WHERE tender_id = ?1 AND withdrawn_at IS NULL ORDER BY bid_id"
     static let withdrawBid = "UPDATE tender_bid SET withdrawn_at = ?2 WHERE bid_id = ?1"
-    static let bidCounts = """
-        SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
-        FROM tender_bid WHERE tender_id = ?1
-        """
 }
 
 extension Migrations {
