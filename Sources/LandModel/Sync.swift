@@ -77,8 +77,39 @@ package struct SyncReport: Sendable {
     /// The city's version after the sync, when applied.
     package var cityVersion: Int?
 
+    /// The texts stored whole beside the features that differ from the folder's (replaced when applied).
+    package var texts = DatasetTextChanges()
+
     package var layers: [(name: String, counts: SyncCounts)] {
         [("parcels", parcels), ("zones", zones), ("facilities", facilities), ("streets", streets), ("rules", rules)]
     }
-    package var changesAnything: Bool { layers.contains { !$0.counts.isEmpty } }
+    /// Whether a feature, street or rule differs.
+    package var changesFeatures: Bool { layers.contains { !$0.counts.isEmpty } }
+    package var changesAnything: Bool { changesFeatures || !texts.isEmpty }
+}
+
+/// The texts a dataset folder carries beside its features, each checked and stored whole: the
+/// problem-report service catalogue (`services.json`) and the information layers (issue 21).
+/// An import or a sync writes them in the transaction that writes the features, so that no
+/// node sees the city half synced (a sync moving a business's inspections to another facility,
+/// seen half done, gave them to neither).
+package struct DatasetTexts: Sendable {
+    /// nil: the folder has none, and the stored catalogue stays.
+    package var serviceCatalogue: String?
+    /// The layers whose files the folder has (the stored layers of the others stay).
+    package var informationLayers: [InformationLayerName: String]
+
+    package init(serviceCatalogue: String? = nil, informationLayers: [InformationLayerName: String] = [:]) {
+        self.serviceCatalogue = serviceCatalogue
+        self.informationLayers = informationLayers
+    }
+}
+
+/// Which of a folder's texts differ from the stored ones.
+package struct DatasetTextChanges: Sendable, Equatable {
+    package var serviceCatalogue = false
+    package var informationLayers: [InformationLayerName] = []
+
+    package init() {}
+    package var isEmpty: Bool { !serviceCatalogue && informationLayers.isEmpty }
 }

@@ -57,27 +57,15 @@ package struct DatasetImporter: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether the folder's service catalogue differs from the stored one (false when the folder
-    /// has none: the stored one stays); with `write`, stores it when it does (after its city was written).
-    private func storeServiceCatalogue(of folder: URL, in store: LandStore, actor: String, write: Bool) async throws(StoreError) -> Bool {
+    /// The folder's service catalogue and information layers (its inspection feed's as the reading
+    /// of its layers found it), already checked by `readHeader` and the reading.
+    private func readDatasetTexts(of folder: URL, feed: InspectionFeedOutcome) -> DatasetTexts {
         var ignored: [ImportProblem] = []
-        guard let text = readServiceCatalogue(of: folder, problems: &ignored), try await store.serviceCatalogueText() != text else {
-            return false
-        }
-        if write { try await store.replaceServiceCatalogue(text, actor: actor) }
-        return true
-    }
-
-    /// The folder's information layers that differ from the stored ones (the files it has: the
-    /// stored layers of files it lacks stay); with `write`, stores them.
-    private func storeInformationLayers(
-        of folder: URL, in store: LandStore, actor: String, write: Bool, feed: InspectionFeedOutcome
-    ) async throws(StoreError) -> [InformationLayerName] {
-        var ignored: [ImportProblem] = []
-        var texts = readInformationLayers(of: folder, problems: &ignored)
-        if let inspections = feed.storedText { texts[.inspections] = inspections }
-        guard !texts.isEmpty else { return [] }
-        return try await store.replaceInformationLayers(texts, actor: actor, write: write)
+        var texts = DatasetTexts(
+            serviceCatalogue: readServiceCatalogue(of: folder, problems: &ignored),
+            informationLayers: readInformationLayers(of: folder, problems: &ignored))
+        if let inspections = feed.storedText { texts.informationLayers[.inspections] = inspections }
+        return texts
     }
 
     /// Features handed from the import's reader to its writer at a time.
@@ -496,13 +484,10 @@ extension DatasetImporter {
                         }
                     case .failure(let finished):
                         let problems = finished.value
+                        if problems.isEmpty { rows.texts = self.readDatasetTexts(of: folder, feed: feed) }
                         return (problems.isEmpty, (problems, [rows.parcels, rows.zones, rows.facilities, rows.streets]))
                     }
                 }
-            }
-            if result.problems.isEmpty {
-                _ = try await storeServiceCatalogue(of: folder, in: store, actor: actor, write: true)
-                _ = try await storeInformationLayers(of: folder, in: store, actor: actor, write: true, feed: feed)
             }
             await store.close()
         } catch {
@@ -715,14 +700,12 @@ extension DatasetImporter {
             guard let plan, problems.isEmpty else { throw .invalidDataset(problems) }
             let read = clock.now - compared
             do {
-                let report = try await store.applySync(plan, actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
-                // The catalogue follows the city: not on a dry run, nor when conflicts refused the sync.
-                let writes = !dryRun && (report.conflicts.isEmpty || prefer != nil)
-                let servicesChanged = try await storeServiceCatalogue(of: folder, in: store, actor: "import:\(folder.path)", write: writes)
-                let layersChanged = try await storeInformationLayers(of: folder, in: store, actor: "import:\(folder.path)", write: writes, feed: feed)
+                // The texts follow the city, in its transaction: not on a dry run, nor when conflicts refused the sync.
+                let report = try await store.applySync(
+                    plan, texts: readDatasetTexts(of: folder, feed: feed), actor: "import:\(folder.path)", prefer: prefer, dryRun: dryRun)
                 await store.close()
                 return FolderSync(
-                    report: report, servicesChanged: servicesChanged, layersChanged: layersChanged, inspectionLinks: feed.links,
+                    report: report, inspectionLinks: feed.links,
                     readMilliseconds: (compared - started + read).wholeMilliseconds,
                     syncMilliseconds: (clock.now - compared - read).wholeMilliseconds)
             } catch .cityChangedDuringSync where attempts < 3 {
@@ -744,9 +727,6 @@ final class InspectionFeedOutcome: @unchecked Sendable {
 /// What `syncFolder` did (or, on a dry run, would do).
 package struct FolderSync: Sendable {
     package var report: SyncReport
-    package var servicesChanged: Bool
-    /// The information layers whose files differ from the stored ones.
-    package var layersChanged: [InformationLayerName]
     /// How each business of the inspection feed was linked (empty without `lives/`).
     package var inspectionLinks: [InspectionLink]
     /// Reading, checking and comparing (they go on together).

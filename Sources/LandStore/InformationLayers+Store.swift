@@ -41,21 +41,49 @@ extension StoreWriter {
     func replaceInformationLayers(
         _ texts: [InformationLayerName: String], actor: String, write: Bool
     ) throws(StoreError) -> [InformationLayerName] {
-        try connection.transaction { () throws(StoreError) -> [InformationLayerName] in
-            let stored = try LandStore.informationLayerTexts(connection)
-            let changed = InformationLayerName.allCases.filter { name in texts[name].map { $0 != stored[name] } ?? false }
-            guard write, !changed.isEmpty else { return changed }
+        let texts = DatasetTexts(informationLayers: texts)
+        return try connection.transaction { () throws(StoreError) -> [InformationLayerName] in
+            let changes = try datasetTextChanges(texts)
+            guard write, !changes.isEmpty else { return changes.informationLayers }
             let now = Timestamp.now()
-            for name in changed {
-                try connection.cached(SQL.closeInformationLayer, name: "closeInformationLayer").bind(name.rawValue, at: 1).bind(now, at: 2).run()
-                try connection.cached(SQL.upsertInformationLayer, name: "upsertInformationLayer")
-                    .bind(name.rawValue, at: 1).bind(texts[name], at: 2).bind(now, at: 3).bind(actor, at: 4).run()
-                try audit(at: now, actor: actor, action: "layer.import", target: name.rawValue, before: nil, after: nil)
-            }
+            try writeDatasetTexts(texts, changes: changes, at: now, actor: actor)
             _ = try bumpCityVersion(at: now)
-            try markReshaped(at: now)
-            return changed
+            return changes.informationLayers
         }
+    }
+
+    /// Which of `texts` differ from the stored ones.
+    func datasetTextChanges(_ texts: DatasetTexts) throws(StoreError) -> DatasetTextChanges {
+        var changes = DatasetTextChanges()
+        if let catalogue = texts.serviceCatalogue {
+            let stored = try connection.cached(SQL.serviceCatalogue, name: "serviceCatalogue").all { $0.string(0) }.first ?? nil
+            changes.serviceCatalogue = stored != catalogue
+        }
+        if !texts.informationLayers.isEmpty {
+            let stored = try LandStore.informationLayerTexts(connection)
+            changes.informationLayers = InformationLayerName.allCases.filter { name in
+                texts.informationLayers[name].map { $0 != stored[name] } ?? false
+            }
+        }
+        return changes
+    }
+
+    /// Writes the texts `changes` names, inside the caller's transaction (which moves the city's
+    /// version): each replaced layer's text goes to history, each replacement is audited by name
+    /// only (never a feature's name or place: sensitive sites are among them), and a replaced
+    /// layer makes followers reload the city whole (`reshaped_at`).
+    func writeDatasetTexts(_ texts: DatasetTexts, changes: DatasetTextChanges, at now: String, actor: String) throws(StoreError) {
+        if changes.serviceCatalogue, let catalogue = texts.serviceCatalogue {
+            try connection.cached(SQL.upsertServiceCatalogue, name: "upsertServiceCatalogue").bind(catalogue, at: 1).bind(now, at: 2).run()
+            try audit(at: now, actor: actor, action: "services.import", target: "services", before: nil, after: nil)
+        }
+        for name in changes.informationLayers {
+            try connection.cached(SQL.closeInformationLayer, name: "closeInformationLayer").bind(name.rawValue, at: 1).bind(now, at: 2).run()
+            try connection.cached(SQL.upsertInformationLayer, name: "upsertInformationLayer")
+                .bind(name.rawValue, at: 1).bind(texts.informationLayers[name], at: 2).bind(now, at: 3).bind(actor, at: 4).run()
+            try audit(at: now, actor: actor, action: "layer.import", target: name.rawValue, before: nil, after: nil)
+        }
+        if !changes.informationLayers.isEmpty { try markReshaped(at: now) }
     }
 }
 

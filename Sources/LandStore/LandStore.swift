@@ -380,6 +380,7 @@ actor StoreWriter {
                     .bind(name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
                 let summary =
                     "{\"dataset\":\"\(name)\",\"parcels\":\(rows.parcels),\"zones\":\(rows.zones),\"facilities\":\(rows.facilities),\"streets\":\(rows.streets),\"rules\":\(rules.count)}"
+                try writeDatasetTexts(rows.texts, changes: try datasetTextChanges(rows.texts), at: now, actor: actor)
                 _ = try bumpCityVersion(at: now)
                 try audit(
                     at: now, actor: actor, action: replace ? "import.replace" : "import", target: name,
@@ -417,6 +418,8 @@ package final class DatasetRows {
     package private(set) var zones = 0
     package private(set) var facilities = 0
     package private(set) var streets = 0
+    /// The folder's texts, written with its features when the body commits.
+    package var texts = DatasetTexts()
 
     fileprivate init(connection: Connection) throws(StoreError) {
         self.connection = connection

@@ -5,11 +5,6 @@ import GeoFormats
 /// photos. Every write is one transaction on the writer with its audit record; the audit keeps
 /// what happened to a report, never who reported it or what they wrote.
 extension LandStore {
-    /// Replaces the stored service catalogue (the checked text of a folder's `services.json`).
-    package func replaceServiceCatalogue(_ text: String, actor: String) async throws(StoreError) {
-        try await writer.replaceServiceCatalogue(text, actor: actor)
-    }
-
     /// The stored catalogue's text; nil when no folder with one was imported.
     package func serviceCatalogueText() async throws(StoreError) -> String? {
         try await readers.read { (connection) throws(StoreError) in
@@ -130,14 +125,6 @@ extension LandStore {
 }
 
 extension StoreWriter {
-    func replaceServiceCatalogue(_ text: String, actor: String) throws(StoreError) {
-        try connection.transaction { () throws(StoreError) in
-            let now = Timestamp.now()
-            try connection.cached(SQL.upsertServiceCatalogue, name: "upsertServiceCatalogue").bind(text, at: 1).bind(now, at: 2).run()
-            try audit(at: now, actor: actor, action: "services.import", target: "services", before: nil, after: nil)
-        }
-    }
-
     func fileReport(_ report: NewProblemReport, actor: String) throws(StoreError) -> ProblemReport {
         try connection.transaction { () throws(StoreError) -> ProblemReport in
             let now = Timestamp.now()

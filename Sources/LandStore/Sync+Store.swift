@@ -30,15 +30,18 @@ extension LandStore {
         }
     }
 
-    /// Applies a plan unless `dryRun`, nothing changes, or there are conflicts and no `prefer`;
-    /// throws `cityChangedDuringSync` when the city changed since the plan was made.
-    package func applySync(_ plan: SyncPlan, actor: String, prefer: SyncPreference?, dryRun: Bool) async throws(StoreError) -> SyncReport {
-        try await writer.applySync(plan, actor: actor, prefer: prefer, dryRun: dryRun)
+    /// Applies a plan and the folder's `texts` in one transaction unless `dryRun`, nothing
+    /// changes, or there are conflicts and no `prefer`; throws `cityChangedDuringSync` when the
+    /// city changed since the plan was made.
+    package func applySync(
+        _ plan: SyncPlan, texts: DatasetTexts = DatasetTexts(), actor: String, prefer: SyncPreference?, dryRun: Bool
+    ) async throws(StoreError) -> SyncReport {
+        try await writer.applySync(plan, texts: texts, actor: actor, prefer: prefer, dryRun: dryRun)
     }
 
     /// A dataset held in memory compared and applied (tests; the same path as a folder's).
     package func syncDataset(
-        _ dataset: Dataset, actor: String, prefer: SyncPreference?, dryRun: Bool
+        _ dataset: Dataset, texts: DatasetTexts = DatasetTexts(), actor: String, prefer: SyncPreference?, dryRun: Bool
     ) async throws(StoreError) -> SyncReport {
         let (plan, _) = try await compareDataset(rules: dataset.rules, prefer: prefer) { (comparison) throws(StoreError) in
             for parcel in dataset.parcels { try comparison.compare(parcel) }
@@ -47,7 +50,7 @@ extension LandStore {
             for street in dataset.streets { comparison.add(street) }
             return (true, ())
         }
-        return try await applySync(plan!, actor: actor, prefer: prefer, dryRun: dryRun)
+        return try await applySync(plan!, texts: texts, actor: actor, prefer: prefer, dryRun: dryRun)
     }
 }
 
@@ -215,40 +218,53 @@ struct LayerComparison<Feature: Equatable, ID: Hashable & Comparable & CustomStr
 }
 
 extension StoreWriter {
-    func applySync(_ plan: SyncPlan, actor: String, prefer: SyncPreference?, dryRun: Bool) throws(StoreError) -> SyncReport {
+    func applySync(
+        _ plan: SyncPlan, texts: DatasetTexts, actor: String, prefer: SyncPreference?, dryRun: Bool
+    ) throws(StoreError) -> SyncReport {
         var report = plan.report
-        guard !dryRun, report.conflicts.isEmpty || prefer != nil, report.changesAnything else { return report }
+        guard !dryRun, report.conflicts.isEmpty || prefer != nil else {
+            report.texts = try datasetTextChanges(texts)  // what a sync would replace
+            return report
+        }
         return try connection.transaction { () throws(StoreError) -> SyncReport in
+            report.texts = try datasetTextChanges(texts)
+            guard report.changesAnything else { return report }
             guard try cityVersion().number == plan.version else { throw StoreError.cityChangedDuringSync }
             let now = Timestamp.now()
-            for (id, next, reason) in plan.parcelEdits {
-                try writeParcelVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
-            }
-            for (id, next, reason) in plan.zoneEdits {
-                try writeZoneVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
-            }
-            for (id, next, reason) in plan.facilityEdits {
-                try writeFacilityVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
-            }
-            if !report.streets.isEmpty {
-                try connection.execute("DELETE FROM street", name: "deleteStreets")
-                for street in plan.streets { try insert(street) }
-            }
-            if !report.rules.isEmpty {
-                try connection.execute("DELETE FROM zoning_rule", name: "deleteRules")
-                for rule in plan.rules { try insert(rule) }
-            }
+            try writeDatasetTexts(texts, changes: report.texts, at: now, actor: actor)
+            if report.changesFeatures { try writeFeatureEdits(plan, report: report, at: now, actor: actor, prefer: prefer) }
             report.cityVersion = try bumpCityVersion(at: now).number
-            // Features added, removed or reshaped reach other processes as features (`cityChanges`,
-            // each in its history); streets and rules have no history, so those reload the city.
-            // Every sync reloaded it once: 7 s of each node's CPU on a 1M-parcel city.
-            if !report.streets.isEmpty || !report.rules.isEmpty { try markReshaped(at: now) }
-            try audit(
-                at: now, actor: actor, action: "import.sync", target: plan.datasetName, before: nil,
-                after: Self.summary(report, dataset: plan.datasetName, prefer: prefer))
             report.applied = true
             return report
         }
+    }
+
+    /// The plan's edits, streets and rules, audited as one sync.
+    private func writeFeatureEdits(_ plan: SyncPlan, report: SyncReport, at now: String, actor: String, prefer: SyncPreference?) throws(StoreError) {
+        for (id, next, reason) in plan.parcelEdits {
+            try writeParcelVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
+        }
+        for (id, next, reason) in plan.zoneEdits {
+            try writeZoneVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
+        }
+        for (id, next, reason) in plan.facilityEdits {
+            try writeFacilityVersion(id, next: next, at: now, actor: actor, reason: reason ?? "sync")
+        }
+        if !report.streets.isEmpty {
+            try connection.execute("DELETE FROM street", name: "deleteStreets")
+            for street in plan.streets { try insert(street) }
+        }
+        if !report.rules.isEmpty {
+            try connection.execute("DELETE FROM zoning_rule", name: "deleteRules")
+            for rule in plan.rules { try insert(rule) }
+        }
+        // Features added, removed or reshaped reach other processes as features (`cityChanges`,
+        // each in its history); streets and rules have no history, so those reload the city.
+        // Every sync reloaded it once: 7 s of each node's CPU on a 1M-parcel city.
+        if !report.streets.isEmpty || !report.rules.isEmpty { try markReshaped(at: now) }
+        try audit(
+            at: now, actor: actor, action: "import.sync", target: plan.datasetName, before: nil,
+            after: Self.summary(report, dataset: plan.datasetName, prefer: prefer))
     }
 
     /// The reason a history row gives when the file replaced a change made in Zamin.

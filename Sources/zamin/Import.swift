@@ -95,11 +95,11 @@ struct Import: AsyncParsableCommand {
             Output.line("conflicts (\(report.conflicts.count)):")
             for conflict in report.conflicts { Output.line("  \(conflict)") }
         }
-        if result.servicesChanged {
+        if report.texts.serviceCatalogue {
             Output.line(dryRun ? "services.json differs from the stored service catalogue: a sync would replace it" : "service catalogue: replaced by services.json")
         }
         Self.printLinks(result.inspectionLinks)
-        for layer in result.layersChanged {
+        for layer in report.texts.informationLayers {
             Output.line(dryRun ? "\(layer.fileName) differs from the stored layer: a sync would replace it" : "\(layer.rawValue): replaced by \(layer.fileName)")
         }
         Output.line(
@@ -113,7 +113,7 @@ struct Import: AsyncParsableCommand {
             throw ExitCode(1)
         } else if report.applied {
             Output.line("synced: city version \(report.cityVersion ?? 0)")
-        } else if !result.servicesChanged && result.layersChanged.isEmpty {
+        } else {
             Output.line("nothing to change: the database already holds the folder")
         }
     }

@@ -128,6 +128,49 @@ struct SyncStoreTests {
         #expect(try await store.allParcels().first { $0.id.rawValue == "P-2" }?.floors == 4)
     }
 
+    @Test("a folder's texts go with its features in one write: one city version, nothing on a dry run or a refused sync")
+    func textsWithFeatures() async throws {
+        let store = try await City.store()
+        let dataset = try await Self.file { parcels in parcels[1].address = "renamed" }
+        let layer = #"{"type":"FeatureCollection","features":[]}"#
+        let texts = DatasetTexts(serviceCatalogue: #"{"services":[]}"#, informationLayers: [.projects: layer])
+        let version = try await store.cityVersion()
+
+        let dry = try await store.syncDataset(dataset, texts: texts, actor: "import:test", prefer: nil, dryRun: true)
+        #expect(dry.texts.serviceCatalogue && dry.texts.informationLayers == [.projects] && !dry.applied)
+        #expect(try await store.informationLayerTexts().isEmpty)
+        #expect(try await store.serviceCatalogueText() == nil)
+
+        // An approval the file would undo refuses the sync: its texts are not written either.
+        let filed = try await store.fileRequest(City.filing("P-1", code: "ZM-S"), actor: "public")
+        _ = try await store.decide(request: filed.id, decision: .approve, reason: nil, actor: "planner:x", afterCommit: { _ in })
+        let approved = try await store.cityVersion()
+        #expect(approved.number == version.number + 1)
+        let refused = try await store.syncDataset(dataset, texts: texts, actor: "import:test", prefer: nil, dryRun: false)
+        #expect(!refused.applied && refused.texts.informationLayers == [.projects])
+        #expect(try await store.informationLayerTexts().isEmpty)
+        #expect(try await store.serviceCatalogueText() == nil)
+
+        let applied = try await store.syncDataset(dataset, texts: texts, actor: "import:test", prefer: .store, dryRun: false)
+        #expect(applied.applied && applied.parcels == counts(changed: 1, kept: 1))
+        #expect(applied.cityVersion == approved.number + 1)  // one write for the features and the texts
+        #expect(try await store.cityVersion().number == approved.number + 1)
+        #expect(try await store.informationLayerTexts() == [.projects: layer])
+        #expect(try await store.serviceCatalogueText() == texts.serviceCatalogue)
+        #expect(try await store.allParcels()[1].address == "renamed")
+
+        // The texts alone, unchanged features: still written, once.
+        let changedLayer = #"{"type":"FeatureCollection","features":[] }"#
+        let alone = try await store.syncDataset(
+            dataset, texts: DatasetTexts(informationLayers: [.projects: changedLayer]), actor: "import:test", prefer: .store, dryRun: false)
+        #expect(alone.applied && !alone.changesFeatures && alone.texts.informationLayers == [.projects] && !alone.texts.serviceCatalogue)
+        #expect(alone.cityVersion == approved.number + 2)
+        let again = try await store.syncDataset(dataset, texts: texts, actor: "import:test", prefer: .store, dryRun: false)
+        #expect(again.applied && again.texts.informationLayers == [.projects] && !again.texts.serviceCatalogue)
+        let same = try await store.syncDataset(dataset, texts: texts, actor: "import:test", prefer: .store, dryRun: false)
+        #expect(!same.applied && same.texts.isEmpty && same.cityVersion == nil)
+    }
+
     @Test("an approved value the file would set back is a conflict: refused, kept with prefer store, replaced with prefer file")
     func approvedConflict() async throws {
         let store = try await City.store()
