@@ -1,5 +1,6 @@
 package import LandModel
 package import GeoCore
+import Synchronization
 
 /// One district's figures (`/stats/districts`, issue 21 point 4).
 package struct DistrictFigures: Sendable {
@@ -28,15 +29,28 @@ extension CitySnapshot {
     /// its interior point (a parcel straddling two counts once), a facility or report in the
     /// district that contains its point; the first district by id where districts overlap.
     /// No statistic reads the sensitive sites: they are another layer.
+    /// The parcels' and facilities' part is made once per snapshot (`DistrictFigureCache`): it
+    /// reads every parcel, a public endpoint must not cost that per request (1M parcels).
     package func districtFigures(openReportPoints: [Coordinate]) -> [DistrictFigures] {
+        var figures = districtFigureCache.figures { cityFigures() }
+        for point in openReportPoints {
+            guard let position = districtPosition(of: point) else { continue }
+            figures[position].openReports += 1
+        }
+        return figures
+    }
+
+    private func districtPosition(of point: Coordinate) -> Int? {
+        information.district(containing: point).flatMap { found in information.districts.firstIndex { $0.id == found.id } }
+    }
+
+    /// The figures of the city's parcels and facilities, without reports.
+    private func cityFigures() -> [DistrictFigures] {
         let districts = information.districts
         var figures = districts.map { DistrictFigures(district: $0) }
         guard !districts.isEmpty else { return [] }
         var useAreas = Array(repeating: [LandUse: Double](), count: districts.count)
         var categoryCounts = Array(repeating: [FacilityCategory: Int](), count: districts.count)
-        func districtPosition(of point: Coordinate) -> Int? {
-            information.district(containing: point).flatMap { found in districts.firstIndex { $0.id == found.id } }
-        }
         for (position, district) in districts.enumerated() {
             for parcelPosition in parcels(intersecting: district.geometry.bbox) {
                 let parcel = parcels[Int(parcelPosition)]
@@ -53,14 +67,22 @@ extension CitySnapshot {
             guard let position = districtPosition(of: facility.location) else { continue }
             categoryCounts[position][facility.category, default: 0] += 1
         }
-        for point in openReportPoints {
-            guard let position = districtPosition(of: point) else { continue }
-            figures[position].openReports += 1
-        }
         for position in figures.indices {
             figures[position].areaByUse = useAreas[position].keys.sorted().map { ($0, useAreas[position][$0]!) }
             figures[position].facilitiesByCategory = categoryCounts[position].keys.sorted().map { ($0, categoryCounts[position][$0]!) }
         }
+        return figures
+    }
+}
+
+/// A snapshot's district figures, made by the first request that needs them.
+final class DistrictFigureCache: Sendable {
+    private let made = Mutex<[DistrictFigures]?>(nil)
+
+    func figures(_ make: () -> [DistrictFigures]) -> [DistrictFigures] {
+        if let figures = made.withLock({ $0 }) { return figures }
+        let figures = make()  // outside the lock: two first requests may both make them, alike
+        made.withLock { $0 = figures }
         return figures
     }
 }

@@ -408,6 +408,33 @@ def test_district_statistics_match_a_brute_force_tally(new_city, tmp_path):
             assert got["open_reports"] == expected_open[got["id"]], got["id"]
         # Every parcel of the demo district is counted once.
         assert sum(d["parcels"] for d in answer["districts"]) == len(layer("parcels"))
+
+        # The figures are made once per published city: an edit publishes a new one, and the next
+        # answer follows it. A parcel becomes green space; one more report is filed.
+        planner = create_key(db, "planner", "e2e-stats-edit")
+        target = next(f for f in layer("parcels") if f["properties"]["current_use"] not in answer["green_uses"])
+        outline = parcel_shapes()[target["id"]]
+        where, area = district_at(*interior(outline)), abs(GEOD.geometry_area_perimeter(outline)[0])
+        item = requests.get(server.base + f"/collections/parcels/items/{target['id']}", timeout=30)
+        patched = requests.patch(
+            server.base + f"/collections/parcels/items/{target['id']}", data=json.dumps({"properties": {"current_use": "green"}}),
+            headers={"Authorization": f"Bearer {planner}", "If-Match": item.headers["ETag"],
+                     "Content-Type": "application/merge-patch+json"}, timeout=30)
+        assert patched.status_code == 200, patched.text
+        x, y = interior(outline)
+        assert post(server, "/reports", {"service_code": "damaged_sidewalk", "lon": x, "lat": y})[0] == 201
+        before = {d["id"]: d for d in answer["districts"]}
+        after = {d["id"]: d for d in get_json(server.base, "/stats/districts")["districts"]}
+        old_use = target["properties"]["current_use"]
+        for district_id, got in after.items():
+            was = before[district_id]
+            if district_id != where:
+                assert got == was, district_id
+                continue
+            assert abs(got["green_area_m2"] - was["green_area_m2"] - area) < 0.11
+            assert abs(was["area_by_use_m2"][old_use] - got["area_by_use_m2"].get(old_use, 0.0) - area) < 0.11
+            assert got["parcels"] == was["parcels"] and got["parcel_area_m2"] == was["parcel_area_m2"]
+            assert got["open_reports"] == was["open_reports"] + 1
     finally:
         server.stop()
 
