@@ -380,11 +380,11 @@ actor StoreWriter {
                     .bind(name, at: 1).bind(now, at: 2).bind(source, at: 3).run()
                 let summary =
                     "{\"dataset\":\"\(name)\",\"parcels\":\(rows.parcels),\"zones\":\(rows.zones),\"facilities\":\(rows.facilities),\"streets\":\(rows.streets),\"rules\":\(rules.count)}"
-                try writeDatasetTexts(rows.texts, changes: try datasetTextChanges(rows.texts), at: now, actor: actor)
                 _ = try bumpCityVersion(at: now)
                 try audit(
                     at: now, actor: actor, action: replace ? "import.replace" : "import", target: name,
                     before: existing.map { "{\"dataset\":\"\($0.0)\"}" }, after: summary)
+                try writeDatasetTexts(rows.texts, changes: try datasetTextChanges(rows.texts), at: now, actor: actor)
             }
         } catch .abandoned {
             // Rolled back on purpose: the caller's outcome says why.

@@ -231,8 +231,8 @@ extension StoreWriter {
             guard report.changesAnything else { return report }
             guard try cityVersion().number == plan.version else { throw StoreError.cityChangedDuringSync }
             let now = Timestamp.now()
-            try writeDatasetTexts(texts, changes: report.texts, at: now, actor: actor)
             if report.changesFeatures { try writeFeatureEdits(plan, report: report, at: now, actor: actor, prefer: prefer) }
+            try writeDatasetTexts(texts, changes: report.texts, at: now, actor: actor)
             report.cityVersion = try bumpCityVersion(at: now).number
             report.applied = true
             return report
