@@ -210,6 +210,50 @@ enum UIText: String, Sendable, CaseIterable {
     case noViolations
     case noInspections
     case inspectionStaleAfter
+    // Tenders and auctions (issue 21 point 3): the list, the sealed-bid form, "check my bid".
+    case tabTenders
+    case tendersTitle
+    case tendersIntro
+    case tenderStatusFilter
+    case allTenders
+    case tenderOpen
+    case tenderAwaitingOpening
+    case tenderOpened
+    case tenderKind
+    case tenderAuction
+    case tenderProcurement
+    case reservePriceAuction
+    case reservePriceProcurement
+    case deposit
+    case bidDeadline
+    case tehranTime
+    case showParcelOnMap
+    case showFacilityOnMap
+    case noTenders
+    case tenderResult
+    case openedAt
+    case bidsCount
+    case winningAmount
+    case losingAmounts
+    case noBids
+    case bidsClosed
+    case bidFormTitle
+    case bidAmount
+    case bidAmountHint
+    case submitBid
+    case bidSubmitted
+    case bidSealedNote
+    case checkBidTitle
+    case tenderLabel
+    case checkBid
+    case bidSealed
+    case bidWithdrawn
+    case bidOpened
+    case bidWon
+    case bidLost
+    case bidOutcome
+    case searchGroupBusinessOpportunities
+    case tenderNotice
 
     func text(in language: Language) -> String {
         switch language {

@@ -323,6 +323,7 @@
       byId(other.getAttribute("aria-controls")).hidden = !selected;
     }
     showReportMode();
+    if (tab.id === "tab-tenders") loadTenders();
     if (focus) tab.focus();
   }
   const tabNamed = (name) => byId(`tab-${name}`);
@@ -548,6 +549,18 @@
     return { code: group.code, chip, count };
   });
   show("search-group-chips", groupChips.map(({ chip }) => chip));
+  // Business opportunities (open tenders and vacant commercial parcels): a group of the search
+  // that is not a facilities' group, in a row of its own; its count is the answer's numberMatched.
+  const BUSINESS_OPPORTUNITIES = "business_opportunities";
+  {
+    const count = element("span", { class: "chip-count", "data-field": "count" });
+    const chip = element("button", {
+      type: "button", class: "chip", "data-group": BUSINESS_OPPORTUNITIES, "aria-pressed": "false", "aria-describedby": "search-groups-hint",
+      onclick: () => chooseGroup(BUSINESS_OPPORTUNITIES),
+    }, element("span", { class: "chip-name" }, t("searchGroupBusinessOpportunities")), count);
+    groupChips.push({ code: BUSINESS_OPPORTUNITIES, chip, count });
+    show("search-opportunity-chips", chip);
+  }
   byId("search-groups").hidden = !groupChips.length;
   function drawGroupChips() {
     for (const { code, chip, count } of groupChips) {
@@ -606,6 +619,10 @@
       const payload = await api(`/search?${parameters}`);
       if (token !== searchToken) return;
       noteFacets(payload && payload.facets, query, group);
+      if (group === BUSINESS_OPPORTUNITIES && Number.isFinite(Number(payload.numberMatched))) {
+        groupCounts.set(group, Number(payload.numberMatched));
+        drawGroupChips();
+      }
       const items = itemsOf(payload);
       if (!items.length) return show("search-result", element("p", null, t("noResults")));
       const total = Number(payload.numberMatched);
@@ -616,6 +633,12 @@
           : null,
         element("ul", { class: "result-list", "aria-label": t("resultsLabel") }, items.map((item) => {
           const properties = propertiesOf(item);
+          if (properties.kind === "tender") {
+            // A tender taking bids: its notice in the tenders panel.
+            return element("li", { "data-kind": "tender", "data-id": properties.id },
+              element("button", { type: "button", onclick: () => openTender(properties.id) }, properties.title || properties.id),
+              " ", element("span", { class: "hint" }, tenderKindName(properties.tender_kind)));
+          }
           const isParcel = properties.kind === "parcel" || properties.type === "parcel" || /^P-/.test(properties.id || "") || properties.current_use != null;
           const label = localName(properties) || properties.address || properties.address_fa || properties.id;
           const detail = isParcel ? `${t("parcel")} ${properties.id}` : categoryName(properties.category);
@@ -1574,6 +1597,230 @@
     if (event.popup === facilityPopup) facilityPopup = null;
   });
 
+  // ---------- Tenders and auctions (issue 21 point 3): notices, results, sealed bids, "check my bid" ----------
+  // The notices of GET /tenders in the page's language; an open one has a form for a sealed bid, an
+  // opened one its published result (how many bids, the winning amount, the others; no one's name).
+  const TENDER_KINDS = { auction: "tenderAuction", procurement: "tenderProcurement" };
+  const TENDER_STATES = { open: "tenderOpen", awaiting_opening: "tenderAwaitingOpening", opened: "tenderOpened" };
+  const BID_STATES = { sealed: "bidSealed", withdrawn: "bidWithdrawn", opened: "bidOpened" };
+  const tenderKindName = (kind) => (TENDER_KINDS[kind] ? t(TENDER_KINDS[kind]) : kind || "—");
+  const tenderStateName = (state) => (TENDER_STATES[state] ? t(TENDER_STATES[state]) : state || "—");
+  const bidStateName = (state) => (BID_STATES[state] ? t(BID_STATES[state]) : state || "—");
+  const tenderTitle = (tender) => (lang === "en" ? tender.title_en || tender.title : tender.title_fa || tender.title) || tender.id;
+  const tenderDescription = (tender) => (lang === "en" ? tender.description_en : tender.description_fa) || "";
+  // Rials as the API writes them (a string of digits, up to 10^18: past a JavaScript number's
+  // exact integers, so formatted as a BigInt), grouped, in Persian digits on the Persian page.
+  const amountFormat = new Intl.NumberFormat(lang === "fa" ? "fa-IR" : "en-US", { useGrouping: true });
+  function amountNode(text, field) {
+    if (text == null || !/^\d+$/.test(String(text))) return null;
+    return element("bdi", { class: "amount", "data-field": field, "data-amount": String(text) }, `${amountFormat.format(BigInt(String(text)))} ${t("rials")}`);
+  }
+  // An instant in the city's time (dateTimeFormat: Solar Hijri in Persian, Gregorian in English), saying so.
+  const cityTimeNode = (iso) => element("span", { class: "city-time" }, timeNode(iso), " ", element("span", { class: "hint" }, `(${t("tehranTime")})`));
+  const safeId = (text) => String(text).replace(/[^A-Za-z0-9_-]/g, "_");
+
+  let tenderItems = [];       // the last answer of GET /tenders (every state)
+  let tenderLoads = 0;        // finished loads of the list
+  let tenderToken = 0;
+  let tenderRequest = null;   // the load under way (a Promise)
+  function loadTenders() {
+    const token = ++tenderToken;
+    if (!tenderItems.length) show("tenders-result", loadingNode());
+    tenderRequest = (async () => {
+      try {
+        const payload = await api("/tenders");
+        if (token !== tenderToken) return;
+        tenderItems = Array.isArray(payload && payload.tenders) ? payload.tenders : [];
+        drawTenders();
+      } catch (error) {
+        if (token === tenderToken) show("tenders-result", errorNode(error));
+      }
+      if (token === tenderToken) tenderLoads += 1;
+    })();
+    return tenderRequest;
+  }
+  function drawTenders() {
+    const wanted = byId("tenders-status").value;
+    const listed = tenderItems.filter((tender) => !wanted || tender.state === wanted);
+    show("tenders-result", listed.length
+      ? element("ul", { class: "tender-list", "aria-labelledby": "tenders-title" }, listed.map((tender) => element("li", null, tenderCard(tender))))
+      : element("p", { class: "hint", "data-field": "no-tenders" }, t("noTenders")));
+    // "Check my bid": every tender, whichever the filter (a bid's tender may have been opened since).
+    const select = byId("bid-check-tender");
+    const chosen = select.value;
+    select.replaceChildren(...tenderItems.map((tender) => element("option", { value: tender.id, selected: tender.id === chosen }, `${tender.id} — ${tenderTitle(tender)}`)));
+  }
+  byId("tenders-status").addEventListener("change", drawTenders);
+  byId("tenders-refresh").addEventListener("click", loadTenders);
+
+  function tenderCard(tender) {
+    const id = safeId(tender.id);
+    const titleId = `tender-${id}-title`;
+    const placeButtons = (ids, collection, labelKey) => element("span", { class: "place-buttons" }, ids.map((placeId) =>
+      element("button", {
+        type: "button", class: "place-button", "data-place-id": placeId, "data-collection": collection,
+        "aria-label": t(labelKey).replace("{id}", placeId), onclick: () => showPlace(collection, placeId, `tender-${id}-place`),
+      }, element("bdi", null, placeId))));
+    const parcels = Array.isArray(tender.parcels) ? tender.parcels : [];
+    const facilities = Array.isArray(tender.facilities) ? tender.facilities : [];
+    return element("article", {
+      class: `tender-card tender-${tender.state}`, "data-tender-id": tender.id, "data-state": tender.state, "data-kind": tender.kind,
+      "aria-labelledby": titleId, tabindex: "-1",
+    },
+    element("h3", { id: titleId, "data-field": "title" }, tenderTitle(tender)),
+    facts([
+      [t("tenderNotice"), element("bdi", { class: "number" }, tender.id), "tender-id"],
+      [t("tenderKind"), element("span", { "data-kind": tender.kind }, tenderKindName(tender.kind)), "kind"],
+      [t("status"), element("span", { "data-state": tender.state }, tenderStateName(tender.state)), "state"],
+      [t(tender.kind === "procurement" ? "reservePriceProcurement" : "reservePriceAuction"), amountNode(tender.reserve_price, "reserve-price-amount"), "reserve-price"],
+      [t("deposit"), amountNode(tender.deposit, "deposit-amount"), "deposit"],
+      [t("bidDeadline"), cityTimeNode(tender.opens_at), "opens-at"],
+      parcels.length ? [t("layerParcels"), placeButtons(parcels, "parcels", "showParcelOnMap"), "parcels"] : null,
+      facilities.length ? [t("layerFacilities"), placeButtons(facilities, "facilities", "showFacilityOnMap"), "facilities"] : null,
+    ]),
+    tenderDescription(tender) ? element("p", { class: "tender-description", "data-field": "description" }, tenderDescription(tender)) : null,
+    element("div", { id: `tender-${id}-place`, "aria-live": "polite" }),
+    tender.result ? tenderResult(tender) : null,
+    tender.state === "awaiting_opening" ? element("p", { class: "hint", "data-field": "bids-closed" }, t("bidsClosed")) : null,
+    tender.state === "open" ? bidForm(tender) : null);
+  }
+  function tenderResult(tender) {
+    const result = tender.result;
+    const losing = Array.isArray(result.losing_amounts) ? result.losing_amounts : [];
+    return element("section", { class: "tender-result", "data-field": "result", "aria-labelledby": `tender-${safeId(tender.id)}-result` },
+      element("h4", { id: `tender-${safeId(tender.id)}-result` }, t("tenderResult")),
+      facts([
+        [t("openedAt"), cityTimeNode(result.opened_at), "opened-at"],
+        [t("bidsCount"), element("bdi", { "data-count": String(result.bids) }, formatNumber(result.bids)), "bids"],
+        [t("winningAmount"), result.winning_amount == null ? t("noBids") : amountNode(result.winning_amount, "winning-amount"), "winning"],
+        losing.length ? [t("losingAmounts"), element("ol", { class: "losing-amounts" }, losing.map((amount) => element("li", null, amountNode(amount, "losing-amount")))), "losing"] : null,
+      ]));
+  }
+
+  let placeShows = 0;         // finished moves of the map to a tender's parcel or facility
+  // Moves the map to a tender's parcel (outlined, as a clicked plot is) or facility, the panel staying on the tenders.
+  async function showPlace(collection, placeId, statusId) {
+    try {
+      const item = await api(`/collections/${collection}/items/${encodeURIComponent(placeId)}`);
+      const bounds = L.geoJSON(item).getBounds();
+      if (!bounds.isValid()) return;
+      const centre = bounds.getCenter();
+      if (item.geometry && item.geometry.type === "Point") map.setView(centre, Math.max(map.getZoom(), 17));
+      else map.fitBounds(bounds, { maxZoom: 18 });
+      choosePoint(centre);
+      if (item.geometry && item.geometry.type !== "Point") {
+        L.geoJSON(item, { style: { color: "#d40000", weight: 3, fillOpacity: 0.1, className: "chosen-parcel" } }).addTo(selectionLayer);
+      }
+      show(statusId);
+      placeShows += 1;
+    } catch (error) {
+      show(statusId, errorNode(error));
+    }
+  }
+
+  // The sealed bid: national id, mobile number, amount in rials. An error naming a field is shown
+  // under that field (and the field marked invalid); any other under the form.
+  const BID_FIELDS = ["national_id", "phone", "amount"];
+  function bidForm(tender) {
+    const base = `bid-${safeId(tender.id)}`;
+    const headingId = `${base}-title`;
+    const control = (name, labelKey, attributes, hintKey) => {
+      const id = `${base}-${name}`;
+      const hint = hintKey ? element("p", { class: "hint", id: `${id}-hint` }, t(hintKey)) : null;
+      return [
+        element("label", { for: id }, t(labelKey)),
+        element("input", {
+          id, name, required: true, dir: "ltr", autocomplete: "off", maxlength: "40",
+          "aria-describedby": [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(" "), ...attributes,
+        }),
+        hint,
+        element("p", { class: "error field-error", id: `${id}-error`, "data-error-for": name, role: "alert", hidden: true }),
+      ];
+    };
+    const result = element("div", { class: "bid-result", "aria-live": "polite" });
+    const form = element("form", { class: "bid-form", "data-tender-id": tender.id, "aria-labelledby": headingId, novalidate: true },
+      element("h4", { id: headingId }, t("bidFormTitle")),
+      control("national_id", "nationalId", { inputmode: "numeric" }),
+      control("phone", "phone", { type: "tel", inputmode: "tel", autocomplete: "tel" }),
+      control("amount", "bidAmount", { inputmode: "numeric" }, "bidAmountHint"),
+      element("button", { type: "submit" }, t("submitBid")));
+    const fieldOf = (name) => form.querySelector(`[name="${name}"]`);
+    const setError = (name, message) => {
+      const input = fieldOf(name);
+      const note = form.querySelector(`[data-error-for="${name}"]`);
+      note.textContent = message || "";
+      note.hidden = !message;
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    };
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      for (const name of BID_FIELDS) setError(name, "");
+      // Persian and Arabic-Indic digits as 0–9; spaces, dashes and thousands separators left out.
+      const value = (name) => latinDigits(fieldOf(name).value.trim()).replace(/[\s\-٬،,]/g, "");
+      const body = { national_id: value("national_id"), phone: value("phone"), amount: value("amount") };
+      const submit = form.querySelector("button[type=submit]");
+      submit.disabled = true;
+      result.replaceChildren(loadingNode());
+      try {
+        const bid = await api(`/tenders/${encodeURIComponent(tender.id)}/bids`, { method: "POST", body });
+        form.reset();
+        result.replaceChildren(
+          element("p", { class: "good" }, t("bidSubmitted")),
+          element("p", null, element("output", { class: "tracking-code", "data-field": "bid-tracking-code" }, bid.tracking_code)),
+          element("p", { class: "hint", "data-field": "sealed-note" }, t("bidSealedNote")));
+        byId("bid-check-tender").value = tender.id;
+        byId("bid-check-code").value = bid.tracking_code;
+      } catch (error) {
+        if (error.parameter && BID_FIELDS.includes(error.parameter)) {
+          result.replaceChildren();
+          setError(error.parameter, error.message);
+          fieldOf(error.parameter).focus();
+        } else {
+          result.replaceChildren(errorNode(error));
+        }
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return element("section", { class: "bid-section" }, form, result);
+  }
+
+  // "Check my bid": the tender and the tracking code → the bid's state (never its amount).
+  byId("bid-check-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const tenderId = byId("bid-check-tender").value;
+    const code = latinDigits(byId("bid-check-code").value.trim()).toUpperCase();
+    if (!tenderId || !code) return;
+    show("bid-check-result", loadingNode());
+    try {
+      const bid = await api(`/tenders/${encodeURIComponent(tenderId)}/bids/${encodeURIComponent(code)}`);
+      const tender = tenderItems.find((item) => item.id === bid.tender);
+      show("bid-check-result", facts([
+        [t("trackingCode"), element("bdi", { class: "number" }, bid.tracking_code), "tracking-code"],
+        [t("tenderLabel"), tender ? tenderTitle(tender) : element("bdi", null, bid.tender), "tender"],
+        [t("status"), element("span", { "data-state": bid.state }, bidStateName(bid.state)), "bid-state"],
+        bid.won == null ? null : [t("bidOutcome"), element("span", { class: bid.won ? "good" : "hint", "data-won": String(bid.won) }, t(bid.won ? "bidWon" : "bidLost")), "won"],
+        [t("submittedAt"), cityTimeNode(bid.submitted_at), "submitted-at"],
+        bid.withdrawn_at ? [t("bidWithdrawn"), cityTimeNode(bid.withdrawn_at), "withdrawn-at"] : null,
+      ]));
+    } catch (error) {
+      show("bid-check-result", errorNode(error));
+    }
+  });
+
+  // A tender from elsewhere (a search result): the panel, its notice in view and focused.
+  async function openTender(tenderId) {
+    selectTab(tabNamed("tenders"), false);
+    byId("tenders-status").value = "";
+    await tenderRequest;
+    const card = byId("tenders-result").querySelector(`[data-tender-id="${CSS.escape(tenderId)}"]`);
+    if (card) {
+      card.scrollIntoView({ block: "start" });
+      card.focus();
+    }
+  }
+
   // ---------- Planner (the key lives in sessionStorage only: this tab, until it closes) ----------
   const KEY_NAME = "zamin.plannerKey";
   const plannerKey = () => sessionStorage.getItem(KEY_NAME);
@@ -1743,6 +1990,13 @@
       refresh: loadProjects,
     },
     search: { groupCounts: () => Object.fromEntries(groupCounts), activeGroup: () => activeGroup },
+    tenders: {
+      // The finished loads of the list, the moves to a tender's parcel, and the list again from the API.
+      loads: () => tenderLoads,
+      placeShows: () => placeShows,
+      refresh: loadTenders,
+      open: openTender,
+    },
     inspections: {
       // The grade badges on the map now, and the finished loads of the badges and of visit lists.
       badges: () => inspectionLayer.getLayers().map((marker) => ({
