@@ -23,7 +23,7 @@ import pytest
 import requests
 from shapely.geometry import shape
 
-from conftest import Server
+from conftest import Server, page_problems
 from planner_support import copy_db, create_key
 from test_tenders import expected_result, national_id, notice, phone, stamp, wrong_check_digit
 from test_webmap import click_element, open_map, text_of
@@ -136,24 +136,6 @@ def fill_bid(browser, tender_id, national, mobile, amount):
     return form
 
 
-def network_errors_only(browser, allowed):
-    """The page's problems, a refused request's own network line (Chromium logs a 4xx) aside."""
-    problems = []
-    for event in browser.events:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.exceptionThrown":
-            problems.append(params["exceptionDetails"])
-        elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-            problems.append(params.get("args"))
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            entry = params["entry"]
-            if entry.get("source") == "network" and allowed in entry.get("url", ""):
-                continue
-            if "favicon" not in entry.get("url", ""):
-                problems.append(entry)
-    return problems
-
-
 # ---------- tests ----------
 @pytest.mark.parametrize("language,query", LANGUAGES)
 def test_the_panel_lists_the_tenders_in_the_pages_language_and_calendar(browser, city, console, language, query):
@@ -251,7 +233,7 @@ def test_a_bad_national_id_is_shown_next_to_its_field_and_files_nothing(browser,
     assert browser.evaluate(f"(i => {{ let n = i.nextElementSibling; while (n && n.tagName !== 'INPUT') {{ if (n.dataset.errorFor === 'national_id') return true; n = n.nextElementSibling; }} return false; }})(document.querySelector({json.dumps(field)}))")
     assert browser.evaluate(f"[...document.querySelectorAll({json.dumps(form + ' [data-error-for]')})].filter(e => !e.hidden).map(e => e.dataset.errorFor)") == ["national_id"]
     assert not browser.evaluate(f"document.querySelector({json.dumps(card(tender['id']) + ' [data-field=bid-tracking-code]')})")
-    assert network_errors_only(browser, f"/tenders/{tender['id']}/bids") == []
+    assert page_problems(browser, refused_url=f"/tenders/{tender['id']}/bids") == []
 
 
 @pytest.mark.parametrize("language,query", LANGUAGES)
