@@ -4,7 +4,8 @@ package import LandModel
 /// whole as the checked text of its dataset file: they are read whole (small layers, loaded
 /// with the city) and replaced whole when their file changes. A replaced text is kept in
 /// `information_layer_history` with the span it was current, and every replacement is audited
-/// by layer name only (never a feature's name or place: sensitive sites are among them).
+/// by layer name only (never a feature's name or place: sensitive sites are among them). They
+/// are written only with their folder's features (`writeDatasetTexts`, by an import or a sync).
 extension LandStore {
     /// The stored texts by layer; a layer never imported is absent.
     package func informationLayerTexts() async throws(StoreError) -> [InformationLayerName: String] {
@@ -26,38 +27,14 @@ extension LandStore {
         for case (let name?, let text?) in rows { texts[name] = text }
         return texts
     }
-
-    /// Stores `texts` (each a layer's checked file) where they differ from the stored ones, in
-    /// one transaction that also moves the city to a new version a follower reloads whole
-    /// (`reshaped_at`); returns the layers that changed. With `write` false, only compares.
-    package func replaceInformationLayers(
-        _ texts: [InformationLayerName: String], actor: String, write: Bool = true
-    ) async throws(StoreError) -> [InformationLayerName] {
-        try await writer.replaceInformationLayers(texts, actor: actor, write: write)
-    }
 }
 
 extension StoreWriter {
-    func replaceInformationLayers(
-        _ texts: [InformationLayerName: String], actor: String, write: Bool
-    ) throws(StoreError) -> [InformationLayerName] {
-        let texts = DatasetTexts(informationLayers: texts)
-        return try connection.transaction { () throws(StoreError) -> [InformationLayerName] in
-            let changes = try datasetTextChanges(texts)
-            guard write, !changes.isEmpty else { return changes.informationLayers }
-            let now = Timestamp.now()
-            try writeDatasetTexts(texts, changes: changes, at: now, actor: actor)
-            _ = try bumpCityVersion(at: now)
-            return changes.informationLayers
-        }
-    }
-
     /// Which of `texts` differ from the stored ones.
     func datasetTextChanges(_ texts: DatasetTexts) throws(StoreError) -> DatasetTextChanges {
         var changes = DatasetTextChanges()
         if let catalogue = texts.serviceCatalogue {
-            let stored = try connection.cached(SQL.serviceCatalogue, name: "serviceCatalogue").all { $0.string(0) }.first ?? nil
-            changes.serviceCatalogue = stored != catalogue
+            changes.serviceCatalogue = try LandStore.serviceCatalogueText(connection) != catalogue
         }
         if !texts.informationLayers.isEmpty {
             let stored = try LandStore.informationLayerTexts(connection)

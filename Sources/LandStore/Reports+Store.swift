@@ -7,9 +7,11 @@ import GeoFormats
 extension LandStore {
     /// The stored catalogue's text; nil when no folder with one was imported.
     package func serviceCatalogueText() async throws(StoreError) -> String? {
-        try await readers.read { (connection) throws(StoreError) in
-            try connection.cached(SQL.serviceCatalogue, name: "serviceCatalogue").all { $0.string(0) }.first ?? nil
-        }
+        try await readers.read { (connection) throws(StoreError) in try Self.serviceCatalogueText(connection) }
+    }
+
+    static func serviceCatalogueText(_ connection: Connection) throws(StoreError) -> String? {
+        try connection.cached(SQL.serviceCatalogue, name: "serviceCatalogue").all { $0.string(0) }.first ?? nil
     }
 
     /// Stores a new report (status `open`), its photos and first history entry; returns it with its id.

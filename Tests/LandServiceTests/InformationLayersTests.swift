@@ -70,20 +70,25 @@ struct InformationLayersTests {
     @Test("a layer is stored when it differs, its old text kept in history, the city version moved, the replacement audited")
     func storedWhole() async throws {
         let store = try LandStore(path: try TestDatabase.fresh(), create: true, logger: Logger(label: "test"))
-        try await store.importDataset(
-            Dataset(name: "empty", parcels: [], zones: [], facilities: [], streets: [], rules: []), source: "test", replace: false, actor: "test")
+        let empty = Dataset(name: "empty", parcels: [], zones: [], facilities: [], streets: [], rules: [])
+        try await store.importDataset(empty, source: "test", replace: false, actor: "test")
         let names = #""name_fa":"یک","name_en":"One""#
         let first = String(decoding: Self.collection([Self.feature("D1", Self.square(51, 35, 1), names)]), as: UTF8.self)
         let second = String(decoding: Self.collection([Self.feature("D2", Self.square(52, 35, 1), names)]), as: UTF8.self)
+        // Through a sync of the (empty) city with the folder's layer texts, as `zamin import --sync` writes them.
+        func sync(_ layers: [InformationLayerName: String], dryRun: Bool = false) async throws -> [InformationLayerName] {
+            try await store.syncDataset(empty, texts: DatasetTexts(informationLayers: layers), actor: "t", prefer: nil, dryRun: dryRun)
+                .texts.informationLayers
+        }
         let before = try await store.cityVersion()
-        #expect(try await store.replaceInformationLayers([.districts: first], actor: "t", write: false) == [.districts])
+        #expect(try await sync([.districts: first], dryRun: true) == [.districts])
         #expect(try await store.informationLayerTexts().isEmpty)  // only compared
-        #expect(try await store.replaceInformationLayers([.districts: first], actor: "t") == [.districts])
+        #expect(try await sync([.districts: first]) == [.districts])
         let afterFirst = try await store.cityVersion()
         #expect(afterFirst.number == before.number + 1)
-        #expect(try await store.replaceInformationLayers([.districts: first], actor: "t").isEmpty)  // the same text again
+        #expect(try await sync([.districts: first]).isEmpty)  // the same text again
         #expect(try await store.cityVersion() == afterFirst)
-        #expect(try await store.replaceInformationLayers([.districts: second, .projects: Self.emptyCollection], actor: "t") == [.districts, .projects])
+        #expect(try await sync([.districts: second, .projects: Self.emptyCollection]) == [.districts, .projects])
         #expect(try await store.informationLayerTexts() == [.districts: second, .projects: Self.emptyCollection])
         let audit = try await store.auditRecords(from: nil, to: nil, limit: 100).filter { $0.action == "layer.import" }
         #expect(audit.map(\.target).sorted { ($0 ?? "") < ($1 ?? "") } == ["districts", "districts", "projects"])
