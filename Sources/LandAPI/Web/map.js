@@ -17,6 +17,8 @@
   const listSeparator = lang === "fa" ? "، " : ", ";
   // Persian (۰–۹) and Arabic-Indic (٠–٩) digits as 0–9, for what the API reads as numbers or codes.
   const latinDigits = (text) => String(text).replace(/[۰-۹]/g, (d) => d.charCodeAt(0) - 0x06f0).replace(/[٠-٩]/g, (d) => d.charCodeAt(0) - 0x0660);
+  // An id from the API as part of an element id (a feature's id may hold any character).
+  const safeId = (text) => String(text).replace(/[^A-Za-z0-9_-]/g, "_");
   const localName = (properties) =>
     (lang === "en" ? properties.name_en || properties.name_fa : properties.name_fa || properties.name_en) || properties.name || "";
 
@@ -1444,7 +1446,7 @@
   // The card of a facility: its name, category and latest inspection; "Inspections" lists the visits.
   function facilityCard(properties) {
     const id = properties.id;
-    const listId = `inspections-of-${String(id).replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const listId = `inspections-of-${safeId(id)}`;
     const inspection = properties.inspection || null;
     const list = element("div", { id: listId, class: "inspection-list", "aria-live": "polite" });
     const button = inspection ? element("button", { type: "button", class: "inspections-button", "aria-expanded": "false", "aria-controls": listId }, t("inspections")) : null;
@@ -1617,7 +1619,6 @@
   }
   // An instant in the city's time (dateTimeFormat: Solar Hijri in Persian, Gregorian in English), saying so.
   const cityTimeNode = (iso) => element("span", { class: "city-time" }, timeNode(iso), " ", element("span", { class: "hint" }, `(${t("tehranTime")})`));
-  const safeId = (text) => String(text).replace(/[^A-Za-z0-9_-]/g, "_");
 
   let tenderItems = [];       // the last answer of GET /tenders (every state)
   let tenderLoads = 0;        // finished loads of the list
@@ -1687,8 +1688,9 @@
   function tenderResult(tender) {
     const result = tender.result;
     const losing = Array.isArray(result.losing_amounts) ? result.losing_amounts : [];
-    return element("section", { class: "tender-result", "data-field": "result", "aria-labelledby": `tender-${safeId(tender.id)}-result` },
-      element("h4", { id: `tender-${safeId(tender.id)}-result` }, t("tenderResult")),
+    const headingId = `tender-${safeId(tender.id)}-result`;
+    return element("section", { class: "tender-result", "data-field": "result", "aria-labelledby": headingId },
+      element("h4", { id: headingId }, t("tenderResult")),
       facts([
         [t("openedAt"), cityTimeNode(result.opened_at), "opened-at"],
         [t("bidsCount"), element("bdi", { "data-count": String(result.bids) }, formatNumber(result.bids)), "bids"],
