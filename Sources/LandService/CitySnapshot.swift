@@ -58,7 +58,7 @@ package struct CitySnapshot: Sendable {
     /// The parcels per tile at city-scale zooms, made on first use (`vectorTile`).
     let parcelTiles = ParcelTileOverview()
     /// The districts' parcel and facility figures, made on first use (`districtFigures`).
-    let districtFigureCache = DistrictFigureCache()
+    let districtFigureCache = MadeOnce<[DistrictFigures]>()
 
     package init(parcels: [Parcel], zones: [Zone], facilities: [Facility], rules: [ZoningRule], information: InformationLayers = .empty) {
         // The search keys beside the layers, on two cores: a node serves nothing until this is

@@ -1,6 +1,5 @@
 package import LandModel
 package import GeoCore
-import Synchronization
 
 /// One district's figures (`/stats/districts`, issue 21 point 4).
 package struct DistrictFigures: Sendable {
@@ -29,10 +28,10 @@ extension CitySnapshot {
     /// its interior point (a parcel straddling two counts once), a facility or report in the
     /// district that contains its point; the first district by id where districts overlap.
     /// No statistic reads the sensitive sites: they are another layer.
-    /// The parcels' and facilities' part is made once per snapshot (`DistrictFigureCache`): it
+    /// The parcels' and facilities' part is made once per snapshot (`districtFigureCache`): it
     /// reads every parcel, a public endpoint must not cost that per request (1M parcels).
     package func districtFigures(openReportPoints: [Coordinate]) -> [DistrictFigures] {
-        var figures = districtFigureCache.figures { cityFigures() }
+        var figures = districtFigureCache.value { cityFigures() }
         for point in openReportPoints {
             guard let position = districtPosition(of: point) else { continue }
             figures[position].openReports += 1
@@ -71,18 +70,6 @@ extension CitySnapshot {
             figures[position].areaByUse = useAreas[position].keys.sorted().map { ($0, useAreas[position][$0]!) }
             figures[position].facilitiesByCategory = categoryCounts[position].keys.sorted().map { ($0, categoryCounts[position][$0]!) }
         }
-        return figures
-    }
-}
-
-/// A snapshot's district figures, made by the first request that needs them.
-final class DistrictFigureCache: Sendable {
-    private let made = Mutex<[DistrictFigures]?>(nil)
-
-    func figures(_ make: () -> [DistrictFigures]) -> [DistrictFigures] {
-        if let figures = made.withLock({ $0 }) { return figures }
-        let figures = make()  // outside the lock: two first requests may both make them, alike
-        made.withLock { $0 = figures }
         return figures
     }
 }

@@ -987,7 +987,7 @@ package final class FilterColumnCache: Sendable {
 
     private let texts = Mutex<[Key: TextColumn]>([:])
     private let numbers = Mutex<[Key: [Double]]>([:])
-    private let conformities = Mutex<[UInt8]?>(nil)
+    private let conformities = MadeOnce<[UInt8]>()
 
     /// What each code of `parcelConformity` means (0: no use or no rule), in name order.
     static let conformityNames = ["", "conditional", "conforming", "non_conforming"]
@@ -995,17 +995,16 @@ package final class FilterColumnCache: Sendable {
     /// Each parcel's current use against the rules of the zone code that governs it, as a code
     /// into `conformityNames` (for the tiles' attribute and their land-use cells).
     func parcelConformity(_ snapshot: CitySnapshot) -> [UInt8] {
-        if let column = conformities.withLock({ $0 }) { return column }
-        let column: [UInt8] = (0..<Int32(snapshot.parcels.count)).map { position in
-            switch snapshot.conformity(ofParcelAt: position) {
-            case nil: 0
-            case .conditional: 1
-            case .allowed: 2
-            case .notAllowed: 3
+        conformities.value {
+            (0..<Int32(snapshot.parcels.count)).map { position in
+                switch snapshot.conformity(ofParcelAt: position) {
+                case nil: 0
+                case .conditional: 1
+                case .allowed: 2
+                case .notAllowed: 3
+                }
             }
         }
-        conformities.withLock { $0 = column }
-        return column
     }
 
     package init() {}

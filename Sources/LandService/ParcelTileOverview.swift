@@ -48,7 +48,7 @@ final class ParcelTileOverview: Sendable {
         let size: [Double]
     }
 
-    private let placement = Mutex<Placement?>(nil)
+    private let placement = MadeOnce<Placement>()
     private let zooms = Mutex<[Int: [UInt64: Tile]]>([:])
 
     init() {}
@@ -113,7 +113,10 @@ final class ParcelTileOverview: Sendable {
     }
 
     private func placement(_ snapshot: CitySnapshot) -> Placement {
-        if let placement = placement.withLock({ $0 }) { return placement }
+        placement.value { Self.placement(of: snapshot) }
+    }
+
+    private static func placement(of snapshot: CitySnapshot) -> Placement {
         let count = snapshot.parcels.count
         var xs = [Double](repeating: 0, count: count), ys = xs, sizes = xs
         for position in 0..<count {
@@ -125,8 +128,6 @@ final class ParcelTileOverview: Sendable {
             ys[position] = middle.y
             sizes[position] = max(east - west, south - north)
         }
-        let made = Placement(x: xs, y: ys, size: sizes)
-        placement.withLock { $0 = made }
-        return made
+        return Placement(x: xs, y: ys, size: sizes)
     }
 }
