@@ -320,6 +320,10 @@ def test_the_facility_card_lists_its_inspections_in_the_pages_calendar(browser, 
         card = f".facility-popup-body[data-facility-id='{facility_id}']"
         marker = f".inspection-marker[data-facility-id='{facility_id}']"
         if facility_id == clicked:
+            # The click finds the marker in the tiles drawn: wait until the tile under it is
+            # (a click made before, while the new view's tiles load, finds nothing to open).
+            browser.wait_for(f"(h => !!h && h.layer === 'facilities' && h.count === 1 && h.properties.id === {json.dumps(facility_id)})"
+                             f"(zamin.vectorTiles.featureAt(L.latLng({lat}, {lon})))")
             click_at(browser, lon, lat)   # the facility's own marker drawn from the tiles
         else:
             browser.evaluate(f"document.querySelector({json.dumps(marker)}).focus()")
