@@ -71,12 +71,42 @@ package final class LandServices: Sendable {
                 returnFreedMemory()
                 return LandServices(store: store, first: snapshot, cityVersion: stamp.city.version, image: image, logger: logger)
             }
+            if let services = try await catchUp(from: image, to: stamp, of: store, started: started, logger: logger) { return services }
             logger.info("no snapshot image of the stored city; loading it from the store", metadata: ["image": "\(image.path)"])
         }
         let (snapshot, version) = try await loadCity(from: store)
         returnFreedMemory()
         let services = LandServices(store: store, first: snapshot, cityVersion: version, image: image, logger: logger)
         image?.saveInBackground(services.snapshots.published, of: store, logger: logger)
+        return services
+    }
+
+    /// A node that finds an image of an older state of its PostgreSQL city — it was down while
+    /// other nodes or tools changed it, or it was given a copy of another node's image — loads the
+    /// image and applies what changed since, as a running node follows others' writes
+    /// (`followOtherWriters`), instead of reading every row. Only when the change log shows that
+    /// state in this database's past (`holdsChange`), and only for changes of features: an
+    /// import, a reshape, a street or rule since is a reload of the whole city as before. nil when
+    /// the image cannot be caught up.
+    private static func catchUp(
+        from image: SnapshotImageKeeper, to current: ImageStamp, of store: LandStore, started: ContinuousClock.Instant, logger: Logger
+    ) async throws(StoreError) -> LandServices? {
+        guard store.isPostgres, let (older, imaged) = SnapshotImage.read(from: image.path, accepting: { $0.canCatchUp(to: current) }),
+            try await store.holdsChange(imaged.city.lastChange)
+        else { return nil }
+        let changes = try await store.cityChanges(since: imaged.city.version, reshapeHeld: imaged.city.reshapedAt)
+        // A read replica behind the image's state: load the whole city from it, as without an image.
+        guard !changes.needsWholeCity, changes.version.number >= imaged.city.version.number else { return nil }
+        let snapshot = older.applying(changes)
+        returnFreedMemory()
+        logger.info(
+            "city caught up from an older snapshot image",
+            metadata: [
+                "image": "\(image.path)", "image_version": "\(imaged.city.version.number)", "data_version": "\(changes.version.number)",
+                "features": "\(changes.count)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
+            ])
+        let services = LandServices(store: store, first: snapshot, cityVersion: changes.version, image: image, logger: logger)
+        image.saveInBackground(services.snapshots.published, of: store, logger: logger)
         return services
     }
 

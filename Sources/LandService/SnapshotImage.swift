@@ -31,7 +31,7 @@ import Darwin
 /// each its byte count, its hash and its bytes padded to 8.
 package enum SnapshotImage {
     /// Changes whenever the layout does: an image of another format is ignored.
-    static let magic = Array("ZAMIN-SNAPSHOT02".utf8)
+    static let magic = Array("ZAMIN-SNAPSHOT03".utf8)
     static let byteOrderMarker: UInt64 = 0x0102_0304_0506_0708
 
     /// Saves `snapshot`, the city in the state `stamp` describes, at `path`: written beside it,
@@ -65,11 +65,20 @@ package enum SnapshotImage {
     /// The snapshot the image at `path` holds, if it is one of the city in the state `stamp`
     /// describes; nil otherwise (no file, another state or format, damage).
     package static func read(from path: String, expecting stamp: ImageStamp) -> CitySnapshot? {
+        read(from: path, accepting: { $0 == stamp })?.snapshot
+    }
+
+    /// The snapshot the image at `path` holds and the state it was made of, if `accepts` that
+    /// state (it is read before anything else); nil otherwise (no file, a state refused, another
+    /// format, damage).
+    package static func read(from path: String, accepting accepts: (ImageStamp) -> Bool) -> (snapshot: CitySnapshot, stamp: ImageStamp)? {
         guard let file = MappedFile(path: path) else { return nil }
         var input = SectionReader(file: file)
         do {
-            guard try input.header(), try ImageStamp(decoding: input.section()) == stamp else { return nil }
-            return try CitySnapshot(readingSectionsOf: &input)
+            guard try input.header() else { return nil }
+            let stamp = try ImageStamp(decoding: input.section())
+            guard accepts(stamp) else { return nil }
+            return (try CitySnapshot(readingSectionsOf: &input), stamp)
         } catch {
             return nil
         }
@@ -96,6 +105,7 @@ package struct ImageStamp: Sendable, Equatable {
         bytes.optionalString(city.reshapedAt)
         bytes.int(Int64(file.count))
         for value in file { bytes.int(value) }
+        bytes.optionalString(city.lastChange)
         return bytes.bytes
     }
 
@@ -112,6 +122,17 @@ package struct ImageStamp: Sendable, Equatable {
         var file: [Int64] = []
         for _ in 0..<count { file.append(try bytes.int()) }
         self.file = file
+        city.lastChange = try bytes.optionalString()
+    }
+
+    /// Whether a city in this image's state can be brought to the state `current` by the changes
+    /// the store lists since (`LandStore.cityChanges`): the same database, import and last
+    /// reshape, an older version, and a database that keeps a change log. The store must still
+    /// confirm that this state is in its past (`LandStore.holdsChange`).
+    package func canCatchUp(to current: ImageStamp) -> Bool {
+        file.isEmpty && current.file.isEmpty && city.database == current.city.database && city.database.hasPrefix("postgres://")
+            && city.importedAt != nil && city.importedAt == current.city.importedAt && city.reshapedAt == current.city.reshapedAt
+            && city.version.changedAt != nil && city.version.number < current.city.version.number
     }
 }
 

@@ -22,12 +22,18 @@ package struct CityStamp: Sendable, Equatable {
     package var version: CityVersion
     package var importedAt: String?
     package var reshapedAt: String?
+    /// PostgreSQL: the newest row of the change log (`ChangeCapture`) as "seq at layer id", nil
+    /// before the first. An image stamped with it can be caught up to a later state of the same
+    /// database only while that row is still there as it was (`holdsChange`): a database restored
+    /// from an older backup and edited since has other rows under those numbers, or none.
+    package var lastChange: String?
 
-    package init(database: String, version: CityVersion, importedAt: String?, reshapedAt: String?) {
+    package init(database: String, version: CityVersion, importedAt: String?, reshapedAt: String?, lastChange: String? = nil) {
         self.database = database
         self.version = version
         self.importedAt = importedAt
         self.reshapedAt = reshapedAt
+        self.lastChange = lastChange
     }
 }
 
@@ -75,7 +81,12 @@ extension LandStore {
     /// city's version changed, so the changes at or after the instant of `version` are all those
     /// it lacks (a change made in the same millisecond is read again: applying a current feature
     /// twice changes nothing).
-    package func cityChanges(since version: CityVersion) async throws(StoreError) -> CityChanges {
+    ///
+    /// `reshapeHeld`: the last reshape (`CityStamp.reshapedAt`) the caller's city is known to
+    /// hold — a snapshot image stamped with it. An import stamps its reshape with its own
+    /// version's instant, so without it a city read just after an import would always be
+    /// reloaded whole.
+    package func cityChanges(since version: CityVersion, reshapeHeld: String? = nil) async throws(StoreError) -> CityChanges {
         try await cityReaders.read { (connection) throws(StoreError) in
             try connection.readTransaction { () throws(StoreError) in
                 let now = try StoreWriter.cityVersion(connection)
@@ -83,7 +94,9 @@ extension LandStore {
                 let reshapedAt = try connection.cached(SQL.reshapedAt, name: "reshapedAt").all { $0.string(0) }.first.flatMap { $0 }
                 // A feature added, removed or reshaped since (a sync): the snapshot's layers and
                 // indexes are built again from the store, not edited.
-                guard let since = version.changedAt, let importedAt, importedAt <= since, (reshapedAt ?? "") < since else {
+                guard let since = version.changedAt, let importedAt, importedAt <= since,
+                    (reshapedAt ?? "") < since || (reshapeHeld != nil && reshapedAt == reshapeHeld)
+                else {
                     return CityChanges(since: version, version: now, parcels: [:], zones: [:], facilities: [:], needsWholeCity: true)
                 }
                 let parcelRows = try connection.cached(SQL.parcelsChangedSince, name: "parcelsChangedSince").bind(since, at: 1).all {
@@ -114,6 +127,17 @@ extension LandStore {
         // path it is opened by; a PostgreSQL database by where the URL points.
         let database = postgres.map { "postgres://\($0.host):\($0.port)/\($0.database)" } ?? "sqlite"
         return try await writer.cityStamp(database: database)
+    }
+
+    /// Whether the change log still holds `lastChange` (a `CityStamp.lastChange`) as it was
+    /// written: the state the stamp was taken of is in this database's past, so the changes since
+    /// it (`cityChanges`) bring a city in that state to this one. PostgreSQL only (SQLite keeps no
+    /// change log: an edit made there with another tool leaves no trace but the file's stamp).
+    package func holdsChange(_ lastChange: String?) async throws(StoreError) -> Bool {
+        guard isPostgres else { return false }
+        guard let lastChange else { return true }
+        return try await writer.lastChange(numbered: lastChange.split(separator: " ", maxSplits: 1).first.flatMap { Int($0) } ?? -1)
+            == lastChange
     }
 
     /// The city's version as this process's writer sees it. Read on the writer, after every
@@ -161,8 +185,19 @@ extension StoreWriter {
             CityStamp(
                 database: database, version: try Self.cityVersion(connection),
                 importedAt: try connection.cached(SQL.datasetInfo, name: "datasetInfo").all { $0.string(1) }.first.flatMap { $0 },
-                reshapedAt: try connection.cached(SQL.reshapedAt, name: "reshapedAt").all { $0.string(0) }.first.flatMap { $0 })
+                reshapedAt: try connection.cached(SQL.reshapedAt, name: "reshapedAt").all { $0.string(0) }.first.flatMap { $0 },
+                lastChange: connection.dialect == .postgres
+                    ? try connection.cached(SQL.newestChange, name: "newestChange").all(Self.changeText).first : nil)
         }
+    }
+
+    /// The change log's row numbered `seq`, as `changeText` writes it; nil when there is none.
+    func lastChange(numbered seq: Int) throws(StoreError) -> String? {
+        try connection.cached(SQL.changeNumbered, name: "changeNumbered").bind(seq, at: 1).all(Self.changeText).first
+    }
+
+    private static func changeText(_ row: Statement) -> String {
+        "\(row.int(0) ?? 0) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.string(3) ?? "")"
     }
 
     static func cityVersion(_ connection: Connection) throws(StoreError) -> CityVersion {

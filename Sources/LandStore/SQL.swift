@@ -233,6 +233,9 @@ extension SQL {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
         """
     static let reshapedAt = "SELECT reshaped_at FROM city_version WHERE singleton = 1"
+    /// PostgreSQL's change log (`ChangeCapture`): its newest row, and one row by number.
+    static let newestChange = "SELECT seq, at, layer, feature_id FROM change_log ORDER BY seq DESC LIMIT 1"
+    static let changeNumbered = "SELECT seq, at, layer, feature_id FROM change_log WHERE seq = ?1"
     static let markReshaped = "UPDATE city_version SET reshaped_at = ?1 WHERE singleton = 1"
     // MARK: sync (Sync+Store.swift)
     /// Per feature, its last change since the import ?1 when that change left a current version:

@@ -110,8 +110,49 @@ struct SnapshotImageTests {
         stamp = Self.stamp
         stamp.file[3] = 32  // a WAL with frames
         others.append(stamp)
+        stamp = Self.stamp
+        stamp.city.lastChange = "12 2026-12-07T01:02:03.456Z parcel P-000001"
+        others.append(stamp)
         for other in others { #expect(SnapshotImage.read(from: path, expecting: other) == nil, "\(other)") }
         #expect(SnapshotImage.read(from: path + ".none", expecting: Self.stamp) == nil, "no file")
+    }
+
+    @Test("only an image of an older state of the same PostgreSQL city, import and reshape is caught up")
+    func catchUpRules() throws {
+        var imaged = Self.stamp
+        imaged.file = []
+        imaged.city.database = "postgres://127.0.0.1:5432/city"
+        imaged.city.lastChange = "12 2026-12-07T01:02:03.456Z parcel P-000001"
+        var current = imaged
+        current.city.version = CityVersion(number: 9, changedAt: "2026-12-08T00:00:00.000Z")
+        current.city.lastChange = "15 2026-12-08T00:00:00.000Z facility place-0001"
+        #expect(imaged.canCatchUp(to: current))
+        var refused: [(String, ImageStamp)] = []
+        var other = current
+        other.city.version.number = imaged.city.version.number
+        refused.append(("the same version", other))
+        other = current
+        other.city.version.number = imaged.city.version.number - 1
+        refused.append(("an older version", other))
+        other = current
+        other.city.importedAt = "2026-12-07T12:00:00.000Z"
+        refused.append(("imported again", other))
+        other = current
+        other.city.reshapedAt = "2026-12-07T12:00:00.000Z"
+        refused.append(("reshaped since", other))
+        other = current
+        other.city.database = "postgres://127.0.0.1:5432/another"
+        refused.append(("another database", other))
+        for (why, state) in refused { #expect(!imaged.canCatchUp(to: state), "\(why)") }
+        // SQLite keeps no change log: its images are used only for the state they were made of.
+        var file = Self.stamp
+        var later = file
+        later.city.version.number += 2
+        later.file[1] += 5
+        #expect(!file.canCatchUp(to: later))
+        file.file = []
+        later.file = []
+        #expect(!file.canCatchUp(to: later), "a SQLite database name")
     }
 
     @Test("a damaged or truncated image is refused, whichever byte is hit")
