@@ -1,4 +1,4 @@
-# Shared by scripts/serve and scripts/test: install only what is missing.
+# Shared by scripts/serve, scripts/test and the benchmarks: install only what is missing.
 # Debian packages need `apt-get update` once before the first install on a new machine.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SUDO=(); [ "$(id -u)" = 0 ] || SUDO=(sudo)
@@ -63,4 +63,15 @@ stop_postgres() {
   kill -INT "$POSTGRES_PID" 2>/dev/null || return 0
   for _ in $(seq 600); do kill -0 "$POSTGRES_PID" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$POSTGRES_PID" 2>/dev/null || true
+}
+
+# citizen_burst PORT PID WORKLOAD QUERIES_CSV : one 2 s wrk burst (2 threads, 32 connections) of
+# scripts/bench/citizen.lua at 127.0.0.1:PORT; prints "req_per_s requests cpu_ticks", the ticks
+# being the CPU the server PID used meanwhile (scripts/bench-ab, scripts/bench-observability).
+citizen_burst() {
+  local before after result
+  before=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  result=$(wrk -t2 -c32 -d2s -s "$ROOT/scripts/bench/citizen.lua" "http://127.0.0.1:$1" -- workload="$3" queries="$4" | grep RESULT)
+  after=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  echo "$(echo "$result" | sed -E 's/.*req_per_s=([0-9.]+).*/\1/') ${result##*requests=} $((after - before))"
 }
