@@ -63,15 +63,20 @@ package final class LandServices: Sendable {
         if let image {
             let started = ContinuousClock.now
             let stamp = ImageStamp(city: try await store.cityStamp(), file: store.fileStamp)
-            if let snapshot = SnapshotImage.read(from: image.path, expecting: stamp) {
-                logger.info(
-                    "city loaded from the snapshot image",
-                    metadata: ["image": "\(image.path)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
-                image.loaded(stamp)
-                returnFreedMemory()
-                return LandServices(store: store, first: snapshot, cityVersion: stamp.city.version, image: image, logger: logger)
+            // One read of the image: of the city as it is, or of an older state to catch up.
+            if let (snapshot, imaged) = SnapshotImage.read(from: image.path, accepting: { $0 == stamp || $0.canCatchUp(to: stamp) }) {
+                if imaged == stamp {
+                    logger.info(
+                        "city loaded from the snapshot image",
+                        metadata: ["image": "\(image.path)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
+                    image.loaded(stamp)
+                    returnFreedMemory()
+                    return LandServices(store: store, first: snapshot, cityVersion: stamp.city.version, image: image, logger: logger)
+                }
+                if let services = try await catchUp(snapshot, of: imaged, from: image, store: store, started: started, logger: logger) {
+                    return services
+                }
             }
-            if let services = try await catchUp(from: image, to: stamp, of: store, started: started, logger: logger) { return services }
             logger.info("no snapshot image of the stored city; loading it from the store", metadata: ["image": "\(image.path)"])
         }
         let (snapshot, version) = try await loadCity(from: store)
@@ -87,13 +92,13 @@ package final class LandServices: Sendable {
     /// (`followOtherWriters`), instead of reading every row. Only when the change log shows that
     /// state in this database's past (`holdsChange`), and only for changes of features: an
     /// import, a reshape, a street or rule since is a reload of the whole city as before. nil when
-    /// the image cannot be caught up.
+    /// the image cannot be caught up. `older` is the image's city, `imaged` the state it is of
+    /// (`ImageStamp.canCatchUp` to the stored one).
     private static func catchUp(
-        from image: SnapshotImageKeeper, to current: ImageStamp, of store: LandStore, started: ContinuousClock.Instant, logger: Logger
+        _ older: CitySnapshot, of imaged: ImageStamp, from image: SnapshotImageKeeper, store: LandStore, started: ContinuousClock.Instant,
+        logger: Logger
     ) async throws(StoreError) -> LandServices? {
-        guard store.isPostgres, let (older, imaged) = SnapshotImage.read(from: image.path, accepting: { $0.canCatchUp(to: current) }),
-            try await store.holdsChange(imaged.city.lastChange)
-        else { return nil }
+        guard try await store.holdsChange(imaged.city.lastChange) else { return nil }
         let changes = try await store.cityChanges(since: imaged.city.version, reshapeHeld: imaged.city.reshapedAt)
         // A read replica behind the image's state: load the whole city from it, as without an image.
         guard !changes.needsWholeCity, changes.version.number >= imaged.city.version.number else { return nil }

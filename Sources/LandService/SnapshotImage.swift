@@ -62,12 +62,6 @@ package enum SnapshotImage {
         }
     }
 
-    /// The snapshot the image at `path` holds, if it is one of the city in the state `stamp`
-    /// describes; nil otherwise (no file, another state or format, damage).
-    package static func read(from path: String, expecting stamp: ImageStamp) -> CitySnapshot? {
-        read(from: path, accepting: { $0 == stamp })?.snapshot
-    }
-
     /// The snapshot the image at `path` holds and the state it was made of, if `accepts` that
     /// state (it is read before anything else); nil otherwise (no file, a state refused, another
     /// format, damage).
@@ -130,7 +124,7 @@ package struct ImageStamp: Sendable, Equatable {
     /// reshape, an older version, and a database that keeps a change log. The store must still
     /// confirm that this state is in its past (`LandStore.holdsChange`).
     package func canCatchUp(to current: ImageStamp) -> Bool {
-        file.isEmpty && current.file.isEmpty && city.database == current.city.database && city.database.hasPrefix("postgres://")
+        city.database == current.city.database && city.database.hasPrefix("postgres://")
             && city.importedAt != nil && city.importedAt == current.city.importedAt && city.reshapedAt == current.city.reshapedAt
             && city.version.changedAt != nil && city.version.number < current.city.version.number
     }

@@ -8,6 +8,14 @@ import SpatialIndex
 import Testing
 import TestSupport
 
+extension SnapshotImage {
+    /// The snapshot the image at `path` holds, if it is one of the city in the state `stamp`
+    /// describes (what `LandServices.open` loads without catching up).
+    static func read(from path: String, expecting stamp: ImageStamp) -> CitySnapshot? {
+        read(from: path, accepting: { $0 == stamp })?.snapshot
+    }
+}
+
 /// Issue 17 point 8: a snapshot image read back answers as the snapshot built from the store, and
 /// an image of another state, a damaged or a truncated one is refused (never used, never a crash).
 @Suite("Snapshot images")

@@ -57,6 +57,14 @@ CAUGHT_UP = "city caught up from an older snapshot image"
 SAVED = "snapshot image saved"
 
 
+def patch(base, key, path, properties):
+    """A planner's Part 4 PATCH of `properties`, with the ETag a GET answered."""
+    _, headers, _ = request(base, "GET", path)
+    status, _, body = request(base, "PATCH", path, {"properties": properties}, key=key,
+                              headers={"If-Match": headers["ETag"]}, content_type="application/merge-patch+json")
+    assert status == 200, body
+
+
 def floors_of(server, parcel):
     return request(server.base, "GET", f"/collections/parcels/items/{parcel}")[2]["properties"]["floors"]
 
@@ -75,12 +83,8 @@ def test_restart_from_the_image_answers_as_the_store_and_never_hides_a_change(ne
     assert without_image == from_store
 
     # An edit through Zamin: saved in the image at shutdown, there at the next start.
-    def patch(server):
-        _, headers, _ = request(server.base, "GET", "/collections/parcels/items/P-000042")
-        status, _, body = request(server.base, "PATCH", "/collections/parcels/items/P-000042", {"properties": {"floors": 23}},
-                                  key=planner, headers={"If-Match": headers["ETag"]}, content_type="application/merge-patch+json")
-        assert status == 200, body
-    log, _ = run(db, tmp_path, "edit", image, patch)
+    log, _ = run(db, tmp_path, "edit", image,
+                 lambda server: patch(server.base, planner, "/collections/parcels/items/P-000042", {"floors": 23}))
     assert SAVED in log, log
     log, floors = run(db, tmp_path, "after-edit", image, lambda server: floors_of(server, "P-000042"))
     assert LOADED in log and floors == 23, log
@@ -109,13 +113,6 @@ def test_restart_from_the_image_answers_as_the_store_and_never_hides_a_change(ne
     assert pages["/collections/zones/items?limit=1000"] == from_store["/collections/zones/items?limit=1000"]
     log, _ = run(db, tmp_path, "repaired", image)
     assert LOADED in log, log
-
-
-def patch(base, key, path, properties):
-    _, headers, _ = request(base, "GET", path)
-    status, _, body = request(base, "PATCH", path, {"properties": properties}, key=key,
-                              headers={"If-Match": headers["ETag"]}, content_type="application/merge-patch+json")
-    assert status == 200, body
 
 
 def test_a_node_down_while_the_city_changed_catches_up_from_its_image_only_in_the_same_history(new_city, tmp_path):
